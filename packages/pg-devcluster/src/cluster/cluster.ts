@@ -1,0 +1,92 @@
+import type { TcpProxy } from '../faults/tcp-proxy.ts';
+import type { StopMode } from './postgres-node.ts';
+
+/** One server of the cluster, with the faults tests can inject into it. */
+export interface ClusterNode {
+  readonly name: string;
+  readonly role: 'primary' | 'replica';
+  readonly host: string;
+  /** The server's own port. */
+  readonly port: number;
+  /** What clients should use: through the fault proxy when the cluster has proxies, else direct. */
+  readonly url: string;
+  /** Straight to the server, bypassing any proxy. */
+  readonly directUrl: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  /** Postmaster pid while running. */
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  /** Run one statement as superuser on a fresh direct connection (control plane, not for the code under test). */
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    database?: string,
+  ): Promise<R[]>;
+  stop(mode?: StopMode): Promise<void>;
+  /** kill -9 the postmaster. */
+  kill(): Promise<void>;
+  /** Start again after stop/kill; a replica resolves once it streams again. */
+  start(): Promise<void>;
+  /** Terminate every client backend; resolves to how many were terminated. */
+  terminateBackends(): Promise<number>;
+}
+
+export interface ReplicaNode extends ClusterNode {
+  readonly role: 'replica';
+  /** The fault proxy in front of this replica (clusters started with `proxies: true`). */
+  readonly proxy: TcpProxy | undefined;
+  /** Pause WAL replay: the replica keeps serving reads, frozen at its current LSN. */
+  pauseReplay(): Promise<void>;
+  resumeReplay(): Promise<void>;
+  /** Promote to a writable primary (it then stops being a standby). */
+  promote(): Promise<void>;
+  /** The LSN this replica has replayed up to. */
+  replayLsn(): Promise<string>;
+}
+
+export interface ReplicaStatus {
+  readonly name: string;
+  readonly url: string;
+  readonly running: boolean;
+  /** `pg_stat_replication.state` on the primary, or null when not connected. */
+  readonly state: string | null;
+  readonly replayLsn: string | null;
+  /** Bytes of WAL the replica has still to replay, from the primary's view. */
+  readonly lagBytes: number | null;
+  /** `replay_lag` from pg_stat_replication, in milliseconds (null when idle or unknown). */
+  readonly lagMs: number | null;
+}
+
+export interface ClusterStatus {
+  readonly primary: { readonly url: string; readonly running: boolean; readonly currentLsn: string | null };
+  readonly replicas: readonly ReplicaStatus[];
+}
+
+export interface ClusterUrls {
+  readonly primary: string;
+  readonly replicas: readonly string[];
+}
+
+/** A running primary with N streaming replicas. */
+export interface Cluster extends AsyncDisposable {
+  readonly primary: ClusterNode;
+  readonly replicas: readonly ReplicaNode[];
+  /** Root folder (persistent mode: the one given; ephemeral: a temp folder removed on stop). */
+  readonly dataDir: string;
+  readonly persistent: boolean;
+  /** Server version string. */
+  readonly version: string;
+  /** URLs for the `postgres` database, or `database` when given. */
+  urls(database?: string): ClusterUrls;
+  /** Create a database on the primary (replicated like everything else) unless it exists. */
+  createDatabase(name: string): Promise<ClusterUrls>;
+  /**
+   * Resolve once every running, unpaused replica has replayed the primary's current WAL position.
+   * Tests call this after writing fixtures on the primary, instead of sleeping.
+   */
+  waitForReplicas(options?: { timeoutMs?: number; replicas?: readonly ReplicaNode[] }): Promise<void>;
+  status(): Promise<ClusterStatus>;
+  /** Stop every server (fast), close proxies, and remove the data of an ephemeral cluster. Idempotent. */
+  stop(): Promise<void>;
+}
