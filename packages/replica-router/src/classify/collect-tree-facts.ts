@@ -20,8 +20,6 @@ export interface TreeFacts {
 
 type AstObject = Record<string, unknown>;
 
-const modifyingKinds: ReadonlySet<string> = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
-
 const lockLabels: Readonly<Record<string, string>> = {
   LCS_FORKEYSHARE: 'FOR KEY SHARE',
   LCS_FORSHARE: 'FOR SHARE',
@@ -37,7 +35,7 @@ const lockLabels: Readonly<Record<string, string>> = {
  */
 export function collectTreeFacts(root: unknown, policy: FunctionPolicy): TreeFacts {
   const walker = new Walker(policy);
-  walker.visit(root, emptyScope);
+  if (typeof root === 'object' && root !== null) walker.visit(root, emptyScope);
   return walker.facts;
 }
 
@@ -54,47 +52,70 @@ class Walker {
     this.#policy = policy;
   }
 
-  visit(value: unknown, scope: Scope): void {
-    if (typeof value !== 'object' || value === null) return;
+  visit(value: object, scope: Scope): void {
     if (Array.isArray(value)) {
-      for (const item of value) this.visit(item, scope);
+      for (const item of value) if (typeof item === 'object' && item !== null) this.visit(item, scope);
       return;
     }
     const node = value as AstObject;
-    this.#inspect(node, scope);
-    const inner = isObject(node.withClause) ? this.#visitWithClause(node.withClause, scope) : scope;
+    // Looked up before the loop because it scopes its siblings, which the JSON lists before it.
+    const withClause = node.withClause;
+    const inner = isObject(withClause) ? this.#visitWithClause(withClause, scope) : scope;
+    // One pass over the keys that are present, instead of probing each node for every key of interest:
+    // probing absent keys on these differently-shaped objects was most of the walk's cost.
     for (const key in node) {
-      // lockedRels name FROM items (possibly aliases), not relations; the withClause was visited above.
-      if (key === 'withClause' || key === 'lockedRels') continue;
-      if (modifyingKinds.has(key)) this.facts.writableCte ??= key.slice(0, -'Stmt'.length).toUpperCase();
-      this.visit(node[key], inner);
+      const child = node[key];
+      switch (key) {
+        case 'relname':
+          if (typeof child === 'string') this.#recordRelation(node, child, scope);
+          continue;
+        case 'funcname':
+          if (Array.isArray(child) && typeof node.funcformat === 'string') {
+            this.#recordCall(qualifiedName(child), Array.isArray(node.args) ? node.args : [], 'function');
+          }
+          continue;
+        case 'name':
+          this.#inspectOperator(node, child);
+          break;
+        case 'lockingClause':
+          this.#recordLock(child);
+          // lockedRels name FROM items (possibly aliases), not relations: nothing else to see in there.
+          continue;
+        case 'intoClause':
+          if (isObject(child) && this.facts.into === undefined) {
+            const rel = child.rel;
+            this.facts.into = { temp: isObject(rel) && isTemporaryRelation(rel) };
+          }
+          break;
+        case 'withClause':
+          continue;
+        case 'InsertStmt':
+        case 'UpdateStmt':
+        case 'DeleteStmt':
+        case 'MergeStmt':
+          this.facts.writableCte ??= key.slice(0, -'Stmt'.length).toUpperCase();
+          break;
+      }
+      if (typeof child === 'object' && child !== null) this.visit(child, inner);
     }
   }
 
-  #inspect(node: AstObject, scope: Scope): void {
-    if (typeof node.relname === 'string') this.#recordRelation(node, scope);
-    if (Array.isArray(node.funcname) && typeof node.funcformat === 'string') {
-      this.#recordCall(qualifiedName(node.funcname), Array.isArray(node.args) ? node.args : [], 'function');
-    }
-    // An operator is a function call too; unqualified and pg_catalog operators are trusted (see docs), one
-    // from another schema must be configured like a function.
-    if (typeof node.kind === 'string' && node.kind.startsWith('AEXPR_') && Array.isArray(node.name)) {
-      const name = qualifiedName(node.name);
-      if (name.includes('.')) this.#recordCall(name, [], 'operator');
-    }
-    if (Array.isArray(node.lockingClause) && this.facts.lock === undefined) {
-      const clause = (node.lockingClause[0] as { LockingClause?: { strength?: string } } | undefined)
-        ?.LockingClause;
-      this.facts.lock = lockLabels[clause?.strength ?? ''] ?? 'row-locking clause';
-    }
-    if (isObject(node.intoClause) && this.facts.into === undefined) {
-      const rel = node.intoClause.rel;
-      this.facts.into = { temp: isObject(rel) && isTemporaryRelation(rel) };
-    }
+  // An operator is a function call too; unqualified and pg_catalog operators are trusted (see docs), one
+  // from another schema must be configured like a function.
+  #inspectOperator(node: AstObject, name: unknown): void {
+    if (!Array.isArray(name) || name.length < 2) return;
+    if (typeof node.kind !== 'string' || !node.kind.startsWith('AEXPR_')) return;
+    const qualified = qualifiedName(name);
+    if (qualified.includes('.')) this.#recordCall(qualified, [], 'operator');
   }
 
-  #recordRelation(node: AstObject, scope: Scope): void {
-    const relname = node.relname as string;
+  #recordLock(lockingClause: unknown): void {
+    if (!Array.isArray(lockingClause) || this.facts.lock !== undefined) return;
+    const clause = (lockingClause[0] as { LockingClause?: { strength?: string } } | undefined)?.LockingClause;
+    this.facts.lock = lockLabels[clause?.strength ?? ''] ?? 'row-locking clause';
+  }
+
+  #recordRelation(node: AstObject, relname: string, scope: Scope): void {
     const schema = typeof node.schemaname === 'string' ? node.schemaname : undefined;
     if (schema === undefined && scope.has(relname)) return;
     const name = schema === undefined ? relname : `${schema}.${relname}`;
@@ -115,7 +136,7 @@ class Walker {
   // Non-recursive WITH: each CTE sees the ones before it; WITH RECURSIVE: every CTE sees all of them. The
   // statement body sees all. A reference a CTE cannot see is to a real table and must stay in `tables`.
   #visitWithClause(withClause: AstObject, scope: Scope): Scope {
-    const ctes = Array.isArray(withClause.ctes) ? withClause.ctes : [];
+    const ctes: AstObject[] = Array.isArray(withClause.ctes) ? withClause.ctes.filter(isObject) : [];
     const all = new Set(scope);
     for (const cte of ctes) {
       const name = cteName(cte);
