@@ -14,6 +14,8 @@ type AstObject = Readonly<Record<string, unknown>>;
 export function classifyStatement(sql: string, policy: FunctionPolicy): Classification {
   // libpg-query rejects '' with an exception rather than an empty statement list.
   if (sql.length === 0) return classification('unknown', [], 'empty statement');
+  // The parser reads a C string and stops at the first NUL, so it would judge only a prefix of the text.
+  if (sql.includes('\0')) return classification('unknown', [], 'NUL character in SQL');
   let stmts: unknown[];
   try {
     stmts = (parseSync(sql).stmts ?? []).map((raw) => raw.stmt);
@@ -21,13 +23,20 @@ export function classifyStatement(sql: string, policy: FunctionPolicy): Classifi
     return classification('unknown', [], 'parse error');
   }
   if (stmts.length === 0) return classification('unknown', [], 'empty statement');
-  if (stmts.length > 1) {
-    // A multi-statement string runs as one implicit transaction on one server: it cannot be split, and
-    // deciding from its parts is not worth the risk.
-    const tables = [...new Set(stmts.flatMap((stmt) => classifyNode(stmt, policy).tables))];
-    return classification('unknown', tables, 'multiple statements');
+  try {
+    if (stmts.length > 1) {
+      // A multi-statement string runs as one implicit transaction on one server: it cannot be split, and
+      // deciding from its parts is not worth the risk.
+      const tables = [...new Set(stmts.flatMap((stmt) => classifyNode(stmt, policy).tables))];
+      return classification('unknown', tables, 'multiple statements');
+    }
+    return classifyNode(stmts[0], policy);
+  } catch (error) {
+    // The walk recurses once per tree level; a tree nested thousands deep overflows the stack. Such a
+    // statement is not worth an iterative walker: it goes to the primary.
+    if (error instanceof RangeError) return classification('unknown', [], 'statement nested too deeply');
+    throw error;
   }
-  return classifyNode(stmts[0], policy);
 }
 
 /** Classifies one wrapped statement node, e.g. `{ SelectStmt: {...} }`. */

@@ -366,6 +366,8 @@ export const corpus: readonly CorpusCase[] = [
   { sql: 'SELEC 1', verdict: 'unknown', tables: [], detail: 'parse error' },
   { sql: 'SELECT * FROM', verdict: 'unknown', detail: 'parse error' },
   { sql: "SELECT 'unterminated", verdict: 'unknown', detail: 'parse error' },
+  // the parser stops at a NUL and would see only `SELECT 1`
+  { sql: 'SELECT 1\0; DELETE FROM t', verdict: 'unknown', tables: [], detail: 'NUL character in SQL' },
   { sql: 'SELECT 1; SELECT 2', verdict: 'unknown', detail: 'multiple statements' },
   {
     sql: 'SELECT * FROM a; DELETE FROM b',

@@ -44,6 +44,34 @@ describe('a writable CTE in front of any read makes it non-read', () => {
   }
 });
 
+describe('hostile input', () => {
+  const classifier = createStatementClassifier();
+
+  test('a tree nested too deeply to walk is not read, and not a thrown stack overflow', () => {
+    // nextval at the bottom: whether or not this stack is deep enough to walk it, it must not be 'read'
+    const depth = 5000;
+    for (const sql of [
+      `SELECT ${'(SELECT '.repeat(depth)}nextval('s')${')'.repeat(depth)}`,
+      `SELECT ${'abs('.repeat(depth)}nextval('s')${')'.repeat(depth)}`,
+    ]) {
+      const result = classifier.classify(sql);
+      assert.ok(['unknown', 'write'].includes(result.verdict), result.detail);
+    }
+  });
+
+  test('a huge IN list is still classified', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => i).join(',');
+    assert.equal(classifier.classify(`SELECT * FROM t WHERE id IN (${ids})`).verdict, 'read');
+    assert.equal(classifier.classify(`SELECT * FROM t WHERE id IN (${ids}, nextval('s'))`).verdict, 'write');
+  });
+
+  test('non-ASCII text and identifiers', () => {
+    const result = classifier.classify(`SELECT '😀', '\uD800' FROM "täble"`);
+    assert.equal(result.verdict, 'read');
+    assert.deepEqual(result.tables, ['täble']);
+  });
+});
+
 describe('results', () => {
   test('are frozen, tables included', () => {
     const result = createStatementClassifier().classify('SELECT * FROM t');
