@@ -73,6 +73,10 @@ export class ClusterNodeImpl implements ClusterNode {
     this.node.killSync(signal);
   }
 
+  detach(): void {
+    this.node.detach();
+  }
+
   async terminateBackends(): Promise<number> {
     const rows = await this.query<{ n: number }>(
       `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity

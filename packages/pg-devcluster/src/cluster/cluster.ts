@@ -87,6 +87,11 @@ export interface Cluster extends AsyncDisposable {
    */
   waitForReplicas(options?: { timeoutMs?: number; replicas?: readonly ReplicaNode[] }): Promise<void>;
   status(): Promise<ClusterStatus>;
+  /**
+   * Leave the servers running after this process exits (persistent clusters only: `pg-devcluster up
+   * --detach`). Stop them later with `pg-devcluster down`.
+   */
+  detach(): void;
   /** Stop every server (fast), close proxies, and remove the data of an ephemeral cluster. Idempotent. */
   stop(): Promise<void>;
 }

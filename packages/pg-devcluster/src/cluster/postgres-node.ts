@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { DevClusterError, devClusterErrorCodes } from '../errors.ts';
 import type { OsAccount } from './os-account.ts';
+import { processAlive } from './process-alive.ts';
 
 /** How a node is stopped: `fast` = SIGINT (clean), `immediate` = SIGQUIT (crash-like, recovery on start). */
 export type StopMode = 'fast' | 'immediate';
@@ -30,18 +31,9 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Is `pid` a postgres postmaster serving `dataDir`? (Linux: /proc; elsewhere: trust the pid file.) */
-function isPostmasterFor(pid: number, dataDir: string): boolean {
-  if (!isAlive(pid)) return false;
+export function isPostmasterFor(pid: number, dataDir: string): boolean {
+  if (!processAlive(pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     return cmdline.some((a) => a.endsWith('postgres')) && cmdline.includes(dataDir);
@@ -131,11 +123,12 @@ export class PostgresNode {
     const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
     if (Number.isInteger(pid) && pid > 0 && isPostmasterFor(pid, this.dataDir)) {
       process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 300 && isAlive(pid); i++) await sleep(50);
-      if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
-      for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+      for (let i = 0; i < 300 && processAlive(pid); i++) await sleep(50);
+      if (processAlive(pid)) process.kill(pid, 'SIGQUIT');
+      for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(50);
     }
-    if (existsSync(pidFile) && !(Number.isInteger(pid) && isAlive(pid))) rmSync(pidFile, { force: true });
+    if (existsSync(pidFile) && !(Number.isInteger(pid) && processAlive(pid)))
+      rmSync(pidFile, { force: true });
   }
 
   /** Start the server and resolve once it accepts connections (read-only ones for a standby). */
@@ -149,8 +142,9 @@ export class PostgresNode {
       const failure = await this.#spawnAndWait(deadline);
       if (!failure) return;
       const log = tail(this.logFile);
-      const transient =
-        /shared memory block is still in use|lock file .* already exists|could not bind/i.test(log);
+      const transient = /shared memory block.*still in use|lock file .* already exists|could not bind/i.test(
+        log,
+      );
       if (!transient || Date.now() > deadline || attempt > 50) {
         throw new DevClusterError(
           devClusterErrorCodes.serverFailed,
@@ -221,6 +215,11 @@ export class PostgresNode {
     if (!child?.pid) return;
     child.kill('SIGKILL');
     await this.#exited;
+  }
+
+  /** Let this process exit while the server keeps running. */
+  detach(): void {
+    this.#child?.unref();
   }
 
   /** From the synchronous exit handler: signal and forget. */

@@ -22,6 +22,7 @@ import { baseSettings, HBA, renderSettings, type ServerSettings } from './node-c
 import { type OsAccount, resolveOsAccount } from './os-account.ts';
 import { PostgresNode } from './postgres-node.ts';
 import { register, unregister } from './process-registry.ts';
+import { stopClusterAt } from './stop-cluster-at.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -96,6 +97,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       `${layout.root} holds a PostgreSQL ${previous.majorVersion} cluster but the binaries are ${binaries.majorVersion}; remove the folder to start afresh`,
     );
   }
+  // Servers left running by a crashed earlier run hold the ports and the data: stop them first.
+  if (previous) await stopClusterAt(layout.root);
   const names = ['primary', ...Array.from({ length: replicaCount }, (_, i) => `replica_${i + 1}`)];
   const ports = await pickPorts(
     names.length,
@@ -139,7 +142,6 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       for (const replica of missing) await copyDataDir(primary.dataDir, replica.dataDir);
     }
     for (const replica of replicas) {
-      rmSync(join(replica.dataDir, 'postmaster.pid'), { force: true });
       writeOwned(join(replica.dataDir, 'standby.signal'), '', account);
       writeNodeConfig(replica, account, { ...settings, ...replicaSettings(primary, replica.name, password) });
     }
@@ -261,7 +263,11 @@ class ClusterImpl implements Cluster {
     options: { timeoutMs?: number; replicas?: readonly ReplicaNode[] } = {},
   ): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    const [row] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    // The insert position, not pg_current_wal_lsn() (the write position): with asynchronous commit a
+    // just-committed transaction may sit in WAL buffers past the write position.
+    const [row] = await this.primary.query<{ lsn: string }>(
+      'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+    );
     const target = row?.lsn ?? '0/0';
     const pending = new Set((options.replicas ?? this.#replicas).filter((r) => r.running));
     while (pending.size > 0) {
@@ -287,7 +293,9 @@ class ClusterImpl implements Cluster {
     let currentLsn: string | null = null;
     let rows: Record<string, unknown>[] = [];
     if (this.primary.running) {
-      const [lsn] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const [lsn] = await this.primary.query<{ lsn: string }>(
+        'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+      );
       currentLsn = lsn?.lsn ?? null;
       rows = await this.primary.query(
         `SELECT application_name, state, replay_lsn::text AS replay_lsn,
@@ -311,6 +319,18 @@ class ClusterImpl implements Cluster {
         };
       }),
     };
+  }
+
+  detach(): void {
+    if (!this.#layout.persistent) {
+      throw new DevClusterError(
+        devClusterErrorCodes.invalidState,
+        'only a persistent cluster can be detached',
+      );
+    }
+    unregister(this);
+    for (const r of this.#replicas) r.detach();
+    this.primary.detach();
   }
 
   stop(): Promise<void> {

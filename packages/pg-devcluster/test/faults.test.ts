@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { type Cluster, startCluster } from '../src/index.ts';
+
+async function connectAndAsk(url: string, timeoutMs = 1500): Promise<number> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.query('SELECT inet_server_port() AS port')).rows[0].port as number;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+describe('faults through real processes and sockets', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ replicas: 1, proxies: true });
+  });
+  after(() => cluster?.stop());
+
+  it('proxies a replica by default and reaches the real server', async () => {
+    const replica = cluster.replicas[0]!;
+    assert.ok(replica.proxy);
+    assert.notEqual(new URL(replica.url).port, String(replica.port));
+    assert.equal(await connectAndAsk(replica.url), replica.port);
+  });
+
+  it('stall: a connect attempt times out instead of being refused', async () => {
+    const replica = cluster.replicas[0]!;
+    await replica.proxy!.setMode('stall');
+    const started = Date.now();
+    await assert.rejects(connectAndAsk(replica.url, 500), /timeout/i);
+    assert.ok(Date.now() - started >= 450);
+    await replica.proxy!.setMode('pass');
+    assert.equal(await connectAndAsk(replica.url), replica.port);
+  });
+
+  it('reset: connections, open or new, fail with a connection error', async () => {
+    const replica = cluster.replicas[0]!;
+    const open = new pg.Client({ connectionString: replica.url });
+    open.on('error', () => {});
+    const openError = new Promise<Error>((resolve) => open.once('error', resolve));
+    await open.connect();
+    await replica.proxy!.setMode('reset');
+    assert.match((await openError).message, /ECONNRESET|terminated|Connection/i);
+    await assert.rejects(connectAndAsk(replica.url), (e: NodeJS.ErrnoException) =>
+      /ECONNRESET|terminated|Connection/i.test(`${e.code} ${e.message}`),
+    );
+    await open.end().catch(() => {});
+    await replica.proxy!.setMode('pass');
+  });
+
+  it('refuse: ECONNREFUSED until the proxy listens again', async () => {
+    const replica = cluster.replicas[0]!;
+    await replica.proxy!.setMode('refuse');
+    await assert.rejects(connectAndAsk(replica.url), { code: 'ECONNREFUSED' });
+    await replica.proxy!.setMode('pass');
+    assert.equal(await connectAndAsk(replica.url), replica.port);
+  });
+
+  it('latency: each round trip is delayed', async () => {
+    const replica = cluster.replicas[0]!;
+    await replica.proxy!.setMode('pass', { latencyMs: 100 });
+    const started = Date.now();
+    await connectAndAsk(replica.url, 5000);
+    assert.ok(Date.now() - started >= 300, 'a connect + query needs several delayed round trips');
+    await replica.proxy!.setMode('pass');
+  });
+
+  it('stop (fast and immediate) and start again, still streaming', async () => {
+    const replica = cluster.replicas[0]!;
+    for (const mode of ['fast', 'immediate'] as const) {
+      await replica.stop(mode);
+      assert.equal(replica.running, false);
+      await assert.rejects(connectAndAsk(replica.directUrl), { code: 'ECONNREFUSED' });
+      await replica.start();
+      assert.equal((await cluster.status()).replicas[0]?.state, 'streaming');
+    }
+  });
+
+  it('kill -9 and start again', async () => {
+    const replica = cluster.replicas[0]!;
+    const pid = replica.pid!;
+    await replica.kill();
+    assert.throws(() => process.kill(pid, 0));
+    await replica.start();
+    await cluster.primary.query('CREATE TABLE after_kill (x int)');
+    await cluster.waitForReplicas();
+    const rows = await replica.query('SELECT count(*)::int AS n FROM after_kill');
+    assert.equal(rows[0]?.n, 0);
+  });
+});
