@@ -126,8 +126,9 @@ function judgeSelect(facts: TreeFacts): [StatementVerdict, string] {
 function classifyExplain(node: AstObject, policy: FunctionPolicy): Classification {
   const inner = classifyNode(node.query, policy);
   const analyze = explainAnalyzes(node.options);
-  if (inner.verdict === 'read')
+  if (inner.verdict === 'read') {
     return classification('read', inner.tables, analyze ? 'EXPLAIN ANALYZE' : 'EXPLAIN');
+  }
   if (inner.verdict === 'session' || inner.verdict === 'unknown') {
     return classification(inner.verdict, inner.tables, `EXPLAIN: ${inner.detail}`);
   }
@@ -163,13 +164,11 @@ function classifyCopyQuery(node: AstObject, policy: FunctionPolicy): Classificat
 function classifyTransaction(node: AstObject): Classification {
   switch (node.kind) {
     case 'TRANS_STMT_BEGIN':
-    case 'TRANS_STMT_START':
-      return Object.freeze({
-        verdict: 'begin',
-        tables: noTables,
-        detail: 'BEGIN',
-        readOnly: declaresReadOnly(node.options),
-      });
+    case 'TRANS_STMT_START': {
+      const readOnly = declaresReadOnly(node.options);
+      const detail = readOnly ? 'BEGIN READ ONLY' : 'BEGIN';
+      return Object.freeze({ verdict: 'begin', tables: noTables, detail, readOnly });
+    }
     case 'TRANS_STMT_COMMIT':
     case 'TRANS_STMT_ROLLBACK':
       // AND CHAIN starts the next transaction at once: calling it an end would let the statements that
