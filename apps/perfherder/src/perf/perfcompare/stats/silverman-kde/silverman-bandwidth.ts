@@ -16,7 +16,7 @@ const NORMAL_1_99_RANGE = 4.6526957480816815;
  * range scaled to a normal when the spread and the IQR are both 0; and 1 when even that is 0.
  *
  * @example
- * silvermanBandwidth([1, 2, 3, 4, 5]); // 1.2040…
+ * silvermanBandwidth([1, 2, 3, 4, 5]); // 1.1382 (IQR 2/1.349 < s = 1.58)
  */
 export function silvermanBandwidth(values: readonly number[]): number {
   const n = values.length;
