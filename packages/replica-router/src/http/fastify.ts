@@ -1,0 +1,68 @@
+import type { FastifyPluginCallback } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RoutedPool } from '../pool/routed-pool.ts';
+import { enterReplicaScope, type RequestScope } from '../scope/request-scope.ts';
+import { SAFE_METHODS } from './safe-methods.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Opt this route into replica reads (GET, HEAD and OPTIONS only). One line per endpoint. */
+    readReplica?: boolean;
+  }
+}
+
+export interface ReadReplicaPluginOptions {
+  readonly pool: RoutedPool;
+}
+
+const scopes = new WeakMap<object, RequestScope>();
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/**
+ * Fastify plugin: for routes with `config: { readReplica: true }` and a safe method, runs the request
+ * in a replica scope and logs the reference's DEBUG line once. When the pool has no replica alias
+ * (kill switch), it registers nothing at all.
+ *
+ * @example
+ * await app.register(readReplicaPlugin, { pool });
+ * app.get('/api/performance/framework/', { config: { readReplica: true } }, handler);
+ */
+const plugin: FastifyPluginCallback<ReadReplicaPluginOptions> = (fastify, options, done) => {
+  if (!options.pool.routingEnabled) {
+    done();
+    return;
+  }
+  fastify.addHook('onRequest', (request, _reply, next) => {
+    if (request.routeOptions.config.readReplica !== true || !SAFE_METHODS.has(request.method)) {
+      next();
+      return;
+    }
+    const path = pathOf(request.url);
+    request.log.debug(
+      { db_routing: 'routed', routed_to: 'read_replica', path, method: request.method },
+      `db_routing routed_to=read_replica path=${path} method=${request.method}`,
+    );
+    // Calling next() inside the scope makes every later hook and the handler run in it.
+    const scope = enterReplicaScope({ path, method: request.method, log: request.log }, next);
+    scopes.set(request, scope);
+  });
+  const end = (request: object) => {
+    const scope = scopes.get(request);
+    if (scope) scope.ended = true;
+  };
+  fastify.addHook('onResponse', (request, _reply, next) => {
+    end(request);
+    next();
+  });
+  fastify.addHook('onRequestAbort', (request, next) => {
+    end(request);
+    next();
+  });
+  done();
+};
+
+export const readReplicaPlugin = fp(plugin, { fastify: '5.x', name: 'replica-router' });

@@ -1,0 +1,66 @@
+/** Client-side (socket, timeout) error codes node-postgres and Node surface for a broken connection. */
+const CLIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** SQLSTATE classes the reference treats as operational (Django OperationalError). */
+const SQLSTATE_CLASSES = new Set(['08', '40', '53', '54', '55', '57', '58', 'F0', 'HV']);
+
+/** node-postgres reports these without a code. */
+const CLIENT_MESSAGES = [
+  /^Connection terminated/,
+  /timeout exceeded when trying to connect/,
+  /Query read timeout/,
+  /is not queryable/,
+  /Client was closed and is not queryable/,
+];
+
+/**
+ * Whether an error from a replica means "this replica cannot serve you now" (retry once on the
+ * primary) rather than "this statement is wrong" (propagate). Includes 25006
+ * read_only_sql_transaction: a statement the parser let through wrote after all.
+ */
+export function isFallbackError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (CLIENT_CODES.has(code)) return true;
+    if (code === '25006') return true;
+    if (/^[0-9A-Z]{5}$/.test(code) && SQLSTATE_CLASSES.has(code.slice(0, 2))) return true;
+  }
+  return CLIENT_MESSAGES.some((re) => re.test(error.message));
+}
+
+/** Connection-class failures eject the replica (a statement timeout or a conflict does not). */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    (CLIENT_CODES.has(code) ||
+      code.startsWith('08') ||
+      code === '57P01' ||
+      code === '57P03' ||
+      code === '53300')
+  ) {
+    return true;
+  }
+  return CLIENT_MESSAGES.some((re) => re.test(error.message));
+}
+
+/** The `exception_type` of the fallback log line: the SQLSTATE or client code, else the class name. */
+export function exceptionType(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && code !== '' ? code : error.name || error.constructor.name;
+  }
+  return typeof error;
+}

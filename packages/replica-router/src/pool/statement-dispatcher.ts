@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import type { Classification } from '../classify/classification.ts';
+import type { StatementClassifier } from '../classify/statement-classifier.ts';
+import { loadClassifierParser } from '../classify/statement-classifier.ts';
+import { type NodeRef, routeChannel } from '../events/route-event.ts';
+import type { ReplicaRouter } from '../router/replica-router.ts';
+import type { RouteReason } from '../router/route-reason.ts';
+import { currentScope, type RequestScope, type RouterLogger } from '../scope/request-scope.ts';
+import { exceptionType, isConnectionError, isFallbackError } from './fallback-error.ts';
+import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
+
+/** Transaction and session state of one checked-out client (pool.query has none). */
+export interface ClientState {
+  inTransaction: boolean;
+  pinned: boolean;
+}
+
+export interface Decision {
+  readonly reason: RouteReason;
+  /** Set when the statement goes to a replica. */
+  readonly replica?: ReplicaMember;
+}
+
+/** Anything with pg's promise-returning query (a pool or a client). */
+export interface Queryable {
+  query(config: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult>;
+}
+
+/** Per-reason statement counts, for metrics and the status page. */
+export type ReasonCounts = Record<RouteReason, number>;
+
+function emptyCounts(): ReasonCounts {
+  return {
+    routed: 0,
+    routing_disabled: 0,
+    not_in_scope: 0,
+    write: 0,
+    unknown_statement: 0,
+    in_transaction: 0,
+    session_state: 0,
+    table_not_allowed: 0,
+    replica_down: 0,
+    fallback: 0,
+    after_write: 0,
+  };
+}
+
+/**
+ * The routing decision and the one-shot fallback, shared by `pool.query` and checked-out clients.
+ * Unknown means primary: every branch that cannot prove a read returns a primary reason.
+ */
+export class StatementDispatcher {
+  readonly replicas: ReplicaSet | undefined;
+  readonly primaryRef: NodeRef;
+  readonly counts: ReasonCounts = emptyCounts();
+  fallbacks = 0;
+  readonly #classifier: StatementClassifier | undefined;
+  readonly #router: ReplicaRouter;
+  readonly #logger: RouterLogger | undefined;
+  #loaded: Promise<void> | undefined;
+
+  constructor(options: {
+    replicas: ReplicaSet | undefined;
+    primaryRef: NodeRef;
+    classifier: StatementClassifier | undefined;
+    router: ReplicaRouter;
+    logger: RouterLogger | undefined;
+  }) {
+    this.replicas = options.replicas;
+    this.primaryRef = options.primaryRef;
+    this.#classifier = options.classifier;
+    this.#router = options.router;
+    this.#logger = options.logger;
+    if (this.#classifier) {
+      this.#loaded = loadClassifierParser().then(() => {
+        this.#loaded = undefined;
+      });
+      this.#loaded.catch(() => {}); // surfaced by the first classify instead
+    }
+  }
+
+  /** Whether the replica alias exists (both variables set and enabled). */
+  get routingEnabled(): boolean {
+    return this.replicas !== undefined;
+  }
+
+  async #classify(sql: string): Promise<Classification> {
+    if (this.#loaded) await this.#loaded;
+    return this.#classifier!.classify(sql);
+  }
+
+  /**
+   * Where a statement goes. `state` is the checked-out client's (undefined for pool.query, where
+   * BEGIN and session statements are meaningless across pooled connections and simply go to the
+   * primary). Classification happens only when routing is enabled.
+   */
+  async decide(sql: string, state: ClientState | undefined): Promise<Decision> {
+    if (!this.replicas) return { reason: 'routing_disabled' };
+    const scope = currentScope();
+    const inScope = scope?.useReplica && !scope.ended;
+    if (!inScope && !state) return { reason: 'not_in_scope' };
+    const c = await this.#classify(sql);
+    if (state?.inTransaction) {
+      if (c.verdict === 'end') state.inTransaction = false;
+      return { reason: 'in_transaction' };
+    }
+    if (c.verdict === 'begin' || c.verdict === 'end') {
+      if (state && c.verdict === 'begin') state.inTransaction = true;
+      return { reason: 'in_transaction' };
+    }
+    if (state?.pinned) return { reason: 'session_state' };
+    if (c.verdict === 'session') {
+      if (state) state.pinned = true;
+      return { reason: 'session_state' };
+    }
+    if (!inScope) return { reason: 'not_in_scope' };
+    return this.#decideInScope(scope, c);
+  }
+
+  #decideInScope(scope: RequestScope, c: Classification): Decision {
+    if (c.verdict === 'write') {
+      scope.wrote = true;
+      return { reason: 'write' };
+    }
+    if (c.verdict !== 'read') return { reason: 'unknown_statement' };
+    if (scope.fellBack) return { reason: 'fallback' };
+    if (scope.wrote) return { reason: 'after_write' };
+    if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return { reason: 'table_not_allowed' };
+    const replica = this.replicas!.pick();
+    if (!replica) return { reason: 'replica_down' };
+    return { reason: 'routed', replica };
+  }
+
+  /**
+   * Run a statement where `decision` says. A replica failure of the operational kind is retried exactly
+   * once on the primary; the rest of the request then stays on the primary, with one WARN line per
+   * request. Primary errors propagate untouched.
+   */
+  async run(
+    sql: string,
+    config: pg.QueryConfig | string,
+    values: unknown[] | undefined,
+    decision: Decision,
+    primary: () => Promise<Queryable>,
+  ): Promise<pg.QueryResult> {
+    this.counts[decision.reason]++;
+    const replica = decision.replica;
+    if (replica) {
+      const started = performance.now();
+      try {
+        const result = await replica.pool.query(config, values);
+        replica.served++;
+        this.#publish(replica.ref, 'routed', sql, started);
+        return result;
+      } catch (error) {
+        if (!isFallbackError(error)) {
+          this.#publish(replica.ref, 'routed', sql, started, error);
+          throw error;
+        }
+        replica.failures++;
+        this.fallbacks++;
+        if (isConnectionError(error)) this.replicas!.eject(replica, error);
+        this.#publish(replica.ref, 'routed', sql, started, error, true);
+        this.#noteFallback(error);
+        this.counts.fallback++;
+        return this.#onPrimary(sql, config, values, 'fallback', primary);
+      }
+    }
+    return this.#onPrimary(sql, config, values, decision.reason, primary);
+  }
+
+  async #onPrimary(
+    sql: string,
+    config: pg.QueryConfig | string,
+    values: unknown[] | undefined,
+    reason: RouteReason,
+    primary: () => Promise<Queryable>,
+  ): Promise<pg.QueryResult> {
+    const started = performance.now();
+    try {
+      const result = await (await primary()).query(config, values);
+      this.#publish(this.primaryRef, reason, sql, started);
+      return result;
+    } catch (error) {
+      this.#publish(this.primaryRef, reason, sql, started, error);
+      throw error;
+    }
+  }
+
+  #noteFallback(error: unknown): void {
+    const scope = currentScope();
+    if (!scope || scope.fellBack) return;
+    scope.fellBack = true;
+    const type = exceptionType(error);
+    (scope.log ?? this.#logger)?.warn(
+      { db_routing: 'fallback', path: scope.path, method: scope.method, exception_type: type },
+      `db_routing_fallback path=${scope.path} method=${scope.method} exception_type=${type}`,
+    );
+  }
+
+  #publish(
+    node: NodeRef,
+    reason: RouteReason,
+    sql: string,
+    started: number,
+    error?: unknown,
+    retried?: boolean,
+  ): void {
+    if (!routeChannel.hasSubscribers) return;
+    routeChannel.publish({
+      node,
+      reason,
+      sql,
+      durationMs: performance.now() - started,
+      ...(error === undefined ? {} : { error }),
+      ...(retried ? { retried } : {}),
+    });
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Why a statement went where it went. Published on the diagnostics channel, counted in the pool's
+ * stats and shown by the service's status page.
+ */
+export type RouteReason =
+  /** Read-only, in an opted-in request, every table allow-listed: served by a replica. */
+  | 'routed'
+  /** Routing is off (kill switch): the pool behaves as a plain pg.Pool on the primary. */
+  | 'routing_disabled'
+  /** No opted-in request scope (or a non-safe method, or `usePrimary`). */
+  | 'not_in_scope'
+  /** The statement writes, locks rows, or calls a function not known to be read-only. */
+  | 'write'
+  /** The parser could not prove anything (parse error, several statements, EXECUTE…). */
+  | 'unknown_statement'
+  /** Between BEGIN and COMMIT/ROLLBACK: the whole transaction runs on one primary connection. */
+  | 'in_transaction'
+  /** The client holds session state (SET, PREPARE, LISTEN, temp tables, advisory locks…). */
+  | 'session_state'
+  /** The statement reads a table whose app is not allow-listed (e.g. `auth`). */
+  | 'table_not_allowed'
+  /** Every replica is ejected after a connection failure. */
+  | 'replica_down'
+  /** A replica failed this request once: the retry and the rest of the request use the primary. */
+  | 'fallback'
+  /** This request wrote earlier: later reads use the primary so it sees its own writes. */
+  | 'after_write';
+
+/** The two aliases of the reference: the primary and the replica set behind one name. */
+export type Alias = 'default' | 'read_replica';

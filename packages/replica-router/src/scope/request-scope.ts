@@ -1,0 +1,86 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** The logger the router writes its two lines to (pino's and Fastify's `request.log` fit). */
+export interface RouterLogger {
+  debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error?(obj: object, msg: string): void;
+}
+
+/** Describes the request a scope belongs to (for the log lines). */
+export interface ScopeInfo {
+  readonly path?: string;
+  readonly method?: string;
+  /** Per-request logger; falls back to the pool's. */
+  readonly log?: RouterLogger;
+}
+
+/**
+ * Request-scoped routing state. Lives in AsyncLocalStorage, never in a module global, so concurrent
+ * requests never see each other's flag.
+ */
+export interface RequestScope {
+  /** The reference's flag: reads may go to a replica. False under `usePrimary`. */
+  readonly useReplica: boolean;
+  readonly path: string;
+  readonly method: string;
+  readonly log: RouterLogger | undefined;
+  /** Set once a replica failed in this request: the rest of the request runs on the primary. */
+  fellBack: boolean;
+  /** Set once the request wrote: later reads go to the primary (read-your-writes within a request). */
+  wrote: boolean;
+  /** Set when the request ended: late statements (timers…) run on the primary. */
+  ended: boolean;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+/** The scope of the current async context, if any. */
+export function currentScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+function newScope(useReplica: boolean, info: ScopeInfo): RequestScope {
+  return {
+    useReplica,
+    path: info.path ?? '',
+    method: info.method ?? '',
+    log: info.log,
+    fellBack: false,
+    wrote: false,
+    ended: false,
+  };
+}
+
+/**
+ * Run `fn` with the replica flag set: provably read-only statements on allow-listed tables may be
+ * served by a replica. The flag is gone when `fn` settles, whether it returned or threw.
+ *
+ * @example
+ * const rows = await runInReplicaScope(() => pool.query('SELECT * FROM performance_framework'));
+ */
+export async function runInReplicaScope<T>(fn: () => T | Promise<T>, info: ScopeInfo = {}): Promise<T> {
+  const scope = newScope(true, info);
+  try {
+    return await storage.run(scope, fn);
+  } finally {
+    scope.ended = true;
+  }
+}
+
+/** Enter a scope for a callback-style framework hook (Fastify's onRequest): `enter(scope, done)`. */
+export function enterReplicaScope(info: ScopeInfo, next: () => void): RequestScope {
+  const scope = newScope(true, info);
+  storage.run(scope, next);
+  return scope;
+}
+
+/** Run `fn` with every statement on the primary, even inside an opted-in request. */
+export async function usePrimary<T>(fn: () => T | Promise<T>): Promise<T> {
+  const outer = storage.getStore();
+  const scope = newScope(false, {
+    ...(outer?.path ? { path: outer.path } : {}),
+    ...(outer?.method ? { method: outer.method } : {}),
+  });
+  return storage.run(scope, fn);
+}

@@ -1,0 +1,1 @@
+export { type CapturedQuery, captureQueries } from './capture-queries.ts';
