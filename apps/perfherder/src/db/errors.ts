@@ -9,6 +9,8 @@ export const dbErrorCodes = {
   migrationChanged: 'PH_ERR_MIGRATION_CHANGED',
   migrationFailed: 'PH_ERR_MIGRATION_FAILED',
   databaseUrl: 'PH_ERR_DATABASE_URL',
+  seedReplica: 'PH_ERR_SEED_REPLICA',
+  seedNotEmpty: 'PH_ERR_SEED_NOT_EMPTY',
 } as const;
 
 /** One of {@link dbErrorCodes}. */
@@ -70,5 +72,28 @@ export class DatabaseUrlError extends DbError {
         : `${variable} is not a PostgreSQL URL (expected postgres:// or postgresql://)`,
     );
     this.variable = variable;
+  }
+}
+
+/** The seed was pointed at a server in recovery (a read replica); it only writes to a primary. */
+export class SeedReplicaError extends DbError {
+  constructor() {
+    super(
+      dbErrorCodes.seedReplica,
+      'refusing to seed: the server is in recovery (a read replica); use the primary',
+    );
+  }
+}
+
+/** The seed only fills an empty database, because it assigns ids itself. */
+export class SeedNotEmptyError extends DbError {
+  readonly table: string;
+
+  constructor(table: string) {
+    super(
+      dbErrorCodes.seedNotEmpty,
+      `refusing to seed: table ${table} already has rows; seed a freshly migrated database`,
+    );
+    this.table = table;
   }
 }

@@ -1,0 +1,144 @@
+import type { Random } from './random.ts';
+import type { PushRef } from './seed-pushes.ts';
+import type { RunUnit, Series } from './seed-series.ts';
+import type { SizeProfile } from './seed-size.ts';
+
+/** One series moved by an event, with its alert's before/after values. */
+export interface AffectedSeries {
+  readonly unit: RunUnit;
+  readonly series: Series;
+  readonly factor: number;
+  readonly prevValue: number;
+  readonly newValue: number;
+}
+
+/** A change landed by one push: one alert summary, one alert per affected series. */
+export interface AlertEvent {
+  readonly summaryId: number;
+  readonly unit: RunUnit;
+  readonly push: PushRef;
+  readonly prevPush: PushRef;
+  readonly sheriffed: boolean;
+  /** Summary status 0-9. */
+  readonly status: number;
+  readonly regression: boolean;
+  readonly affected: AffectedSeries[];
+}
+
+/** Frameworks whose alerts sheriffs triage (the reference's SHERIFFED_FRAMEWORKS). */
+export const SHERIFFED_FRAMEWORKS = new Set([
+  'awsy',
+  'browsertime',
+  'build_metrics',
+  'devtools',
+  'js-bench',
+  'mozperftest',
+  'talos',
+]);
+
+// Older summaries have been triaged; recent ones are mostly still untriaged.
+const TRIAGED_STATUSES: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [1, 2],
+  [2, 2],
+  [3, 2],
+  [4, 3],
+  [5, 2],
+  [6, 2],
+  [7, 3],
+  [8, 2],
+  [9, 1],
+];
+
+function assignStatuses(random: Random, count: number): number[] {
+  const statuses = Array.from({ length: count }, (_, i) =>
+    i >= count * 0.85 ? (random.chance(0.8) ? 0 : 5) : random.weighted(TRIAGED_STATUSES),
+  );
+  // Every status must appear (the API's filters and tests look for each); steal from repeated ones.
+  for (let status = 0; status <= 9; status++) {
+    if (statuses.includes(status)) continue;
+    const donors = statuses.flatMap((s, i) => (statuses.filter((x) => x === s).length > 1 ? [i] : []));
+    statuses[random.pick(donors)] = status;
+  }
+  return statuses;
+}
+
+/**
+ * Decides where the data changes: per alerting repository, a set of pushes that each move some series
+ * of one task up or down. Each event becomes an alert summary with a status (every status 0-9 occurs,
+ * which needs at least ten events), and its step changes are recorded on the series so the generated
+ * values really do jump there.
+ */
+export function planAlerts(
+  random: Random,
+  profile: SizeProfile,
+  units: readonly RunUnit[],
+  pushesByRepo: ReadonlyMap<number, readonly PushRef[]>,
+): AlertEvent[] {
+  type Draft = Omit<AlertEvent, 'summaryId' | 'status' | 'regression' | 'affected'> & { units: RunUnit[] };
+  const drafts: Draft[] = [];
+  const repos = [...new Set(units.map((u) => u.repo))].filter((r) => r.spec.alertsEnabled && !r.spec.isTry);
+  for (const repo of repos) {
+    const pushes = pushesByRepo.get(repo.id) ?? [];
+    const repoUnits = units.filter((u) => u.repo === repo);
+    if (pushes.length < 3 || repoUnits.length === 0) continue;
+    const count = Math.min(
+      pushes.length - 2,
+      Math.max(profile.minEvents, Math.floor(pushes.length / profile.pushesPerEvent)),
+    );
+    const indexes = random.sample(
+      pushes.slice(1, -1).map((p) => p.index),
+      count,
+    );
+    for (const index of indexes) {
+      const unit = random.pick(repoUnits);
+      const siblings = repoUnits.filter(
+        (u) => u.task === unit.task && u.option === unit.option && u !== unit,
+      );
+      drafts.push({
+        unit,
+        units: [unit, ...random.sample(siblings, random.int(0, 2))],
+        push: pushes[index] as PushRef,
+        prevPush: pushes[index - 1] as PushRef,
+        sheriffed: SHERIFFED_FRAMEWORKS.has(unit.task.framework) && random.chance(0.92),
+      });
+    }
+  }
+  if (drafts.length < 10)
+    throw new Error(`the seed plan has ${drafts.length} alert events; it needs at least 10`);
+  drafts.sort((a, b) => a.push.time - b.push.time || a.unit.repo.id - b.unit.repo.id);
+  const statuses = assignStatuses(random, drafts.length);
+
+  const events = drafts.map((draft, i): AlertEvent => {
+    const status = statuses[i] ?? 0;
+    const regression = status === 4 ? false : status === 0 ? random.chance(0.6) : random.chance(0.85);
+    const suite = random.pick(draft.unit.task.suites);
+    const magnitude = 0.02 + 0.2 * random.float() ** 2;
+    const affected: AffectedSeries[] = [];
+    for (const unit of draft.units) {
+      const family = unit.series.filter((s) => s.suite === suite);
+      const [parent, ...subtests] = family;
+      if (!parent) continue;
+      for (const series of [parent, ...random.sample(subtests, random.int(1, 4))]) {
+        const size = magnitude * (0.7 + 0.6 * random.float());
+        const up = series.lowerIsBetter === regression;
+        const factor = up ? 1 + size : 1 / (1 + size);
+        series.changes.push({ pushIndex: draft.push.index, factor });
+        affected.push({ unit, series, factor, prevValue: 0, newValue: 0 });
+      }
+    }
+    return { ...draft, summaryId: i + 1, status, regression, affected };
+  });
+
+  for (const unit of units) for (const s of unit.series) s.changes.sort((a, b) => a.pushIndex - b.pushIndex);
+  // With every change known, the values before and after each event follow from the steps.
+  for (const event of events) {
+    for (const [i, a] of event.affected.entries()) {
+      const before = a.series.changes
+        .filter((c) => c.pushIndex < event.push.index)
+        .reduce((level, c) => level * c.factor, a.series.baseline);
+      event.affected[i] = { ...a, prevValue: before, newValue: before * a.factor };
+    }
+  }
+  return events;
+}
