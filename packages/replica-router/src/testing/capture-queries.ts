@@ -18,13 +18,17 @@ export interface CapturedQuery {
 }
 
 const capturing = new AsyncLocalStorage<CapturedQuery[]>();
+const active = new Set<CapturedQuery[]>();
 let subscribed = false;
 
 function onRoute(message: unknown): void {
-  const sink = capturing.getStore();
-  if (!sink) return;
+  // A statement run under a capture goes to that capture only. One whose async context lost the
+  // capture (Fastify's inject() does not carry the caller's context into the request) goes to every
+  // active capture.
+  const own = capturing.getStore();
+  const sinks = own ? [own] : [...active];
   const e = message as RouteEvent;
-  sink.push({
+  const record: CapturedQuery = {
     alias: e.node.alias,
     node: e.node.name,
     host: `${e.node.host}:${e.node.port}`,
@@ -32,12 +36,14 @@ function onRoute(message: unknown): void {
     reason: e.reason,
     ...(e.error === undefined ? {} : { error: e.error }),
     ...(e.retried ? { retried: true } : {}),
-  });
+  };
+  for (const sink of sinks) sink.push(record);
 }
 
 /**
- * Records every statement run inside `fn` (and only those: concurrent work outside `fn` is not
- * captured): alias, node, host:port, SQL and routing reason. For tests that assert where queries went;
+ * Records every statement run inside `fn`: alias, node, host:port, SQL and routing reason. Statements
+ * of concurrent work under another capture are not included; statements whose async context carries
+ * no capture at all (e.g. requests sent with Fastify's `inject()`) are recorded by every active capture. For tests that assert where queries went;
  * pair it with a server-side check (`pg_is_in_recovery()`, `inet_server_port()`, statistics views).
  *
  * @example
@@ -52,6 +58,11 @@ export async function captureQueries<T>(
     subscribed = true;
   }
   const queries: CapturedQuery[] = [];
-  const result = await capturing.run(queries, fn);
-  return { result, queries };
+  active.add(queries);
+  try {
+    const result = await capturing.run(queries, fn);
+    return { result, queries };
+  } finally {
+    active.delete(queries);
+  }
 }

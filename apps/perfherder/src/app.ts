@@ -1,0 +1,53 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { RoutedPool } from 'replica-router';
+import { dbPlugin } from './http/db-plugin.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { statusRoutes } from './http/status-routes.ts';
+import { perfRoutes } from './perf/perf-routes.ts';
+
+export interface BuildOptions {
+  /** The routed pool (a pg.Pool). Build one with `createServicePool`. */
+  readonly pool: RoutedPool;
+  /** End the pool when the app closes. Default false (the caller owns it). */
+  readonly closePool?: boolean;
+  /** Fastify logger options, or false. Default: info level. */
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * The Perfherder API as a Fastify app: routes, validation, OpenAPI docs at /docs, /healthz and the
+ * routing status page. `server.ts` only listens; tests call `build()` and `inject()`.
+ *
+ * @example
+ * const app = await build({ pool });
+ * const res = await app.inject('/api/performance/framework/');
+ */
+export async function build(options: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info' },
+    // DRF routes need the trailing slash; a path without it is a different route (404 here).
+    ignoreTrailingSlash: false,
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+  });
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Perfherder API',
+        description: "Mozilla Perfherder's performance-data API; read-only endpoints served from replicas",
+        version: '1.0.0',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(dbPlugin, { pool: options.pool, closePool: options.closePool ?? false });
+  await app.register(statusRoutes);
+  await app.register(perfRoutes);
+  return app;
+}

@@ -1,0 +1,49 @@
+import { type RouterConfig, RouterConfigError, readRouterConfig } from 'replica-router';
+
+/** Service configuration from the environment; invalid values stop start-up naming the variable. */
+export interface ServiceConfig {
+  readonly router: RouterConfig;
+  readonly port: number;
+  readonly host: string;
+  /** pino level from LOGGING_LEVEL (DEBUG, INFO, WARNING, ERROR, CRITICAL, as the reference spells them). */
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  /** Dev cluster: replicas to start when DATABASE_URL is unset. */
+  readonly devReplicas: number;
+}
+
+const LEVELS: Record<string, ServiceConfig['logLevel']> = {
+  debug: 'debug',
+  info: 'info',
+  warning: 'warn',
+  warn: 'warn',
+  error: 'error',
+  critical: 'fatal',
+  fatal: 'fatal',
+};
+
+export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const router = readRouterConfig(env);
+  const portRaw = env.PORT?.trim() || '8000';
+  if (!/^\d+$/.test(portRaw) || Number(portRaw) > 65535) {
+    throw new RouterConfigError('PORT', `must be a TCP port number from 0 to 65535 (got "${portRaw}")`);
+  }
+  const levelRaw = (env.LOGGING_LEVEL?.trim() || 'INFO').toLowerCase();
+  const logLevel = LEVELS[levelRaw];
+  if (!logLevel) {
+    throw new RouterConfigError(
+      'LOGGING_LEVEL',
+      `must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (got "${env.LOGGING_LEVEL}")`,
+    );
+  }
+  const devRaw = env.DEV_CLUSTER_REPLICAS?.trim() || '1';
+  if (!/^\d$/.test(devRaw) || Number(devRaw) > 8) {
+    throw new RouterConfigError('DEV_CLUSTER_REPLICAS', `must be an integer from 0 to 8 (got "${devRaw}")`);
+  }
+  return {
+    router,
+    port: Number(portRaw),
+    host: env.HOST?.trim() || '127.0.0.1',
+    logLevel,
+    devReplicas: Number(devRaw),
+  };
+}

@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ServiceError } from './service-errors.ts';
+
+/**
+ * Turns errors into responses. Schema validation failures become 400 field errors in DRF's shape
+ * (`{"param": ["message"]}`); ServiceErrors send their body; anything else is a 500 with a generic
+ * body (details go to the log, never to the client).
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ServiceError, request, reply) => {
+    if (error instanceof ServiceError) {
+      return reply.code(error.statusCode).send(error.body);
+    }
+    if ((error as FastifyError).validation) {
+      const fields: Record<string, string[]> = {};
+      for (const v of (error as FastifyError).validation ?? []) {
+        const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
+        const name = missing ?? (v.instancePath.replace(/^\//, '').split('/')[0] || 'non_field_errors');
+        const message = missing ? 'This field is required.' : (v.message ?? 'Invalid value.');
+        (fields[name] ??= []).push(message);
+      }
+      return reply.code(400).send(fields);
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ detail: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ detail: 'A server error occurred.' });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not found.' }));
+}

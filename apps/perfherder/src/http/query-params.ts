@@ -1,0 +1,72 @@
+import { badRequest } from './service-errors.ts';
+
+const DRF_TRUE = new Set([
+  'true',
+  'True',
+  'TRUE',
+  't',
+  'T',
+  'yes',
+  'Yes',
+  'YES',
+  'y',
+  'Y',
+  'on',
+  'On',
+  'ON',
+  '1',
+]);
+const DRF_FALSE = new Set([
+  'false',
+  'False',
+  'FALSE',
+  'f',
+  'F',
+  'no',
+  'No',
+  'NO',
+  'n',
+  'N',
+  'off',
+  'Off',
+  'OFF',
+  '0',
+]);
+
+/** A query value that may be repeated (`a=1&a=2`) as a list. */
+export function asList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** The first value of a possibly repeated query parameter. */
+export function first(value: unknown): string | undefined {
+  return asList(value)[0];
+}
+
+/**
+ * DRF serializer BooleanField on query input: missing = false (HTML-form semantics); an unknown
+ * spelling is a 400 `{"<name>": ["Must be a valid boolean."]}`.
+ */
+export function drfBoolean(name: string, value: unknown): boolean {
+  const v = first(value);
+  if (v === undefined || v === '') return false;
+  if (DRF_TRUE.has(v)) return true;
+  if (DRF_FALSE.has(v)) return false;
+  throw badRequest({ [name]: ['Must be a valid boolean.'] });
+}
+
+/** An optional integer parameter; a non-integer is a 400 `{"<name>": ["A valid integer is required."]}`. */
+export function optionalInt(name: string, value: unknown): number | undefined {
+  const v = first(value);
+  if (v === undefined || v === '') return undefined;
+  if (!/^-?\d+$/.test(v.trim())) throw badRequest({ [name]: ['A valid integer is required.'] });
+  return Number(v);
+}
+
+/** Every value must be an integer, else 400 with `body`. */
+export function intList(value: unknown, body: unknown): number[] {
+  const list = asList(value);
+  if (list.some((v) => !/^-?\d+$/.test(v.trim()))) throw badRequest(body);
+  return list.map(Number);
+}

@@ -1,0 +1,57 @@
+/**
+ * The service's error registry: each class has a stable `code` (`PH_ERR_…`) and an HTTP `statusCode`.
+ * The body is the DRF shape the reference clients expect: `{"detail": …}` for 401/403/404, field
+ * errors (`{"field": ["msg"]}`) or the endpoint's own shape for 400. Documented in docs/errors.md.
+ */
+export class ServiceError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  /** The exact JSON body to send. */
+  readonly body: unknown;
+  constructor(
+    code: string,
+    statusCode: number,
+    body: unknown,
+    message?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message ?? (typeof body === 'string' ? body : JSON.stringify(body)), options);
+    this.name = 'ServiceError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.body = body;
+  }
+}
+
+/** 400 with a DRF-shaped body (field errors, `{"message": …}`, `["…"]` or a bare string: per endpoint). */
+export function badRequest(body: unknown): ServiceError {
+  return new ServiceError('PH_ERR_BAD_REQUEST', 400, body);
+}
+
+/** 404 `{"detail": "No <Model> matches the given query."}` like DRF's get_object_or_404. */
+export function notFound(model: string): ServiceError {
+  return new ServiceError('PH_ERR_NOT_FOUND', 404, { detail: `No ${model} matches the given query.` });
+}
+
+export function notAuthenticated(): ServiceError {
+  return new ServiceError('PH_ERR_NOT_AUTHENTICATED', 401, {
+    detail: 'Authentication credentials were not provided.',
+  });
+}
+
+export function permissionDenied(): ServiceError {
+  return new ServiceError('PH_ERR_PERMISSION_DENIED', 403, {
+    detail: 'You do not have permission to perform this action.',
+  });
+}
+
+/** Every code, for docs and the sync test. */
+export const serviceErrorCodes = [
+  'PH_ERR_BAD_REQUEST',
+  'PH_ERR_NOT_FOUND',
+  'PH_ERR_NOT_AUTHENTICATED',
+  'PH_ERR_PERMISSION_DENIED',
+  'PH_ERR_VALIDATION',
+  'PH_ERR_INTERNAL',
+  'PH_ERR_CONFIG',
+] as const;

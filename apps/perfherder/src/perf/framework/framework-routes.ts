@@ -1,0 +1,54 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { notFound } from '../../http/service-errors.ts';
+
+const frameworkSchema = {
+  type: 'object',
+  properties: { id: { type: 'integer' }, name: { type: 'string' } },
+  required: ['id', 'name'],
+} as const;
+
+const ORDERINGS: Record<string, string> = { id: 'id', '-id': 'id DESC', name: 'name', '-name': 'name DESC' };
+
+/** Spec 3.5: enabled frameworks, ordered by id (`?ordering=` on id/name). Replica-routed. */
+export const frameworkRoutes: FastifyPluginAsync = async (app) => {
+  app.get<{ Querystring: { ordering?: string } }>(
+    '/api/performance/framework/',
+    {
+      config: { readReplica: true },
+      schema: {
+        tags: ['performance'],
+        summary: 'Enabled performance frameworks',
+        querystring: { type: 'object', properties: { ordering: { type: 'string' } } },
+        response: { 200: { type: 'array', items: frameworkSchema } },
+      },
+    },
+    async (request) => {
+      const order = ORDERINGS[request.query.ordering ?? ''] ?? 'id';
+      const { rows } = await app.db.query(
+        `SELECT id, name FROM performance_framework WHERE enabled ORDER BY ${order}, id`,
+      );
+      return rows;
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/performance/framework/:id/',
+    {
+      config: { readReplica: true },
+      schema: {
+        tags: ['performance'],
+        summary: 'One enabled performance framework',
+        params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] },
+        response: { 200: frameworkSchema },
+      },
+    },
+    async (request) => {
+      const { rows } = await app.db.query(
+        'SELECT id, name FROM performance_framework WHERE enabled AND id = $1',
+        [request.params.id],
+      );
+      if (rows.length === 0) throw notFound('PerformanceFramework');
+      return rows[0];
+    },
+  );
+};
