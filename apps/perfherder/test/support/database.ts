@@ -2,6 +2,7 @@ import { after } from 'node:test';
 import pg from 'pg';
 import { type Cluster, type ClusterUrls, startCluster } from 'pg-devcluster';
 import { migrate } from '../../src/db/migrate.ts';
+import { syncIdentitySequences } from '../../src/db/sync-identity-sequences.ts';
 import { tableApps } from '../../src/db/table-apps.ts';
 
 /** Options of {@link withTestDatabase}. */
@@ -21,9 +22,10 @@ export interface TestDatabaseOptions {
 /** Options of {@link TestDatabase.reset}. */
 export interface ResetOptions {
   /**
-   * Keep the fixture frameworks of migration 0002 (default true). Pass false for tests that count
-   * frameworks, e.g. "the framework list has exactly the two the test created"; the framework ids then
-   * restart at 1. Issue trackers are always kept: tracker 1 is the default of every alert summary.
+   * Restore the fixture frameworks of migration 0002 (default true). Pass false for tests that count
+   * frameworks, e.g. "the framework list has exactly the two the test created"; the table is then empty
+   * and framework ids restart at 1. Issue trackers are always restored: tracker 1 is the default of every
+   * alert summary.
    */
   readonly keepFrameworks?: boolean;
 }
@@ -35,15 +37,16 @@ export interface TestDatabase {
   /** A pool on the primary for fixtures and assertions. */
   readonly primary: pg.Pool;
   /**
-   * Empty every data table (identities restart at 1), keep the reference data, and resolve once every
-   * replica has replayed the truncation, so the next test starts from the same state on every server.
+   * Empty every table (identities restart at 1), put back the reference rows exactly as migration 0002
+   * left them (whatever the previous test changed), and resolve once every replica has replayed it all,
+   * so each test starts from the same state on every server.
    */
   reset(options?: ResetOptions): Promise<void>;
   /** Close the pool and stop the cluster. Idempotent. */
   close(): Promise<void>;
 }
 
-const REFERENCE_TABLES = new Set(['issue_tracker', 'performance_framework']);
+const REFERENCE_TABLES = ['issue_tracker', 'performance_framework'] as const;
 
 /**
  * Starts one cluster (1 replica by default), creates and migrates a database, and hands back a pool on the
@@ -74,12 +77,33 @@ export async function withTestDatabase(options: TestDatabaseOptions = {}): Promi
     const pool = new pg.Pool({ connectionString: urls.primary, max: 4 });
     primary = pool;
     await cluster.waitForReplicas();
+    // The reference rows as the migrations left them, restored by every reset.
+    const reference = new Map<string, unknown[]>();
+    for (const table of REFERENCE_TABLES) {
+      reference.set(table, (await pool.query(`SELECT * FROM "${table}" ORDER BY id`)).rows);
+    }
+    const tables = Object.keys(tableApps).map((t) => `"${t}"`);
     const reset = async (resetOptions: ResetOptions = {}) => {
       const keepFrameworks = resetOptions.keepFrameworks ?? true;
-      const tables = Object.keys(tableApps).filter(
-        (t) => !REFERENCE_TABLES.has(t) || (t === 'performance_framework' && !keepFrameworks),
-      );
-      await pool.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+        for (const table of REFERENCE_TABLES) {
+          if (table === 'performance_framework' && !keepFrameworks) continue;
+          await client.query(
+            `INSERT INTO "${table}" SELECT * FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`,
+            [JSON.stringify(reference.get(table))],
+          );
+        }
+        await syncIdentitySequences(client);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
       await cluster.waitForReplicas();
     };
     return { cluster, urls, primary: pool, reset, close };
