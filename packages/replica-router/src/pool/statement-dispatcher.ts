@@ -100,6 +100,9 @@ export class StatementDispatcher {
     const inScope = scope?.useReplica && !scope.ended;
     if (!inScope && !state) return { reason: 'not_in_scope' };
     const c = await this.#classify(sql);
+    // Read-your-writes within a request: a statement that may have written sends the request's later
+    // reads to the primary, also when it ran inside a transaction or on a pinned client.
+    if (inScope && scope && (c.verdict === 'write' || c.verdict === 'unknown')) scope.wrote = true;
     if (state?.inTransaction) {
       if (c.verdict === 'end') state.inTransaction = false;
       return { reason: 'in_transaction' };
@@ -118,10 +121,7 @@ export class StatementDispatcher {
   }
 
   #decideInScope(scope: RequestScope, c: Classification): Decision {
-    if (c.verdict === 'write') {
-      scope.wrote = true;
-      return { reason: 'write' };
-    }
+    if (c.verdict === 'write') return { reason: 'write' };
     if (c.verdict !== 'read') return { reason: 'unknown_statement' };
     if (scope.fellBack) return { reason: 'fallback' };
     if (scope.wrote) return { reason: 'after_write' };
