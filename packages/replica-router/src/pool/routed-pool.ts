@@ -115,7 +115,10 @@ export class RoutedPool extends pg.Pool {
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; this accepts them all.
   override query(...args: any[]): any {
-    if (!this.#replicas) return super.query(...(args as Parameters<pg.Pool['query']>));
+    if (!this.#replicas) {
+      this.#dispatcher.counts.routing_disabled++;
+      return super.query(...(args as Parameters<pg.Pool['query']>));
+    }
     const q = normalizeQueryArgs(args);
     if (q.submittable) return super.query(q.submittable as pg.Submittable);
     const result = this.#dispatcher
