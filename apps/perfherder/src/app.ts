@@ -27,8 +27,8 @@ export interface BuildOptions {
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
-    // DRF routes need the trailing slash; a path without it is a different route (404 here).
-    ignoreTrailingSlash: false,
+    // DRF routes need the trailing slash; a path without it is a different route (404 here), which is
+    // the router's default (no ignoreTrailingSlash).
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   });

@@ -7,10 +7,11 @@ import {
   mkdtempSync,
   readFileSync,
   realpathSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DevClusterError, devClusterErrorCodes } from '../errors.ts';
 import { isReachableBy } from './fs-access.ts';
 import type { OsAccount } from './os-account.ts';
@@ -63,9 +64,14 @@ export function planLayout(dataDir: string | undefined, account: OsAccount | nul
     storage = root;
   } else {
     root = resolve(dataDir);
+    // Parents we create (e.g. `.data/`) stay traversable; the cluster folder itself is private.
+    mkdirSync(dirname(root), { recursive: true, mode: 0o755 });
     mkdirSync(root, { recursive: true, mode: 0o700 });
     root = realpathSync(root);
     const previous = readState(join(root, 'cluster.json'));
+    // Our own folder under a reachable parent: hand it to the server account rather than relocating.
+    if (!previous && account && isReachableBy(dirname(root), account))
+      lchownSync(root, account.uid, account.gid);
     if (previous) storage = previous.storage;
     else if (!account || isReachableBy(root, account)) storage = root;
     else {
@@ -73,6 +79,9 @@ export function planLayout(dataDir: string | undefined, account: OsAccount | nul
       const base = join(tmpdir(), 'pg-devcluster-data');
       mkdirSync(base, { recursive: true, mode: 0o755 });
       storage = join(base, key);
+      // No cluster.json means the user removed the folder to start afresh: the relocated node folders
+      // of that earlier cluster are stale (and their password is gone), so they go too.
+      rmSync(storage, { recursive: true, force: true });
     }
     if (account && storage === root) lchownSync(root, account.uid, account.gid);
     ensureDir(storage, account);

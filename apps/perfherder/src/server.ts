@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Cluster, startCluster } from 'pg-devcluster';
+import { redactUrl } from 'replica-router';
+import { build } from './app.ts';
+import { seedProgressReporter } from './cli/seed-progress.ts';
+import type { ServiceConfig } from './config/service-config.ts';
+import { createServicePool } from './db/create-service-pool.ts';
+import { dbErrorCodes } from './db/errors.ts';
+import { migrate } from './db/migrate.ts';
+import { seed } from './seed/index.ts';
+
+export interface RunningService {
+  readonly app: FastifyInstance;
+  readonly cluster: Cluster | undefined;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Where `npm start` keeps its dev cluster: `.data/` at the repository root. */
+const DEV_DATA_DIR = join(import.meta.dirname, '..', '..', '..', '.data', 'cluster');
+
+/**
+ * Starts the service. Without DATABASE_URL: boots the dev cluster (primary + replicas) under `.data/`,
+ * migrates, seeds the small data set when the database is empty, and enables routing. With
+ * DATABASE_URL: uses it (and the replica variables) and starts no cluster.
+ */
+export async function startService(
+  config: ServiceConfig,
+  say: (line: string) => void,
+): Promise<RunningService> {
+  let cluster: Cluster | undefined;
+  let primaryUrl = config.router.primaryUrl;
+  let replicaUrls = config.router.replicaUrls;
+  if (primaryUrl === undefined) {
+    say(
+      `DATABASE_URL is not set: starting the dev cluster (primary + ${config.devReplicas} replica) in .data/`,
+    );
+    cluster = await startCluster({ replicas: config.devReplicas, dataDir: DEV_DATA_DIR });
+    const urls = await cluster.createDatabase('perfherder');
+    primaryUrl = urls.primary;
+    replicaUrls = urls.replicas;
+  }
+  try {
+    const { applied } = await migrate(primaryUrl);
+    if (applied.length > 0) say(`migrated: ${applied.join(', ')}`);
+    if (cluster) {
+      const progress = seedProgressReporter(process.stderr.isTTY === true, say);
+      try {
+        const counts = await seed(primaryUrl, { size: 'tiny', seed: 1, onProgress: progress.update });
+        progress.stop();
+        say(`seeded the small data set: ${counts.performance_datum ?? 0} datums`);
+      } catch (error) {
+        progress.stop();
+        if ((error as { code?: string }).code !== dbErrorCodes.seedNotEmpty) throw error;
+      }
+      await cluster.waitForReplicas({ timeoutMs: 120_000 });
+    }
+    const pool = createServicePool({ ...config.router, primaryUrl, replicaUrls });
+    const app = await build({ pool, closePool: true, logger: { level: config.logLevel } });
+    const address = await app.listen({ port: config.port, host: config.host });
+    const stop = async () => {
+      await app.close();
+      await cluster?.stop();
+    };
+    say(`primary:  ${redactUrl(primaryUrl)}`);
+    for (const r of replicaUrls) say(`replica:  ${redactUrl(r)}`);
+    say(
+      `routing:  ${pool.routingEnabled ? `on (${replicaUrls.length} replica)` : 'off (everything on the primary)'}`,
+    );
+    say(`API:      ${address}/api/performance/framework/`);
+    say(`docs:     ${address}/docs`);
+    say(`status:   ${address}/api/status/routing/`);
+    say(`try:      curl '${address}/api/project/mozilla-central/performance/platforms/'`);
+    return { app, cluster, url: address, stop };
+  } catch (error) {
+    await cluster?.stop();
+    throw error;
+  }
+}
