@@ -62,7 +62,7 @@ function newScope(useReplica: boolean, info: ScopeInfo): RequestScope {
 export async function runInReplicaScope<T>(fn: () => T | Promise<T>, info: ScopeInfo = {}): Promise<T> {
   const scope = newScope(true, info);
   try {
-    return await storage.run(scope, fn);
+    return await storage.run(scope, () => settleInside(fn));
   } finally {
     scope.ended = true;
   }
@@ -82,5 +82,14 @@ export async function usePrimary<T>(fn: () => T | Promise<T>): Promise<T> {
     ...(outer?.path ? { path: outer.path } : {}),
     ...(outer?.method ? { method: outer.method } : {}),
   });
-  return storage.run(scope, fn);
+  return storage.run(scope, () => settleInside(fn));
+}
+
+/**
+ * Awaits `fn`'s result inside the scope. A lazy thenable (Drizzle's query builders run their query in
+ * `then`) returned by `fn` and awaited outside `storage.run` would start its query in the caller's
+ * context: a read meant for the replica would go to the primary, and one under `usePrimary` to a replica.
+ */
+async function settleInside<T>(fn: () => T | Promise<T>): Promise<T> {
+  return await fn();
 }
