@@ -33,7 +33,8 @@ function plan(
   if (source && source.length >= count) {
     const step = source.length / count;
     return Array.from({ length: count }, (_, i) => {
-      const from = source[Math.min(source.length - 1, Math.floor((i + random.float()) * step))] as PushRef;
+      // Disjoint integer ranges per merge (step ≥ 1), so no autoland push is merged twice.
+      const from = source[random.int(Math.floor(i * step), Math.floor((i + 1) * step) - 1)] as PushRef;
       return {
         revision: from.revision,
         author: from.author,
