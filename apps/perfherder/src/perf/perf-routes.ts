@@ -1,5 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { alertSummaryTasksRoutes } from './alertsummary-tasks/alertsummary-tasks-routes.ts';
+import { bugTemplateRoutes } from './bug-template/bug-template-routes.ts';
+import { dataRoutes } from './data/data-routes.ts';
 import { frameworkRoutes } from './framework/framework-routes.ts';
+import { issueTrackerRoutes } from './issue-tracker/issue-tracker-routes.ts';
+import { jobDataRoutes } from './job-data/job-data-routes.ts';
+import { perfcompareRoutes } from './perfcompare/perfcompare-routes.ts';
+import { platformsRoutes } from './platforms/platforms-routes.ts';
+import { signaturesRoutes } from './signatures/signatures-routes.ts';
+import { summaryRoutes } from './summary/summary-routes.ts';
+import { tagRoutes } from './tag/tag-routes.ts';
+import { validityDashboardRoutes } from './validity-dashboard/validity-dashboard-routes.ts';
 
 /**
  * Every Perfherder endpoint. The 11 read-only endpoints of the reference opt into replica reads with
@@ -7,4 +18,15 @@ import { frameworkRoutes } from './framework/framework-routes.ts';
  */
 export const perfRoutes: FastifyPluginAsync = async (app) => {
   await app.register(frameworkRoutes);
+  await app.register(perfcompareRoutes);
+  await app.register(alertSummaryTasksRoutes);
+  await app.register(bugTemplateRoutes);
+  await app.register(issueTrackerRoutes);
+  await app.register(summaryRoutes);
+  await app.register(tagRoutes);
+  await app.register(validityDashboardRoutes);
+  await app.register(dataRoutes);
+  await app.register(jobDataRoutes);
+  await app.register(platformsRoutes);
+  await app.register(signaturesRoutes);
 };

@@ -1,0 +1,110 @@
+import type { Queryable } from '../../db/queryable.ts';
+
+/** A signature row as PerfCompare reads it (one side of the comparison). */
+export interface CompareSignature {
+  readonly id: number;
+  readonly framework_id: number;
+  readonly lower_is_better: boolean;
+  readonly has_subtests: boolean;
+  readonly extra_options: string;
+  readonly suite: string;
+  readonly test: string;
+  readonly signature_hash: string;
+  readonly platform: string;
+  readonly option_collection_id: number;
+  readonly option_name: string;
+  readonly parent_signature_id: number | null;
+  readonly repository_id: number;
+  readonly measurement_unit: string | null;
+  readonly application: string;
+}
+
+/** One side's data grouped per signature id (spec §3.12 "Data per side"). */
+export interface GroupedData {
+  /** Datum values per signature. */
+  readonly values: Map<number, number[]>;
+  /** Job ids parallel to `values`. */
+  readonly jobIds: Map<number, (number | null)[]>;
+  /** One entry per datum ⋈ replicate row: the replicate value, else the datum value. */
+  readonly replicates: Map<number, number[]>;
+}
+
+export interface SignatureFilter {
+  readonly repositoryId: number;
+  readonly noSubtests: boolean;
+  readonly framework: number | null;
+  readonly parentSignature: string | null;
+  /** Only signatures updated at or after this instant (from `interval`). */
+  readonly updatedSince: Date | null;
+}
+
+/** The signatures of one side (spec §3.12 "Signatures"), with their platform and option names. */
+export async function loadSignatures(db: Queryable, filter: SignatureFilter): Promise<CompareSignature[]> {
+  const { rows } = await db.query(
+    `SELECT s.id, s.framework_id, s.lower_is_better, s.has_subtests, s.extra_options, s.suite, s.test,
+            s.signature_hash, mp.platform, s.option_collection_id, o.name AS option_name,
+            s.parent_signature_id, s.repository_id, s.measurement_unit, s.application
+       FROM performance_signature s
+       JOIN machine_platform mp ON mp.id = s.platform_id
+       JOIN option_collection oc ON oc.id = s.option_collection_id
+       JOIN option o ON o.id = oc.option_id
+      WHERE s.repository_id = $1
+        AND (s.parent_signature_id IS NULL) = $2
+        AND ($3::integer IS NULL OR s.framework_id = $3)
+        AND ($4::integer IS NULL OR s.parent_signature_id = $4)
+        AND ($5::timestamptz IS NULL OR s.last_updated >= $5)
+      ORDER BY s.id`,
+    [filter.repositoryId, filter.noSubtests, filter.framework, filter.parentSignature, filter.updatedSince],
+  );
+  return rows as CompareSignature[];
+}
+
+/** Which data points of one side: a revision, or a push-timestamp window (both ends exclusive). */
+export type DataSelection = { readonly revision: string } | { readonly after: Date; readonly before: Date };
+
+/** Loads and groups one side's data points (datum values, job ids, replicates). */
+export async function loadGroupedData(
+  db: Queryable,
+  repositoryId: number,
+  signatureIds: readonly number[],
+  selection: DataSelection,
+): Promise<GroupedData> {
+  const grouped: GroupedData = { values: new Map(), jobIds: new Map(), replicates: new Map() };
+  if (signatureIds.length === 0) return grouped;
+  const byRevision = 'revision' in selection;
+  const { rows } = await db.query(
+    `SELECT d.id, d.signature_id, d.value, d.job_id, r.value AS replicate
+       FROM performance_datum d
+       JOIN push p ON p.id = d.push_id
+       LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id
+      WHERE d.signature_id = ANY($1::integer[]) AND d.repository_id = $2
+        AND ${byRevision ? 'p.revision = $3' : 'd.push_timestamp > $3 AND d.push_timestamp < $4'}
+      ORDER BY d.push_timestamp, d.id, r.id`,
+    byRevision
+      ? [signatureIds, repositoryId, selection.revision]
+      : [signatureIds, repositoryId, selection.after, selection.before],
+  );
+  let lastDatum: string | null = null;
+  for (const row of rows as {
+    id: string;
+    signature_id: number;
+    value: number;
+    job_id: string | null;
+    replicate: number | null;
+  }[]) {
+    const sig = row.signature_id;
+    if (row.id !== lastDatum) {
+      lastDatum = row.id;
+      push(grouped.values, sig, row.value);
+      push(grouped.jobIds, sig, row.job_id === null ? null : Number(row.job_id));
+    }
+    push(grouped.replicates, sig, row.replicate ?? row.value);
+  }
+  return grouped;
+}
+
+function push<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,156 @@
+import { asList } from '../../http/query-params.ts';
+import { badRequest } from '../../http/service-errors.ts';
+
+/** The validated query of `GET /api/perfcompare/results/` (spec §3.12). */
+export interface PerfCompareParams {
+  readonly baseRevision: string | null;
+  readonly newRevision: string;
+  readonly baseRepository: string;
+  readonly newRepository: string;
+  readonly framework: number | null;
+  readonly interval: number | null;
+  readonly noSubtests: boolean;
+  /** Raw parameter (the literal `"null"` already mapped to null), as the MWU cache key uses it. */
+  readonly baseParentSignature: string | null;
+  readonly newParentSignature: string | null;
+  readonly replicates: boolean;
+  /** `mann-whitney-u` selects V2; anything else is Student-t. */
+  readonly testVersion: string;
+  readonly enableSilvermanKde: boolean;
+}
+
+const DRF_TRUE = new Set([
+  'true',
+  'True',
+  'TRUE',
+  't',
+  'T',
+  'yes',
+  'Yes',
+  'YES',
+  'y',
+  'Y',
+  'on',
+  'On',
+  'ON',
+  '1',
+]);
+const DRF_FALSE = new Set([
+  'false',
+  'False',
+  'FALSE',
+  'f',
+  'F',
+  'no',
+  'No',
+  'NO',
+  'n',
+  'N',
+  'off',
+  'Off',
+  'OFF',
+  '0',
+]);
+const INTEGER = /^\s*-?\d+(\.0*)?\s*$/;
+
+type Query = Readonly<Record<string, unknown>>;
+
+/** The last value of a repeated parameter, like Django's `QueryDict.__getitem__`. */
+function lastValue(query: Query, name: string): string | undefined {
+  const list = asList(query[name]);
+  return list.length === 0 ? undefined : list[list.length - 1];
+}
+
+/**
+ * Parses the query like the reference's `PerfCompareResultsQueryParamsSerializer`: every field error
+ * at once (`{"field": ["msg"]}`, in field order), then `{"non_field_errors": ["Field required: interval."]}`.
+ * Form semantics: a missing boolean is false; an empty optional value is null.
+ * Deviation: a non-integer parent signature is a 400 field error instead of the reference's 500.
+ */
+export function parsePerfCompareParams(query: Query): PerfCompareParams {
+  const errors: Record<string, string[]> = {};
+  const fail = (name: string, message: string) => {
+    errors[name] = [message];
+  };
+
+  const optionalChar = (name: string): string | null => {
+    const v = lastValue(query, name);
+    if (v === undefined || v.trim() === '') return null;
+    return v.trim();
+  };
+  const requiredChar = (name: string): string => {
+    const v = lastValue(query, name);
+    if (v === undefined) {
+      fail(name, 'This field is required.');
+      return '';
+    }
+    if (v.trim() === '') {
+      fail(name, 'This field may not be blank.');
+      return '';
+    }
+    return v.trim();
+  };
+  const optionalInt = (name: string): number | null => {
+    const v = lastValue(query, name);
+    if (v === undefined || v === '') return null;
+    if (!INTEGER.test(v) || v.length > 1000) {
+      fail(name, 'A valid integer is required.');
+      return null;
+    }
+    const n = Number.parseInt(v.trim(), 10);
+    if (!Number.isSafeInteger(n)) {
+      fail(name, 'A valid integer is required.');
+      return null;
+    }
+    return n;
+  };
+  const bool = (name: string): boolean => {
+    const v = lastValue(query, name);
+    if (v === undefined) return false;
+    if (DRF_TRUE.has(v)) return true;
+    if (DRF_FALSE.has(v)) return false;
+    fail(name, 'Must be a valid boolean.');
+    return false;
+  };
+  const parentSignature = (name: string): string | null => {
+    const v = optionalChar(name);
+    if (v === null || v === 'null') return null;
+    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
+      fail(name, 'A valid integer is required.');
+      return null;
+    }
+    return v;
+  };
+
+  const baseRevision = optionalChar('base_revision');
+  const newRevision = requiredChar('new_revision');
+  const baseRepository = requiredChar('base_repository');
+  const newRepository = requiredChar('new_repository');
+  const framework = optionalInt('framework');
+  const interval = optionalInt('interval');
+  const noSubtests = bool('no_subtests');
+  const baseParentSignature = parentSignature('base_parent_signature');
+  const newParentSignature = parentSignature('new_parent_signature');
+  const replicates = bool('replicates');
+  const testVersion = optionalChar('test_version') ?? 'student-t';
+  const enableSilvermanKde = bool('enable_silverman_kde');
+
+  if (Object.keys(errors).length > 0) throw badRequest(errors);
+  if (baseRevision === null && interval === null) {
+    throw badRequest({ non_field_errors: ['Field required: interval.'] });
+  }
+  return {
+    baseRevision,
+    newRevision,
+    baseRepository,
+    newRepository,
+    framework,
+    interval,
+    noSubtests,
+    baseParentSignature,
+    newParentSignature,
+    replicates,
+    testVersion,
+    enableSilvermanKde,
+  };
+}

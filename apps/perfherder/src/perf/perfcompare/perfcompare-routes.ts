@@ -1,0 +1,161 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Queryable } from '../../db/queryable.ts';
+import { badRequest } from '../../http/service-errors.ts';
+import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
+import { type DataSelection, loadGroupedData, loadSignatures } from './perfcompare-data.ts';
+import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
+import { mannWhitneyRow, matchRows, type RowContext, studentTRow } from './perfcompare-rows.ts';
+import { graphsTimerange, intervalForPushes } from './perfcompare-timeranges.ts';
+
+interface PushRow {
+  id: number;
+  time: Date;
+}
+
+async function repositoryIds(db: Queryable, params: PerfCompareParams): Promise<[number, number]> {
+  const { rows } = await db.query('SELECT id, name FROM repository WHERE name = ANY($1::text[])', [
+    [params.baseRepository, params.newRepository],
+  ]);
+  const byName = new Map((rows as { id: number; name: string }[]).map((r) => [r.name, r.id]));
+  const base = byName.get(params.baseRepository);
+  const next = byName.get(params.newRepository);
+  if (base === undefined || next === undefined) {
+    throw badRequest({
+      non_field_errors: [`${params.baseRepository} or ${params.newRepository} does not exist.`],
+    });
+  }
+  return [base, next];
+}
+
+async function findPush(db: Queryable, repositoryId: number, revision: string): Promise<PushRow | undefined> {
+  const { rows } = await db.query('SELECT id, time FROM push WHERE repository_id = $1 AND revision = $2', [
+    repositoryId,
+    revision,
+  ]);
+  return rows[0] as PushRow | undefined;
+}
+
+/** A 400 whose body is a bare JSON string, as the reference answers for a missing push. */
+function sendJsonString(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(message));
+}
+
+/**
+ * Spec 3.12: `GET /api/perfcompare/results/`, Student-t (default) or Mann-Whitney-U
+ * (`test_version=mann-whitney-u`, cached in `perf_compare_mwu_cache`). Replica-routed: every read,
+ * including the cache lookup, goes to a replica; the cache insert is a write and goes to the primary.
+ */
+export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
+  app.get(
+    '/api/perfcompare/results/',
+    {
+      config: { readReplica: true },
+      schema: {
+        tags: ['perfcompare'],
+        summary: 'Compare two revisions (Student-t or Mann-Whitney-U)',
+        description:
+          'Required: new_revision, base_repository, new_repository; base_revision or interval. ' +
+          'Optional: framework, no_subtests (missing = subtests only), base_parent_signature, ' +
+          'new_parent_signature, replicates, test_version (student-t | mann-whitney-u), enable_silverman_kde.',
+      },
+    },
+    async (request, reply) => {
+      const params = parsePerfCompareParams(request.query as Record<string, unknown>);
+      const db = app.db;
+      const [baseRepoId, newRepoId] = await repositoryIds(db, params);
+      const newPush = await findPush(db, newRepoId, params.newRevision);
+      if (!newPush) {
+        return sendJsonString(
+          reply,
+          `No new push with revision ${params.newRevision} from repo ${params.newRepository}.`,
+        );
+      }
+      const nowMs = Date.now();
+      let interval = params.interval;
+      let basePush: PushRow | undefined;
+      let baseSelection: DataSelection;
+      if (params.baseRevision) {
+        basePush = await findPush(db, baseRepoId, params.baseRevision);
+        if (!basePush) {
+          return sendJsonString(
+            reply,
+            `No base push with revision ${params.baseRevision} from repo ${params.baseRepository}.`,
+          );
+        }
+        interval = intervalForPushes(nowMs, basePush.time, newPush.time);
+        if (interval === null) {
+          // The reference fails with a 500 here (no time range covers the pushes).
+          throw badRequest({
+            non_field_errors: [
+              'Comparisons of pushes older than a year (31536000 seconds) are not supported.',
+            ],
+          });
+        }
+        baseSelection = { revision: params.baseRevision };
+      } else {
+        const newSeconds = newPush.time.getTime() / 1000;
+        baseSelection = {
+          after: new Date(Math.trunc(newSeconds - (interval ?? 0)) * 1000),
+          before: newPush.time,
+        };
+      }
+      const updatedSince = interval ? new Date((Math.trunc(nowMs / 1000) - interval) * 1000) : null;
+      const signatureFilter = { noSubtests: params.noSubtests, framework: params.framework, updatedSince };
+      const baseSignatures = await loadSignatures(db, {
+        ...signatureFilter,
+        repositoryId: baseRepoId,
+        parentSignature: params.baseParentSignature,
+      });
+      const newSignatures = await loadSignatures(db, {
+        ...signatureFilter,
+        repositoryId: newRepoId,
+        parentSignature: params.newParentSignature,
+      });
+      const baseData = await loadGroupedData(
+        db,
+        baseRepoId,
+        baseSignatures.map((s) => s.id),
+        baseSelection,
+      );
+      const newData = await loadGroupedData(
+        db,
+        newRepoId,
+        newSignatures.map((s) => s.id),
+        { revision: params.newRevision },
+      );
+      const rows = matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
+      const ctx: RowContext = {
+        params,
+        timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
+      };
+      if (params.testVersion !== 'mann-whitney-u') return rows.map((row) => studentTRow(row, ctx));
+
+      const stats = params.replicates
+        ? [baseData.replicates, newData.replicates]
+        : [baseData.values, newData.values];
+      let totalDataPoints = 0;
+      for (const map of stats) for (const list of map.values()) totalDataPoints += list.length;
+      const hashKey = mwuCacheKey({
+        base_rev: params.baseRevision,
+        new_rev: params.newRevision,
+        base_repo: params.baseRepository,
+        new_repo: params.newRepository,
+        framework: params.framework,
+        interval,
+        no_subtests: params.noSubtests,
+        base_parent_signature: params.baseParentSignature,
+        new_parent_signature: params.newParentSignature,
+        replicates: params.replicates,
+        enable_silverman_kde: params.enableSilvermanKde,
+        base_sig_ids: baseSignatures.map((s) => s.id),
+        new_sig_ids: newSignatures.map((s) => s.id),
+        total_data_points: totalDataPoints,
+      });
+      const cached = await readMwuCache(db, hashKey);
+      if (cached) return cached;
+      const results = rows.map((row) => mannWhitneyRow(row, ctx));
+      await writeMwuCache(db, hashKey, results);
+      return results;
+    },
+  );
+};

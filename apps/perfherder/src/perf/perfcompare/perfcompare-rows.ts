@@ -1,0 +1,278 @@
+import type { CompareSignature, GroupedData } from './perfcompare-data.ts';
+import type { PerfCompareParams } from './perfcompare-params.ts';
+import { graphsLink } from './perfcompare-timeranges.ts';
+import { compareMannWhitney, compareStudentT, quantize2 } from './stats/index.ts';
+
+/** One matched (header, platform) pair with both sides' data, before the statistics. */
+export interface MatchedRow {
+  readonly header: string;
+  readonly platform: string;
+  readonly base: CompareSignature | undefined;
+  readonly next: CompareSignature | undefined;
+  /** The statistics input per side: replicates when `replicates=true`, else the datum values. */
+  readonly baseStats: number[];
+  readonly newStats: number[];
+  readonly baseValues: number[];
+  readonly newValues: number[];
+  readonly baseReplicates: number[];
+  readonly newReplicates: number[];
+  readonly baseJobIds: (number | null)[];
+  readonly newJobIds: (number | null)[];
+}
+
+/** `suite` alone when the test is blank or repeats the suite, else `"suite test"`. */
+function testSuite(sig: CompareSignature): string {
+  return sig.test === '' || sig.test === sig.suite ? sig.suite : `${sig.suite} ${sig.test}`;
+}
+
+/** The row header: `"<test_suite> <option_name> <extra_options> <application>"`. */
+export function headerName(sig: CompareSignature): string {
+  return `${testSuite(sig)} ${sig.option_name} ${sig.extra_options} ${sig.application}`;
+}
+
+interface SideMap {
+  readonly byIdentifier: Map<string, CompareSignature>;
+  readonly headers: string[];
+  readonly platforms: string[];
+}
+
+function sideMap(signatures: readonly CompareSignature[], stats: Map<number, number[]>): SideMap {
+  const byIdentifier = new Map<string, CompareSignature>();
+  const headers: string[] = [];
+  const platforms: string[] = [];
+  for (const sig of signatures) {
+    const header = headerName(sig);
+    const identifier = `${header} ${sig.platform}`;
+    // A later signature with the same identifier wins only when it has data.
+    if (!byIdentifier.has(identifier) || (stats.get(sig.id)?.length ?? 0) !== 0) {
+      byIdentifier.set(identifier, sig);
+    }
+    headers.push(header);
+    platforms.push(sig.platform);
+  }
+  return { byIdentifier, headers, platforms };
+}
+
+/**
+ * Matches base and new signatures by `"<header> <platform>"` (spec §3.12 "Matching base↔new"): headers
+ * sorted, platforms in first-seen order (base, then new), a row only where a side has data.
+ */
+export function matchRows(
+  baseSignatures: readonly CompareSignature[],
+  newSignatures: readonly CompareSignature[],
+  baseData: GroupedData,
+  newData: GroupedData,
+  useReplicates: boolean,
+): MatchedRow[] {
+  const baseStatsMap = useReplicates ? baseData.replicates : baseData.values;
+  const newStatsMap = useReplicates ? newData.replicates : newData.values;
+  const base = sideMap(baseSignatures, baseStatsMap);
+  const next = sideMap(newSignatures, newStatsMap);
+  const headers = [...new Set([...base.headers, ...next.headers])].sort();
+  const platforms = [...new Set([...base.platforms, ...next.platforms])];
+  const rows: MatchedRow[] = [];
+  for (const header of headers) {
+    for (const platform of platforms) {
+      const identifier = `${header} ${platform}`;
+      const baseSig = base.byIdentifier.get(identifier);
+      const newSig = next.byIdentifier.get(identifier);
+      const baseStats = baseSig ? (baseStatsMap.get(baseSig.id) ?? []) : [];
+      const newStats = newSig ? (newStatsMap.get(newSig.id) ?? []) : [];
+      if (baseStats.length === 0 && newStats.length === 0) continue;
+      rows.push({
+        header,
+        platform,
+        base: baseSig,
+        next: newSig,
+        baseStats,
+        newStats,
+        baseValues: baseSig ? (baseData.values.get(baseSig.id) ?? []) : [],
+        newValues: newSig ? (newData.values.get(newSig.id) ?? []) : [],
+        baseReplicates: baseSig ? (baseData.replicates.get(baseSig.id) ?? []) : [],
+        newReplicates: newSig ? (newData.replicates.get(newSig.id) ?? []) : [],
+        baseJobIds: baseSig ? (baseData.jobIds.get(baseSig.id) ?? []) : [],
+        newJobIds: newSig ? (newData.jobIds.get(newSig.id) ?? []) : [],
+      });
+    }
+  }
+  return rows;
+}
+
+const q = (x: number) => quantize2(x, 'half-even');
+const qNullable = (x: number | null) => (x === null ? null : q(x));
+const sortedRuns = (values: readonly number[]) => [...values].sort((a, b) => a - b).map(q);
+
+/** What every row needs from the request besides its own data. */
+export interface RowContext {
+  readonly params: PerfCompareParams;
+  /** The graphs link's `timerange`. */
+  readonly timerange: number;
+}
+
+/** Fields derived from the base signature when there is one, else from the new one. */
+function signatureFields(row: MatchedRow) {
+  const sig = row.base ?? row.next;
+  return {
+    suite: sig?.suite ?? '',
+    test: sig?.test ?? '',
+    option_name: sig?.option_name ?? '',
+    extra_options: sig?.extra_options ?? '',
+    lower_is_better: sig?.lower_is_better ?? false,
+    signature_hash: sig?.signature_hash ?? '',
+  };
+}
+
+function commonFields(row: MatchedRow, ctx: RowContext) {
+  const { params } = ctx;
+  const derived = signatureFields(row);
+  // Python `base.get("has_subtests") or new.get("has_subtests")`.
+  const baseSubtests = row.base?.has_subtests ?? null;
+  const hasSubtests = baseSubtests ? baseSubtests : (row.next?.has_subtests ?? null);
+  return {
+    derived,
+    isComplete: row.baseStats.length > 0 && row.newStats.length > 0,
+    hasSubtests,
+    graphsLink: graphsLink({
+      baseRepository: params.baseRepository,
+      newRepository: params.newRepository,
+      baseRevision: params.baseRevision,
+      newRevision: params.newRevision,
+      framework: params.framework,
+      timerange: ctx.timerange,
+      signatureHash: derived.signature_hash,
+    }),
+  };
+}
+
+/** A Student-t ("V1") row, keys in the reference serializer's order, decimals at 2 dp HALF_EVEN. */
+export function studentTRow(row: MatchedRow, ctx: RowContext): Record<string, unknown> {
+  const { params } = ctx;
+  const { derived, isComplete, hasSubtests, graphsLink: link } = commonFields(row, ctx);
+  const t = compareStudentT({
+    base: row.baseStats,
+    new: row.newStats,
+    lowerIsBetter: derived.lower_is_better,
+    isComplete,
+    headerName: row.header,
+  });
+  return {
+    base_rev: params.baseRevision,
+    new_rev: params.newRevision,
+    framework_id: params.framework,
+    platform: row.platform,
+    suite: derived.suite,
+    header_name: row.header,
+    base_repository_name: params.baseRepository,
+    new_repository_name: params.newRepository,
+    base_app: row.base ? row.base.application : '',
+    new_app: row.next ? row.next.application : '',
+    is_complete: isComplete,
+    base_measurement_unit: row.base ? row.base.measurement_unit : '',
+    new_measurement_unit: row.next ? row.next.measurement_unit : '',
+    base_retriggerable_job_ids: row.baseJobIds,
+    new_retriggerable_job_ids: row.newJobIds,
+    base_runs: sortedRuns(row.baseValues),
+    new_runs: sortedRuns(row.newValues),
+    base_runs_replicates: sortedRuns(row.baseReplicates),
+    new_runs_replicates: sortedRuns(row.newReplicates),
+    base_avg_value: q(t.base_avg_value),
+    new_avg_value: q(t.new_avg_value),
+    base_median_value: q(t.base_median_value),
+    new_median_value: q(t.new_median_value),
+    test: derived.test,
+    option_name: derived.option_name,
+    extra_options: derived.extra_options,
+    base_stddev: q(t.base_stddev),
+    new_stddev: q(t.new_stddev),
+    base_stddev_pct: q(t.base_stddev_pct),
+    new_stddev_pct: q(t.new_stddev_pct),
+    confidence: qNullable(t.confidence),
+    confidence_text: t.confidence_text,
+    graphs_link: link,
+    delta_value: q(t.delta_value),
+    delta_percentage: q(t.delta_percentage),
+    magnitude: q(t.magnitude),
+    new_is_better: t.new_is_better,
+    lower_is_better: derived.lower_is_better,
+    is_confident: t.is_confident,
+    more_runs_are_needed: t.more_runs_are_needed,
+    noise_metric: false,
+    is_improvement: t.is_improvement,
+    is_regression: t.is_regression,
+    is_meaningful: t.is_meaningful,
+    base_parent_signature: row.base ? row.base.parent_signature_id : null,
+    new_parent_signature: row.next ? row.next.parent_signature_id : null,
+    base_signature_id: row.base?.id ?? null,
+    new_signature_id: row.next?.id ?? null,
+    has_subtests: hasSubtests,
+  };
+}
+
+/**
+ * A Mann-Whitney ("V2") row: the common fields plus the statistics module's fields; `delta_value` and
+ * `delta_percentage` at 2 dp. No `is_improvement`/`is_regression`/`kde_*` keys.
+ */
+export function mannWhitneyRow(row: MatchedRow, ctx: RowContext): Record<string, unknown> {
+  const { params } = ctx;
+  const { derived, isComplete, hasSubtests, graphsLink: link } = commonFields(row, ctx);
+  const m = compareMannWhitney({
+    base: row.baseStats,
+    new: row.newStats,
+    lowerIsBetter: derived.lower_is_better,
+    enableSilvermanKde: params.enableSilvermanKde,
+  });
+  return {
+    base_rev: params.baseRevision,
+    new_rev: params.newRevision,
+    framework_id: params.framework,
+    platform: row.platform,
+    suite: derived.suite,
+    header_name: row.header,
+    base_repository_name: params.baseRepository,
+    new_repository_name: params.newRepository,
+    base_app: row.base ? row.base.application : '',
+    new_app: row.next ? row.next.application : '',
+    is_complete: isComplete,
+    base_measurement_unit: row.base ? row.base.measurement_unit : '',
+    new_measurement_unit: row.next ? row.next.measurement_unit : '',
+    base_retriggerable_job_ids: row.baseJobIds,
+    new_retriggerable_job_ids: row.newJobIds,
+    base_runs: sortedRuns(row.baseValues),
+    new_runs: sortedRuns(row.newValues),
+    base_runs_replicates: sortedRuns(row.baseReplicates),
+    new_runs_replicates: sortedRuns(row.newReplicates),
+    test: derived.test,
+    option_name: derived.option_name,
+    extra_options: derived.extra_options,
+    delta_value: q(m.delta_value),
+    delta_percentage: q(m.delta_percentage),
+    lower_is_better: derived.lower_is_better,
+    is_confident: m.is_confident,
+    mann_whitney_test: m.mann_whitney_test,
+    graphs_link: link,
+    is_fit_good: m.is_fit_good,
+    is_meaningful: m.is_meaningful,
+    is_new_better: m.is_new_better,
+    base_parent_signature: row.base ? row.base.parent_signature_id : null,
+    new_parent_signature: row.next ? row.next.parent_signature_id : null,
+    base_signature_id: row.base?.id ?? null,
+    new_signature_id: row.next?.id ?? null,
+    has_subtests: hasSubtests,
+    cles: m.cles,
+    cliffs_delta: m.cliffs_delta,
+    cliffs_interpretation: m.cliffs_interpretation,
+    direction_of_change: m.direction_of_change,
+    base_standard_stats: m.base_standard_stats,
+    new_standard_stats: m.new_standard_stats,
+    ks_test: m.ks_test,
+    ks_warning: m.ks_warning,
+    shapiro_wilk_test_base: m.shapiro_wilk_test_base,
+    shapiro_wilk_test_new: m.shapiro_wilk_test_new,
+    shapiro_wilk_warnings: m.shapiro_wilk_warnings,
+    warning_c_delta: m.warning_c_delta,
+    kde_warnings: m.kde_warnings,
+    more_runs_are_needed: m.more_runs_are_needed,
+    silverman_kde: m.silverman_kde,
+    silverman_warnings: m.silverman_warnings,
+  };
+}

@@ -1,0 +1,626 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { captureQueries } from 'replica-router/testing';
+import { build } from '../../src/app.ts';
+import { createServicePool } from '../../src/db/create-service-pool.ts';
+import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cache.ts';
+import { compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
+import {
+  fixtureRevision,
+  insertJob,
+  insertMachinePlatform,
+  insertPerfDatum,
+  insertPerfSignature,
+  insertPush,
+  type PushRow,
+  type RepositoryRow,
+  type SignatureRow,
+  testPerfFramework,
+  testRepository,
+  tryRepository,
+} from '../fixtures/index.ts';
+import { withTestDatabase } from '../support/database.ts';
+
+const DAY_MS = 86_400_000;
+const SUITE = 'a11yr';
+const TEST = 'dhtml.html';
+const EXTRA_OPTIONS = 'e10s fission stylo webrender';
+const q = (x: number) => quantize2(x, 'half-even');
+
+describe('GET /api/perfcompare/results/', () => {
+  let db: Awaited<ReturnType<typeof withTestDatabase>>;
+  let app: Awaited<ReturnType<typeof build>>;
+  before(async () => {
+    db = await withTestDatabase({ stopAfter: false });
+    const pool = createServicePool({
+      primaryUrl: db.urls.primary,
+      replicaUrls: db.urls.replicas,
+      poolMax: 4,
+      connectTimeoutMs: 1000,
+      queryTimeoutMs: 5000,
+      ejectMs: 1000,
+      classifierCacheSize: 100,
+    });
+    app = await build({ pool, closePool: true, logger: false });
+    await app.ready();
+  });
+  after(async () => {
+    await app?.close();
+    await db?.close();
+  });
+  beforeEach(() => db.reset());
+
+  interface World {
+    test: RepositoryRow;
+    tryRepo: RepositoryRow;
+    frameworkId: number;
+    basePush: PushRow;
+    newPush: PushRow;
+    baseSig: SignatureRow;
+    newSig: SignatureRow;
+    baseJobId: number;
+    newJobId: number;
+  }
+
+  /** The reference's setup: base signature on `try` (push 4 days ago), new on mozilla-central (now). */
+  async function world(
+    options: {
+      base?: number[];
+      next?: number[];
+      baseReplicates?: number[][];
+      newReplicates?: number[][];
+      withBaseSignature?: boolean;
+      newApplication?: string;
+      subtestsOf?: boolean;
+    } = {},
+  ): Promise<World> {
+    const p = db.primary;
+    const test = await testRepository(p);
+    const tryRepo = await tryRepository(p);
+    const framework = await testPerfFramework(p);
+    const linux = await insertMachinePlatform(p, 'linux64', 'linux', 'x86_64');
+    const now = Date.now();
+    const basePush = await insertPush(p, {
+      repository_id: tryRepo.id,
+      revision: fixtureRevision('try', 0),
+      time: new Date(now - 4 * DAY_MS),
+    });
+    const newPush = await insertPush(p, {
+      repository_id: test.id,
+      revision: fixtureRevision('mozilla-central', 1),
+      time: new Date(now),
+    });
+    const common = {
+      framework_id: framework.id,
+      platform_id: linux.id,
+      suite: SUITE,
+      test: TEST,
+      extra_options: EXTRA_OPTIONS,
+      measurement_unit: 'ms',
+      has_subtests: false,
+    };
+    let parentBase: number | null = null;
+    let parentNew: number | null = null;
+    if (options.subtestsOf) {
+      parentBase = (
+        await insertPerfSignature(p, {
+          ...common,
+          signature_hash: 'p1'.repeat(20),
+          repository_id: tryRepo.id,
+          test: '',
+          has_subtests: true,
+        })
+      ).id;
+      parentNew = (
+        await insertPerfSignature(p, {
+          ...common,
+          signature_hash: 'p2'.repeat(20),
+          repository_id: test.id,
+          test: '',
+          has_subtests: true,
+        })
+      ).id;
+    }
+    const baseSig =
+      options.withBaseSignature === false
+        ? (undefined as unknown as SignatureRow)
+        : await insertPerfSignature(p, {
+            ...common,
+            signature_hash: 't1'.repeat(20),
+            repository_id: tryRepo.id,
+            application: 'firefox',
+            parent_signature_id: parentBase,
+          });
+    const newSig = await insertPerfSignature(p, {
+      ...common,
+      signature_hash: 't2'.repeat(20),
+      repository_id: test.id,
+      application: options.newApplication ?? 'firefox',
+      parent_signature_id: parentNew,
+    });
+    let baseJobId = 0;
+    let newJobId = 0;
+    for (const [i, value] of (baseSig ? (options.base ?? [32.4]) : []).entries()) {
+      const job = await insertJob(p, { repositoryId: tryRepo.id, pushId: basePush.id });
+      baseJobId = job.id;
+      await insertPerfDatum(p, {
+        signature: baseSig,
+        pushId: basePush.id,
+        value,
+        pushTimestamp: basePush.time,
+        jobId: job.id,
+        replicates: options.baseReplicates?.[i] ?? [],
+      });
+    }
+    for (const [i, value] of (options.next ?? [40.2]).entries()) {
+      const job = await insertJob(p, { repositoryId: test.id, pushId: newPush.id });
+      newJobId = job.id;
+      await insertPerfDatum(p, {
+        signature: newSig,
+        pushId: newPush.id,
+        value,
+        pushTimestamp: newPush.time,
+        jobId: job.id,
+        replicates: options.newReplicates?.[i] ?? [],
+      });
+    }
+    await db.cluster.waitForReplicas();
+    return {
+      test,
+      tryRepo,
+      frameworkId: framework.id,
+      basePush,
+      newPush,
+      baseSig,
+      newSig,
+      baseJobId,
+      newJobId,
+    };
+  }
+
+  function query(w: World, extra: Record<string, string | number>): string {
+    const params = new URLSearchParams({
+      base_repository: w.tryRepo.name,
+      new_repository: w.test.name,
+      new_revision: w.newPush.revision,
+      framework: String(w.frameworkId),
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
+    });
+    return `/api/perfcompare/results/?${params}`;
+  }
+
+  function expectedStudentT(
+    w: World,
+    base: number[],
+    next: number[],
+    overrides: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const header = `${SUITE} ${TEST} opt ${EXTRA_OPTIONS} firefox`;
+    const t = compareStudentT({ base, new: next, lowerIsBetter: true, isComplete: true, headerName: header });
+    return {
+      base_rev: null,
+      new_rev: w.newPush.revision,
+      framework_id: w.frameworkId,
+      platform: 'linux64',
+      suite: SUITE,
+      header_name: header,
+      base_repository_name: 'try',
+      new_repository_name: 'mozilla-central',
+      base_app: 'firefox',
+      new_app: 'firefox',
+      is_complete: true,
+      base_measurement_unit: 'ms',
+      new_measurement_unit: 'ms',
+      base_retriggerable_job_ids: [w.baseJobId],
+      new_retriggerable_job_ids: [w.newJobId],
+      base_runs: base,
+      new_runs: next,
+      base_runs_replicates: base,
+      new_runs_replicates: next,
+      base_avg_value: q(t.base_avg_value),
+      new_avg_value: q(t.new_avg_value),
+      base_median_value: q(t.base_median_value),
+      new_median_value: q(t.new_median_value),
+      test: TEST,
+      option_name: 'opt',
+      extra_options: EXTRA_OPTIONS,
+      base_stddev: q(t.base_stddev),
+      new_stddev: q(t.new_stddev),
+      base_stddev_pct: q(t.base_stddev_pct),
+      new_stddev_pct: q(t.new_stddev_pct),
+      confidence: q(t.confidence),
+      confidence_text: t.confidence_text,
+      graphs_link:
+        'https://treeherder.mozilla.org/perfherder/graphs?' +
+        `highlightedRevisions=${w.newPush.revision.slice(0, 12)}&` +
+        `series=try%2C${'t1'.repeat(20)}%2C1%2C${w.frameworkId}&` +
+        `series=mozilla-central%2C${'t1'.repeat(20)}%2C1%2C${w.frameworkId}&` +
+        'timerange=86400',
+      delta_value: q(t.delta_value),
+      delta_percentage: q(t.delta_percentage),
+      magnitude: q(t.magnitude),
+      new_is_better: t.new_is_better,
+      lower_is_better: true,
+      is_confident: t.is_confident,
+      more_runs_are_needed: t.more_runs_are_needed,
+      noise_metric: false,
+      is_improvement: t.is_improvement,
+      is_regression: t.is_regression,
+      is_meaningful: t.is_meaningful,
+      base_parent_signature: null,
+      new_parent_signature: null,
+      base_signature_id: w.baseSig.id,
+      new_signature_id: w.newSig.id,
+      has_subtests: false,
+      ...overrides,
+    };
+  }
+
+  it('results_against_no_base: the computed Student-t row, every statement on the replica', async () => {
+    const w = await world();
+    const { result, queries } = await captureQueries(() =>
+      app.inject(query(w, { interval: 604800, no_subtests: 'true' })),
+    );
+    assert.equal(result.statusCode, 200, result.body);
+    const body = result.json() as Record<string, unknown>[];
+    assert.equal(body.length, 1);
+    assert.deepEqual(body[0], expectedStudentT(w, [32.4], [40.2], {}));
+    assert.ok(queries.length > 0);
+    assert.ok(
+      queries.every((x) => x.alias === 'read_replica'),
+      JSON.stringify(queries.map((x) => [x.alias, x.reason])),
+    );
+  });
+
+  it('results_with_only_one_run_and_diff_repo: recomputed interval, both revisions, replicates', async () => {
+    const w = await world({ baseReplicates: [[20]], newReplicates: [[15]] });
+    const res = await app.inject(query(w, { base_revision: w.basePush.revision, no_subtests: 'true' }));
+    assert.equal(res.statusCode, 200, res.body);
+    const [row] = res.json() as Record<string, unknown>[];
+    assert.deepEqual(
+      row,
+      expectedStudentT(w, [32.4], [40.2], {
+        base_rev: w.basePush.revision,
+        base_runs_replicates: [20],
+        new_runs_replicates: [15],
+        graphs_link:
+          'https://treeherder.mozilla.org/perfherder/graphs?' +
+          `highlightedRevisions=${w.basePush.revision.slice(0, 12)}&` +
+          `highlightedRevisions=${w.newPush.revision.slice(0, 12)}&` +
+          `series=try%2C${'t1'.repeat(20)}%2C1%2C${w.frameworkId}&` +
+          `series=mozilla-central%2C${'t1'.repeat(20)}%2C1%2C${w.frameworkId}&` +
+          'timerange=604800',
+      }),
+    );
+    const withReplicates = await app.inject(
+      query(w, { base_revision: w.basePush.revision, no_subtests: 'true', replicates: 'true' }),
+    );
+    assert.equal(withReplicates.statusCode, 200);
+    const [replicated] = withReplicates.json() as Record<string, unknown>[];
+    assert.equal(replicated?.base_avg_value, 20);
+    assert.equal(replicated?.new_avg_value, 15);
+  });
+
+  it('results_without_base_signature: an incomplete row from the new side only', async () => {
+    const w = await world({ withBaseSignature: false, newApplication: 'geckoview' });
+    const res = await app.inject(query(w, { interval: 604800, no_subtests: 'true' }));
+    assert.equal(res.statusCode, 200, res.body);
+    const [row] = res.json() as Record<string, unknown>[];
+    assert.equal(row?.base_app, '');
+    assert.equal(row?.new_app, 'geckoview');
+    assert.equal(row?.base_measurement_unit, '');
+    assert.equal(row?.new_measurement_unit, 'ms');
+    assert.deepEqual(row?.base_runs, []);
+    assert.deepEqual(row?.new_runs, [40.2]);
+    assert.equal(row?.is_complete, false);
+    assert.equal(row?.more_runs_are_needed, false);
+    assert.equal(row?.base_signature_id, null);
+    assert.equal(row?.new_signature_id, w.newSig.id);
+    assert.match(String(row?.graphs_link), new RegExp(`series=try%2C${'t2'.repeat(20)}%2C1`));
+  });
+
+  it('results_subtests_support: parent signatures select the subtests (no_subtests missing)', async () => {
+    const w = await world({ subtestsOf: true });
+    const res = await app.inject(
+      query(w, {
+        interval: 604800,
+        base_parent_signature: w.baseSig.parent_signature_id ?? 0,
+        new_parent_signature: w.newSig.parent_signature_id ?? 0,
+      }),
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json() as Record<string, unknown>[];
+    assert.equal(body.length, 1);
+    assert.equal(body[0]?.base_parent_signature, w.baseSig.parent_signature_id);
+    assert.equal(body[0]?.new_parent_signature, w.newSig.parent_signature_id);
+    // no_subtests=true selects the (data-less) parents instead: nothing to compare.
+    const parents = await app.inject(query(w, { interval: 604800, no_subtests: 'true' }));
+    assert.deepEqual(parents.json(), []);
+  });
+
+  it('revision_is_not_found: bare JSON strings', async () => {
+    const w = await world();
+    const missingBase = await app.inject(
+      query(w, { base_revision: 'nonexistentrevision', no_subtests: 'true' }),
+    );
+    assert.equal(missingBase.statusCode, 400);
+    assert.deepEqual(missingBase.json(), 'No base push with revision nonexistentrevision from repo try.');
+    const missingNew = await app.inject(query(w, { new_revision: 'nonexistentrevision', interval: 86400 }));
+    assert.equal(missingNew.statusCode, 400);
+    assert.deepEqual(
+      missingNew.json(),
+      'No new push with revision nonexistentrevision from repo mozilla-central.',
+    );
+  });
+
+  it('interval_is_required_when_comparing_without_base, then the other validation steps in order', async () => {
+    const w = await world();
+    const noInterval = await app.inject(query(w, {}));
+    assert.equal(noInterval.statusCode, 400);
+    assert.deepEqual(noInterval.json(), { non_field_errors: ['Field required: interval.'] });
+
+    const missing = await app.inject('/api/perfcompare/results/');
+    assert.equal(missing.statusCode, 400);
+    assert.deepEqual(missing.json(), {
+      new_revision: ['This field is required.'],
+      base_repository: ['This field is required.'],
+      new_repository: ['This field is required.'],
+    });
+
+    const badRepo = await app.inject(query(w, { base_repository: 'nope', interval: 86400 }));
+    assert.equal(badRepo.statusCode, 400);
+    assert.deepEqual(badRepo.json(), { non_field_errors: ['nope or mozilla-central does not exist.'] });
+
+    const badTypes = await app.inject(
+      query(w, { interval: 'x', no_subtests: 'maybe', base_parent_signature: 'a' }),
+    );
+    assert.equal(badTypes.statusCode, 400);
+    assert.deepEqual(badTypes.json(), {
+      interval: ['A valid integer is required.'],
+      no_subtests: ['Must be a valid boolean.'],
+      base_parent_signature: ['A valid integer is required.'],
+    });
+  });
+
+  it('answers 400, not 500, for a base push older than a year (deviation)', async () => {
+    const w = await world();
+    await db.primary.query('UPDATE push SET time = $1 WHERE id = $2', [
+      new Date(Date.now() - 400 * DAY_MS),
+      w.basePush.id,
+    ]);
+    await db.cluster.waitForReplicas();
+    const res = await app.inject(query(w, { base_revision: w.basePush.revision, no_subtests: 'true' }));
+    assert.equal(res.statusCode, 400);
+    assert.ok('non_field_errors' in (res.json() as object));
+  });
+
+  describe('Mann-Whitney-U (test_version=mann-whitney-u)', () => {
+    it('results_with_mann_witney_u_against_no_base: the exact V2 row', async () => {
+      const w = await world();
+      const res = await app.inject(
+        query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' }),
+      );
+      assert.equal(res.statusCode, 200, res.body);
+      const [row] = res.json() as Record<string, unknown>[];
+      assert.deepEqual(row, {
+        base_rev: null,
+        new_rev: w.newPush.revision,
+        framework_id: w.frameworkId,
+        platform: 'linux64',
+        suite: SUITE,
+        header_name: `${SUITE} ${TEST} opt ${EXTRA_OPTIONS} firefox`,
+        base_repository_name: 'try',
+        new_repository_name: 'mozilla-central',
+        base_app: 'firefox',
+        new_app: 'firefox',
+        is_complete: true,
+        base_measurement_unit: 'ms',
+        new_measurement_unit: 'ms',
+        base_retriggerable_job_ids: [w.baseJobId],
+        new_retriggerable_job_ids: [w.newJobId],
+        base_runs: [32.4],
+        new_runs: [40.2],
+        base_runs_replicates: [32.4],
+        new_runs_replicates: [40.2],
+        test: TEST,
+        option_name: 'opt',
+        extra_options: EXTRA_OPTIONS,
+        delta_value: 7.8,
+        delta_percentage: 24.07,
+        lower_is_better: true,
+        is_confident: false,
+        mann_whitney_test: {
+          test_name: 'Mann-Whitney U',
+          stat: 0,
+          pvalue: 1,
+          interpretation: 'not significant',
+        },
+        graphs_link:
+          'https://treeherder.mozilla.org/perfherder/graphs?' +
+          `highlightedRevisions=${w.newPush.revision.slice(0, 12)}&` +
+          `series=try%2C${'t1'.repeat(20)}%2C1%2C${w.frameworkId}&` +
+          `series=mozilla-central%2C${'t1'.repeat(20)}%2C1%2C${w.frameworkId}&` +
+          'timerange=86400',
+        is_fit_good: true,
+        is_meaningful: true,
+        is_new_better: null,
+        base_parent_signature: null,
+        new_parent_signature: null,
+        base_signature_id: w.baseSig.id,
+        new_signature_id: w.newSig.id,
+        has_subtests: false,
+        cles: {
+          cles: 0,
+          cles_direction: 'no change',
+          mann_whitney_u_cles: '',
+          cliffs_delta_cles: "Cliff's Delta: -1.00 → large",
+          effect_size: 'large',
+          cles_explanation: '100% chance a new value > base value',
+        },
+        cliffs_delta: -1,
+        cliffs_interpretation: 'large',
+        direction_of_change: 'no change',
+        base_standard_stats: {
+          count: 1,
+          max: 32.4,
+          mean: 32.4,
+          median: 32.4,
+          min: 32.4,
+          stddev: 0,
+          stddev_pct: 0,
+          variance: 0,
+        },
+        new_standard_stats: {
+          count: 1,
+          max: 40.2,
+          mean: 40.2,
+          median: 40.2,
+          min: 40.2,
+          stddev: 0,
+          stddev_pct: 0,
+          variance: 0,
+        },
+        ks_test: {
+          interpretation: 'KS test p-value: 1.000, good fit',
+          pvalue: 1,
+          stat: 1,
+          test_name: 'Kolmogorov-Smirnov',
+        },
+        ks_warning: null,
+        shapiro_wilk_test_base: {
+          interpretation: 'Not enough data for normality test.',
+          pvalue: null,
+          stat: null,
+          test_name: 'Shapiro-Wilk',
+        },
+        shapiro_wilk_test_new: {
+          interpretation: 'Not enough data for normality test',
+          pvalue: null,
+          stat: null,
+          test_name: 'Shapiro-Wilk',
+        },
+        shapiro_wilk_warnings: [
+          'Shapiro-Wilk test cannot be run on Base with fewer than 3 data points.',
+          'Shapiro-Wilk test cannot be run on New with fewer than 3 data points.',
+        ],
+        warning_c_delta: null,
+        kde_warnings: [],
+        more_runs_are_needed: false,
+        silverman_kde: null,
+        silverman_warnings: [],
+      });
+      for (const absent of ['is_improvement', 'is_regression', 'kde_base', 'kde_new']) {
+        assert.equal(absent in (row as object), false, absent);
+      }
+    });
+
+    it('results_with_silverman_kde_enabled', async () => {
+      const w = await world({
+        base: [103],
+        next: [113],
+        baseReplicates: [[100, 105, 102, 104]],
+        newReplicates: [[110, 115, 112, 114]],
+      });
+      const base = { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' };
+      const without = await app.inject(query(w, base));
+      assert.equal(without.statusCode, 200, without.body);
+      const [plain] = without.json() as Record<string, unknown>[];
+      assert.equal(plain?.silverman_kde, null);
+      assert.deepEqual(plain?.silverman_warnings, []);
+
+      const withKde = await app.inject(
+        query(w, { ...base, enable_silverman_kde: 'true', replicates: 'true' }),
+      );
+      assert.equal(withKde.statusCode, 200, withKde.body);
+      const [row] = withKde.json() as Record<string, unknown>[];
+      const kde = row?.silverman_kde as Record<string, unknown>;
+      assert.ok(kde);
+      assert.equal(kde.bandwidth, 'Silverman');
+      assert.ok('base_mode_count' in kde && 'new_mode_count' in kde);
+      assert.ok(Array.isArray(kde.modes));
+      assert.ok(Array.isArray(row?.silverman_warnings));
+    });
+
+    async function cacheRows(): Promise<{ hash_key: string }[]> {
+      return (await db.primary.query('SELECT hash_key FROM perf_compare_mwu_cache ORDER BY id')).rows;
+    }
+
+    it('mwu_cache_hit_returns_cached_response: one row; the read on the replica, the insert on the primary', async () => {
+      const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
+      const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
+      const first = await captureQueries(() => app.inject(url));
+      assert.equal(first.result.statusCode, 200, first.result.body);
+      const inserts = first.queries.filter((x) => /^\s*INSERT/i.test(x.sql));
+      assert.equal(inserts.length, 1);
+      assert.equal(inserts[0]?.alias, 'default');
+      assert.ok(
+        first.queries.filter((x) => !/^\s*INSERT/i.test(x.sql)).every((x) => x.alias === 'read_replica'),
+        JSON.stringify(first.queries.map((x) => [x.alias, x.reason, x.sql.slice(0, 40)])),
+      );
+      await db.cluster.waitForReplicas();
+      const second = await captureQueries(() => app.inject(url));
+      assert.equal(second.result.statusCode, 200);
+      assert.deepEqual(second.result.json(), first.result.json());
+      assert.ok(second.queries.every((x) => x.alias === 'read_replica'));
+      assert.equal((await cacheRows()).length, 1);
+    });
+
+    it('mwu_cache_different_params_produce_different_cache_keys', async () => {
+      const w = await world({ base: [100, 105, 102], next: [110, 115, 112] });
+      const base = { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' };
+      assert.equal((await app.inject(query(w, base))).statusCode, 200);
+      const kde = { ...base, enable_silverman_kde: 'true', replicates: 'true' };
+      assert.equal((await app.inject(query(w, kde))).statusCode, 200);
+      const rows = await cacheRows();
+      assert.equal(rows.length, 2);
+      assert.notEqual(rows[0]?.hash_key, rows[1]?.hash_key);
+    });
+
+    it('mwu_cache_recalculates_after_data_change', async () => {
+      const w = await world({ base: [100, 105, 102], next: [110, 115, 112] });
+      const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
+      const first = await app.inject(url);
+      assert.equal(first.statusCode, 200);
+      const job = await insertJob(db.primary, { repositoryId: w.test.id, pushId: w.newPush.id });
+      await insertPerfDatum(db.primary, {
+        signature: w.newSig,
+        pushId: w.newPush.id,
+        value: 120,
+        pushTimestamp: w.newPush.time,
+        jobId: job.id,
+      });
+      await db.cluster.waitForReplicas();
+      const second = await app.inject(url);
+      assert.equal(second.statusCode, 200);
+      const [row] = second.json() as { new_runs: number[] }[];
+      assert.deepEqual(row?.new_runs, [110, 112, 115, 120]);
+      const rows = await cacheRows();
+      assert.equal(rows.length, 2);
+      assert.notEqual(rows[0]?.hash_key, rows[1]?.hash_key);
+    });
+
+    it('hashes the sorted-key JSON like Python json.dumps(sort_keys=True)', () => {
+      assert.equal(
+        pythonJsonDumps({ b: [1, '2'], a: null, c: true, d: 'é' }),
+        '{"a": null, "b": [1, "2"], "c": true, "d": "\\u00e9"}',
+      );
+      const key = mwuCacheKey({
+        base_rev: null,
+        new_rev: 'abc',
+        base_repo: 'try',
+        new_repo: 'mozilla-central',
+        framework: 1,
+        interval: 604800,
+        no_subtests: true,
+        base_parent_signature: null,
+        new_parent_signature: null,
+        replicates: false,
+        enable_silverman_kde: false,
+        base_sig_ids: [10, 9],
+        new_sig_ids: [2],
+        total_data_points: 2,
+      });
+      assert.match(key, /^[0-9a-f]{64}$/);
+    });
+  });
+});
