@@ -113,7 +113,37 @@ export class RoutedPool extends pg.Pool {
     return this.#dispatcher.routingEnabled;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; this accepts them all.
+  // pg.Pool's own overloads, so code typed against pg.Pool (`pool.query<Row>(…)`) compiles unchanged.
+  override query<T extends pg.Submittable>(queryStream: T): T;
+  override query<R extends unknown[] = unknown[], I = unknown[]>(
+    queryConfig: pg.QueryArrayConfig<I>,
+    values?: pg.QueryConfigValues<I>,
+  ): Promise<pg.QueryArrayResult<R>>;
+  // biome-ignore lint/suspicious/noExplicitAny: the default row type of pg's own signature.
+  override query<R extends pg.QueryResultRow = any, I = unknown[]>(
+    queryConfig: pg.QueryConfig<I>,
+  ): Promise<pg.QueryResult<R>>;
+  // biome-ignore lint/suspicious/noExplicitAny: the default row type of pg's own signature.
+  override query<R extends pg.QueryResultRow = any, I = unknown[]>(
+    queryTextOrConfig: string | pg.QueryConfig<I>,
+    values?: pg.QueryConfigValues<I>,
+  ): Promise<pg.QueryResult<R>>;
+  override query<R extends unknown[] = unknown[], I = unknown[]>(
+    queryConfig: pg.QueryArrayConfig<I>,
+    callback: (err: Error, result: pg.QueryArrayResult<R>) => void,
+  ): void;
+  // biome-ignore lint/suspicious/noExplicitAny: the default row type of pg's own signature.
+  override query<R extends pg.QueryResultRow = any, I = unknown[]>(
+    queryTextOrConfig: string | pg.QueryConfig<I>,
+    callback: (err: Error, result: pg.QueryResult<R>) => void,
+  ): void;
+  // biome-ignore lint/suspicious/noExplicitAny: the default row type of pg's own signature.
+  override query<R extends pg.QueryResultRow = any, I = unknown[]>(
+    queryText: string,
+    values: pg.QueryConfigValues<I>,
+    callback: (err: Error, result: pg.QueryResult<R>) => void,
+  ): void;
+  // biome-ignore lint/suspicious/noExplicitAny: the implementation accepts every overload above.
   override query(...args: any[]): any {
     if (!this.#replicas) {
       this.#dispatcher.counts.routing_disabled++;
@@ -149,6 +179,14 @@ export class RoutedPool extends pg.Pool {
     };
   }
 
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (
+      err: Error | undefined,
+      client: pg.PoolClient | undefined,
+      done: (release?: Error | boolean) => void,
+    ) => void,
+  ): void;
   // biome-ignore lint/suspicious/noExplicitAny: matches pg.Pool's overloads (promise and callback forms).
   override connect(callback?: any): any {
     if (!this.#replicas) return super.connect(callback);
