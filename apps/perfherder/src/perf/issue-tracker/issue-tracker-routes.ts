@@ -1,0 +1,72 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { asList } from '../../http/query-params.ts';
+import { notFound } from '../../http/service-errors.ts';
+
+const trackerSchema = {
+  type: 'object',
+  properties: { id: { type: 'integer' }, text: { type: 'string' }, issue_tracker_url: { type: 'string' } },
+  required: ['id', 'text', 'issue_tracker_url'],
+} as const;
+
+const SELECT = 'SELECT id, name AS text, task_base_url AS issue_tracker_url FROM issue_tracker';
+
+/** OrderingFilter over the serializer fields (by their source columns); the default ordering is id. */
+const COLUMN: Readonly<Record<string, string>> = {
+  id: 'id',
+  text: 'name',
+  issue_tracker_url: 'task_base_url',
+};
+
+function orderBy(value: unknown): string {
+  const terms: string[] = [];
+  for (const term of (asList(value).at(-1) ?? '').split(',')) {
+    const t = term.trim();
+    const desc = t.startsWith('-');
+    const column = COLUMN[desc ? t.slice(1) : t];
+    if (column) terms.push(desc ? `${column} DESC` : column);
+  }
+  return [...terms, 'id'].join(', ');
+}
+
+/** Spec 3.7: issue trackers `{id, text, issue_tracker_url}`, ordered by id. Replica-routed. */
+export const issueTrackerRoutes: FastifyPluginAsync = async (app) => {
+  app.get<{ Querystring: { ordering?: string | string[] } }>(
+    '/api/performance/issue-tracker/',
+    {
+      config: { readReplica: true },
+      schema: {
+        tags: ['performance'],
+        summary: 'Issue trackers',
+        querystring: {
+          type: 'object',
+          properties: {
+            ordering: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+          },
+        },
+        response: { 200: { type: 'array', items: trackerSchema } },
+      },
+    },
+    async (request) => (await app.db.query(`${SELECT} ORDER BY ${orderBy(request.query.ordering)}`)).rows,
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/performance/issue-tracker/:id/',
+    {
+      config: { readReplica: true },
+      schema: {
+        tags: ['performance'],
+        summary: 'One issue tracker',
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        response: { 200: trackerSchema },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      // DRF's get_object_or_404 answers 404 for a lookup value of the wrong type.
+      if (!/^\d{1,10}$/.test(id) || Number(id) > 2147483647) throw notFound('IssueTracker');
+      const { rows } = await app.db.query(`${SELECT} WHERE id = $1`, [Number(id)]);
+      if (rows.length === 0) throw notFound('IssueTracker');
+      return rows[0];
+    },
+  );
+};
