@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { alertRoutes } from './alert/alert-routes.ts';
+import { alertSummaryRoutes } from './alert-summary/alert-summary-routes.ts';
 import { alertSummaryTasksRoutes } from './alertsummary-tasks/alertsummary-tasks-routes.ts';
 import { bugTemplateRoutes } from './bug-template/bug-template-routes.ts';
 import { dataRoutes } from './data/data-routes.ts';
@@ -29,4 +31,6 @@ export const perfRoutes: FastifyPluginAsync = async (app) => {
   await app.register(jobDataRoutes);
   await app.register(platformsRoutes);
   await app.register(signaturesRoutes);
+  await app.register(alertSummaryRoutes);
+  await app.register(alertRoutes);
 };

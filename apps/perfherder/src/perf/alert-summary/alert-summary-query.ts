@@ -1,0 +1,172 @@
+import { asList } from '../../http/query-params.ts';
+import { badRequest } from '../../http/service-errors.ts';
+
+/** `SHERIFFED_FRAMEWORKS` of the reference (by name). */
+export const SHERIFFED_FRAMEWORKS = [
+  'awsy',
+  'browsertime',
+  'build_metrics',
+  'devtools',
+  'js-bench',
+  'mozperftest',
+  'talos',
+];
+
+/** A WHERE clause over `performance_alert_summary s JOIN push p`, with its parameters. */
+export interface SummaryFilter {
+  readonly where: string;
+  readonly params: unknown[];
+}
+
+type Query = Readonly<Record<string, unknown>>;
+
+/** The last value of a repeated parameter, like Django's `QueryDict.get`. */
+export function lastValue(query: Query, name: string): string | undefined {
+  const list = asList(query[name]);
+  return list.length === 0 ? undefined : list[list.length - 1];
+}
+
+const NUMBER = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
+/** django-filter's NullBooleanSelect: these values make a BooleanFilter run (its method ignores the value). */
+const BOOLEAN_FILTER_VALUES = new Set(['true', 'True', '2', 'false', 'False', '3']);
+
+/**
+ * The reference's `PerformanceAlertSummaryFilter` plus the base queryset (active repositories) and the
+ * sheriffed rule. Invalid numbers are a 400 `{"<param>": ["Enter a number."]}` (all at once).
+ */
+export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
+  const conditions: string[] = [
+    "EXISTS (SELECT 1 FROM repository r WHERE r.id = s.repository_id AND r.active_status = 'active')",
+  ];
+  const params: unknown[] = [];
+  const errors: Record<string, string[]> = {};
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const number = (name: string): number | undefined => {
+    const v = lastValue(query, name);
+    if (v === undefined || v === '') return undefined;
+    if (!NUMBER.test(v)) {
+      errors[name] = ['Enter a number.'];
+      return undefined;
+    }
+    return Number(v);
+  };
+  const flag = (name: string): boolean => BOOLEAN_FILTER_VALUES.has(lastValue(query, name) ?? '');
+
+  const id = number('id');
+  const idGiven = (lastValue(query, 'id') ?? '') !== '';
+  if (!idGiven) {
+    const monitored = (lastValue(query, 'monitored_alerts') ?? '') !== '';
+    conditions.push(`s.sheriffed = ${monitored ? 'false' : 'true'}`);
+  }
+  const equal = (column: string, value: number | undefined) => {
+    if (value === undefined) return;
+    // A fractional value cannot equal an integer column.
+    conditions.push(Number.isInteger(value) ? `${column} = ${param(value)}` : 'false');
+  };
+  equal('s.id', id);
+  equal('s.status', number('status'));
+  equal('s.framework_id', number('framework'));
+  equal('s.repository_id', number('repository'));
+  const signature = number('alerts__series_signature');
+  if (signature !== undefined) {
+    conditions.push(
+      Number.isInteger(signature)
+        ? `EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND a.series_signature_id = ${param(signature)})`
+        : 'false',
+    );
+  }
+
+  const filterText = lastValue(query, 'filter_text');
+  if (filterText !== undefined && filterText !== '') {
+    const text = (alias: string, sig: string, platform: string) =>
+      `coalesce(${sig}.suite, '') || ' ' || coalesce(${sig}.test, '') || ' ' || coalesce(${platform}.platform, '') || ' ' ||
+       coalesce(${sig}.extra_options, '') || ' ' || coalesce(${alias}.bug_number::text, '') || ' ' || ${alias}p.revision`;
+    const words = filterText.split(' ').map((word) => {
+      const w = param(word);
+      return `(strpos(${text('t', 'sa', 'pa')}, ${w}) > 0 OR strpos(${text('t', 'sr', 'pr')}, ${w}) > 0)`;
+    });
+    // One row per (own alert, related alert) pair, like the reference's annotated join: every word must
+    // match within the same row.
+    conditions.push(
+      `s.id IN (
+         SELECT t.id FROM performance_alert_summary t
+           JOIN push tp ON tp.id = t.push_id
+           LEFT JOIN performance_alert oa ON oa.summary_id = t.id
+           LEFT JOIN performance_signature sa ON sa.id = oa.series_signature_id
+           LEFT JOIN machine_platform pa ON pa.id = sa.platform_id
+           LEFT JOIN performance_alert ra ON ra.related_summary_id = t.id
+           LEFT JOIN performance_signature sr ON sr.id = ra.series_signature_id
+           LEFT JOIN machine_platform pr ON pr.id = sr.platform_id
+          WHERE ${words.join(' AND ')})`,
+    );
+  }
+  if (flag('hide_improvements')) {
+    conditions.push(
+      'EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND a.is_regression)',
+    );
+  }
+  if (flag('hide_related_and_invalid')) conditions.push('s.status NOT IN (1, 2, 3)');
+  const relatedRegression =
+    'EXISTS (SELECT 1 FROM performance_alert a WHERE a.related_summary_id = s.id AND a.is_regression)';
+  const ownUntriagedRegression =
+    'EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND a.is_regression AND a.status = 0)';
+  if (flag('untriaged_regressions')) conditions.push(`(${ownUntriagedRegression} OR ${relatedRegression})`);
+  if (flag('untriaged_improvements')) {
+    conditions.push(
+      `(EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND NOT a.is_regression AND a.status = 0)
+        AND NOT ${ownUntriagedRegression} AND NOT ${relatedRegression})`,
+    );
+  }
+  const assignee = lastValue(query, 'with_assignee');
+  if (assignee !== undefined && assignee !== '') {
+    conditions.push(
+      `EXISTS (SELECT 1 FROM auth_user u WHERE u.id = s.assignee_id AND u.username = ${param(assignee)})`,
+    );
+  }
+  const timerange = number('timerange');
+  if (timerange !== undefined) {
+    const since = new Date(Math.trunc(nowMs / 1000 - Math.trunc(timerange)) * 1000);
+    conditions.push(`p.time > ${param(since)}`);
+  }
+  if (flag('show_sheriffed_frameworks')) {
+    conditions.push(
+      `EXISTS (SELECT 1 FROM performance_framework f WHERE f.id = s.framework_id AND f.name = ANY(${param(SHERIFFED_FRAMEWORKS)}::text[]))`,
+    );
+  }
+  if (Object.keys(errors).length > 0) throw badRequest(errors);
+  return { where: conditions.join(' AND '), params };
+}
+
+const ORDERING_COLUMNS: Record<string, string> = {
+  id: 's.id',
+  push_id: 's.push_id',
+  prev_push_id: 's.prev_push_id',
+  created: 's.created',
+  first_triaged: 's.first_triaged',
+  triage_due_date: 's.triage_due_date',
+  repository: 's.repository_id',
+  framework: 's.framework_id',
+  status: 's.status',
+  bug_number: 's.bug_number',
+  bug_due_date: 's.bug_due_date',
+  bug_updated: 's.bug_updated',
+  issue_tracker: 's.issue_tracker_id',
+  notes: 's.notes',
+};
+
+/** `?ordering=a,-b` over the serializer's sortable fields; unknown terms are ignored; default `-created, -id`. */
+export function summaryOrdering(query: Query): string {
+  const terms = (lastValue(query, 'ordering') ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .flatMap((term) => {
+      const desc = term.startsWith('-');
+      const column = ORDERING_COLUMNS[desc ? term.slice(1) : term];
+      return column ? [`${column} ${desc ? 'DESC' : 'ASC'}`] : [];
+    });
+  if (terms.length === 0) return 's.created DESC, s.id DESC';
+  return [...terms, 's.id DESC'].join(', ');
+}
