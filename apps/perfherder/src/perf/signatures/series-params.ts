@@ -1,0 +1,185 @@
+import type { Queryable } from '../../db/queryable.ts';
+import { asList } from '../../http/query-params.ts';
+import { badRequest, notFound, ServiceError } from '../../http/service-errors.ts';
+
+/**
+ * Query-parameter parsing shared by the series endpoints (signatures, platforms, data, job-data), written
+ * to match what the reference's Django views accept, and to answer 400 where the reference answers 500.
+ */
+
+/** Django's `QueryDict.get`: the **last** value of a repeated parameter. */
+export function lastValue(value: unknown): string | undefined {
+  const list = asList(value);
+  return list[list.length - 1];
+}
+
+// Python's int(str): surrounding whitespace, a sign, and underscores between digits.
+const PY_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
+
+/** Python's `int(text)`, as a bigint; undefined when Python would raise ValueError. */
+export function pyInt(text: string): bigint | undefined {
+  if (!PY_INT.test(text)) return undefined;
+  return BigInt(text.trim().replace(/_/g, ''));
+}
+
+const INT4_MIN = -(2n ** 31n);
+const INT4_MAX = 2n ** 31n - 1n;
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
+
+/** `{"<name>": ["A valid integer is required."]}`, the project's 400 for a non-integer id list. */
+export function invalidInteger(name: string): ServiceError {
+  return badRequest({ [name]: ['A valid integer is required.'] });
+}
+
+/**
+ * Every value of a repeated parameter as an integer for an `integer` column. A non-integer throws
+ * `onInvalid`; values outside the column's range are dropped (they cannot match a row), so an empty
+ * result for a non-empty input means "matches nothing".
+ */
+export function intColumnList(
+  values: readonly string[],
+  onInvalid: () => ServiceError,
+  column: 'int4' | 'int8' = 'int4',
+): string[] {
+  const [min, max] = column === 'int4' ? [INT4_MIN, INT4_MAX] : [INT8_MIN, INT8_MAX];
+  const out: string[] = [];
+  for (const v of values) {
+    const n = pyInt(v);
+    if (n === undefined) throw onInvalid();
+    if (n >= min && n <= max) out.push(n.toString());
+  }
+  return out;
+}
+
+/**
+ * The largest `interval` accepted, in seconds (about 3,170 years). Beyond it the reference fails in
+ * `datetime.utcfromtimestamp` (500); here it is a 400.
+ */
+export const MAX_INTERVAL_SECONDS = 100_000_000_000;
+
+/**
+ * `interval` (seconds, the last value): undefined when absent or empty (the reference's truthiness
+ * check). A non-integer or out-of-range value is a 400 `{"interval": [...]}` (the reference: 500).
+ */
+export function parseInterval(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = pyInt(raw);
+  if (n === undefined) throw invalidInteger('interval');
+  if (n > BigInt(MAX_INTERVAL_SECONDS)) {
+    throw badRequest({ interval: [`Ensure this value is less than or equal to ${MAX_INTERVAL_SECONDS}.`] });
+  }
+  if (n < -BigInt(MAX_INTERVAL_SECONDS)) {
+    throw badRequest({
+      interval: [`Ensure this value is greater than or equal to ${-MAX_INTERVAL_SECONDS}.`],
+    });
+  }
+  return Number(n);
+}
+
+/**
+ * SQL for the reference's interval cut-off, `utcfromtimestamp(int(time.time() - interval))`: now in UTC
+ * minus the interval, truncated to whole seconds. `param` is the placeholder of the interval in seconds.
+ */
+export function intervalCutoffSql(param: string): string {
+  return `to_timestamp(trunc(extract(epoch FROM now()) - ${param}::float8))`;
+}
+
+// Django's parse_datetime / parse_date (plus Python's datetime.fromisoformat forms they cover): a date,
+// optionally a time with optional seconds and fraction, and a zone (`Z`, `±HH`, `±HHMM`, `±HH:MM`).
+const DATE_TIME =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d{0,6})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * A `start_date` / `end_date` value (the last one). Empty or absent → undefined (ignored, like the
+ * reference). Otherwise a canonical ISO-8601 string with an explicit offset (a value without a zone is
+ * UTC, as in the reference's `USE_TZ=False` / `TIME_ZONE="UTC"`), for a `::timestamptz` parameter.
+ * Malformed → 400 `{"<name>": ["Enter a valid date/time."]}` (the reference: 500).
+ */
+export function parseDateParam(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const invalid = () => badRequest({ [name]: ['Enter a valid date/time.'] });
+  const m = DATE_TIME.exec(raw);
+  if (!m) throw invalid();
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  const probe = new Date(Date.UTC(2000, month - 1, day));
+  probe.setUTCFullYear(year);
+  const validDate =
+    year >= 1 &&
+    month >= 1 &&
+    month <= 12 &&
+    probe.getUTCFullYear() === year &&
+    probe.getUTCMonth() === month - 1 &&
+    probe.getUTCDate() === day;
+  if (!validDate || hour > 23 || minute > 59 || second > 59) throw invalid();
+  let offset = '+00:00';
+  if (zone !== undefined && zone !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2) || '0');
+    if (oh > 23 || om > 59) throw invalid();
+    offset = `${zone[0]}${digits.slice(0, 2)}:${(digits.slice(2) || '00').padEnd(2, '0')}`;
+  }
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${frac.padEnd(6, '0')}${offset}`;
+}
+
+/**
+ * The reference's guard: `interval` together with `start_date` or `end_date` (non-empty, last values) is a
+ * 400 `{"message": "Provide either interval only -or- start (and end) date"}`.
+ */
+export function rejectIntervalWithDates(
+  interval: string | undefined,
+  startDate: string | undefined,
+  endDate: string | undefined,
+): void {
+  if (interval && (startDate || endDate)) {
+    throw badRequest({ message: 'Provide either interval only -or- start (and end) date' });
+  }
+}
+
+/** 404 for an unknown `project` (the reference: 500 from an uncaught `Repository.DoesNotExist`). */
+export function unknownProject(): ServiceError {
+  return notFound('Repository');
+}
+
+/**
+ * Runs the parameter parsing of a view that, in the reference, looks the repository up first: when
+ * parsing fails, an unknown project still wins (404), as its 500 did in the reference. A valid request
+ * costs nothing extra; the repository is checked only on the error path.
+ */
+export async function parseAfterRepository<T>(db: Queryable, project: string, parse: () => T): Promise<T> {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ServiceError) {
+      const { rows } = await db.query('SELECT 1 FROM repository WHERE name = $1', [project]);
+      if (rows.length === 0) throw unknownProject();
+    }
+    throw error;
+  }
+}
+
+/**
+ * The project path parameter (a repository name). Not pattern-checked: a name that cannot exist is simply
+ * an unknown project.
+ */
+export const projectParamsSchema = {
+  type: 'object',
+  properties: { project: { type: 'string', description: 'Repository name, e.g. `mozilla-central`' } },
+  required: ['project'],
+} as const;
+
+/**
+ * A query parameter in the OpenAPI schema. Every one is a list (a single value is coerced to a list) so
+ * that a repeated key never fails validation; handlers take all values or, like Django's
+ * `QueryDict.get`, the last one.
+ */
+export const repeatedParam = (description: string) =>
+  ({ type: 'array', items: { type: 'string' }, description }) as const;
