@@ -39,9 +39,17 @@ export function isFallbackError(error: unknown): boolean {
   return CLIENT_MESSAGES.some((re) => re.test(error.message));
 }
 
-/** Connection-class failures eject the replica (a statement timeout or a conflict does not). */
+/**
+ * pg-pool's message when every connection of the pool stayed busy for `connectionTimeoutMillis`: the
+ * replica is saturated, not unreachable. The statement falls back, but the replica is not ejected (that
+ * would move all its reads onto the primary exactly when load is highest).
+ */
+const POOL_WAIT_TIMEOUT = /^timeout exceeded when trying to connect/;
+
+/** Connection-class failures eject the replica (a statement timeout, a conflict or a full pool does not). */
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (POOL_WAIT_TIMEOUT.test(error.message)) return false;
   const code = (error as { code?: unknown }).code;
   if (
     typeof code === 'string' &&
