@@ -6,6 +6,8 @@ import { captureQueries } from 'replica-router/testing';
 import { build } from '../../src/app.ts';
 import { createServicePool } from '../../src/db/create-service-pool.ts';
 import type { Queryable } from '../../src/db/queryable.ts';
+import { parseQueryDatetime } from '../../src/perf/summary/iso-datetime.ts';
+import { filterOutRetriggers } from '../../src/perf/summary/summary-query.ts';
 import {
   createPerfAlert,
   fixtureRevision,
@@ -262,6 +264,30 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
       assert.deepEqual(plain?.submit_times, [null, null, null, null, null, null]);
       const [withReplicates] = (await get(`${url}&replicates=true`)).json() as Json[];
       assert.deepEqual(withReplicates?.values, [0.12, 0.14, 2.68, 1, -0.12, 1.12, 1.12]);
+    });
+
+    it('renders datetimes like DRF: microseconds only when non-zero', async () => {
+      const { signature, jobs } = await perfData(db.primary);
+      await db.primary.query(`UPDATE job SET submit_time = '2013-11-01 12:00:00.123456+00' WHERE id = $1`, [
+        jobs[0]?.id,
+      ]);
+      await db.primary.query(
+        `UPDATE performance_datum SET push_timestamp = '2013-11-11 23:28:29.5+00' WHERE job_id = $1`,
+        [jobs[0]?.id],
+      );
+      await db.cluster.waitForReplicas();
+      const base = `/api/performance/summary/?repository=mozilla-central&no_subtests=true&${RANGE}`;
+      const [series] = (await get(base)).json() as Json[];
+      assert.deepEqual(series?.submit_times, [
+        '2013-11-01T12:00:00.123456',
+        '2013-11-02T12:00:00',
+        '2013-11-03T12:00:00',
+        '2013-11-04T12:00:00',
+      ]);
+      const [points] = (await get(`${base}&signature=${signature.id}&all_data=true`)).json() as Json[];
+      const first = ((points?.data ?? []) as Json[])[0];
+      assert.equal(first?.push_timestamp, '2013-11-11T23:28:29.500000');
+      assert.equal(first?.submit_time, '2013-11-01T12:00:00.123456');
     });
 
     it('perf_summary_should_alert_is_false_edge_case (and its counter-cases)', async () => {
@@ -651,5 +677,38 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
       assert.equal(bad.statusCode, 400);
       assert.deepEqual(bad.json(), { framework: ['A valid integer is required.'] });
     });
+  });
+});
+
+describe('summary helpers', () => {
+  it('filter_out_retriggers: consecutive points of one push collapse to the first', () => {
+    const data = [629514, 629559, 629559, 629559, 629630, 629630, 629514].map((push_id, id) => ({
+      id,
+      push_id,
+    }));
+    assert.deepEqual(
+      filterOutRetriggers(data).map((d) => d.id),
+      [0, 1, 4, 6],
+    );
+    const clean = [{ push_id: 1 }, { push_id: 2 }];
+    assert.deepEqual(filterOutRetriggers(clean), clean);
+  });
+
+  it('parses query datetimes like DRF DateTimeField (naive = UTC, microsecond precision)', () => {
+    assert.equal(parseQueryDatetime('2013-11-01T23:28:29'), '2013-11-01 23:28:29.000000+00:00');
+    assert.equal(parseQueryDatetime('2013-11-01'), '2013-11-01 00:00:00.000000+00:00');
+    assert.equal(parseQueryDatetime('2013-11-01 23:28'), '2013-11-01 23:28:00.000000+00:00');
+    assert.equal(parseQueryDatetime('2013-11-01T23:28:29.123456Z'), '2013-11-01 23:28:29.123456+00:00');
+    assert.equal(parseQueryDatetime('2013-11-01T23:28:29.5-0130'), '2013-11-01 23:28:29.500000-01:30');
+    for (const bad of [
+      '',
+      'yesterday',
+      '2013-02-29',
+      '2013-11-01T24:00:00',
+      '2013-11-01T23:28:29+25:00',
+      '1',
+    ]) {
+      assert.equal(parseQueryDatetime(bad), undefined, bad);
+    }
   });
 });

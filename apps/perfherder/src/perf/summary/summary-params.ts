@@ -1,5 +1,5 @@
 import { asList } from '../../http/query-params.ts';
-import { parseQueryDatetime } from './iso-datetime.ts';
+import { DATETIME_FORMAT_ERROR, parseQueryDatetime } from './iso-datetime.ts';
 
 /** The validated query of `/api/performance/summary/` (the reference's PerformanceQueryParamsSerializer). */
 export interface SummaryParams {
@@ -88,14 +88,9 @@ export function parseSummaryParams(
   const dt = (name: string): string | null => {
     const v = last(query, name);
     if (v === undefined || v === '') return null;
-    try {
-      return parseQueryDatetime(name, v);
-    } catch {
-      errors[name] = [
-        'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].',
-      ];
-      return null;
-    }
+    const parsed = parseQueryDatetime(v);
+    if (parsed === undefined) errors[name] = [DATETIME_FORMAT_ERROR];
+    return parsed ?? null;
   };
   const startday = dt('startday');
   const endday = dt('endday');
