@@ -382,6 +382,69 @@ describe('GET /api/perfcompare/results/', () => {
     });
   });
 
+  it('same repository: one series in graphs_link; rows sorted by header; sorted runs', async () => {
+    const p = db.primary;
+    const test = await testRepository(p);
+    const framework = await testPerfFramework(p);
+    const now = Date.now();
+    const basePush = await insertPush(p, {
+      repository_id: test.id,
+      revision: fixtureRevision('mozilla-central', 0),
+      time: new Date(now - 3 * DAY_MS),
+    });
+    const newPush = await insertPush(p, {
+      repository_id: test.id,
+      revision: fixtureRevision('mozilla-central', 1),
+      time: new Date(now),
+    });
+    const sigB = await insertPerfSignature(p, { signature_hash: 'b'.repeat(40), suite: 'bsuite', test: '' });
+    const sigA = await insertPerfSignature(p, {
+      signature_hash: 'a'.repeat(40),
+      suite: 'asuite',
+      test: 'asuite',
+    });
+    for (const [sig, push, values] of [
+      [sigA, basePush, [3, 1, 2]],
+      [sigA, newPush, [5, 4]],
+      [sigB, basePush, [7]],
+    ] as const) {
+      for (const value of values) {
+        await insertPerfDatum(p, { signature: sig, pushId: push.id, value, pushTimestamp: push.time });
+      }
+    }
+    await db.cluster.waitForReplicas();
+    const params = new URLSearchParams({
+      base_repository: 'mozilla-central',
+      new_repository: 'mozilla-central',
+      base_revision: basePush.revision,
+      new_revision: newPush.revision,
+      framework: String(framework.id),
+      no_subtests: 'true',
+    });
+    const res = await app.inject(`/api/perfcompare/results/?${params}`);
+    assert.equal(res.statusCode, 200, res.body);
+    const rows = res.json() as Record<string, unknown>[];
+    assert.deepEqual(
+      rows.map((r) => r.header_name),
+      ['asuite opt  ', 'bsuite opt  '],
+    );
+    const [a, b] = rows;
+    assert.deepEqual(a?.base_runs, [1, 2, 3]);
+    assert.deepEqual(a?.new_runs, [4, 5]);
+    assert.equal(a?.is_complete, true);
+    assert.equal(a?.base_avg_value, 2);
+    assert.equal(a?.new_avg_value, 4.5);
+    assert.equal(
+      a?.graphs_link,
+      'https://treeherder.mozilla.org/perfherder/graphs?' +
+        `highlightedRevisions=${basePush.revision.slice(0, 12)}&highlightedRevisions=${newPush.revision.slice(0, 12)}&` +
+        `series=mozilla-central%2C${'a'.repeat(40)}%2C1%2C${framework.id}&timerange=604800`,
+    );
+    assert.equal(b?.is_complete, false);
+    assert.deepEqual(b?.new_runs, []);
+    assert.equal(b?.new_signature_id, sigB.id);
+  });
+
   it('answers 400, not 500, for a base push older than a year (deviation)', async () => {
     const w = await world();
     await db.primary.query('UPDATE push SET time = $1 WHERE id = $2', [

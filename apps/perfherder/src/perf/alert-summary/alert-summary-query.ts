@@ -155,6 +155,11 @@ const ORDERING_COLUMNS: Record<string, string> = {
   bug_updated: 's.bug_updated',
   issue_tracker: 's.issue_tracker_id',
   notes: 's.notes',
+  // Fields whose source is a relation order by that relation's key, as DRF's OrderingFilter does.
+  revision: 's.push_id',
+  push_timestamp: 's.push_id',
+  prev_push_revision: 's.prev_push_id',
+  assignee_username: 's.assignee_id',
 };
 
 /** `?ordering=a,-b` over the serializer's sortable fields; unknown terms are ignored; default `-created, -id`. */

@@ -100,7 +100,12 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         };
       }
       const updatedSince = interval ? new Date((Math.trunc(nowMs / 1000) - interval) * 1000) : null;
-      const signatureFilter = { noSubtests: params.noSubtests, framework: params.framework, updatedSince };
+      // `if framework:` in the reference: 0 means no framework filter.
+      const signatureFilter = {
+        noSubtests: params.noSubtests,
+        framework: params.framework || null,
+        updatedSince,
+      };
       const baseSignatures = await loadSignatures(db, {
         ...signatureFilter,
         repositoryId: baseRepoId,
