@@ -178,14 +178,15 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
          FROM repository r
          LEFT JOIN LATERAL (
            SELECT d.id, d.signature_id, s.signature_hash, d.job_id, d.push_id,
-             floor(extract(epoch FROM d.push_timestamp))::bigint AS push_timestamp, d.value, p.revision
+             floor(extract(epoch FROM d.push_timestamp))::bigint AS push_timestamp, d.value, p.revision,
+             d.push_timestamp AS sort_key
            FROM performance_datum d
            JOIN performance_signature s ON s.id = d.signature_id
            JOIN push p ON p.id = d.push_id
            WHERE d.repository_id = r.id${where.map((w) => `\n             AND ${w}`).join('')}
-           ORDER BY d.push_timestamp, d.id
          ) x ON true
-         WHERE r.name = $1`,
+         WHERE r.name = $1
+         ORDER BY x.sort_key, x.id`,
         params,
       );
       if (rows.length === 0) throw unknownProject();

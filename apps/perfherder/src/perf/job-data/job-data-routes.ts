@@ -136,9 +136,9 @@ export const jobDataRoutes: FastifyPluginAsync = async (app) => {
            JOIN option_collection oc ON oc.id = s.option_collection_id
            JOIN machine_platform mp ON mp.id = s.platform_id
            WHERE d.repository_id = r.id AND d.job_id = $2::bigint
-           ORDER BY d.id
          ) x ON true
-         WHERE r.name = $1`,
+         WHERE r.name = $1
+         ORDER BY x.id`,
         [request.params.project, inRange ? jobId.toString() : null],
       );
       const first = rows[0];
