@@ -324,6 +324,11 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.equal(invalid.statusCode, 404);
       assert.deepEqual(invalid.json(), { detail: 'Invalid page.' });
       assert.deepEqual(await ids('?ordering=id'), [s1.id, s2.id]);
+      assert.deepEqual(
+        await ids('?ordering=nonsense'),
+        [s2.id, s1.id],
+        'unknown terms fall back to -created,-id',
+      );
     });
 
     it('filter_text: each primary field, and the fields of related alerts', async () => {
@@ -350,6 +355,7 @@ describe('alert summaries and alerts (GET, primary only)', () => {
         assert.deepEqual(await ids(`?filter_text=${encodeURIComponent(text)}`), [alert.summary_id], text);
       }
       assert.deepEqual(await ids('?filter_text=MYSUITE'), [], 'case-sensitive');
+      assert.deepEqual(await ids('?filter_text=mysuite+mytest'), [alert.summary_id], 'form-encoded space');
       assert.deepEqual(await ids('?filter_text=mysuite%20nothing'), [], 'every word must match');
 
       // A summary whose only link to the text is a related alert.

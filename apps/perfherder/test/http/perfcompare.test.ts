@@ -265,6 +265,10 @@ describe('GET /api/perfcompare/results/', () => {
     const body = result.json() as Record<string, unknown>[];
     assert.equal(body.length, 1);
     assert.deepEqual(body[0], expectedStudentT(w, [32.4], [40.2], {}));
+    const other = await app.inject(
+      query(w, { interval: 604800, no_subtests: 'true', test_version: 'other' }),
+    );
+    assert.deepEqual(other.json(), body, 'an unknown test_version is Student-t');
     assert.ok(queries.length > 0);
     assert.ok(
       queries.every((x) => x.alias === 'read_replica'),
