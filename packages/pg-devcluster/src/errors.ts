@@ -21,7 +21,7 @@ export const devClusterErrorCodes = {
   serverFailed: 'PGDC_ERR_SERVER_FAILED',
   /** A node did not become ready (or a replica did not stream, or catch up) in time. */
   timeout: 'PGDC_ERR_TIMEOUT',
-  /** An operation that needs a running node was called on a stopped one, or similar misuse. */
+  /** The data folder holds something we cannot use (other major version, unreadable cluster.json), or misuse such as detaching an ephemeral cluster. */
   invalidState: 'PGDC_ERR_INVALID_STATE',
   /** An option or environment variable has an invalid value. */
   invalidOption: 'PGDC_ERR_INVALID_OPTION',

@@ -35,6 +35,7 @@ describe('no postgres process outlives its node process', () => {
 describe('persistent mode', () => {
   it('restarts on the same data, and recovers from a crash that left its servers orphaned', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pgdc-persist-'));
+    let storage: string | undefined;
     try {
       const dataDir = join(dir, 'cluster');
       const first = await startCluster({ replicas: 1, dataDir });
@@ -60,9 +61,12 @@ describe('persistent mode', () => {
       } finally {
         await second.stop();
       }
-      const state = readFileSync(join(dataDir, 'cluster.json'), 'utf8');
-      assert.ok(!existsSync(join(dataDir, 'primary', 'postmaster.pid')) || !state.includes('"pid"'));
+      storage = (JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { storage: string })
+        .storage;
+      assert.equal(existsSync(join(storage, 'primary', 'postmaster.pid')), false, 'stopped cleanly');
     } finally {
+      // As root the node folders may have been relocated out of the 0700 temp folder: remove them too.
+      if (storage) rmSync(storage, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -47,6 +47,11 @@ program
   .option('--detach', 'leave the servers running and exit (stop them with `down`)')
   .action(async (opts: { replicas: number; ephemeral?: boolean; detach?: boolean }) => {
     const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
+    if (opts.ephemeral && opts.detach) {
+      program.error(
+        '--detach needs a persistent cluster: an ephemeral one is removed when this process exits',
+      );
+    }
     const started = performance.now();
     const cluster = await startCluster({ replicas: opts.replicas, ...(opts.ephemeral ? {} : { dataDir }) });
     console.log(

@@ -55,7 +55,7 @@ export class PostgresNode {
   readonly #account: OsAccount | null;
   readonly #password: string;
   #child: ChildProcess | undefined;
-  #exited: Promise<void> | undefined;
+  #exited: Promise<void> = Promise.resolve();
 
   constructor(options: NodeOptions) {
     this.name = options.name;
@@ -206,6 +206,18 @@ export class PostgresNode {
     const child = this.#child;
     if (!child?.pid) return;
     child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+    // A fast shutdown waits for walsenders and checkpoints; if it hangs, escalate rather than hang too.
+    for (const [afterMs, signal] of [
+      [30_000, 'SIGQUIT'],
+      [10_000, 'SIGKILL'],
+    ] as const) {
+      const exited = await Promise.race([
+        this.#exited.then(() => true),
+        sleep(afterMs, undefined, { ref: false }).then(() => false),
+      ]);
+      if (exited) return;
+      child.kill(signal);
+    }
     await this.#exited;
   }
 

@@ -31,7 +31,10 @@ export interface StartClusterOptions {
   readonly replicas?: number;
   /** Persistent mode: keep data here and reuse it on the next start. Omit for a temp cluster removed on stop. */
   readonly dataDir?: string;
-  /** Fixed ports, primary first then replicas. Default: free ports (persistent mode reuses its last ones). */
+  /**
+   * Preferred ports, primary first then replicas; one already taken is replaced by a free one. Default:
+   * free ports (a persistent cluster prefers its last ones, so its URLs stay the same across restarts).
+   */
   readonly ports?: readonly number[];
   /** A fault proxy in front of each replica; replica `url`s then point at the proxy (test mode). */
   readonly proxies?: boolean;
@@ -269,14 +272,22 @@ class ClusterImpl implements Cluster {
       'SELECT pg_current_wal_insert_lsn()::text AS lsn',
     );
     const target = row?.lsn ?? '0/0';
+    const explicit = options.replicas !== undefined;
     const pending = new Set((options.replicas ?? this.#replicas).filter((r) => r.running));
     while (pending.size > 0) {
       for (const replica of [...pending]) {
-        const [r] = await replica.query<{ done: boolean }>(
-          'SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS done',
+        // An insert position just past a WAL page header is never reached by a replay position (which
+        // is the end of the last record): a replica at that page's start is done too.
+        const [r] = await replica.query<{ done: boolean; rec: boolean; paused: boolean }>(
+          `SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn
+                    OR (pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()) <= 40
+                        AND pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') % 8192 = 0), false) AS done,
+                  pg_is_in_recovery() AS rec,
+                  pg_get_wal_replay_pause_state() <> 'not paused' AS paused`,
           [target],
         );
-        if (r?.done) pending.delete(replica);
+        // Unless the caller named it, a paused or promoted replica is not waited for: it never catches up.
+        if (r?.done || (!explicit && (r?.paused || r?.rec === false))) pending.delete(replica);
       }
       if (pending.size === 0) return;
       if (Date.now() > deadline) {

@@ -3,7 +3,9 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 /**
  * What the proxy does with traffic:
  * - `pass`: forward both ways (optionally delayed by `latencyMs` per chunk);
- * - `stall`: accept connections and never answer; open connections stop moving (a black hole);
+ * - `stall`: accept connections and never answer; open connections stop moving (reads are paused, so
+ *   bytes wait in the kernel as on a congested or partitioned link); back to `pass`, everything resumes
+ *   and connections accepted meanwhile reach the server;
  * - `reset`: reset every open and new connection (the client sees ECONNRESET);
  * - `refuse`: stop listening (the client sees ECONNREFUSED).
  */
@@ -71,7 +73,10 @@ class TcpProxyImpl implements TcpProxy {
       client.resetAndDestroy();
       return;
     }
-    if (this.#mode === 'stall') return; // hold the socket open, say nothing
+    if (this.#mode === 'stall') {
+      client.pause(); // hold the socket open, say nothing; connected upstream when the stall ends
+      return;
+    }
     this.#connectUpstream(pair);
   }
 
@@ -86,7 +91,6 @@ class TcpProxyImpl implements TcpProxy {
 
   #pipe(from: Socket, to: Socket): void {
     from.on('data', (chunk: Buffer) => {
-      if (this.#mode === 'stall') return; // drop: the peer waits forever
       if (this.#latencyMs > 0) setTimeout(() => to.destroyed || to.write(chunk), this.#latencyMs);
       else to.write(chunk);
     });
@@ -96,6 +100,19 @@ class TcpProxyImpl implements TcpProxy {
     this.#latencyMs = options.latencyMs ?? 0;
     const previous = this.#mode;
     this.#mode = mode;
+    if (mode === 'stall') {
+      for (const pair of this.#pairs) {
+        pair.client.pause();
+        pair.upstream?.pause();
+      }
+    }
+    if (previous === 'stall' && mode === 'pass') {
+      for (const pair of this.#pairs) {
+        if (!pair.upstream) this.#connectUpstream(pair);
+        pair.client.resume();
+        pair.upstream?.resume();
+      }
+    }
     if (mode === 'reset') {
       for (const pair of this.#pairs) {
         pair.upstream?.destroy();
