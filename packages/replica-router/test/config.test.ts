@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
+import {
+  RoutedPool,
+  RouterConfigError,
+  type RouterLogger,
+  readRouterConfig,
+  redactUrl,
+  routerEnvironment,
+  runInReplicaScope,
+} from '../src/index.ts';
+import { captureQueries } from '../src/testing/index.ts';
+
+const PRIMARY = 'postgres://app@db.example:5432/perf';
+const REPLICA = 'postgres://app@replica.example:5432/perf';
+
+function configError(variable: string): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(e instanceof RouterConfigError, `not a RouterConfigError: ${String(e)}`);
+    assert.equal(e.code, 'RR_ERR_CONFIG');
+    assert.equal(e.variable, variable);
+    assert.ok(e.message.includes(variable), e.message);
+    return true;
+  };
+}
+
+describe('READ_REPLICA_ENABLED', () => {
+  const truthy = ['true', 'TRUE', 'True', '1', 'yes', 'YES', 'Yes', 'on', 'ON', ' on '];
+  const falsy = ['false', 'FALSE', 'False', '0', 'no', 'NO', 'No', 'off', 'OFF', 'oFf'];
+
+  for (const value of truthy) {
+    test(`${JSON.stringify(value)} enables routing`, () => {
+      const config = readRouterConfig({ READ_REPLICA_DATABASE_URL: REPLICA, READ_REPLICA_ENABLED: value });
+      assert.equal(config.enabled, true);
+      assert.deepEqual(config.replicaUrls, [REPLICA]);
+    });
+  }
+
+  for (const value of falsy) {
+    test(`${JSON.stringify(value)} disables routing`, () => {
+      const config = readRouterConfig({ READ_REPLICA_DATABASE_URL: REPLICA, READ_REPLICA_ENABLED: value });
+      assert.equal(config.enabled, false);
+      assert.deepEqual(config.replicaUrls, []);
+    });
+  }
+
+  for (const value of ['maybe', 'enabled', 'y', 'n', '2', '-1', 'truee', 't', 'nope']) {
+    test(`${JSON.stringify(value)} is refused, naming the variable and the accepted values`, () => {
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_DATABASE_URL: REPLICA, READ_REPLICA_ENABLED: value }),
+        (e: unknown) => {
+          configError('READ_REPLICA_ENABLED')(e);
+          const message = (e as Error).message;
+          for (const accepted of ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']) {
+            assert.match(message, new RegExp(`\\b${accepted}\\b`), `${message} lacks ${accepted}`);
+          }
+          return true;
+        },
+      );
+    });
+  }
+
+  test('unset or blank means disabled', () => {
+    assert.equal(readRouterConfig({ READ_REPLICA_DATABASE_URL: REPLICA }).enabled, false);
+    assert.equal(
+      readRouterConfig({ READ_REPLICA_DATABASE_URL: REPLICA, READ_REPLICA_ENABLED: '  ' }).enabled,
+      false,
+    );
+  });
+});
+
+describe('the kill switch: the alias exists only when both variables are set and enabled', () => {
+  const cases: [string, NodeJS.ProcessEnv, readonly string[]][] = [
+    ['both set, enabled', { READ_REPLICA_DATABASE_URL: REPLICA, READ_REPLICA_ENABLED: 'true' }, [REPLICA]],
+    ['URL set, enabled unset', { READ_REPLICA_DATABASE_URL: REPLICA }, []],
+    ['URL set, disabled', { READ_REPLICA_DATABASE_URL: REPLICA, READ_REPLICA_ENABLED: 'false' }, []],
+    ['enabled, URL unset', { READ_REPLICA_ENABLED: 'true' }, []],
+    ['enabled, URL blank', { READ_REPLICA_DATABASE_URL: '  ', READ_REPLICA_ENABLED: 'true' }, []],
+    ['nothing set', {}, []],
+  ];
+  for (const [name, env, expected] of cases) {
+    test(name, () => {
+      assert.deepEqual(readRouterConfig({ DATABASE_URL: PRIMARY, ...env }).replicaUrls, expected);
+    });
+  }
+
+  test('DATABASE_URL is read when set and undefined when not', () => {
+    assert.equal(readRouterConfig({ DATABASE_URL: PRIMARY }).primaryUrl, PRIMARY);
+    assert.equal(readRouterConfig({}).primaryUrl, undefined);
+  });
+});
+
+describe('READ_REPLICA_DATABASE_URL', () => {
+  test('several comma-separated URLs, spaces trimmed, order kept', () => {
+    const second = 'postgresql://app@replica-2.example:6432/perf';
+    const third = 'postgres://app@10.0.0.3/perf';
+    const config = readRouterConfig({
+      READ_REPLICA_DATABASE_URL: `${REPLICA}, ${second} ,${third}`,
+      READ_REPLICA_ENABLED: 'yes',
+    });
+    assert.deepEqual(config.replicaUrls, [REPLICA, second, third]);
+  });
+
+  test('an empty entry in the list is refused', () => {
+    assert.throws(
+      () =>
+        readRouterConfig({ READ_REPLICA_DATABASE_URL: `${REPLICA},,${REPLICA}`, READ_REPLICA_ENABLED: '1' }),
+      configError('READ_REPLICA_DATABASE_URL'),
+    );
+  });
+
+  const password = 'Hunter2-Zebra-Quokka';
+  const invalid = [
+    `mysql://app:${password}@db.example/perf`,
+    `http://app:${password}@db.example/perf`,
+    `postgres://app:${password}@db.example:99999/perf`,
+    `app:${password}@db.example/perf`,
+    `${REPLICA},not a url ${password}`,
+  ];
+  for (const value of invalid) {
+    test(`an invalid URL is refused without echoing its password: ${value.replace(password, '***')}`, () => {
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_DATABASE_URL: value, READ_REPLICA_ENABLED: 'true' }),
+        (e: unknown) => {
+          configError('READ_REPLICA_DATABASE_URL')(e);
+          assert.ok(!(e as Error).message.includes(password), (e as Error).message);
+          assert.ok(!inspect(e).includes(password));
+          return true;
+        },
+      );
+    });
+  }
+
+  test('an invalid DATABASE_URL names DATABASE_URL and hides its password', () => {
+    assert.throws(
+      () => readRouterConfig({ DATABASE_URL: `mysql://app:${password}@db.example/perf` }),
+      (e: unknown) => {
+        configError('DATABASE_URL')(e);
+        assert.ok(!(e as Error).message.includes(password));
+        return true;
+      },
+    );
+  });
+
+  test('redactUrl replaces the password', () => {
+    const redacted = redactUrl(`postgres://app:${password}@db.example:5432/perf`);
+    assert.equal(redacted, 'postgres://app:***@db.example:5432/perf');
+    assert.equal(redactUrl(`nonsense ${password}`), '(unparsable URL)');
+  });
+});
+
+describe('tunables', () => {
+  const tunables = [
+    { name: 'DATABASE_POOL_MAX', key: 'poolMax', default: 10, min: 1, max: 1000 },
+    {
+      name: 'READ_REPLICA_CONNECT_TIMEOUT_MS',
+      key: 'connectTimeoutMs',
+      default: 2000,
+      min: 50,
+      max: 600_000,
+    },
+    {
+      name: 'READ_REPLICA_QUERY_TIMEOUT_MS',
+      key: 'queryTimeoutMs',
+      default: 30_000,
+      min: 100,
+      max: 3_600_000,
+    },
+    { name: 'READ_REPLICA_EJECT_MS', key: 'ejectMs', default: 5000, min: 0, max: 3_600_000 },
+    {
+      name: 'READ_REPLICA_CLASSIFIER_CACHE_SIZE',
+      key: 'classifierCacheSize',
+      default: 5000,
+      min: 0,
+      max: 1_000_000,
+    },
+  ] as const;
+
+  test('every tunable is in routerEnvironment, with the units in the name where it has one', () => {
+    for (const t of tunables) assert.ok((routerEnvironment as readonly string[]).includes(t.name), t.name);
+    for (const name of ['DATABASE_URL', 'READ_REPLICA_DATABASE_URL', 'READ_REPLICA_ENABLED']) {
+      assert.ok((routerEnvironment as readonly string[]).includes(name), name);
+    }
+  });
+
+  for (const t of tunables) {
+    test(`${t.name}: default ${t.default}, accepts ${t.min} and ${t.max}, refuses outside and non-integers`, () => {
+      assert.equal(readRouterConfig({})[t.key], t.default);
+      assert.equal(readRouterConfig({ [t.name]: '' })[t.key], t.default);
+      assert.equal(readRouterConfig({ [t.name]: String(t.min) })[t.key], t.min);
+      assert.equal(readRouterConfig({ [t.name]: ` ${t.max} ` })[t.key], t.max);
+      for (const bad of [String(t.min - 1), String(t.max + 1), '1.5', 'abc', '1e3', '0x10', '-0', '12ms']) {
+        assert.throws(() => readRouterConfig({ [t.name]: bad }), configError(t.name), `${t.name}=${bad}`);
+      }
+    });
+  }
+});
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.ok(address && typeof address === 'object');
+  return address.port;
+}
+
+describe('no password in anything the pool prints', () => {
+  const password = 'Zq9-Secret_Pw.4711';
+
+  test('inspect, String, JSON, stats, logs and errors of a pool whose servers refuse connections', async () => {
+    const [primaryPort, replicaPort] = [await closedPort(), await closedPort()];
+    const logged: string[] = [];
+    const logger: RouterLogger = {
+      debug: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
+      warn: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
+      error: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
+    };
+    const pool = new RoutedPool({
+      primary: `postgres://rr_user:${password}@127.0.0.1:${primaryPort}/perf`,
+      replicas: [`postgresql://rr_user:${password}@127.0.0.1:${replicaPort}/perf`],
+      tableApps: { performance_framework: 'perf' },
+      replicaConnectTimeoutMs: 5000,
+      logger,
+    });
+    pool.on('error', () => {});
+    const errors: unknown[] = [];
+    try {
+      const { queries } = await captureQueries(async () => {
+        await pool.query('SELECT 1').catch((e: unknown) => errors.push(e));
+        await runInReplicaScope(
+          () => pool.query('SELECT * FROM performance_framework').catch((e: unknown) => errors.push(e)),
+          { path: '/x', method: 'GET', log: logger },
+        );
+        const client = await pool.connect();
+        await client.query('BEGIN').catch((e: unknown) => errors.push(e));
+        client.release();
+      });
+      assert.equal(errors.length, 3, 'every statement failed');
+      // The replica was really tried: one failed attempt, retried on the (also failing) primary.
+      assert.ok(queries.some((q) => q.alias === 'read_replica' && q.retried === true));
+      assert.ok(
+        logged.some((l) => l.startsWith('db_routing_fallback ')),
+        'the fallback was logged',
+      );
+
+      const printed = [
+        inspect(pool),
+        inspect(pool, { showHidden: true, depth: null }),
+        inspect({ nested: pool }),
+        String(pool),
+        `${pool}`,
+        JSON.stringify(pool),
+        JSON.stringify(pool.stats()),
+        inspect(pool.stats(), { depth: null }),
+        inspect(pool.options, { depth: null }),
+        JSON.stringify(pool.options),
+        ...errors.flatMap((e) => [String(e), inspect(e, { depth: null }), (e as Error).stack ?? '']),
+        ...queries.map((q) => inspect(q, { depth: null })),
+        ...logged,
+      ];
+      for (const text of printed) {
+        assert.ok(!text.includes(password), `password leaked in: ${text.slice(0, 300)}`);
+      }
+      // …while still saying where it connected.
+      assert.match(String(pool), new RegExp(`127\\.0\\.0\\.1:${primaryPort}`));
+      assert.match(String(pool), new RegExp(`127\\.0\\.0\\.1:${replicaPort}`));
+      // ECONNREFUSED, or a connect timeout's class name on a machine too busy to get the refusal in time.
+      assert.match(pool.stats().replicas[0]?.lastError ?? '', /^(ECONNREFUSED|Error)$/);
+    } finally {
+      await pool.end();
+    }
+  });
+});
