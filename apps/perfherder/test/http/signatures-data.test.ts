@@ -5,6 +5,8 @@ import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
 import { build } from '../../src/app.ts';
 import { createServicePool } from '../../src/db/create-service-pool.ts';
+import { pyRound2 } from '../../src/perf/data/py-round.ts';
+import { parseDateParam, pyInt } from '../../src/perf/signatures/series-params.ts';
 import {
   insertJob,
   insertMachinePlatform,
@@ -678,5 +680,62 @@ describe('signatures, platforms, data and job-data', () => {
       const { jobId } = await jobWithData();
       await assertServedByReplica(`${MC}/job-data/?job_id=${jobId}`);
     });
+  });
+});
+
+describe('series parameter parsing (no database)', () => {
+  it("pyRound2 is Python's round(x, 2): exact binary value, exact ties to even", () => {
+    // Expected values printed by CPython 3.13: [round(x, 2) for x in xs].
+    const cases: [number, number][] = [
+      [2.675, 2.67],
+      [0.125, 0.12],
+      [0.375, 0.38],
+      [-0.125, -0.12],
+      [1.005, 1],
+      [1.115, 1.11],
+      [0.285, 0.28],
+      [123.456, 123.46],
+      [-2.675, -2.67],
+      [1e22, 1e22],
+    ];
+    for (const [x, expected] of cases) assert.equal(pyRound2(x), expected, String(x));
+    assert.ok(Number.isNaN(pyRound2(Number.NaN)));
+  });
+
+  it("pyInt accepts what Python's int() accepts", () => {
+    assert.equal(pyInt(' 42 '), 42n);
+    assert.equal(pyInt('+7'), 7n);
+    assert.equal(pyInt('-1_000'), -1000n);
+    assert.equal(pyInt('007'), 7n);
+    for (const bad of ['', ' ', '1.5', '1e3', 'abc', '1__0', '_1', '0x10']) {
+      assert.equal(pyInt(bad), undefined, bad);
+    }
+  });
+
+  it("parseDateParam accepts Django's datetime and date forms, as UTC when no zone is given", () => {
+    assert.equal(parseDateParam('d', '2024-02-01'), '2024-02-01T00:00:00.000000+00:00');
+    assert.equal(parseDateParam('d', '2024-2-1 3:04'), '2024-02-01T03:04:00.000000+00:00');
+    assert.equal(parseDateParam('d', '2024-02-01T23:28:29.123456789'), '2024-02-01T23:28:29.123456+00:00');
+    assert.equal(parseDateParam('d', '2024-02-01T23:28:29,5Z'), '2024-02-01T23:28:29.500000+00:00');
+    assert.equal(parseDateParam('d', '2024-02-01T23:28:29-0530'), '2024-02-01T23:28:29.000000-05:30');
+    assert.equal(parseDateParam('d', '2024-02-01T23:28:29 +02'), '2024-02-01T23:28:29.000000+02:00');
+    assert.equal(parseDateParam('d', '2024-02-29'), '2024-02-29T00:00:00.000000+00:00');
+    assert.equal(parseDateParam('d', ''), undefined);
+    assert.equal(parseDateParam('d', undefined), undefined);
+    for (const bad of [
+      '2023-02-29',
+      '0000-01-01',
+      '2024-01-01T24:00',
+      '2024-01-01T10:60',
+      'now',
+      '2024-01-01Z',
+    ]) {
+      assert.throws(
+        () => parseDateParam('d', bad),
+        (e: { statusCode?: number; body?: unknown }) =>
+          e.statusCode === 400 && JSON.stringify(e.body) === '{"d":["Enter a valid date/time."]}',
+        bad,
+      );
+    }
   });
 });
