@@ -28,9 +28,9 @@ function insertSql(table: SeedTable): string {
  * Buffers rows per table and loads them with one `INSERT … SELECT … FROM unnest($1::int4[], …)` per
  * batch: a fixed statement (prepared once per table) whatever the batch size, one round trip per batch.
  *
- * Foreign keys are deferred to each statement's commit, so before a batch goes out every table listed
- * above it in {@link SEED_TABLES} is flushed too; a row therefore never reaches the server before the rows
- * it references. One batch is in flight at a time (the connection runs one statement at a time anyway):
+ * Foreign keys are checked as each statement ends (the seed sets its constraints immediate), so before a
+ * batch goes out every table listed above it in {@link SEED_TABLES} is flushed too; a row therefore never
+ * reaches the server before the rows it references. One batch is in flight at a time (the connection runs one statement at a time anyway):
  * the generator builds the next batch while the server loads the previous one.
  */
 export class BulkWriter implements RowSink {

@@ -3,6 +3,7 @@ import { createUser } from '../auth/create-user.ts';
 import { SeedNotEmptyError, SeedReplicaError } from '../db/errors.ts';
 import { syncIdentitySequences } from '../db/sync-identity-sequences.ts';
 import { BulkWriter } from './bulk-writer.ts';
+import { dropLoadStructures } from './drop-load-structures.ts';
 import { planAlerts } from './plan-alerts.ts';
 import { Random } from './random.ts';
 import { buildPushes } from './seed-pushes.ts';
@@ -38,6 +39,12 @@ export type SeedCounts = Readonly<Record<string, number>>;
 
 const EMPTY_CHECK = ['auth_user', ...Object.keys(SEED_TABLES)];
 
+// The big tables: their plain indexes and foreign keys are rebuilt after the load, not maintained per row.
+const BULK_TABLES = ['performance_datum', 'performance_datum_replicate', 'job', 'taskcluster_metadata'];
+
+// Serialises concurrent seed runs ("perfseed" in ASCII).
+const SEED_LOCK_KEY = '8099005289243960676';
+
 /**
  * Fills an empty, migrated Perfherder database with realistic, deterministic data: the five repositories,
  * platforms, jobs with Taskcluster metadata, signatures with subtests, six months of pushes, noisy
@@ -45,10 +52,10 @@ const EMPTY_CHECK = ['auth_user', ...Object.keys(SEED_TABLES)];
  * 0-5, tags, bug templates, backfill reports, a staff user `perf-sheriff` and a plain user `perf-viewer`
  * (neither has a token).
  *
- * It writes through its own connection to the primary given, in batches that each commit on their own,
- * so a run that fails part-way leaves a partial data set: drop the database and start again. It
- * refuses a replica (`PH_ERR_SEED_REPLICA`) and a database that already holds data
- * (`PH_ERR_SEED_NOT_EMPTY`).
+ * It writes through its own connection to the primary given, in one transaction (a failed run leaves the
+ * database empty), with batched `INSERT … SELECT FROM unnest(…)` statements, and builds the big tables'
+ * plain indexes and checks their foreign keys once after loading them, as pg_restore does. It refuses
+ * a replica (`PH_ERR_SEED_REPLICA`) and a database that already holds data (`PH_ERR_SEED_NOT_EMPTY`).
  *
  * @example
  * const counts = await seed(primaryUrl, { size: 'tiny', seed: 42 });
@@ -58,17 +65,24 @@ export async function seed(connectionString: string, options: SeedOptions): Prom
   const profile = SEED_SIZES[options.size];
   const client = new pg.Client({ connectionString, application_name: 'perfherder-seed' });
   await client.connect();
+  let committed = false;
   try {
     const recovery = await client.query('SELECT pg_is_in_recovery() AS r');
     if (recovery.rows[0]?.r) throw new SeedReplicaError();
+    // One transaction: a failed or interrupted run leaves the database as empty as it found it, so
+    // "seed when empty" stays right. Foreign keys are checked per statement, so the trigger queue holds
+    // one batch, not the whole data set.
+    await client.query('BEGIN');
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+    await client.query("SET LOCAL maintenance_work_mem = '128MB'");
+    // Two runs at once: the second waits here, then finds the data of the first.
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [SEED_LOCK_KEY]);
     const probe = await client.query(
       `SELECT t FROM (VALUES ${EMPTY_CHECK.map((t) => `('${t}', EXISTS (SELECT 1 FROM "${t}"))`).join(', ')}) AS v(t, used)
        WHERE used LIMIT 1`,
     );
     if (probe.rows[0]) throw new SeedNotEmptyError(probe.rows[0].t);
-    // Losing the last commits on a crash is harmless here (the run would be redone); waiting for each
-    // batch's WAL flush is not.
-    await client.query('SET synchronous_commit = off');
+    const restore = await dropLoadStructures(client, BULK_TABLES);
 
     const frameworks = new Map<string, number>(
       (await client.query('SELECT id, name FROM performance_framework ORDER BY id')).rows.map((r) => [
@@ -123,10 +137,16 @@ export async function seed(connectionString: string, options: SeedOptions): Prom
        FROM (SELECT signature_id, max(push_timestamp) AS last FROM performance_datum GROUP BY signature_id) d
        WHERE d.signature_id = s.id`,
     );
+    for (const statement of restore) await client.query(statement);
     await syncIdentitySequences(client);
+    await client.query('COMMIT');
+    committed = true;
     await client.query('ANALYZE');
     report('done', pushesTotal);
     return { auth_user: 2, ...writer.counts } as SeedCounts;
+  } catch (error) {
+    if (!committed) await client.query('ROLLBACK').catch(() => {});
+    throw error;
   } finally {
     await client.end().catch(() => {});
   }

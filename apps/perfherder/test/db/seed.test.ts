@@ -142,3 +142,49 @@ test('seeding refuses a database with data and a replica', async () => {
     code: dbErrorCodes.seedReplica,
   });
 });
+
+test('a seed that fails part-way leaves the database empty, indexes included', async () => {
+  const url = await freshDatabase('seed_fail');
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const indexes = `SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'public'`;
+    const before = (await client.query(indexes)).rows[0].n;
+    // Alerts are written last: the failure comes after every datum and job is in.
+    await client.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$`);
+    await client.query(
+      'CREATE TRIGGER refuse BEFORE INSERT ON performance_alert FOR EACH STATEMENT EXECUTE FUNCTION refuse()',
+    );
+    await assert.rejects(seed(url, { size: 'tiny', seed: 42, endTime }), /refused by test/);
+    const { rows } = await client.query(
+      `SELECT (SELECT count(*)::int FROM push) AS pushes, (SELECT count(*)::int FROM performance_datum) AS datums,
+              (SELECT count(*)::int FROM auth_user) AS users`,
+    );
+    assert.deepEqual(rows[0], { pushes: 0, datums: 0, users: 0 });
+    assert.equal((await client.query(indexes)).rows[0].n, before);
+  } finally {
+    await client.end();
+  }
+});
+
+test('after seeding, indexes and constraints are exactly those of the migrations', async () => {
+  const fresh = await freshDatabase('seed_schema');
+  const schema = async (url: string) => {
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'public'
+         UNION ALL
+         SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+         FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+         ORDER BY 1`,
+      );
+      return rows.map((r) => r.def);
+    } finally {
+      await client.end();
+    }
+  };
+  assert.deepEqual(await schema(db.urls.primary), await schema(fresh));
+});
