@@ -17,7 +17,6 @@ import {
   insertPerfDatum,
   insertPerfFramework,
   insertPerfSignature,
-  insertPerfTag,
   insertPush,
   type JobRow,
   type PushRow,
@@ -123,13 +122,38 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Polls (bounded) until the server's scan count of `table` exceeds `before`; statistics flush ~1 s late. */
-  async function scansGrow(pool: pg.Pool | Queryable, table: string, before: number): Promise<number> {
+  /**
+   * Polls (bounded) until the server's scan count of `table` exceeds `before`. A backend flushes its
+   * statistics at the end of a transaction at most once a second, else after 10 s idle; `nudge` (a request
+   * through the app on the same server) runs a new transaction on the pool's connection so the
+   * flush comes after ~1 s (ideally it does not read `table` itself).
+   */
+  async function scansGrow(
+    pool: pg.Pool | Queryable,
+    table: string,
+    before: number,
+    nudge: () => Promise<unknown>,
+  ): Promise<number> {
     const deadline = Date.now() + 15_000;
     for (;;) {
       const now = await scans(pool, table);
       if (now > before || Date.now() > deadline) return now;
-      await sleep(200);
+      await sleep(1100);
+      await nudge();
+    }
+  }
+
+  /**
+   * Runs `fn` while the replica's WAL replay is paused, so a row written on the primary meanwhile is
+   * visible to a read there and not to a read on the replica: which server answered shows in the body.
+   */
+  async function withReplayPaused<T>(fn: () => Promise<T>): Promise<T> {
+    await replica.query('SELECT pg_wal_replay_pause()');
+    try {
+      return await fn();
+    } finally {
+      await replica.query('SELECT pg_wal_replay_resume()');
+      await db.cluster.waitForReplicas();
     }
   }
 
@@ -178,16 +202,38 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
       ]);
     });
 
-    it('the summary reads performance_datum on the replica (server-side statistics)', async () => {
-      const { signature } = await perfData(db.primary);
-      await db.cluster.waitForReplicas();
-      const replicaBefore = await scans(replica, 'performance_datum');
-      const res = await get(
-        `/api/performance/summary/?repository=mozilla-central&framework=${signature.framework_id}&no_subtests=true&${RANGE}`,
+    it('the summary is read on the replica (server-side: statistics and paused replay)', async () => {
+      const { signature, pushes, jobs } = await perfData(db.primary);
+      const { rows } = await db.primary.query('SELECT id FROM performance_datum WHERE job_id = $1', [
+        jobs[0]?.id,
+      ]);
+      await db.primary.query(
+        'INSERT INTO performance_datum_replicate (performance_datum_id, value) VALUES ($1, 1)',
+        [rows[0].id],
       );
-      assert.equal(res.statusCode, 200);
-      const replicaAfter = await scansGrow(replica, 'performance_datum', replicaBefore);
-      assert.ok(replicaAfter > replicaBefore, `replica scans ${replicaBefore} -> ${replicaAfter}`);
+      await db.cluster.waitForReplicas();
+      const url = `/api/performance/summary/?repository=mozilla-central&framework=${signature.framework_id}&no_subtests=true&${RANGE}`;
+      // Nothing else in this file reads performance_datum_replicate on the replica before this request.
+      const before = await scans(replica, 'performance_datum_replicate');
+      assert.equal((await get(`${url}&replicates=true`)).statusCode, 200);
+      const after = await scansGrow(replica, 'performance_datum_replicate', before, () =>
+        app.inject('/api/performance/issue-tracker/'),
+      );
+      assert.ok(after > before, `replica scans of performance_datum_replicate ${before} -> ${after}`);
+
+      // A datum written while the replica does not replay is missing from the answer.
+      await withReplayPaused(async () => {
+        await insertPerfDatum(db.primary, {
+          signature,
+          pushId: (pushes[0] as PushRow).id,
+          value: 99,
+          pushTimestamp: (pushes[0] as PushRow).time,
+        });
+        const [item] = (await get(url)).json() as Json[];
+        assert.deepEqual(item?.values, [10, 10, 10, 10]);
+      });
+      const [item] = (await get(url)).json() as Json[];
+      assert.deepEqual(item?.values, [10, 10, 10, 10, 99], 'after replay the new datum shows');
     });
 
     for (const replicates of [true, false]) {
@@ -562,6 +608,12 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
       const missing = await get('/api/performance/bug-template/3/');
       assert.equal(missing.statusCode, 404);
       assert.deepEqual(missing.json(), { detail: 'No PerformanceBugTemplate matches the given query.' });
+      // A template the replica has not replayed is missing: the replica served the list.
+      await withReplayPaused(async () => {
+        await insertBugTemplate(db.primary, { framework_id: other.id });
+        assert.equal(((await get('/api/performance/bug-template/')).json() as Json[]).length, 2);
+      });
+      assert.equal(((await get('/api/performance/bug-template/')).json() as Json[]).length, 3);
     });
   });
 
@@ -586,26 +638,35 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
 
   describe('GET /api/performance/tag/', () => {
     it('lists tags ordered by id, served by the primary (not opted in)', async () => {
-      await insertPerfTag(db.primary, 'first-tag');
-      await insertPerfTag(db.primary, 'second-tag');
+      // Plain inserts: unlike get-or-create, they scan no index of performance_tag.
+      await db.primary.query("INSERT INTO performance_tag (name) VALUES ('first-tag'), ('second-tag')");
       await db.cluster.waitForReplicas();
       const primaryBefore = await scans(db.primary, 'performance_tag');
-      const replicaBefore = await scans(replica, 'performance_tag');
       const list = await get('/api/performance/tag/', 'default');
       assert.equal(list.statusCode, 200);
       assert.deepEqual(list.json(), [
         { id: 1, name: 'first-tag' },
         { id: 2, name: 'second-tag' },
       ]);
-      const primaryAfter = await scansGrow(db.primary, 'performance_tag', primaryBefore);
+      // The nudge is another tag request: whichever flushes first, only tag requests read the table.
+      const primaryAfter = await scansGrow(db.primary, 'performance_tag', primaryBefore, () =>
+        app.inject('/api/performance/tag/1/'),
+      );
       assert.ok(primaryAfter > primaryBefore, `primary scans ${primaryBefore} -> ${primaryAfter}`);
-      assert.equal(await scans(replica, 'performance_tag'), replicaBefore, 'the replica never read tags');
+      // A tag the replica has not replayed is in the answer: the primary served it.
+      await withReplayPaused(async () => {
+        await db.primary.query("INSERT INTO performance_tag (name) VALUES ('third-tag')");
+        const names = ((await get('/api/performance/tag/', 'default')).json() as Json[]).map((t) => t.name);
+        assert.deepEqual(names, ['first-tag', 'second-tag', 'third-tag']);
+        const { rows } = await replica.query('SELECT count(*)::int AS n FROM performance_tag');
+        assert.equal(rows[0].n, 2, 'the replica has not replayed the third tag');
+      });
 
       assert.deepEqual((await get('/api/performance/tag/2/', 'default')).json(), {
         id: 2,
         name: 'second-tag',
       });
-      const missing = await get('/api/performance/tag/3/', 'default');
+      const missing = await get('/api/performance/tag/4/', 'default');
       assert.equal(missing.statusCode, 404);
       assert.deepEqual(missing.json(), { detail: 'No PerformanceTag matches the given query.' });
     });
