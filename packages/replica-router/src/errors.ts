@@ -17,28 +17,5 @@ export class RouterConfigError extends Error {
   }
 }
 
-/** A migration (or other DDL runner) was pointed at the replica alias, which the router forbids. */
-export class MigrateOnReplicaError extends Error {
-  readonly code = 'RR_ERR_MIGRATE_REPLICA';
-  constructor(message = 'migrations never run against a read replica') {
-    super(message);
-    this.name = 'MigrateOnReplicaError';
-  }
-}
-
-/** The pool was used after `end()`. */
-export class PoolEndedError extends Error {
-  readonly code = 'RR_ERR_POOL_ENDED';
-  constructor() {
-    super('the routed pool has been ended');
-    this.name = 'PoolEndedError';
-  }
-}
-
 /** Every code, for docs and tests. */
-export const routerErrorCodes = [
-  'RR_ERR_CONFIG',
-  'RR_ERR_CLASSIFIER_NOT_LOADED',
-  'RR_ERR_MIGRATE_REPLICA',
-  'RR_ERR_POOL_ENDED',
-] as const;
+export const routerErrorCodes = ['RR_ERR_CONFIG', 'RR_ERR_CLASSIFIER_NOT_LOADED'] as const;

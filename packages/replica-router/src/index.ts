@@ -8,8 +8,6 @@ export { redactUrl } from './config/redact-url.ts';
 export { type RouterConfig, readRouterConfig, routerEnvironment } from './config/router-config.ts';
 export {
   ClassifierNotLoadedError,
-  MigrateOnReplicaError,
-  PoolEndedError,
   RouterConfigError,
   routerErrorCodes,
 } from './errors.ts';

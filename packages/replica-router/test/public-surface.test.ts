@@ -9,8 +9,6 @@ test('the main entry exports exactly these values', async () => {
   assert.deepEqual(Object.keys(await import('../src/index.ts')).sort(), [
     'ClassifierNotLoadedError',
     'DEFAULT_ALLOW_LIST',
-    'MigrateOnReplicaError',
-    'PoolEndedError',
     'RoutedPool',
     'RouterConfigError',
     'SAFE_METHODS',
