@@ -47,7 +47,7 @@ export async function startService(
     if (cluster) {
       const progress = seedProgressReporter(process.stderr.isTTY === true, say);
       try {
-        const counts = await seed(primaryUrl, { size: 'tiny', seed: 1, onProgress: progress.update });
+        const counts = await seed(primaryUrl, { size: 'small', seed: 1, onProgress: progress.update });
         progress.stop();
         say(`seeded the small data set: ${counts.performance_datum ?? 0} datums`);
       } catch (error) {
