@@ -548,6 +548,29 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
       });
     });
 
+    it('a datum without a job contributes null, sorted last; a summary without alerts has no tasks', async () => {
+      const summary = await testPerfAlertSummary(db.primary);
+      const summary2 = await testPerfAlertSummary2(db.primary);
+      const signature = await testPerfSignature(db.primary);
+      await createPerfAlert(db.primary, { summary_id: summary.id, series_signature_id: signature.id });
+      const job = await insertJob(db.primary, {
+        repositoryId: 1,
+        pushId: summary.push_id,
+        jobType: { name: 'talos-a', symbol: 't' },
+      });
+      await insertPerfDatum(db.primary, { signature, pushId: summary.push_id, value: 1, jobId: job.id });
+      await insertPerfDatum(db.primary, { signature, pushId: summary.prev_push_id, value: 2 });
+      await db.cluster.waitForReplicas();
+      assert.deepEqual((await get(`/api/performance/alertsummary-tasks/?id=${summary.id}`)).json(), {
+        id: summary.id,
+        tasks: ['talos-a', null],
+      });
+      assert.deepEqual((await get(`/api/performance/alertsummary-tasks/?id=${summary2.id}`)).json(), {
+        id: summary2.id,
+        tasks: [],
+      });
+    });
+
     it('alert_summary_tasks_get_failure: unknown id and missing id', async () => {
       const summary = await testPerfAlertSummary(db.primary);
       await db.primary.query('DELETE FROM performance_alert_summary WHERE id = $1', [summary.id]);
