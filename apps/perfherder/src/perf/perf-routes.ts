@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { alertRoutes } from './alert/alert-routes.ts';
+import { alertWriteRoutes } from './alert/alert-write-routes.ts';
 import { alertSummaryRoutes } from './alert-summary/alert-summary-routes.ts';
+import { alertSummaryWriteRoutes } from './alert-summary/alert-summary-write-routes.ts';
 import { alertSummaryTasksRoutes } from './alertsummary-tasks/alertsummary-tasks-routes.ts';
 import { bugTemplateRoutes } from './bug-template/bug-template-routes.ts';
 import { dataRoutes } from './data/data-routes.ts';
@@ -33,4 +35,6 @@ export const perfRoutes: FastifyPluginAsync = async (app) => {
   await app.register(signaturesRoutes);
   await app.register(alertSummaryRoutes);
   await app.register(alertRoutes);
+  await app.register(alertSummaryWriteRoutes);
+  await app.register(alertWriteRoutes);
 };
