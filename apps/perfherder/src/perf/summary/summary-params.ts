@@ -1,4 +1,4 @@
-import { asList } from '../../http/query-params.ts';
+import { asList, drfBoolean } from '../../http/query-params.ts';
 import { DATETIME_FORMAT_ERROR, parseQueryDatetime } from './iso-datetime.ts';
 
 /** The validated query of `/api/performance/summary/` (the reference's PerformanceQueryParamsSerializer). */
@@ -24,38 +24,6 @@ export type FieldErrors = Record<string, string[] | Record<string, string[]>>;
 
 const REQUIRED = 'This field is required.';
 const INVALID_INT = 'A valid integer is required.';
-const DRF_TRUE = new Set([
-  'true',
-  'True',
-  'TRUE',
-  't',
-  'T',
-  'yes',
-  'Yes',
-  'YES',
-  'y',
-  'Y',
-  'on',
-  'On',
-  'ON',
-  '1',
-]);
-const DRF_FALSE = new Set([
-  'false',
-  'False',
-  'FALSE',
-  'f',
-  'F',
-  'no',
-  'No',
-  'NO',
-  'n',
-  'N',
-  'off',
-  'Off',
-  'OFF',
-  '0',
-]);
 
 /** Django's QueryDict gives the last value of a repeated key. */
 function last(query: Record<string, unknown>, name: string): string | undefined {
@@ -144,13 +112,14 @@ export function parseSummaryParams(
     }
   }
 
+  // DRF BooleanField: a missing or blank value is false.
   const bool = (name: string): boolean => {
-    const v = last(query, name);
-    if (v === undefined || v === '') return false;
-    if (DRF_TRUE.has(v)) return true;
-    if (DRF_FALSE.has(v)) return false;
-    errors[name] = ['Must be a valid boolean.'];
-    return false;
+    try {
+      return drfBoolean(name, last(query, name));
+    } catch {
+      errors[name] = ['Must be a valid boolean.'];
+      return false;
+    }
   };
   const noSubtests = bool('no_subtests');
   const allData = bool('all_data');
