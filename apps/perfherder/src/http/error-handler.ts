@@ -17,7 +17,9 @@ export function installErrorHandler(app: FastifyInstance): void {
         const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
         const name = missing ?? (v.instancePath.replace(/^\//, '').split('/')[0] || 'non_field_errors');
         const message = missing ? 'This field is required.' : (v.message ?? 'Invalid value.');
-        (fields[name] ??= []).push(message);
+        const list = fields[name] ?? [];
+        list.push(message);
+        fields[name] = list;
       }
       return reply.code(400).send(fields);
     }
