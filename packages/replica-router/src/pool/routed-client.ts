@@ -54,8 +54,15 @@ export class RoutedClient extends EventEmitter {
       return settle(Promise.reject(new Error('Client was released and is not queryable')), q.callback);
     }
     if (q.submittable) {
-      // Cursors and streams hold a portal on one connection: always the primary client.
-      return this.primaryClient().then((c) => c.query(q.submittable as pg.Submittable));
+      // Cursors and streams hold a portal on one connection: always the primary client. As pg does, hand
+      // the submittable back at once (callers read or pipe it) and pass the caller's callback along.
+      const submittable = q.submittable as pg.Submittable & { handleError?: (error: unknown) => void };
+      void this.primaryClient()
+        .then((c) => {
+          (c.query as (...a: unknown[]) => unknown).apply(c, args);
+        })
+        .catch((error: unknown) => submittable.handleError?.(error));
+      return submittable;
     }
     const result = this.#dispatcher
       .decide(q.sql, this.#state)

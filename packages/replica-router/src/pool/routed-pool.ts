@@ -150,7 +150,7 @@ export class RoutedPool extends pg.Pool {
       return super.query(...(args as Parameters<pg.Pool['query']>));
     }
     const q = normalizeQueryArgs(args);
-    if (q.submittable) return super.query(q.submittable as pg.Submittable);
+    if (q.submittable) return super.query(...(args as Parameters<pg.Pool['query']>));
     const result = this.#dispatcher
       .decide(q.sql, undefined)
       .then((decision) =>
