@@ -194,6 +194,52 @@ describe('ORM and driver compatibility', () => {
     });
   });
 
+  describe('raw pg Submittables (pg.Query; pg-cursor and pg-query-stream use the same path)', () => {
+    let pool: RoutedPool;
+    before(() => {
+      pool = newPool();
+    });
+
+    /** Rows and end of a pg.Query, through its events as a stream or cursor would read them. */
+    function drain(query: pg.Query): Promise<Row[]> {
+      const rows: Row[] = [];
+      return new Promise((resolve, reject) => {
+        query.on('row', (row: Row) => rows.push(row));
+        query.on('error', reject);
+        query.on('end', () => resolve(rows));
+      });
+    }
+
+    it('client.query(submittable) returns the submittable itself and runs it on the primary', async () => {
+      const client = await pool.connect();
+      try {
+        const { result, queries } = await inScope(async () => {
+          const query = new pg.Query(BY_ID, [1]);
+          const returned = client.query(query as never) as unknown;
+          assert.equal(returned, query, 'pg hands the submittable back, to read or pipe');
+          return drain(query);
+        });
+        assert.equal(result[0]?.name, 'one');
+        assert.equal(result[0]?.in_recovery, false);
+        assert.deepEqual(queries, [], 'submittables are not routed, hence not published');
+      } finally {
+        client.release();
+      }
+    });
+
+    it('pool.query(submittable) gives its connection back', async () => {
+      for (let i = 0; i < 6; i++) {
+        const query = new pg.Query(BY_ID, [2]);
+        const rows = drain(query);
+        await pool.query(query as never);
+        assert.equal((await rows)[0]?.name, 'two');
+      }
+      // More runs than the pool has connections (4): none was kept.
+      assert.equal(pool.waitingCount, 0);
+      assert.equal(pool.idleCount, pool.totalCount);
+    });
+  });
+
   describe('Kysely PostgresDialect', () => {
     let pool: RoutedPool;
     let db: Kysely<Database>;
