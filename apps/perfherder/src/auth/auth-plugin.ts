@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { notAuthenticated, permissionDenied, ServiceError } from '../http/service-errors.ts';
+import { invalidToken, notAuthenticated, permissionDenied, ServiceError } from '../http/service-errors.ts';
 import type { AuthUser } from './auth-user.ts';
 import { findUserByToken } from './find-user-by-token.ts';
 
@@ -12,10 +12,6 @@ declare module 'fastify' {
 
 /** The OpenAPI `security` of a route that needs a staff bearer token (scheme declared in app.ts). */
 export const BEARER_SECURITY = [{ bearerAuth: [] }];
-
-function invalidToken(): ServiceError {
-  return new ServiceError('PH_ERR_NOT_AUTHENTICATED', 401, { detail: 'Invalid token.' });
-}
 
 /**
  * Resolves `Authorization: Bearer <token>` to a staff user. No credentials → 401 "Authentication

@@ -39,6 +39,11 @@ export function notAuthenticated(): ServiceError {
   });
 }
 
+/** 401 for a bearer token that is malformed, unknown, or belongs to an inactive user. */
+export function invalidToken(): ServiceError {
+  return new ServiceError('PH_ERR_NOT_AUTHENTICATED', 401, { detail: 'Invalid token.' });
+}
+
 export function permissionDenied(): ServiceError {
   return new ServiceError('PH_ERR_PERMISSION_DENIED', 403, {
     detail: 'You do not have permission to perform this action.',

@@ -111,6 +111,20 @@ describe('alert summaries (POST, PUT, PATCH, DELETE; staff, primary only)', () =
       );
       assert.deepEqual(counts.rows[0], { s: 1, a: 1 });
     });
+
+    it('the OpenAPI document declares the bearer scheme on every write route, and only there', async () => {
+      const doc = (await app.inject('/docs/json')).json() as {
+        components: { securitySchemes: Json };
+        paths: Record<string, Record<string, { security?: unknown }>>;
+      };
+      assert.deepEqual(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer' });
+      const bearer = [{ bearerAuth: [] }];
+      for (const [method, url] of routes) {
+        const path = url.replace(/\/1\/$/, '/{id}/');
+        assert.deepEqual(doc.paths[path]?.[method.toLowerCase()]?.security, bearer, `${method} ${path}`);
+      }
+      assert.equal(doc.paths['/api/performance/alertsummary/']?.get?.security, undefined);
+    });
   });
 
   describe('POST /api/performance/alertsummary/', () => {
