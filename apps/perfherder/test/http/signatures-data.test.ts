@@ -6,7 +6,8 @@ import { captureQueries } from 'replica-router/testing';
 import { build } from '../../src/app.ts';
 import { createServicePool } from '../../src/db/create-service-pool.ts';
 import { pyRound2 } from '../../src/perf/data/py-round.ts';
-import { parseDateParam, pyInt } from '../../src/perf/signatures/series-params.ts';
+import { parseDateParam } from '../../src/perf/signatures/date-param.ts';
+import { pyInt } from '../../src/perf/signatures/series-params.ts';
 import {
   insertJob,
   insertMachinePlatform,
@@ -48,10 +49,17 @@ describe('signatures, platforms, data and job-data', () => {
       ejectMs: 1000,
       classifierCacheSize: 100,
     });
+    // pg-pool's end() resolves before its sockets are closed, so the cluster's fast shutdown can still reach
+    // a closing connection ("terminating connection due to administrator command"); a pool without an
+    // 'error' listener turns that into an uncaught exception after the last test.
+    const ignoreShutdownError = () => {};
+    pool.on('error', ignoreShutdownError);
+    db.primary.on('error', ignoreShutdownError);
     app = await build({ pool, closePool: true, logger: false });
     // inject() before ready() would run the request in avvio's async context, losing captureQueries' context.
     await app.ready();
     replica = new pg.Pool({ connectionString: db.urls.replicas[0], max: 1 });
+    replica.on('error', ignoreShutdownError);
   });
   after(async () => {
     await replica?.end();
@@ -720,6 +728,11 @@ describe('series parameter parsing (no database)', () => {
     assert.equal(parseDateParam('d', '2024-02-01T23:28:29-0530'), '2024-02-01T23:28:29.000000-05:30');
     assert.equal(parseDateParam('d', '2024-02-01T23:28:29 +02'), '2024-02-01T23:28:29.000000+02:00');
     assert.equal(parseDateParam('d', '2024-02-29'), '2024-02-29T00:00:00.000000+00:00');
+    // Python's fromisoformat forms that Django tries first.
+    assert.equal(parseDateParam('d', '20240201'), '2024-02-01T00:00:00.000000+00:00');
+    assert.equal(parseDateParam('d', '2024-02-01T10'), '2024-02-01T10:00:00.000000+00:00');
+    assert.equal(parseDateParam('d', '2024-02-01T103045'), '2024-02-01T10:30:45.000000+00:00');
+    assert.equal(parseDateParam('d', '2024-02-01T10:30:00+05:30:15'), '2024-02-01T10:30:00.000000+05:30:15');
     assert.equal(parseDateParam('d', ''), undefined);
     assert.equal(parseDateParam('d', undefined), undefined);
     for (const bad of [
@@ -729,6 +742,8 @@ describe('series parameter parsing (no database)', () => {
       '2024-01-01T10:60',
       'now',
       '2024-01-01Z',
+      '2024-01-01T10:3045',
+      '2024-01-01T10:30:00+24:00',
     ]) {
       assert.throws(
         () => parseDateParam('d', bad),

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { asList, drfBoolean } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
+import { parseDateParam } from '../signatures/date-param.ts';
 import {
   intColumnList,
   intervalCutoffSql,
   invalidInteger,
   lastValue,
   parseAfterRepository,
-  parseDateParam,
   parseInterval,
   projectParamsSchema,
   rejectIntervalWithDates,

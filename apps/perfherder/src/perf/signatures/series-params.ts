@@ -85,51 +85,6 @@ export function intervalCutoffSql(param: string): string {
   return `to_timestamp(trunc(extract(epoch FROM now()) - ${param}::float8))`;
 }
 
-// Django's parse_datetime / parse_date (plus Python's datetime.fromisoformat forms they cover): a date,
-// optionally a time with optional seconds and fraction, and a zone (`Z`, `±HH`, `±HHMM`, `±HH:MM`).
-const DATE_TIME =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d{0,6})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-/**
- * A `start_date` / `end_date` value (the last one). Empty or absent → undefined (ignored, like the
- * reference). Otherwise a canonical ISO-8601 string with an explicit offset (a value without a zone is
- * UTC, as in the reference's `USE_TZ=False` / `TIME_ZONE="UTC"`), for a `::timestamptz` parameter.
- * Malformed → 400 `{"<name>": ["Enter a valid date/time."]}` (the reference: 500).
- */
-export function parseDateParam(name: string, raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const invalid = () => badRequest({ [name]: ['Enter a valid date/time.'] });
-  const m = DATE_TIME.exec(raw);
-  if (!m) throw invalid();
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  const probe = new Date(Date.UTC(2000, month - 1, day));
-  probe.setUTCFullYear(year);
-  const validDate =
-    year >= 1 &&
-    month >= 1 &&
-    month <= 12 &&
-    probe.getUTCFullYear() === year &&
-    probe.getUTCMonth() === month - 1 &&
-    probe.getUTCDate() === day;
-  if (!validDate || hour > 23 || minute > 59 || second > 59) throw invalid();
-  let offset = '+00:00';
-  if (zone !== undefined && zone !== 'Z') {
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = Number(digits.slice(2) || '0');
-    if (oh > 23 || om > 59) throw invalid();
-    offset = `${zone[0]}${digits.slice(0, 2)}:${(digits.slice(2) || '00').padEnd(2, '0')}`;
-  }
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${frac.padEnd(6, '0')}${offset}`;
-}
-
 /**
  * The reference's guard: `interval` together with `start_date` or `end_date` (non-empty, last values) is a
  * 400 `{"message": "Provide either interval only -or- start (and end) date"}`.
