@@ -678,10 +678,12 @@ describe('signatures, platforms, data and job-data', () => {
       });
     });
 
-    it('deviation: an unknown project is a 404, before job_id is checked', async () => {
+    it('deviations: an unknown project is a 404 (before job_id is checked); no job-data/{pk}/ route', async () => {
       const notFound = { detail: 'No Repository matches the given query.' };
       assert.deepEqual(await json('/api/project/nope/performance/job-data/?job_id=1', 404), notFound);
       assert.deepEqual(await json('/api/project/nope/performance/job-data/', 404), notFound);
+      // The reference's router also exposes job-data/{pk}/, which always fails (500); here it does not exist.
+      assert.deepEqual(await json(`${MC}/job-data/1/`, 404), { detail: 'Not found.' });
     });
 
     it('is served by the replica', async () => {
