@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { normalizeQueryArgs, settle } from './query-args.ts';
-import type { ClientState, StatementDispatcher } from './statement-dispatcher.ts';
+import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
+import type { ClientState, PrimaryRunner, StatementDispatcher } from './statement-dispatcher.ts';
 
 const FORWARDED_EVENTS = ['error', 'notice', 'notification', 'end'] as const;
 
@@ -19,6 +19,17 @@ export class RoutedClient extends EventEmitter {
   #primary: pg.PoolClient | undefined;
   #acquiring: Promise<pg.PoolClient> | undefined;
   #released = false;
+  /** One bound forwarder per event, so release() can remove exactly what primaryClient() added. */
+  readonly #forward = Object.fromEntries(
+    FORWARDED_EVENTS.map((event) => [
+      event,
+      (...args: unknown[]) => {
+        // An 'error' nobody listens for here stays with pg (the pool destroys the connection on release).
+        if (event === 'error' && this.listenerCount('error') === 0) return;
+        this.emit(event, ...args);
+      },
+    ]),
+  ) as Record<(typeof FORWARDED_EVENTS)[number], (...args: unknown[]) => void>;
 
   constructor(dispatcher: StatementDispatcher, acquire: () => Promise<pg.PoolClient>) {
     super();
@@ -41,8 +52,7 @@ export class RoutedClient extends EventEmitter {
     if (this.#primary) return Promise.resolve(this.#primary);
     this.#acquiring ??= this.#acquire().then((client) => {
       this.#primary = client;
-      for (const event of FORWARDED_EVENTS)
-        client.on(event, (...args: unknown[]) => this.emit(event, ...args));
+      for (const event of FORWARDED_EVENTS) client.on(event, this.#forward[event]);
       return client;
     });
     return this.#acquiring;
@@ -64,21 +74,32 @@ export class RoutedClient extends EventEmitter {
         .catch((error: unknown) => submittable.handleError?.(error));
       return submittable;
     }
-    const result = this.#dispatcher
-      .decide(q.sql, this.#state)
-      .then((decision) =>
-        this.#dispatcher.run(q.sql, q.config, q.values, decision, () => this.primaryClient()),
-      );
+    // Decided synchronously, in call order: transaction and pinning state follow the statements as
+    // the caller issued them, even when it does not await each one.
+    const ready = this.#dispatcher.ready;
+    const result = ready ? ready.then(() => this.#dispatch(q)) : this.#dispatch(q);
     return settle(result, q.callback);
   }
+
+  #dispatch(q: QueryArgs): Promise<pg.QueryResult> {
+    const decision = this.#dispatcher.decide(q.sql, this.#state);
+    return this.#dispatcher.run(q.sql, q.config, q.values, decision, this.#primaryRunner);
+  }
+
+  readonly #primaryRunner: PrimaryRunner = (config, values) =>
+    this.primaryClient().then((client) => client.query(config, values));
 
   /** Give the connection back (or destroy it when `err` is truthy), like pg's `release`. */
   release(err?: Error | boolean): void {
     if (this.#released) return;
     this.#released = true;
-    const primary = this.#primary;
-    if (primary) primary.release(err);
-    else if (this.#acquiring) void this.#acquiring.then((c) => c.release(err)).catch(() => {});
+    const giveBack = (client: pg.PoolClient) => {
+      // The pooled connection outlives this wrapper: take our listeners off it, or they pile up.
+      for (const event of FORWARDED_EVENTS) client.removeListener(event, this.#forward[event]);
+      client.release(err);
+    };
+    if (this.#primary) giveBack(this.#primary);
+    else if (this.#acquiring) void this.#acquiring.then(giveBack).catch(() => {});
   }
 
   escapeIdentifier(str: string): string {

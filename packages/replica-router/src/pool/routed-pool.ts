@@ -4,10 +4,15 @@ import { createStatementClassifier } from '../classify/statement-classifier.ts';
 import { createReplicaRouter, type ReplicaRouter } from '../router/replica-router.ts';
 import type { RouterLogger } from '../scope/request-scope.ts';
 import { endpointOf, toPoolConfig } from './connection-config.ts';
-import { normalizeQueryArgs, settle } from './query-args.ts';
+import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
 import { type ReplicaMemberState, ReplicaSet } from './replica-set.ts';
 import { RoutedClient } from './routed-client.ts';
-import { type ReasonCounts, StatementDispatcher } from './statement-dispatcher.ts';
+import {
+  type PrimaryRunner,
+  type QueryInput,
+  type ReasonCounts,
+  StatementDispatcher,
+} from './statement-dispatcher.ts';
 
 export interface RoutedPoolOptions {
   /** The primary: a URL or a pg.PoolConfig. */
@@ -151,33 +156,41 @@ export class RoutedPool extends pg.Pool {
     }
     const q = normalizeQueryArgs(args);
     if (q.submittable) return super.query(...(args as Parameters<pg.Pool['query']>));
-    const result = this.#dispatcher
-      .decide(q.sql, undefined)
-      .then((decision) =>
-        this.#dispatcher.run(q.sql, q.config, q.values, decision, async () => this.#primaryQueryable()),
-      );
+    const ready = this.#dispatcher.ready;
+    const result = ready ? ready.then(() => this.#dispatch(q)) : this.#dispatch(q);
     return settle(result, q.callback);
   }
 
-  /**
-   * pool.query's semantics on the primary (check out, run, release; an error destroys the connection,
-   * as pg-pool does), without pg-pool's own query(), which would call our connect() override.
-   */
-  #primaryQueryable() {
-    return {
-      query: async (config: pg.QueryConfig | string, values?: unknown[]) => {
-        const client = await super.connect();
-        try {
-          const result = await client.query(config, values);
-          client.release();
-          return result;
-        } catch (error) {
-          client.release(error as Error);
-          throw error;
-        }
-      },
-    };
+  #dispatch(q: QueryArgs): Promise<pg.QueryResult> {
+    const decision = this.#dispatcher.decide(q.sql, undefined);
+    return this.#dispatcher.run(q.sql, q.config, q.values, decision, this.#primaryRunner);
   }
+
+  /**
+   * pool.query's semantics on the primary: check out, run, release (an error destroys the connection,
+   * as pg-pool does). Callback forms underneath, so it costs what pg.Pool.query costs; pg-pool's own
+   * query() is not used because it would call our connect() override.
+   */
+  readonly #primaryRunner: PrimaryRunner = (config, values) =>
+    new Promise((resolve, reject) => {
+      super.connect((connectError, client, done) => {
+        if (connectError || !client) {
+          reject(connectError);
+          return;
+        }
+        const callback = (error: Error | null, result: pg.QueryResult) => {
+          done(error ?? undefined);
+          if (error) reject(error);
+          else resolve(result);
+        };
+        // pg's overloads do not combine a text-or-config union with a callback; the runtime accepts both.
+        (client.query as (c: QueryInput, v: unknown[] | undefined, cb: typeof callback) => void)(
+          config,
+          values,
+          callback,
+        );
+      });
+    });
 
   override connect(): Promise<pg.PoolClient>;
   override connect(

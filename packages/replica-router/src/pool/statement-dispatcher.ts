@@ -21,10 +21,11 @@ export interface Decision {
   readonly replica?: ReplicaMember;
 }
 
-/** Anything with pg's promise-returning query (a pool or a client). */
-export interface Queryable {
-  query(config: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult>;
-}
+/** A statement's text or pg query config. */
+export type QueryInput = pg.QueryConfig | string;
+
+/** Runs a statement on the primary (the pool's checkout-run-release, or a client's own connection). */
+export type PrimaryRunner = (config: QueryInput, values: unknown[] | undefined) => Promise<pg.QueryResult>;
 
 /** Per-reason statement counts, for metrics and the status page. */
 export type ReasonCounts = Record<RouteReason, number>;
@@ -84,22 +85,23 @@ export class StatementDispatcher {
     return this.replicas !== undefined;
   }
 
-  async #classify(sql: string): Promise<Classification> {
-    if (this.#loaded) await this.#loaded;
-    return this.#classifier!.classify(sql);
+  /** Pending until the SQL parser is loaded (only right after construction); undefined once it is. */
+  get ready(): Promise<void> | undefined {
+    return this.#loaded;
   }
 
   /**
    * Where a statement goes. `state` is the checked-out client's (undefined for pool.query, where
    * BEGIN and session statements are meaningless across pooled connections and simply go to the
-   * primary). Classification happens only when routing is enabled.
+   * primary). Classification happens only when routing is enabled. Synchronous: call it after `ready`
+   * settled.
    */
-  async decide(sql: string, state: ClientState | undefined): Promise<Decision> {
+  decide(sql: string, state: ClientState | undefined): Decision {
     if (!this.replicas) return { reason: 'routing_disabled' };
     const scope = currentScope();
     const inScope = scope?.useReplica && !scope.ended;
     if (!inScope && !state) return { reason: 'not_in_scope' };
-    const c = await this.#classify(sql);
+    const c = this.#classifier!.classify(sql);
     // Read-your-writes within a request: a statement that may have written sends the request's later
     // reads to the primary, also when it ran inside a transaction or on a pinned client.
     if (inScope && scope && (c.verdict === 'write' || c.verdict === 'unknown')) scope.wrote = true;
@@ -136,55 +138,58 @@ export class StatementDispatcher {
    * once on the primary; the rest of the request then stays on the primary, with one WARN line per
    * request. Primary errors propagate untouched.
    */
-  async run(
+  run(
     sql: string,
-    config: pg.QueryConfig | string,
+    config: QueryInput,
     values: unknown[] | undefined,
     decision: Decision,
-    primary: () => Promise<Queryable>,
+    primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
     this.counts[decision.reason]++;
     const replica = decision.replica;
-    if (replica) {
-      const started = performance.now();
-      try {
-        const result = await replica.pool.query(config, values);
+    if (!replica) return this.#onPrimary(sql, config, values, decision.reason, primary);
+    const started = routeChannel.hasSubscribers ? performance.now() : 0;
+    return replica.pool.query(config, values).then(
+      (result) => {
         replica.served++;
-        this.#publish(replica.ref, 'routed', sql, started);
+        if (started) this.#publish(replica.ref, 'routed', sql, started);
         return result;
-      } catch (error) {
+      },
+      (error: unknown) => {
         if (!isFallbackError(error)) {
-          this.#publish(replica.ref, 'routed', sql, started, error);
+          if (started) this.#publish(replica.ref, 'routed', sql, started, error);
           throw error;
         }
         replica.failures++;
         this.fallbacks++;
         if (isConnectionError(error)) this.replicas!.eject(replica, error);
-        this.#publish(replica.ref, 'routed', sql, started, error, true);
+        if (started) this.#publish(replica.ref, 'routed', sql, started, error, true);
         this.#noteFallback(error);
         this.counts.fallback++;
         return this.#onPrimary(sql, config, values, 'fallback', primary);
-      }
-    }
-    return this.#onPrimary(sql, config, values, decision.reason, primary);
+      },
+    );
   }
 
-  async #onPrimary(
+  #onPrimary(
     sql: string,
-    config: pg.QueryConfig | string,
+    config: QueryInput,
     values: unknown[] | undefined,
     reason: RouteReason,
-    primary: () => Promise<Queryable>,
+    primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
+    if (!routeChannel.hasSubscribers) return primary(config, values);
     const started = performance.now();
-    try {
-      const result = await (await primary()).query(config, values);
-      this.#publish(this.primaryRef, reason, sql, started);
-      return result;
-    } catch (error) {
-      this.#publish(this.primaryRef, reason, sql, started, error);
-      throw error;
-    }
+    return primary(config, values).then(
+      (result) => {
+        this.#publish(this.primaryRef, reason, sql, started);
+        return result;
+      },
+      (error: unknown) => {
+        this.#publish(this.primaryRef, reason, sql, started, error);
+        throw error;
+      },
+    );
   }
 
   #noteFallback(error: unknown): void {
