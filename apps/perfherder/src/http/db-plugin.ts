@@ -19,6 +19,14 @@ export interface DbPluginOptions {
 /** Decorates `app.db` with the routed pool, installs replica scoping, and closes the pool in onClose. */
 const plugin: FastifyPluginAsync<DbPluginOptions> = async (app, options) => {
   app.decorate('db', options.pool);
+  // An idle primary connection that dies (restart, network) is an 'error' event on the pool: without a
+  // listener it would crash the process. Log it; the pool replaces the connection on next use.
+  const onIdleError = (error: Error & { code?: string }) =>
+    app.log.warn({ exception_type: error.code ?? error.name }, 'db_pool_idle_client_error');
+  options.pool.on('error', onIdleError);
+  app.addHook('onClose', async () => {
+    options.pool.removeListener('error', onIdleError);
+  });
   if (options.closePool) app.addHook('onClose', async () => options.pool.end());
   await app.register(readReplicaPlugin, { pool: options.pool });
 };

@@ -27,7 +27,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ detail: error.message });
     }
-    request.log.error({ err: error }, 'unhandled error');
+    request.log.error({ err: error, code: 'PH_ERR_INTERNAL' }, 'unhandled error');
     return reply.code(500).send({ detail: 'A server error occurred.' });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not found.' }));

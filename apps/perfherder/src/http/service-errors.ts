@@ -56,7 +56,5 @@ export const serviceErrorCodes = [
   'PH_ERR_NOT_FOUND',
   'PH_ERR_NOT_AUTHENTICATED',
   'PH_ERR_PERMISSION_DENIED',
-  'PH_ERR_VALIDATION',
   'PH_ERR_INTERNAL',
-  'PH_ERR_CONFIG',
 ] as const;
