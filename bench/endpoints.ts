@@ -1,0 +1,423 @@
+/**
+ * Endpoint benchmark: every read endpoint of the Perfherder API over real HTTP against the `medium` data set
+ * (over a million datums) on a dev cluster (primary + 1 streaming replica, shared_buffers 128MB).
+ *
+ * 1. Routed pass: the app with routing on (`createServicePool` with the replica URL) on 127.0.0.1:0;
+ *    each endpoint gets a short warm-up, then autocannon (in a worker thread, so the load generator does not
+ *    share the server's event loop) at concurrency 4: p50, p99, req/s, errors, and which server ran the
+ *    statements (pg_stat_statements call counts on each, read from the servers themselves).
+ * 2. The five slowest distinct statements of that pass (`mean_exec_time` in pg_stat_statements) on the
+ *    replica and on the primary, each with its `EXPLAIN (ANALYZE, BUFFERS)` plan, replayed with the
+ *    parameters the app sent (captured in-process, matched to pg_stat_statements by query id) on the
+ *    replica for reads (warm: the pass just ran them).
+ * 3. Write-load pass: `runIngest` writes datums on the primary in the background while each endpoint runs
+ *    on the routed app and on a routing-off app (no replicas: everything on the primary), ABBA, with the
+ *    worst replica lag the primary reported meanwhile.
+ *
+ * Usage: node --import tsx bench/endpoints.ts [--seconds 3] [--pass2-seconds 2] [--ingest-rate 500]
+ *        [--connections 4] [--size medium]
+ * Prints tables, writes bench/results/endpoints.json and bench/results/endpoint-plans.md. Not part of npm test.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { build } from '../apps/perfherder/src/app.ts';
+import { createServicePool } from '../apps/perfherder/src/db/create-service-pool.ts';
+import { migrate } from '../apps/perfherder/src/db/migrate.ts';
+import { runIngest } from '../apps/perfherder/src/ingest/index.ts';
+import { seed } from '../apps/perfherder/src/seed/index.ts';
+import { startCluster } from '../packages/pg-devcluster/src/index.ts';
+import { captureStatements, slowestStatements } from './support/slow-statements.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    'pass2-seconds': { type: 'string', default: '2' },
+    'ingest-rate': { type: 'string', default: '500' },
+    connections: { type: 'string', default: '4' },
+    size: { type: 'string', default: 'medium' },
+  },
+});
+const seconds = Number(args.seconds);
+const pass2Seconds = Number(args['pass2-seconds']);
+const ingestRate = Number(args['ingest-rate']);
+const connections = Number(args.connections);
+const size = args.size === 'small' || args.size === 'tiny' ? args.size : 'medium';
+const DATABASE = 'perfherder_bench';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+captureStatements();
+
+// --- cluster and data
+const cluster = await startCluster({ replicas: 1, settings: { shared_buffers: '128MB' } });
+const stopCluster = () => cluster.stop().catch(() => {});
+process.once('SIGINT', () => void stopCluster().then(() => process.exit(130)));
+const apps: FastifyInstance[] = [];
+const monitors: pg.Client[] = [];
+try {
+  const urls = await cluster.createDatabase(DATABASE);
+  const replicaUrl = urls.replicas[0] as string;
+  await migrate(urls.primary);
+  await cluster.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements', [], DATABASE);
+  let seedStarted = performance.now();
+  let lastLog = 0;
+  const counts = await seed(urls.primary, {
+    size,
+    seed: 1,
+    onProgress: (p) => {
+      const s = (performance.now() - seedStarted) / 1000;
+      if (s - lastLog >= 15 || p.phase === 'done') {
+        lastLog = s;
+        log(`seed ${size}: ${s.toFixed(0)} s, ${p.rows} rows, ${p.phase}`);
+      }
+    },
+  });
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  seedStarted = performance.now();
+  // As autovacuum would have by the time anyone reads: visibility map for index-only scans, fresh statistics.
+  await cluster.primary.query('VACUUM (ANALYZE)', [], DATABASE);
+  await cluster.waitForReplicas({ timeoutMs: 600_000 });
+  log(
+    `seeded ${counts.performance_datum} datums in ${seedSeconds.toFixed(0)} s; vacuum + replica catch-up ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`,
+  );
+
+  const primary = new pg.Client({ connectionString: urls.primary, application_name: 'bench-monitor' });
+  const replica = new pg.Client({ connectionString: replicaUrl, application_name: 'bench-monitor' });
+  monitors.push(primary, replica);
+  await primary.connect();
+  await replica.connect();
+
+  // --- real parameters from the data
+  const one = async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R> => {
+    const row = (await primary.query<R>(sql, params)).rows[0];
+    if (!row) throw new Error(`no row for: ${sql}`);
+    return row;
+  };
+  const repo = 'autoland';
+  const { framework } = await one<{ framework: number }>(
+    `SELECT s.framework_id AS framework FROM performance_signature s JOIN repository r ON r.id = s.repository_id
+     JOIN performance_framework f ON f.id = s.framework_id
+     WHERE r.name = $1 AND f.enabled GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+    [repo],
+  );
+  const signatureIds = (
+    await primary.query<{ id: number }>(
+      `SELECT s.id FROM performance_signature s JOIN repository r ON r.id = s.repository_id
+       WHERE r.name = $1 AND s.framework_id = $2 AND s.parent_signature_id IS NULL
+       ORDER BY s.last_updated DESC, s.id LIMIT 5`,
+      [repo, framework],
+    )
+  ).rows.map((r) => r.id);
+  const { job } = await one<{ job: string }>(
+    `SELECT d.job_id AS job FROM performance_datum d JOIN repository r ON r.id = d.repository_id
+     WHERE r.name = $1 AND d.job_id IS NOT NULL ORDER BY d.push_timestamp DESC LIMIT 1`,
+    [repo],
+  );
+  const { summary } = await one<{ summary: number }>(
+    'SELECT summary_id AS summary FROM performance_alert GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1',
+  );
+  const newestRevision = (name: string) =>
+    one<{ revision: string }>(
+      `SELECT p.revision FROM push p JOIN repository r ON r.id = p.repository_id WHERE r.name = $1
+         AND EXISTS (SELECT 1 FROM performance_datum d JOIN performance_signature s ON s.id = d.signature_id
+                     WHERE d.push_id = p.id AND s.framework_id = $2)
+       ORDER BY p.time DESC LIMIT 1`,
+      [name, framework],
+    );
+  const base = await newestRevision('mozilla-central');
+  const head = await newestRevision(repo);
+  const interval = 14 * 86_400;
+  const sigs = signatureIds.map((id) => `signature_id=${id}`).join('&');
+  const compare = `base_repository=mozilla-central&base_revision=${base.revision}&new_repository=${repo}&new_revision=${head.revision}&framework=${framework}&no_subtests=true`;
+  const endpoints: readonly (readonly [string, string])[] = [
+    ['framework list', '/api/performance/framework/'],
+    ['bug-template', '/api/performance/bug-template/'],
+    ['issue-tracker', '/api/performance/issue-tracker/'],
+    ['tag (primary)', '/api/performance/tag/'],
+    ['signatures interval', `/api/project/${repo}/performance/signatures/?interval=${interval}`],
+    ['platforms', `/api/project/${repo}/performance/platforms/?interval=${interval}&framework=${framework}`],
+    ['data 5 sigs interval', `/api/project/${repo}/performance/data/?${sigs}&interval=${interval}`],
+    ['job-data', `/api/project/${repo}/performance/job-data/?job_id=${job}`],
+    [
+      'summary repo+fw+interval',
+      `/api/performance/summary/?repository=${repo}&framework=${framework}&interval=${interval}`,
+    ],
+    [
+      'summary sig all_data',
+      `/api/performance/summary/?repository=${repo}&signature=${signatureIds[0]}&framework=${framework}&interval=${interval}&all_data=true`,
+    ],
+    ['alertsummary-tasks', `/api/performance/alertsummary-tasks/?id=${summary}`],
+    ['validity-dashboard', `/api/performance/validity-dashboard/?framework=${framework}`],
+    ['perfcompare student-t', `/api/perfcompare/results/?${compare}`],
+    ['perfcompare mann-whitney', `/api/perfcompare/results/?${compare}&test_version=mann-whitney-u`],
+    ['alertsummary page 1 (primary)', `/api/performance/alertsummary/?framework=${framework}&page=1`],
+    ['alert list (primary)', '/api/performance/alert/'],
+  ];
+
+  // --- apps: routed, and routing off (no replicas)
+  const router = {
+    poolMax: 10,
+    connectTimeoutMs: 2000,
+    queryTimeoutMs: 60_000,
+    ejectMs: 5000,
+    classifierCacheSize: 5000,
+  };
+  const listen = async (replicaUrls: string[]): Promise<string> => {
+    const app = await build({
+      pool: createServicePool({ ...router, primaryUrl: urls.primary, replicaUrls }),
+      closePool: true,
+      logger: false,
+    });
+    apps.push(app);
+    return app.listen({ host: '127.0.0.1', port: 0 });
+  };
+  const routedUrl = await listen([replicaUrl]);
+  const offUrl = await listen([]);
+
+  const callsSql = `SELECT coalesce(sum(calls), 0)::bigint AS calls FROM pg_stat_statements
+    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND query NOT ILIKE '%pg_stat_statements%'`;
+  const calls = async () => ({
+    primary: Number((await primary.query(callsSql)).rows[0]?.calls ?? 0),
+    replica: Number((await replica.query(callsSql)).rows[0]?.calls ?? 0),
+  });
+
+  interface Measured {
+    readonly p50: number;
+    readonly p99: number;
+    readonly rps: number;
+    readonly requests: number;
+    readonly errors: number;
+    readonly primaryStatements: number;
+    readonly replicaStatements: number;
+  }
+  const measure = async (baseUrl: string, path: string, duration: number): Promise<Measured> => {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${baseUrl}${path}`);
+      if (res.status !== 200)
+        log(`  warm-up ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+      else await res.arrayBuffer();
+    }
+    const before = await calls();
+    const result = await autocannon({
+      url: `${baseUrl}${path}`,
+      connections,
+      duration,
+      timeout: 60,
+      workers: 1,
+    });
+    const after = await calls();
+    return {
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      rps: Math.round(result.requests.average * 10) / 10,
+      requests: result['2xx'] + result.non2xx,
+      errors: result.errors + result.non2xx,
+      primaryStatements: after.primary - before.primary,
+      replicaStatements: after.replica - before.replica,
+    };
+  };
+
+  // Warm both apps (JIT, prepared plans, caches) before anything is measured.
+  for (const baseUrl of [routedUrl, offUrl]) {
+    for (const [, path] of endpoints) {
+      for (let i = 0; i < 3; i++) await (await fetch(`${baseUrl}${path}`)).arrayBuffer();
+    }
+  }
+
+  // --- pass 1: routed, idle primary
+  await primary.query('SELECT pg_stat_statements_reset()');
+  await replica.query('SELECT pg_stat_statements_reset()');
+  const pass1: Record<string, Measured & { path: string }> = {};
+  for (const [name, path] of endpoints) {
+    const m = { path, ...(await measure(routedUrl, path, seconds)) };
+    pass1[name] = m;
+    log(`pass 1 ${name}: p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.rps} req/s, errors ${m.errors}`);
+  }
+  console.log(`\nPass 1: routing on, no write load (${connections} connections, ${seconds} s each)`);
+  console.table(
+    Object.fromEntries(
+      Object.entries(pass1).map(([name, m]) => [
+        name,
+        {
+          'p50 ms': m.p50,
+          'p99 ms': m.p99,
+          'req/s': m.rps,
+          errors: m.errors,
+          'stmts primary': m.primaryStatements,
+          'stmts replica': m.replicaStatements,
+        },
+      ]),
+    ),
+  );
+
+  // --- slowest statements and their plans
+  const slowest = await slowestStatements(primary, replica);
+  console.log('\nFive slowest distinct statements per server (pass 1, mean_exec_time)');
+  console.table(
+    slowest.map((s) => ({
+      server: s.server,
+      'mean ms': s.meanMs,
+      'max ms': s.maxMs,
+      calls: s.calls,
+      query: s.query.replace(/\s+/g, ' ').slice(0, 70),
+      plan: s.planSummary.slice(0, 90),
+    })),
+  );
+
+  // --- pass 2: routed vs routing off, under write load on the primary
+  const controller = new AbortController();
+  // Worst replica lag the primary reported (pg_stat_replication, sampled each second) during the pass.
+  const maxLag = { bytes: 0, ms: 0 };
+  const ingestStarted = performance.now();
+  const ingest = runIngest(urls.primary, {
+    ratePerSecond: ingestRate,
+    durationMs: 3_600_000,
+    seed: 2,
+    signal: controller.signal,
+    onProgress: (p) => {
+      for (const r of p.replicas) {
+        maxLag.bytes = Math.max(maxLag.bytes, r.lagBytes ?? 0);
+        maxLag.ms = Math.max(maxLag.ms, r.lagMillis ?? 0);
+      }
+    },
+  });
+  let ingestFailure: unknown;
+  ingest.catch((e: unknown) => {
+    ingestFailure = e;
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+  const pass2: Record<string, { path: string; routed: Measured; off: Measured }> = {};
+  // ABBA per endpoint (routed, off, off, routed), so drift in the write load or the caches hits both alike;
+  // the table shows the mean of the two runs of each (p99: the worse of the two).
+  const combine = (a: Measured, b: Measured): Measured => ({
+    p50: (a.p50 + b.p50) / 2,
+    p99: Math.max(a.p99, b.p99),
+    rps: Math.round(((a.rps + b.rps) / 2) * 10) / 10,
+    requests: a.requests + b.requests,
+    errors: a.errors + b.errors,
+    primaryStatements: a.primaryStatements + b.primaryStatements,
+    replicaStatements: a.replicaStatements + b.replicaStatements,
+  });
+  for (const [name, path] of endpoints) {
+    const runs: Record<'routed' | 'off', Measured[]> = { routed: [], off: [] };
+    for (const which of ['routed', 'off', 'off', 'routed'] as const) {
+      runs[which].push(await measure(which === 'routed' ? routedUrl : offUrl, path, pass2Seconds));
+    }
+    const [r1, r2] = runs.routed as [Measured, Measured];
+    const [o1, o2] = runs.off as [Measured, Measured];
+    const m = { path, routed: combine(r1, r2), off: combine(o1, o2) };
+    pass2[name] = m;
+    log(`pass 2 ${name}: routed p50 ${m.routed.p50} / off p50 ${m.off.p50} ms`);
+  }
+  const lag = (await cluster.status()).replicas.map((r) => ({
+    name: r.name,
+    lagBytes: r.lagBytes,
+    lagMs: r.lagMs,
+  }));
+  controller.abort();
+  const ingestResult = await ingest;
+  if (ingestFailure) throw ingestFailure;
+  console.log(
+    `\nPass 2: under write load (runIngest ${ingestResult.achievedRate.toFixed(0)} datums/s achieved of ${ingestRate}, ` +
+      `${(ingestResult.walBytes / (ingestResult.elapsedMs / 1000) / 1024).toFixed(0)} kB/s primary WAL, ` +
+      `worst replica lag ${(maxLag.bytes / 1024).toFixed(0)} kB / ${maxLag.ms.toFixed(0)} ms), routed vs routing off, alternating`,
+  );
+  console.table(
+    Object.fromEntries(
+      Object.entries(pass2).map(([name, m]) => [
+        name,
+        {
+          'routed p50': m.routed.p50,
+          'routed p99': m.routed.p99,
+          'routed req/s': m.routed.rps,
+          'off p50': m.off.p50,
+          'off p99': m.off.p99,
+          'off req/s': m.off.rps,
+          errors: m.routed.errors + m.off.errors,
+          'replica stmts routed/off': `${m.routed.replicaStatements}/${m.off.replicaStatements}`,
+        },
+      ]),
+    ),
+  );
+
+  // --- results
+  const dir = join(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const result = {
+    benchmark: 'endpoints',
+    date: new Date().toISOString(),
+    node: process.version,
+    postgres: cluster.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpuCount: cpus().length,
+    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    size,
+    datums: counts.performance_datum,
+    seedSeconds: Math.round(seedSeconds),
+    settings: {
+      shared_buffers: '128MB',
+      connections,
+      seconds,
+      pass2Seconds,
+      tool: 'autocannon 8 (worker thread)',
+    },
+    parameters: {
+      repo,
+      framework,
+      signatureIds,
+      job,
+      summary,
+      base: base.revision,
+      new: head.revision,
+      interval,
+    },
+    pass1,
+    slowest: slowest.map(({ plan: _plan, ...rest }) => rest),
+    pass2: {
+      ingest: {
+        targetRate: ingestRate,
+        achievedRate: Math.round(ingestResult.achievedRate),
+        datums: ingestResult.datums,
+        walBytesPerSecond: Math.round(ingestResult.walBytes / (ingestResult.elapsedMs / 1000)),
+        seconds: Math.round((performance.now() - ingestStarted) / 1000),
+        replicaLagAtEnd: lag,
+        worstReplicaLag: { bytes: maxLag.bytes, ms: Math.round(maxLag.ms) },
+      },
+      endpoints: pass2,
+    },
+  };
+  writeFileSync(join(dir, 'endpoints.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const md = [
+    '# Endpoint benchmark: slowest statements and their plans',
+    '',
+    `Generated by \`node --import tsx bench/endpoints.ts\` on ${result.date} (${size} seed, ${counts.performance_datum} datums, PostgreSQL ${cluster.version}).`,
+    'The five slowest distinct statements by `mean_exec_time` in pg_stat_statements after the routed pass, on each server;',
+    'plans from `EXPLAIN (ANALYZE, BUFFERS)` replayed with the parameters the app sent (reads on the replica, warm cache).',
+    '',
+    ...slowest.flatMap((s, i) => [
+      `## ${i + 1}. ${s.server}: mean ${s.meanMs} ms, max ${s.maxMs} ms, ${s.calls} calls`,
+      '',
+      `Plan summary: ${s.planSummary}`,
+      '',
+      '```sql',
+      s.query.trim(),
+      '```',
+      '',
+      '```',
+      s.plan ?? '(statement not captured in-process: no parameters to replay)',
+      '```',
+      '',
+    ]),
+  ].join('\n');
+  writeFileSync(join(dir, 'endpoint-plans.md'), md);
+  log('wrote bench/results/endpoints.json and bench/results/endpoint-plans.md');
+} finally {
+  for (const app of apps) await app.close().catch(() => {});
+  for (const m of monitors) await m.end().catch(() => {});
+  await stopCluster();
+}
