@@ -54,11 +54,9 @@ const plugin: FastifyPluginCallback<ReadReplicaPluginOptions> = (fastify, option
     const scope = scopes.get(request);
     if (scope) scope.ended = true;
   };
+  // Not on onRequestAbort: a handler keeps running after its client went away, and its remaining reads
+  // belong on the replica, not on the primary the routing protects. The scope ends with the response.
   fastify.addHook('onResponse', (request, _reply, next) => {
-    end(request);
-    next();
-  });
-  fastify.addHook('onRequestAbort', (request, next) => {
     end(request);
     next();
   });
