@@ -14,14 +14,21 @@ const CLIENT_CODES = new Set([
 /** SQLSTATE classes the reference treats as operational (Django OperationalError). */
 const SQLSTATE_CLASSES = new Set(['08', '40', '53', '54', '55', '57', '58', 'F0', 'HV']);
 
-/** node-postgres reports these without a code. */
-const CLIENT_MESSAGES = [
-  /^Connection terminated/,
-  /timeout exceeded when trying to connect/,
-  /Query read timeout/,
-  /is not queryable/,
-  /Client was closed and is not queryable/,
+/**
+ * node-postgres reports these without a code; each gets a stable name for the `exception_type` of the
+ * fallback log line (first match wins).
+ */
+const CLIENT_MESSAGES: readonly (readonly [RegExp, string])[] = [
+  [/^Connection terminated due to connection timeout/, 'connect_timeout'],
+  [/^Connection terminated/, 'connection_terminated'],
+  [/timeout exceeded when trying to connect/, 'pool_timeout'],
+  [/Query read timeout/, 'query_timeout'],
+  [/is not queryable/, 'client_not_queryable'],
 ];
+
+function clientMessageType(message: string): string | undefined {
+  return CLIENT_MESSAGES.find(([re]) => re.test(message))?.[1];
+}
 
 /**
  * Whether an error from a replica means "this replica cannot serve you now" (retry once on the
@@ -36,7 +43,7 @@ export function isFallbackError(error: unknown): boolean {
     if (code === '25006') return true;
     if (/^[0-9A-Z]{5}$/.test(code) && SQLSTATE_CLASSES.has(code.slice(0, 2))) return true;
   }
-  return CLIENT_MESSAGES.some((re) => re.test(error.message));
+  return clientMessageType(error.message) !== undefined;
 }
 
 /**
@@ -61,14 +68,15 @@ export function isConnectionError(error: unknown): boolean {
   ) {
     return true;
   }
-  return CLIENT_MESSAGES.some((re) => re.test(error.message));
+  return clientMessageType(error.message) !== undefined;
 }
 
 /** The `exception_type` of the fallback log line: the SQLSTATE or client code, else the class name. */
 export function exceptionType(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && code !== '' ? code : error.name || error.constructor.name;
+    if (typeof code === 'string' && code !== '') return code;
+    return clientMessageType(error.message) ?? (error.name || error.constructor.name);
   }
   return typeof error;
 }
