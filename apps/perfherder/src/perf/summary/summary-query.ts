@@ -69,6 +69,59 @@ export function filterOutRetriggers<T extends { push_id: number }>(data: readonl
   });
 }
 
+/** What shapes the datums statement of {@link runSummary}. */
+export interface SummaryDataShape {
+  /** Output mode A (one signature, `all_data`): push timestamp, revision and machine name per datum. */
+  readonly modeA: boolean;
+  /** One row per replicate (LEFT JOIN, so a datum without replicates keeps one row). */
+  readonly replicates: boolean;
+  /** The time (or revision) condition on `d`; `$1` is the repository id and `$2` the signature ids. */
+  readonly timeCond: string;
+}
+
+/**
+ * The datums statement of the summary. Shaped for the indexes rather than left to the planner, whose row
+ * estimate for "these signatures since then" is several times too low (active signatures are the ones
+ * with recent data), and which then hash-joined the whole `job` table:
+ *
+ * - `d`: the datums alone, from the (repository_id, signature_id, push_timestamp) index. No join with
+ *   `push` unless its revision is output: `push_id` is NOT NULL with a foreign key to `push` (ON DELETE
+ *   CASCADE), so that inner join never removed a row.
+ * - `js`: each distinct job once, looked up by primary key (a LATERAL subquery, kept apart by OFFSET 0 so
+ *   it stays a parameterized index scan), with its submit time formatted there: one lookup and one
+ *   to_char per job instead of per datum (a job carries many subtests' datums).
+ * - then the datums LEFT JOIN their job's row in memory, ordered as before (the order ends with the
+ *   datum id, and the replicate id when replicates are output, so it is total).
+ */
+export function summaryDataSql({ modeA, replicates, timeCond }: SummaryDataShape): string {
+  const replicate = replicates ? 'rep.value' : 'NULL::double precision';
+  const replicateJoin = replicates
+    ? 'LEFT JOIN performance_datum_replicate rep ON rep.performance_datum_id = d.id'
+    : '';
+  const replicateOrder = replicates ? ', rep.id' : '';
+  return `WITH d AS MATERIALIZED (
+       SELECT d.signature_id, d.id, d.value, d.job_id, d.push_id, d.push_timestamp
+       FROM performance_datum d
+       WHERE d.repository_id = $1 AND d.signature_id = ANY($2::int[]) AND ${timeCond}
+     ), js AS MATERIALIZED (
+       SELECT x.job_id, jj.submit_time${modeA ? ', jj.machine_name' : ''}
+       FROM (SELECT DISTINCT d.job_id FROM d WHERE d.job_id IS NOT NULL) x
+       CROSS JOIN LATERAL (
+         SELECT ${isoSql('j.submit_time')} AS submit_time${
+           modeA ? ', (SELECT m.name FROM machine m WHERE m.id = j.machine_id) AS machine_name' : ''
+         }
+         FROM job j WHERE j.id = x.job_id OFFSET 0
+       ) jj
+     )
+     SELECT d.signature_id, d.id, d.value, ${replicate} AS replicate_value, d.job_id, d.push_id, js.submit_time
+       ${modeA ? `, ${isoSql('d.push_timestamp')} AS push_timestamp, p.revision, js.machine_name` : ''}
+     FROM d
+     ${modeA ? 'JOIN push p ON p.id = d.push_id' : ''}
+     ${replicateJoin}
+     LEFT JOIN js ON js.job_id = d.job_id
+     ORDER BY ${modeA ? 'd.push_timestamp, d.push_id, d.job_id, d.id' : 'd.job_id, d.id'}${replicateOrder}`;
+}
+
 /**
  * Runs the summary in two statements: the signatures (joined with the repository, so a missing
  * repository is told apart from an empty selection, and with the `should_alert` parent check as an
@@ -146,31 +199,17 @@ export async function runSummary(db: RoutedPool, p: SummaryParams): Promise<Summ
     return `$${dArgs.length}`;
   };
   let timeCond: string;
-  if (p.revision !== null) timeCond = `p.revision = ${dArg(p.revision)}`;
+  // By revision: the push ids first (push_revision_idx), then the datums of those pushes; a semi-join on
+  // the primary key, so the same rows as joining the push.
+  if (p.revision !== null)
+    timeCond = `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${dArg(p.revision)})`;
   else if (p.interval && p.startday === null && p.endday === null) {
     timeCond = `d.push_timestamp > ${dArg(intervalCutoff(p.interval))}::timestamptz`;
   } else {
     timeCond = `d.push_timestamp > ${dArg(p.startday)}::timestamptz AND d.push_timestamp < ${dArg(p.endday)}::timestamptz`;
   }
   const modeA = p.signature !== null && p.allData;
-  const replicate = p.replicates ? 'rep.value' : 'NULL::double precision';
-  const replicateJoin = p.replicates
-    ? 'LEFT JOIN performance_datum_replicate rep ON rep.performance_datum_id = d.id'
-    : '';
-  const replicateOrder = p.replicates ? ', rep.id' : '';
-  const { rows } = await db.query(
-    `SELECT d.signature_id, d.id, d.value, ${replicate} AS replicate_value, d.job_id, d.push_id,
-       ${isoSql('j.submit_time')} AS submit_time
-       ${modeA ? `, ${isoSql('d.push_timestamp')} AS push_timestamp, p.revision, m.name AS machine_name` : ''}
-     FROM performance_datum d
-     JOIN push p ON p.id = d.push_id
-     ${replicateJoin}
-     LEFT JOIN job j ON j.id = d.job_id
-     ${modeA ? 'LEFT JOIN machine m ON m.id = j.machine_id' : ''}
-     WHERE d.repository_id = $1 AND d.signature_id = ANY($2::int[]) AND ${timeCond}
-     ORDER BY ${modeA ? 'd.push_timestamp, d.push_id, d.job_id, d.id' : 'd.job_id, d.id'}${replicateOrder}`,
-    dArgs,
-  );
+  const { rows } = await db.query(summaryDataSql({ modeA, replicates: p.replicates, timeCond }), dArgs);
   for (const r of rows) {
     const item = items.get(r.signature_id);
     if (!item) continue;
