@@ -23,10 +23,9 @@ const plugin: FastifyPluginAsync<DbPluginOptions> = async (app, options) => {
   // listener it would crash the process. Log it; the pool replaces the connection on next use.
   const onIdleError = (error: Error & { code?: string }) =>
     app.log.warn({ exception_type: error.code ?? error.name }, 'db_pool_idle_client_error');
+  // Kept after close: pg-pool's end() resolves before its sockets are gone, and a server shutting down
+  // right then (tests, dev cluster) still reaches the pool as an 'error' event.
   options.pool.on('error', onIdleError);
-  app.addHook('onClose', async () => {
-    options.pool.removeListener('error', onIdleError);
-  });
   if (options.closePool) app.addHook('onClose', async () => options.pool.end());
   await app.register(readReplicaPlugin, { pool: options.pool });
 };

@@ -75,6 +75,8 @@ export async function withTestDatabase(options: TestDatabaseOptions = {}): Promi
     const urls = await cluster.createDatabase(options.database ?? 'perfherder');
     await migrate(urls.primary);
     const pool = new pg.Pool({ connectionString: urls.primary, max: 4 });
+    // An idle connection cut by the cluster's shutdown (after end() resolved) must not crash the file.
+    pool.on('error', () => {});
     primary = pool;
     await cluster.waitForReplicas();
     // The reference rows as the migrations left them, restored by every reset.

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { processAlive } from '../../src/cluster/process-alive.ts';
 
 export interface Started {
@@ -18,11 +19,19 @@ const tsx = import.meta.resolve('tsx');
 export function startChild(
   how: string,
   dataDir?: string,
-  options: { uid?: number; gid?: number; cwd?: string } = {},
+  options: { uid?: number; gid?: number; cwd?: string; root?: string } = {},
 ): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', tsx, script, how, ...(dataDir ? [dataDir] : [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
+  // `root`: run the copy of this helper inside another checkout of the repository.
+  const { root, ...spawnOptions } = options;
+  const [loader, file] = root
+    ? [
+        pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+        join(root, 'packages', 'pg-devcluster', 'test', 'helpers', 'start-then.ts'),
+      ]
+    : [tsx, script];
+  const child = spawn(process.execPath, ['--import', loader, file, how, ...(dataDir ? [dataDir] : [])], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...spawnOptions,
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
