@@ -15,6 +15,11 @@ export { type NodeRef, type RouteEvent, routeChannel } from './events/route-even
 export { SAFE_METHODS } from './http/safe-methods.ts';
 export { withReplicaScope } from './http/with-replica-scope.ts';
 export { isFallbackError } from './pool/fallback-error.ts';
+export type {
+  ReadOnlyClient,
+  ReadOnlyIsolation,
+  ReadOnlyTransactionOptions,
+} from './pool/read-only-transaction.ts';
 export type { ReplicaMemberState } from './pool/replica-set.ts';
 export type { RoutedClient } from './pool/routed-client.ts';
 export { RoutedPool, type RoutedPoolOptions, type RoutedPoolStats } from './pool/routed-pool.ts';

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ReplicaNode } from 'pg-devcluster';
 import { readReplicaPlugin } from '../src/http/fastify.ts';
 import { currentScope, type RequestScope, type RoutedPool } from '../src/index.ts';
+import { exceptionType } from '../src/pool/fallback-error.ts';
 import { type CapturedQuery, captureQueries } from '../src/testing/index.ts';
 import {
   nonZero,
@@ -204,10 +205,9 @@ function fallbackLines(lines: readonly LogLine[]): LogLine[] {
   return lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('db_routing_fallback'));
 }
 
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code !== '' ? code : (error as Error).name;
-}
+// The naming itself (SQLSTATE, client code, or a stable name for node-postgres' code-less errors) is
+// pinned in fallback-error.test.ts; here the line must carry the name of the error that really happened.
+const codeOf = exceptionType;
 
 describe('fallback (the reference mixin tests, with real replica failures)', () => {
   async function assertFellBackOnce(

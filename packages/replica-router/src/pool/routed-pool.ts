@@ -5,6 +5,11 @@ import { createReplicaRouter, type ReplicaRouter } from '../router/replica-route
 import type { RouterLogger } from '../scope/request-scope.ts';
 import { endpointOf, toPoolConfig } from './connection-config.ts';
 import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
+import {
+  type ReadOnlyClient,
+  type ReadOnlyTransactionOptions,
+  readOnlyTransaction,
+} from './read-only-transaction.ts';
 import { type ReplicaMemberState, ReplicaSet } from './replica-set.ts';
 import { RoutedClient } from './routed-client.ts';
 import {
@@ -214,6 +219,26 @@ export class RoutedPool extends pg.Pool {
 
   override async end(): Promise<void> {
     await Promise.all([super.end(), this.#replicas?.end()]);
+  }
+
+  /**
+   * Several reads that must agree with each other: one READ ONLY transaction (REPEATABLE READ by default,
+   * so one snapshot) on one replica connection, or on the primary when routing is off, the request was
+   * sent to the primary, or no replica is healthy. A replica failure reruns the whole transaction once on
+   * the primary.
+   *
+   * @example
+   * const [count, latest] = await pool.readOnlyTransaction(async (tx) => [
+   *   (await tx.query('SELECT count(*) FROM performance_datum')).rows[0].count,
+   *   (await tx.query('SELECT max(push_timestamp) FROM performance_datum')).rows[0].max,
+   * ]);
+   */
+  async readOnlyTransaction<T>(
+    fn: (client: ReadOnlyClient) => Promise<T>,
+    options?: ReadOnlyTransactionOptions,
+  ): Promise<T> {
+    if (this.#dispatcher.ready) await this.#dispatcher.ready;
+    return readOnlyTransaction(this.#dispatcher, () => super.connect(), fn, options);
   }
 
   /** Routing counters and per-replica state, for metrics and the status page. */

@@ -152,19 +152,19 @@ export class StatementDispatcher {
     return replica.pool.query(config, values).then(
       (result) => {
         replica.served++;
-        if (started) this.#publish(replica.ref, 'routed', sql, started);
+        if (started) this.publish(replica.ref, 'routed', sql, started);
         return result;
       },
       (error: unknown) => {
         if (!isFallbackError(error)) {
-          if (started) this.#publish(replica.ref, 'routed', sql, started, error);
+          if (started) this.publish(replica.ref, 'routed', sql, started, error);
           throw error;
         }
         replica.failures++;
         this.fallbacks++;
         if (isConnectionError(error)) this.replicas!.eject(replica, error);
-        if (started) this.#publish(replica.ref, 'routed', sql, started, error, true);
-        this.#noteFallback(error);
+        if (started) this.publish(replica.ref, 'routed', sql, started, error, true);
+        this.noteFallback(error);
         this.counts.fallback++;
         return this.#onPrimary(sql, config, values, 'fallback', primary);
       },
@@ -182,17 +182,18 @@ export class StatementDispatcher {
     const started = performance.now();
     return primary(config, values).then(
       (result) => {
-        this.#publish(this.primaryRef, reason, sql, started);
+        this.publish(this.primaryRef, reason, sql, started);
         return result;
       },
       (error: unknown) => {
-        this.#publish(this.primaryRef, reason, sql, started, error);
+        this.publish(this.primaryRef, reason, sql, started, error);
         throw error;
       },
     );
   }
 
-  #noteFallback(error: unknown): void {
+  /** Mark the request as fallen back, with the one WARN line per request. */
+  noteFallback(error: unknown): void {
     const scope = currentScope();
     if (!scope || scope.fellBack) return;
     scope.fellBack = true;
@@ -203,7 +204,8 @@ export class StatementDispatcher {
     );
   }
 
-  #publish(
+  /** Publish a statement's routing on the diagnostics channel (no-op without subscribers). */
+  publish(
     node: NodeRef,
     reason: RouteReason,
     sql: string,
