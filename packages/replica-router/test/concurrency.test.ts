@@ -63,14 +63,14 @@ const replicaSide = () => ({ in_recovery: true, server_port: rc.cluster.replicas
 const primarySide = () => ({ in_recovery: false, server_port: rc.cluster.primary.port });
 
 describe('concurrent HTTP requests', () => {
-  test('200 interleaved requests of five kinds each get their own routing', async () => {
-    // A generous pool-wait timeout: on a loaded 2-core machine, 200 requests may queue for a while, and a
+  test('1,000 interleaved GET and POST requests of five kinds each get their own routing', async () => {
+    // A generous pool-wait timeout: on a loaded 2-core machine, 1,000 requests may queue for a while, and a
     // queue timeout would (rightly) fall back to the primary and spoil the per-request expectations.
     const pool = rc.makePool({ readOnlyFunctions: ['perf_touch'], max: 6, replicaConnectTimeoutMs: 60_000 });
     const { app, lines } = await buildApp(pool);
     try {
       const kinds = ['GET /read', 'POST /read', 'GET /plain', 'GET /write', 'GET /lying'] as const;
-      const n = 200;
+      const n = 1000;
       const requests = Array.from({ length: n }, (_, i) => {
         const kind = kinds[i % kinds.length]!;
         const [method, prefix] = kind.split(' ') as ['GET' | 'POST', string];
