@@ -13,7 +13,15 @@ try {
   process.exit(2);
 }
 
-const service = await startService(config, say);
+let service: Awaited<ReturnType<typeof startService>>;
+try {
+  service = await startService(config, say);
+} catch (error) {
+  // One clear line (driver and data-layer messages carry no password), not a stack trace.
+  const { message, code } = error as Error & { code?: string };
+  process.stderr.write(`perfherder: cannot start: ${message}${code ? ` (${code})` : ''}\n`);
+  process.exit(1);
+}
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
