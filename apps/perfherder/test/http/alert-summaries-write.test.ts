@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { captureQueries } from 'replica-router/testing';
-import { build } from '../../src/app.ts';
-import { createServicePool } from '../../src/db/create-service-pool.ts';
 import {
   createPerfAlert,
   insertPerfAlertSummary,
@@ -17,7 +15,7 @@ import {
   testSheriff,
   testUser,
 } from '../fixtures/index.ts';
-import { withTestDatabase } from '../support/database.ts';
+import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 type Json = Record<string, unknown>;
 const NOT_PROVIDED = { detail: 'Authentication credentials were not provided.' };
@@ -25,26 +23,15 @@ const INVALID_TOKEN = { detail: 'Invalid token.' };
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
 
 describe('alert summaries (POST, PUT, PATCH, DELETE; staff, primary only)', () => {
-  let db: Awaited<ReturnType<typeof withTestDatabase>>;
-  let app: Awaited<ReturnType<typeof build>>;
+  let db: ServiceApp['db'];
+  let app: ServiceApp['app'];
+  let close: ServiceApp['close'] | undefined;
   let sheriff: string;
   before(async () => {
-    db = await withTestDatabase({ stopAfter: false });
-    const pool = createServicePool({
-      primaryUrl: db.urls.primary,
-      replicaUrls: db.urls.replicas,
-      poolMax: 4,
-      connectTimeoutMs: 1000,
-      queryTimeoutMs: 5000,
-      ejectMs: 1000,
-      classifierCacheSize: 100,
-    });
-    app = await build({ pool, closePool: true, logger: false });
-    await app.ready();
+    ({ db, app, close } = await startServiceApp());
   });
   after(async () => {
-    await app?.close();
-    await db?.close();
+    await close?.();
   });
   beforeEach(async () => {
     await db.reset();

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureQueries } from 'replica-router/testing';
-import { build } from '../../src/app.ts';
-import { createServicePool } from '../../src/db/create-service-pool.ts';
 import { autodetermineStatus } from '../../src/perf/alert-status/index.ts';
 import {
   createPerfAlert,
@@ -12,29 +10,18 @@ import {
   testPerfAlertSummary,
   testSheriff,
 } from '../fixtures/index.ts';
-import { withTestDatabase } from '../support/database.ts';
+import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 describe('alert writes: primary only, serialized per summary', () => {
-  let db: Awaited<ReturnType<typeof withTestDatabase>>;
-  let app: Awaited<ReturnType<typeof build>>;
+  let db: ServiceApp['db'];
+  let app: ServiceApp['app'];
+  let close: ServiceApp['close'] | undefined;
   let sheriff: string;
   before(async () => {
-    db = await withTestDatabase({ stopAfter: false });
-    const pool = createServicePool({
-      primaryUrl: db.urls.primary,
-      replicaUrls: db.urls.replicas,
-      poolMax: 4,
-      connectTimeoutMs: 1000,
-      queryTimeoutMs: 5000,
-      ejectMs: 1000,
-      classifierCacheSize: 100,
-    });
-    app = await build({ pool, closePool: true, logger: false });
-    await app.ready();
+    ({ db, app, close } = await startServiceApp());
   });
   after(async () => {
-    await app?.close();
-    await db?.close();
+    await close?.();
   });
   beforeEach(async () => {
     await db.reset();

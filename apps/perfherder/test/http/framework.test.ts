@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { captureQueries } from 'replica-router/testing';
-import { build } from '../../src/app.ts';
-import { createServicePool } from '../../src/db/create-service-pool.ts';
-import { withTestDatabase } from '../support/database.ts';
+import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 describe('GET /api/performance/framework/', () => {
-  let db: Awaited<ReturnType<typeof withTestDatabase>>;
-  let app: Awaited<ReturnType<typeof build>>;
+  let app: ServiceApp['app'];
+  let close: ServiceApp['close'] | undefined;
   before(async () => {
-    db = await withTestDatabase({ stopAfter: false });
-    const pool = createServicePool({
-      primaryUrl: db.urls.primary,
-      replicaUrls: db.urls.replicas,
-      poolMax: 4,
-      connectTimeoutMs: 1000,
-      queryTimeoutMs: 5000,
-      ejectMs: 1000,
-      classifierCacheSize: 100,
-    });
-    app = await build({ pool, closePool: true, logger: false });
-    // inject() before ready() would run the request in avvio's async context, losing captureQueries' context.
-    await app.ready();
+    ({ app, close } = await startServiceApp());
   });
   after(async () => {
-    await app?.close();
-    await db?.close();
+    await close?.();
   });
 
   it('lists enabled frameworks ordered by id, from the replica', async () => {

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { captureQueries } from 'replica-router/testing';
-import { build } from '../../src/app.ts';
-import { createServicePool } from '../../src/db/create-service-pool.ts';
 import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cache.ts';
 import { compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
@@ -19,7 +17,7 @@ import {
   testRepository,
   tryRepository,
 } from '../fixtures/index.ts';
-import { withTestDatabase } from '../support/database.ts';
+import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 const DAY_MS = 86_400_000;
 const SUITE = 'a11yr';
@@ -28,25 +26,14 @@ const EXTRA_OPTIONS = 'e10s fission stylo webrender';
 const q = (x: number) => quantize2(x, 'half-even');
 
 describe('GET /api/perfcompare/results/', () => {
-  let db: Awaited<ReturnType<typeof withTestDatabase>>;
-  let app: Awaited<ReturnType<typeof build>>;
+  let db: ServiceApp['db'];
+  let app: ServiceApp['app'];
+  let close: ServiceApp['close'] | undefined;
   before(async () => {
-    db = await withTestDatabase({ stopAfter: false });
-    const pool = createServicePool({
-      primaryUrl: db.urls.primary,
-      replicaUrls: db.urls.replicas,
-      poolMax: 4,
-      connectTimeoutMs: 1000,
-      queryTimeoutMs: 5000,
-      ejectMs: 1000,
-      classifierCacheSize: 100,
-    });
-    app = await build({ pool, closePool: true, logger: false });
-    await app.ready();
+    ({ db, app, close } = await startServiceApp());
   });
   after(async () => {
-    await app?.close();
-    await db?.close();
+    await close?.();
   });
   beforeEach(() => db.reset());
 

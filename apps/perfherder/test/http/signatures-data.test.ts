@@ -3,8 +3,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
-import { build } from '../../src/app.ts';
-import { createServicePool } from '../../src/db/create-service-pool.ts';
 import { pyRound2 } from '../../src/perf/data/py-round.ts';
 import { parseDateParam } from '../../src/perf/signatures/date-param.ts';
 import { pyInt } from '../../src/perf/signatures/series-params.ts';
@@ -21,7 +19,7 @@ import {
   testPerfSignature2,
   testRepository,
 } from '../fixtures/index.ts';
-import { withTestDatabase } from '../support/database.ts';
+import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 const DAY_MS = 86_400_000;
 // Like the reference's module-level NOW: the same instant is stored and sent as a bound, so `>=` / `<=`
@@ -34,37 +32,22 @@ const pyStr = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '000')
 const MC = '/api/project/mozilla-central/performance';
 
 describe('signatures, platforms, data and job-data', () => {
-  let db: Awaited<ReturnType<typeof withTestDatabase>>;
-  let app: Awaited<ReturnType<typeof build>>;
+  let db: ServiceApp['db'];
+  let app: ServiceApp['app'];
+  let close: ServiceApp['close'] | undefined;
   let replica: pg.Pool;
 
   before(async () => {
-    db = await withTestDatabase({ stopAfter: false });
-    const pool = createServicePool({
-      primaryUrl: db.urls.primary,
-      replicaUrls: db.urls.replicas,
-      poolMax: 4,
-      connectTimeoutMs: 1000,
-      queryTimeoutMs: 5000,
-      ejectMs: 1000,
-      classifierCacheSize: 100,
-    });
+    ({ db, app, close } = await startServiceApp());
+    replica = new pg.Pool({ connectionString: db.urls.replicas[0], max: 1 });
     // pg-pool's end() resolves before its sockets are closed, so the cluster's fast shutdown can still reach
     // a closing connection ("terminating connection due to administrator command"); a pool without an
     // 'error' listener turns that into an uncaught exception after the last test.
-    const ignoreShutdownError = () => {};
-    pool.on('error', ignoreShutdownError);
-    db.primary.on('error', ignoreShutdownError);
-    app = await build({ pool, closePool: true, logger: false });
-    // inject() before ready() would run the request in avvio's async context, losing captureQueries' context.
-    await app.ready();
-    replica = new pg.Pool({ connectionString: db.urls.replicas[0], max: 1 });
-    replica.on('error', ignoreShutdownError);
+    replica.on('error', () => {});
   });
   after(async () => {
     await replica?.end();
-    await app?.close();
-    await db?.close();
+    await close?.();
   });
   beforeEach(() => db.reset());
 

@@ -3,8 +3,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
-import { build } from '../../src/app.ts';
-import { createServicePool } from '../../src/db/create-service-pool.ts';
 import type { Queryable } from '../../src/db/queryable.ts';
 import { parseQueryDatetime } from '../../src/perf/summary/iso-datetime.ts';
 import { filterOutRetriggers } from '../../src/perf/summary/summary-query.ts';
@@ -29,7 +27,7 @@ import {
   testRepository,
   tryRepository,
 } from '../fixtures/index.ts';
-import { withTestDatabase } from '../support/database.ts';
+import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 type Json = Record<string, unknown>;
 
@@ -75,30 +73,18 @@ async function perfData(db: Queryable): Promise<PerfData> {
 const RANGE = 'startday=2013-11-01T23%3A28%3A29&endday=2013-11-30T23%3A28%3A29';
 
 describe('summary, alert-summary tasks, validity dashboard and the small perf endpoints', () => {
-  let db: Awaited<ReturnType<typeof withTestDatabase>>;
-  let app: Awaited<ReturnType<typeof build>>;
+  let db: ServiceApp['db'];
+  let app: ServiceApp['app'];
+  let close: ServiceApp['close'] | undefined;
   let replica: pg.Pool;
 
   before(async () => {
-    db = await withTestDatabase({ stopAfter: false });
-    const pool = createServicePool({
-      primaryUrl: db.urls.primary,
-      replicaUrls: db.urls.replicas,
-      poolMax: 4,
-      connectTimeoutMs: 1000,
-      queryTimeoutMs: 5000,
-      ejectMs: 1000,
-      classifierCacheSize: 100,
-    });
-    app = await build({ pool, closePool: true, logger: false });
-    // inject() before ready() would run the request in avvio's async context, losing captureQueries' context.
-    await app.ready();
+    ({ db, app, close } = await startServiceApp());
     replica = new pg.Pool({ connectionString: db.urls.replicas[0], max: 1 });
   });
   after(async () => {
     await replica?.end();
-    await app?.close();
-    await db?.close();
+    await close?.();
   });
   beforeEach(() => db.reset());
 
