@@ -8,13 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { RoutedPool } from 'replica-router';
 import { type CapturedQuery, captureQueries } from 'replica-router/testing';
-import { build } from '../../src/app.ts';
-import { createServicePool } from '../../src/db/create-service-pool.ts';
 import { seed } from '../../src/seed/index.ts';
 import { insertBugTemplate } from '../fixtures/index.ts';
 import { withTestDatabase } from '../support/database.ts';
+import { buildServiceApp, type ServiceAppOptions } from '../support/service-app.ts';
 
 type Db = Awaited<ReturnType<typeof withTestDatabase>>;
 
@@ -87,7 +85,6 @@ async function bounded<T>(tasks: readonly (() => Promise<T>)[], limit: number): 
 
 describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
   let db: Db;
-  let routedPool: RoutedPool;
   let app: FastifyInstance;
   /** The kill-switch app (routing off), built by the second test. */
   let offApp: FastifyInstance | undefined;
@@ -125,15 +122,15 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
     await onReplica('SELECT pg_stat_statements_reset()');
   }
 
-  async function newApp(
-    pool: RoutedPool,
-    logger: Parameters<typeof build>[0]['logger'] = false,
-  ): Promise<FastifyInstance> {
-    // Idle connections closing when the replica stops or the cluster shuts down must not crash the test.
-    pool.on('error', () => {});
-    const built = await build({ pool, closePool: true, logger });
-    // inject() before ready() would run the request in avvio's async context.
-    await built.ready();
+  /** The service on the cluster, its connections named `name` in pg_stat_activity, closed by after(). */
+  async function newApp(name: string, options: ServiceAppOptions = {}): Promise<FastifyInstance> {
+    const built = await buildServiceApp(
+      {
+        primary: withAppName(db.urls.primary, name),
+        replicas: db.urls.replicas.map((u) => withAppName(u, name)),
+      },
+      { ...options, pool: { ...poolConfig, ...options.pool } },
+    );
     apps.push(built);
     return built;
   }
@@ -263,12 +260,7 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
       { name: 'alert list', url: `/api/performance/alert/?summary_id=${summary.id}`, routed: false },
     ];
 
-    routedPool = createServicePool({
-      ...poolConfig,
-      primaryUrl: withAppName(db.urls.primary, ROUTED_APP),
-      replicaUrls: db.urls.replicas.map((u) => withAppName(u, ROUTED_APP)),
-    });
-    app = await newApp(routedPool);
+    app = await newApp(ROUTED_APP);
   });
 
   after(async () => {
@@ -345,12 +337,8 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
   });
 
   it('kill switch: with no replica URL every endpoint answers the same from the primary, and nothing reaches the replica', async () => {
-    const offPool = createServicePool({
-      ...poolConfig,
-      primaryUrl: withAppName(db.urls.primary, KILLSWITCH_APP),
-      replicaUrls: [],
-    });
-    const off = await newApp(offPool);
+    const off = await newApp(KILLSWITCH_APP, { replicas: false });
+    const offPool = off.db;
     offApp = off;
     assert.equal(offPool.routingEnabled, false);
     await resetStatements();
@@ -385,13 +373,11 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
   it('fallback: stopping the replica under parallel load changes no answer, logs one fallback line per affected request, and reads return to the replica after it is back', async () => {
     const lines: Record<string, unknown>[] = [];
     const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
-    const pool = createServicePool({
-      ...poolConfig,
-      ejectMs: FALLBACK_EJECT_MS,
-      primaryUrl: withAppName(db.urls.primary, FALLBACK_APP),
-      replicaUrls: db.urls.replicas.map((u) => withAppName(u, FALLBACK_APP)),
+    const fb = await newApp(FALLBACK_APP, {
+      logger: { level: 'debug', stream },
+      pool: { ejectMs: FALLBACK_EJECT_MS },
     });
-    const fb = await newApp(pool, { level: 'debug', stream });
+    const pool = fb.db;
     const replica = db.cluster.replicas[0]!;
     const ROUNDS = 5;
     const tasks = Array.from({ length: ROUNDS }, () => requests).flat();
