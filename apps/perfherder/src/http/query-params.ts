@@ -44,6 +44,19 @@ export function first(value: unknown): string | undefined {
   return asList(value)[0];
 }
 
+/** The last value of a possibly repeated query parameter, like Django's `QueryDict.get`. */
+export function last(value: unknown): string | undefined {
+  const list = asList(value);
+  return list[list.length - 1];
+}
+
+/** One value as DRF's BooleanField reads it: true, false, or undefined for any other spelling. */
+export function drfBooleanValue(value: string): boolean | undefined {
+  if (DRF_TRUE.has(value)) return true;
+  if (DRF_FALSE.has(value)) return false;
+  return undefined;
+}
+
 /**
  * DRF serializer BooleanField on query input: missing = false (HTML-form semantics); an unknown
  * spelling is a 400 `{"<name>": ["Must be a valid boolean."]}`.
@@ -51,9 +64,9 @@ export function first(value: unknown): string | undefined {
 export function drfBoolean(name: string, value: unknown): boolean {
   const v = first(value);
   if (v === undefined || v === '') return false;
-  if (DRF_TRUE.has(v)) return true;
-  if (DRF_FALSE.has(v)) return false;
-  throw badRequest({ [name]: ['Must be a valid boolean.'] });
+  const b = drfBooleanValue(v);
+  if (b === undefined) throw badRequest({ [name]: ['Must be a valid boolean.'] });
+  return b;
 }
 
 /** An optional integer parameter; a non-integer is a 400 `{"<name>": ["A valid integer is required."]}`. */

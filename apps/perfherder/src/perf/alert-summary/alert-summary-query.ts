@@ -1,4 +1,4 @@
-import { asList } from '../../http/query-params.ts';
+import { last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
 
 /** `SHERIFFED_FRAMEWORKS` of the reference (by name). */
@@ -20,12 +20,6 @@ export interface SummaryFilter {
 
 type Query = Readonly<Record<string, unknown>>;
 
-/** The last value of a repeated parameter, like Django's `QueryDict.get`. */
-export function lastValue(query: Query, name: string): string | undefined {
-  const list = asList(query[name]);
-  return list.length === 0 ? undefined : list[list.length - 1];
-}
-
 const NUMBER = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
 /** django-filter's NullBooleanSelect: these values make a BooleanFilter run (its method ignores the value). */
 const BOOLEAN_FILTER_VALUES = new Set(['true', 'True', '2', 'false', 'False', '3']);
@@ -45,7 +39,7 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
     return `$${params.length}`;
   };
   const number = (name: string): number | undefined => {
-    const v = lastValue(query, name);
+    const v = last(query[name]);
     if (v === undefined || v === '') return undefined;
     if (!NUMBER.test(v)) {
       errors[name] = ['Enter a number.'];
@@ -53,12 +47,12 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
     }
     return Number(v);
   };
-  const flag = (name: string): boolean => BOOLEAN_FILTER_VALUES.has(lastValue(query, name) ?? '');
+  const flag = (name: string): boolean => BOOLEAN_FILTER_VALUES.has(last(query[name]) ?? '');
 
   const id = number('id');
-  const idGiven = (lastValue(query, 'id') ?? '') !== '';
+  const idGiven = (last(query.id) ?? '') !== '';
   if (!idGiven) {
-    const monitored = (lastValue(query, 'monitored_alerts') ?? '') !== '';
+    const monitored = (last(query.monitored_alerts) ?? '') !== '';
     conditions.push(`s.sheriffed = ${monitored ? 'false' : 'true'}`);
   }
   const equal = (column: string, value: number | undefined) => {
@@ -79,7 +73,7 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
     );
   }
 
-  const filterText = lastValue(query, 'filter_text');
+  const filterText = last(query.filter_text);
   if (filterText !== undefined && filterText !== '') {
     const text = (alias: string, sig: string, platform: string) =>
       `coalesce(${sig}.suite, '') || ' ' || coalesce(${sig}.test, '') || ' ' || coalesce(${platform}.platform, '') || ' ' ||
@@ -120,7 +114,7 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
         AND NOT ${ownUntriagedRegression} AND NOT ${relatedRegression})`,
     );
   }
-  const assignee = lastValue(query, 'with_assignee');
+  const assignee = last(query.with_assignee);
   if (assignee !== undefined && assignee !== '') {
     conditions.push(
       `EXISTS (SELECT 1 FROM auth_user u WHERE u.id = s.assignee_id AND u.username = ${param(assignee)})`,
@@ -164,7 +158,7 @@ const ORDERING_COLUMNS: Record<string, string> = {
 
 /** `?ordering=a,-b` over the serializer's sortable fields; unknown terms are ignored; default `-created, -id`. */
 export function summaryOrdering(query: Query): string {
-  const terms = (lastValue(query, 'ordering') ?? '')
+  const terms = (last(query.ordering) ?? '')
     .split(',')
     .map((t) => t.trim())
     .flatMap((term) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { last } from '../../http/query-params.ts';
 import { notFound, ServiceError } from '../../http/service-errors.ts';
-import { lastValue, summaryFilter, summaryOrdering } from './alert-summary-query.ts';
+import { summaryFilter, summaryOrdering } from './alert-summary-query.ts';
 import { pageLink } from './page-links.ts';
 import { loadSummaries } from './serialize-summary.ts';
 
@@ -38,7 +39,7 @@ export const alertSummaryRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const query = request.query as Record<string, unknown>;
       const filter = summaryFilter(query, Date.now());
-      const size = pageSize(lastValue(query, 'limit'));
+      const size = pageSize(last(query.limit));
       const { rows: countRows } = await app.db.query(
         `SELECT count(*)::integer AS count FROM performance_alert_summary s JOIN push p ON p.id = s.push_id
           WHERE ${filter.where}`,
@@ -46,7 +47,7 @@ export const alertSummaryRoutes: FastifyPluginAsync = async (app) => {
       );
       const count = countRows[0].count as number;
       const pages = Math.max(1, Math.ceil(count / size));
-      const pageParam = lastValue(query, 'page');
+      const pageParam = last(query.page);
       let page = 1;
       if (pageParam !== undefined && pageParam !== '') {
         if (pageParam === 'last') page = pages;

@@ -1,4 +1,4 @@
-import { asList } from '../../http/query-params.ts';
+import { drfBooleanValue, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
 
 /** The validated query of `GET /api/perfcompare/results/` (spec §3.12). */
@@ -19,47 +19,9 @@ export interface PerfCompareParams {
   readonly enableSilvermanKde: boolean;
 }
 
-const DRF_TRUE = new Set([
-  'true',
-  'True',
-  'TRUE',
-  't',
-  'T',
-  'yes',
-  'Yes',
-  'YES',
-  'y',
-  'Y',
-  'on',
-  'On',
-  'ON',
-  '1',
-]);
-const DRF_FALSE = new Set([
-  'false',
-  'False',
-  'FALSE',
-  'f',
-  'F',
-  'no',
-  'No',
-  'NO',
-  'n',
-  'N',
-  'off',
-  'Off',
-  'OFF',
-  '0',
-]);
 const INTEGER = /^\s*-?\d+(\.0*)?\s*$/;
 
 type Query = Readonly<Record<string, unknown>>;
-
-/** The last value of a repeated parameter, like Django's `QueryDict.__getitem__`. */
-function lastValue(query: Query, name: string): string | undefined {
-  const list = asList(query[name]);
-  return list.length === 0 ? undefined : list[list.length - 1];
-}
 
 /**
  * Parses the query like the reference's `PerfCompareResultsQueryParamsSerializer`: every field error
@@ -74,12 +36,12 @@ export function parsePerfCompareParams(query: Query): PerfCompareParams {
   };
 
   const optionalChar = (name: string): string | null => {
-    const v = lastValue(query, name);
+    const v = last(query[name]);
     if (v === undefined || v.trim() === '') return null;
     return v.trim();
   };
   const requiredChar = (name: string): string => {
-    const v = lastValue(query, name);
+    const v = last(query[name]);
     if (v === undefined) {
       fail(name, 'This field is required.');
       return '';
@@ -91,7 +53,7 @@ export function parsePerfCompareParams(query: Query): PerfCompareParams {
     return v.trim();
   };
   const optionalInt = (name: string): number | null => {
-    const v = lastValue(query, name);
+    const v = last(query[name]);
     if (v === undefined || v === '') return null;
     if (!INTEGER.test(v) || v.length > 1000) {
       fail(name, 'A valid integer is required.');
@@ -105,10 +67,10 @@ export function parsePerfCompareParams(query: Query): PerfCompareParams {
     return n;
   };
   const bool = (name: string): boolean => {
-    const v = lastValue(query, name);
+    const v = last(query[name]);
     if (v === undefined) return false;
-    if (DRF_TRUE.has(v)) return true;
-    if (DRF_FALSE.has(v)) return false;
+    const b = drfBooleanValue(v);
+    if (b !== undefined) return b;
     fail(name, 'Must be a valid boolean.');
     return false;
   };

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { asList } from '../../http/query-params.ts';
+import { asList, last } from '../../http/query-params.ts';
 import {
   intColumnList,
   intervalCutoffSql,
   invalidInteger,
-  lastValue,
   parseInterval,
   projectParamsSchema,
   repeatedParam,
@@ -37,7 +36,7 @@ export const platformsRoutes: FastifyPluginAsync = async (app) => {
       const q = request.query;
       const params: unknown[] = [request.params.project];
       const where: string[] = [];
-      const interval = parseInterval(lastValue(q.interval));
+      const interval = parseInterval(last(q.interval));
       if (interval !== undefined) {
         params.push(interval);
         where.push(`s.last_updated >= ${intervalCutoffSql(`$${params.length}`)}`);

@@ -1,4 +1,4 @@
-import { asList, drfBoolean } from '../../http/query-params.ts';
+import { asList, drfBoolean, last } from '../../http/query-params.ts';
 import { DATETIME_FORMAT_ERROR, parseQueryDatetime } from './iso-datetime.ts';
 
 /** The validated query of `/api/performance/summary/` (the reference's PerformanceQueryParamsSerializer). */
@@ -25,11 +25,6 @@ export type FieldErrors = Record<string, string[] | Record<string, string[]>>;
 const REQUIRED = 'This field is required.';
 const INVALID_INT = 'A valid integer is required.';
 
-/** Django's QueryDict gives the last value of a repeated key. */
-function last(query: Record<string, unknown>, name: string): string | undefined {
-  return asList(query[name]).at(-1);
-}
-
 /** DRF IntegerField: blanks around and a `.0` tail are accepted. */
 function drfInteger(raw: string): number | undefined {
   const m = /^\s*([+-]?\d+)(?:\.0*)?\s*$/.exec(raw);
@@ -54,7 +49,7 @@ export function parseSummaryParams(
   const errors: FieldErrors = {};
 
   const dt = (name: string): string | null => {
-    const v = last(query, name);
+    const v = last(query[name]);
     if (v === undefined || v === '') return null;
     const parsed = parseQueryDatetime(v);
     if (parsed === undefined) errors[name] = [DATETIME_FORMAT_ERROR];
@@ -63,10 +58,10 @@ export function parseSummaryParams(
   const startday = dt('startday');
   const endday = dt('endday');
 
-  const revisionRaw = last(query, 'revision');
+  const revisionRaw = last(query.revision);
   const revision = revisionRaw === undefined || revisionRaw.trim() === '' ? null : revisionRaw.trim();
 
-  const repositoryRaw = last(query, 'repository');
+  const repositoryRaw = last(query.repository);
   let repository: string | null = null;
   if (repositoryRaw === undefined) errors.repository = [REQUIRED];
   else if (repositoryRaw.trim() === '') errors.repository = ['This field may not be blank.'];
@@ -81,7 +76,7 @@ export function parseSummaryParams(
   });
   if (Object.keys(frameworkErrors).length > 0) errors.framework = frameworkErrors;
 
-  const intervalRaw = last(query, 'interval');
+  const intervalRaw = last(query.interval);
   let interval: number | null = null;
   if (intervalRaw !== undefined && intervalRaw !== '') {
     const n = drfInteger(intervalRaw);
@@ -90,7 +85,7 @@ export function parseSummaryParams(
   }
 
   // Deviation: the reference filters `parent_signature_id = <text>` and fails with a 500 on a non-integer.
-  const parentRaw = last(query, 'parent_signature');
+  const parentRaw = last(query.parent_signature);
   let parentSignature: number | null = null;
   if (parentRaw !== undefined && parentRaw.trim() !== '') {
     const n = drfInteger(parentRaw);
@@ -99,7 +94,7 @@ export function parseSummaryParams(
   }
 
   // Deviation: a non-hash, non-integer signature is a 500 in the reference.
-  const signatureRaw = last(query, 'signature');
+  const signatureRaw = last(query.signature);
   let signature: SummaryParams['signature'] = null;
   if (signatureRaw !== undefined && signatureRaw.trim() !== '') {
     const s = signatureRaw.trim();
@@ -115,7 +110,7 @@ export function parseSummaryParams(
   // DRF BooleanField: a missing or blank value is false.
   const bool = (name: string): boolean => {
     try {
-      return drfBoolean(name, last(query, name));
+      return drfBoolean(name, last(query[name]));
     } catch {
       errors[name] = ['Must be a valid boolean.'];
       return false;
