@@ -1,17 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { asList, drfBoolean } from '../../http/query-params.ts';
+import { asList, drfBoolean, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
-import { parseDateParam } from '../signatures/date-param.ts';
 import {
   intColumnList,
-  intervalCutoffSql,
   invalidInteger,
-  lastValue,
   parseAfterRepository,
-  parseInterval,
   projectParamsSchema,
-  rejectIntervalWithDates,
   repeatedParam,
+  timeWindowConditions,
   unknownProject,
 } from '../signatures/series-params.ts';
 import { pyRound2 } from './py-round.ts';
@@ -79,7 +75,7 @@ function datumFilters(q: Record<string, string[] | undefined>, project: string):
   const hashes = asList(q.signatures);
   const signatureIds = asList(q.signature_id);
   const pushIds = asList(q.push_id);
-  const skipRetriggers = noRetriggers(lastValue(q.no_retriggers));
+  const skipRetriggers = noRetriggers(last(q.no_retriggers));
   const jobIds = intColumnList(
     asList(q.job_id),
     () => badRequest({ message: 'Job id(s) must be specified as integers' }),
@@ -118,16 +114,7 @@ function datumFilters(q: Record<string, string[] | undefined>, project: string):
     where.push(`s.framework_id = ANY(${param(list)}::int[])`);
   }
 
-  const intervalRaw = lastValue(q.interval);
-  const startRaw = lastValue(q.start_date);
-  const endRaw = lastValue(q.end_date);
-  rejectIntervalWithDates(intervalRaw, startRaw, endRaw);
-  const interval = parseInterval(intervalRaw);
-  if (interval !== undefined) where.push(`d.push_timestamp > ${intervalCutoffSql(param(interval))}`);
-  const start = parseDateParam('start_date', startRaw);
-  if (start !== undefined) where.push(`d.push_timestamp > ${param(start)}::timestamptz`);
-  const end = parseDateParam('end_date', endRaw);
-  if (end !== undefined) where.push(`d.push_timestamp < ${param(end)}::timestamptz`);
+  where.push(...timeWindowConditions(q, 'd.push_timestamp', 'exclusive', param));
 
   return { where, params, skipRetriggers };
 }

@@ -1,12 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { pyRound2 } from '../data/py-round.ts';
 import {
-  lastValue,
+  INT8_MAX,
+  INT8_MIN,
   parseAfterRepository,
   projectParamsSchema,
   pyInt,
   repeatedParam,
+  signatureCoreSchema,
   unknownProject,
 } from '../signatures/series-params.ts';
 
@@ -31,37 +34,16 @@ interface JobDatumRow {
   measurement_unit: string | null;
 }
 
-const INT8_MIN = -(2n ** 63n);
-const INT8_MAX = 2n ** 63n - 1n;
-
 const signatureDataSchema = {
   type: 'object',
   properties: {
-    id: { type: 'integer' },
-    signature_hash: { type: 'string' },
-    framework_id: { type: 'integer' },
-    option_collection_hash: { type: 'string' },
-    machine_platform: { type: 'string' },
-    suite: { type: 'string' },
-    should_alert: { type: ['boolean', 'null'] },
+    ...signatureCoreSchema.properties,
     lower_is_better: { type: 'boolean' },
     test: { type: ['string', 'null'], description: 'null when empty' },
     extra_options: { type: ['array', 'null'], items: { type: 'string' }, description: 'null when empty' },
     measurement_unit: { type: 'string', description: '"" when unset' },
   },
-  required: [
-    'id',
-    'signature_hash',
-    'framework_id',
-    'option_collection_hash',
-    'machine_platform',
-    'suite',
-    'should_alert',
-    'lower_is_better',
-    'test',
-    'extra_options',
-    'measurement_unit',
-  ],
+  required: [...signatureCoreSchema.required, 'lower_is_better', 'test', 'extra_options', 'measurement_unit'],
 } as const;
 
 const responseSchema = {
@@ -116,7 +98,7 @@ export const jobDataRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const jobId = await parseAfterRepository(app.db, request.params.project, () => {
-        const raw = lastValue(request.query.job_id);
+        const raw = last(request.query.job_id);
         const n = raw === undefined ? undefined : pyInt(raw);
         if (n === undefined) throw badRequest({ message: 'Job id must be specified as integers' });
         return n;

@@ -1,17 +1,12 @@
 import type { Queryable } from '../../db/queryable.ts';
-import { asList } from '../../http/query-params.ts';
+import { last } from '../../http/query-params.ts';
 import { badRequest, notFound, ServiceError } from '../../http/service-errors.ts';
+import { parseDateParam } from './date-param.ts';
 
 /**
  * Query-parameter parsing shared by the series endpoints (signatures, platforms, data, job-data), written
  * to match what the reference's Django views accept, and to answer 400 where the reference answers 500.
  */
-
-/** Django's `QueryDict.get`: the **last** value of a repeated parameter. */
-export function lastValue(value: unknown): string | undefined {
-  const list = asList(value);
-  return list[list.length - 1];
-}
 
 // Python's int(str): surrounding whitespace, a sign, and underscores between digits.
 const PY_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
@@ -24,8 +19,9 @@ export function pyInt(text: string): bigint | undefined {
 
 const INT4_MIN = -(2n ** 31n);
 const INT4_MAX = 2n ** 31n - 1n;
-const INT8_MIN = -(2n ** 63n);
-const INT8_MAX = 2n ** 63n - 1n;
+/** The range of a PostgreSQL `bigint`. */
+export const INT8_MIN = -(2n ** 63n);
+export const INT8_MAX = 2n ** 63n - 1n;
 
 /** `{"<name>": ["A valid integer is required."]}`, the project's 400 for a non-integer id list. */
 export function invalidInteger(name: string): ServiceError {
@@ -99,6 +95,32 @@ export function rejectIntervalWithDates(
   }
 }
 
+/**
+ * The reference's time window on `column` as SQL conditions: `interval` (seconds back from now) or
+ * `start_date` and/or `end_date` (last values; `interval` together with a date is a 400). Inclusive bounds
+ * are `>=`/`<=`, exclusive ones `>`/`<`. `param` appends a statement parameter and answers its placeholder.
+ */
+export function timeWindowConditions(
+  q: Readonly<Record<string, unknown>>,
+  column: string,
+  bounds: 'inclusive' | 'exclusive',
+  param: (value: unknown) => string,
+): string[] {
+  const intervalRaw = last(q.interval);
+  const startRaw = last(q.start_date);
+  const endRaw = last(q.end_date);
+  rejectIntervalWithDates(intervalRaw, startRaw, endRaw);
+  const [from, to] = bounds === 'inclusive' ? ['>=', '<='] : ['>', '<'];
+  const where: string[] = [];
+  const interval = parseInterval(intervalRaw);
+  if (interval !== undefined) where.push(`${column} ${from} ${intervalCutoffSql(param(interval))}`);
+  const start = parseDateParam('start_date', startRaw);
+  if (start !== undefined) where.push(`${column} ${from} ${param(start)}::timestamptz`);
+  const end = parseDateParam('end_date', endRaw);
+  if (end !== undefined) where.push(`${column} ${to} ${param(end)}::timestamptz`);
+  return where;
+}
+
 /** 404 for an unknown `project` (the reference: 500 from an uncaught `Repository.DoesNotExist`). */
 export function unknownProject(): ServiceError {
   return notFound('Repository');
@@ -129,6 +151,31 @@ export const projectParamsSchema = {
   type: 'object',
   properties: { project: { type: 'string', description: 'Repository name, e.g. `mozilla-central`' } },
   required: ['project'],
+} as const;
+
+/**
+ * The members every serialized signature starts with (`/signatures/` and `/job-data/`), in the reference's
+ * order, for the response schemas.
+ */
+export const signatureCoreSchema = {
+  properties: {
+    id: { type: 'integer' },
+    signature_hash: { type: 'string' },
+    framework_id: { type: 'integer' },
+    option_collection_hash: { type: 'string' },
+    machine_platform: { type: 'string' },
+    suite: { type: 'string' },
+    should_alert: { type: ['boolean', 'null'] },
+  },
+  required: [
+    'id',
+    'signature_hash',
+    'framework_id',
+    'option_collection_hash',
+    'machine_platform',
+    'suite',
+    'should_alert',
+  ],
 } as const;
 
 /**

@@ -1,18 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { asList } from '../../http/query-params.ts';
+import { asList, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
-import { parseDateParam } from './date-param.ts';
 import {
   intColumnList,
-  intervalCutoffSql,
   invalidInteger,
-  lastValue,
   parseAfterRepository,
-  parseInterval,
   projectParamsSchema,
   pyInt,
-  rejectIntervalWithDates,
   repeatedParam,
+  signatureCoreSchema,
+  timeWindowConditions,
   unknownProject,
 } from './series-params.ts';
 
@@ -77,13 +74,7 @@ const querystring = {
 const sparseSignatureSchema = {
   type: 'object',
   properties: {
-    id: { type: 'integer' },
-    signature_hash: { type: 'string' },
-    framework_id: { type: 'integer' },
-    option_collection_hash: { type: 'string' },
-    machine_platform: { type: 'string' },
-    suite: { type: 'string' },
-    should_alert: { type: ['boolean', 'null'] },
+    ...signatureCoreSchema.properties,
     lower_is_better: { type: 'boolean', description: 'Only present (false) when lower is not better' },
     test: { type: 'string', description: 'Only present when non-empty' },
     application: { type: 'string', description: 'Only present when non-empty' },
@@ -93,15 +84,7 @@ const sparseSignatureSchema = {
     extra_options: { type: 'array', items: { type: 'string' }, description: 'Only present when non-empty' },
     measurement_unit: { type: 'string', description: 'Only present when non-empty' },
   },
-  required: [
-    'id',
-    'signature_hash',
-    'framework_id',
-    'option_collection_hash',
-    'machine_platform',
-    'suite',
-    'should_alert',
-  ],
+  required: [...signatureCoreSchema.required],
 } as const;
 
 /** Builds the sparse object of one row (member order as the reference's). */
@@ -143,7 +126,7 @@ function signatureFilters(q: Record<string, string[] | undefined>, project: stri
     );
   }
 
-  const subtests = lastValue(q.subtests);
+  const subtests = last(q.subtests);
   if (subtests !== undefined) {
     const n = pyInt(subtests);
     // The reference runs int() on it and fails with a 500 on anything else.
@@ -168,18 +151,9 @@ function signatureFilters(q: Record<string, string[] | undefined>, project: stri
     where.push(`s.framework_id = ANY(${param(list)}::int[])`);
   }
 
-  const intervalRaw = lastValue(q.interval);
-  const startRaw = lastValue(q.start_date);
-  const endRaw = lastValue(q.end_date);
-  rejectIntervalWithDates(intervalRaw, startRaw, endRaw);
-  const interval = parseInterval(intervalRaw);
-  if (interval !== undefined) where.push(`s.last_updated >= ${intervalCutoffSql(param(interval))}`);
-  const start = parseDateParam('start_date', startRaw);
-  if (start !== undefined) where.push(`s.last_updated >= ${param(start)}::timestamptz`);
-  const end = parseDateParam('end_date', endRaw);
-  if (end !== undefined) where.push(`s.last_updated <= ${param(end)}::timestamptz`);
+  where.push(...timeWindowConditions(q, 's.last_updated', 'inclusive', param));
 
-  const platform = lastValue(q.platform);
+  const platform = last(q.platform);
   if (platform) where.push(`mp.platform = ${param(platform)}`);
 
   return { where, params };
