@@ -6,8 +6,6 @@
  *
  * Prints a table and writes bench/results/classify.json. Targets: cache hit ≤ 2 µs, miss ≤ 100 µs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseSync } from 'libpg-query';
 import {
@@ -16,6 +14,7 @@ import {
   type StatementClassifier,
 } from '../packages/replica-router/src/classify/index.ts';
 import { corpus } from '../packages/replica-router/test/classify/corpus.ts';
+import { benchEnvironment, writeResult } from './support/bench-env.ts';
 
 const targets = { cacheHitMicros: 2, cacheMissMicros: 100 };
 const defaultCacheSize = 5000;
@@ -168,43 +167,30 @@ if (memory === null) {
 }
 console.log(`slowest statement: ${JSON.stringify(slowest?.sql.slice(0, 100))}`);
 
-const resultsDir = join(import.meta.dirname, 'results');
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(
-  join(resultsDir, 'classify.json'),
-  `${JSON.stringify(
-    {
-      benchmark: 'classify',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cpuCount: cpus().length,
-      loadAverage: loadavg(),
-      corpusStatements: statements.length,
-      realisticStatements: realisticCount,
-      missRounds,
-      hitCalls,
-      targets,
-      micros: {
-        missMean: round(missMicros),
-        missP50: round(percentile(sortedMicros, 0.5)),
-        missP99: round(percentile(sortedMicros, 0.99)),
-        missMax: round(slowest?.micros ?? Number.NaN),
-        missRealisticMean: round(realisticMicros),
-        parseOnlyMean: round(parseMicros),
-        parseOnlyRealisticMean: round(realisticParseMicros),
-        cacheHit: round(hitMicros),
-      },
-      targetsMet: {
-        cacheHit: hitMicros <= targets.cacheHitMicros,
-        cacheMiss: missMicros <= targets.cacheMissMicros,
-      },
-      memory: memory ?? 'not measured: run with --expose-gc',
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeResult('classify.json', {
+  benchmark: 'classify',
+  ...benchEnvironment(),
+  corpusStatements: statements.length,
+  realisticStatements: realisticCount,
+  missRounds,
+  hitCalls,
+  targets,
+  micros: {
+    missMean: round(missMicros),
+    missP50: round(percentile(sortedMicros, 0.5)),
+    missP99: round(percentile(sortedMicros, 0.99)),
+    missMax: round(slowest?.micros ?? Number.NaN),
+    missRealisticMean: round(realisticMicros),
+    parseOnlyMean: round(parseMicros),
+    parseOnlyRealisticMean: round(realisticParseMicros),
+    cacheHit: round(hitMicros),
+  },
+  targetsMet: {
+    cacheHit: hitMicros <= targets.cacheHitMicros,
+    cacheMiss: missMicros <= targets.cacheMissMicros,
+  },
+  memory: memory ?? 'not measured: run with --expose-gc',
+});
 console.log(`wrote ${join('bench', 'results', 'classify.json')}`);
 
 function repeat(times: number, run: () => void): void {

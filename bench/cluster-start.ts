@@ -10,11 +10,12 @@
  *
  * Prints a table and writes bench/results/cluster-start.json. Not part of npm test.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveOsAccount } from '../packages/pg-devcluster/src/cluster/os-account.ts';
 import { type Cluster, resolvePostgresBinaries, startCluster } from '../packages/pg-devcluster/src/index.ts';
+import { writeResult } from './support/bench-env.ts';
 
 const repetitions = Number(process.argv[2] ?? 5);
 if (!Number.isInteger(repetitions) || repetitions < 1) throw new Error('repetitions: a positive integer');
@@ -268,31 +269,22 @@ console.log(
 );
 console.table(rows);
 
-const resultsDir = join(import.meta.dirname, 'results');
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(
-  join(resultsDir, 'cluster-start.json'),
-  `${JSON.stringify(
-    {
-      benchmark: 'cluster-start',
-      date: new Date().toISOString(),
-      node: process.version,
-      postgres: binaries.version,
-      binariesSource: binaries.source,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cpuCount: cpus().length,
-      loadAverage: loadavg(),
-      serverAccount: account?.name ?? null,
-      replicas: 1,
-      repetitions,
-      workloadRows,
-      timingsMs: timings,
-      memory: memoryStats,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeResult('cluster-start.json', {
+  benchmark: 'cluster-start',
+  date: new Date().toISOString(),
+  node: process.version,
+  postgres: binaries.version,
+  binariesSource: binaries.source,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cpuCount: cpus().length,
+  loadAverage: loadavg(),
+  serverAccount: account?.name ?? null,
+  replicas: 1,
+  repetitions,
+  workloadRows,
+  timingsMs: timings,
+  memory: memoryStats,
+});
 console.log(`wrote ${join('bench', 'results', 'cluster-start.json')}`);
 
 function pick(s: { median: number; min: number; max: number } | undefined) {

@@ -18,8 +18,7 @@
  *        [--connections 4] [--size medium]
  * Prints tables, writes bench/results/endpoints.json and bench/results/endpoint-plans.md. Not part of npm test.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -27,10 +26,15 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { build } from '../apps/perfherder/src/app.ts';
 import { createServicePool } from '../apps/perfherder/src/db/create-service-pool.ts';
-import { migrate } from '../apps/perfherder/src/db/migrate.ts';
 import { runIngest } from '../apps/perfherder/src/ingest/index.ts';
 import { seed } from '../apps/perfherder/src/seed/index.ts';
-import { startCluster } from '../packages/pg-devcluster/src/index.ts';
+import {
+  benchEnvironment,
+  createMigratedDatabase,
+  resultsDir,
+  startBenchCluster,
+  writeResult,
+} from './support/bench-env.ts';
 import { captureStatements, slowestStatements } from './support/slow-statements.ts';
 
 const { values: args } = parseArgs({
@@ -53,15 +57,15 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 captureStatements();
 
 // --- cluster and data
-const cluster = await startCluster({ replicas: 1, settings: { shared_buffers: '128MB' } });
-const stopCluster = () => cluster.stop().catch(() => {});
-process.once('SIGINT', () => void stopCluster().then(() => process.exit(130)));
+const { cluster, stopCluster } = await startBenchCluster({
+  replicas: 1,
+  settings: { shared_buffers: '128MB' },
+});
 const apps: FastifyInstance[] = [];
 const monitors: pg.Client[] = [];
 try {
-  const urls = await cluster.createDatabase(DATABASE);
+  const urls = await createMigratedDatabase(cluster, DATABASE);
   const replicaUrl = urls.replicas[0] as string;
-  await migrate(urls.primary);
   await cluster.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements', [], DATABASE);
   let seedStarted = performance.now();
   let lastLog = 0;
@@ -346,16 +350,9 @@ try {
   );
 
   // --- results
-  const dir = join(import.meta.dirname, 'results');
-  mkdirSync(dir, { recursive: true });
   const result = {
     benchmark: 'endpoints',
-    date: new Date().toISOString(),
-    node: process.version,
-    postgres: cluster.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cpuCount: cpus().length,
-    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
     size,
     datums: counts.performance_datum,
     seedSeconds: Math.round(seedSeconds),
@@ -391,7 +388,7 @@ try {
       endpoints: pass2,
     },
   };
-  writeFileSync(join(dir, 'endpoints.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeResult('endpoints.json', result);
   const md = [
     '# Endpoint benchmark: slowest statements and their plans',
     '',
@@ -414,7 +411,7 @@ try {
       '',
     ]),
   ].join('\n');
-  writeFileSync(join(dir, 'endpoint-plans.md'), md);
+  writeFileSync(join(resultsDir(), 'endpoint-plans.md'), md);
   log('wrote bench/results/endpoints.json and bench/results/endpoint-plans.md');
 } finally {
   for (const app of apps) await app.close().catch(() => {});

@@ -14,19 +14,18 @@
  * Usage: node --import tsx bench/router.ts [rounds, default 8] [ms per run, default 1500]
  * Prints a table and writes bench/results/router.json. Not part of npm test.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import pg from 'pg';
-import { startCluster } from '../packages/pg-devcluster/src/index.ts';
 import {
   createStatementClassifier,
   loadClassifierParser,
   RoutedPool,
   runInReplicaScope,
 } from '../packages/replica-router/src/index.ts';
+import { benchEnvironment, startBenchCluster, writeResult } from './support/bench-env.ts';
 
 const rounds = Number(process.argv[2] ?? 8);
 const runMs = Number(process.argv[3] ?? 1500);
@@ -50,9 +49,7 @@ interface Pair {
 }
 
 // --- cluster and fixture
-const cluster = await startCluster({ replicas: 1 });
-const stopCluster = () => cluster.stop().catch(() => {});
-process.once('SIGINT', () => void stopCluster().then(() => process.exit(130)));
+const { cluster, stopCluster } = await startBenchCluster({ replicas: 1 });
 try {
   const urls = await cluster.createDatabase('bench');
   await cluster.primary.query(
@@ -218,50 +215,36 @@ try {
       `≈ ${(memory.heapBytes / 1024 / 1024).toFixed(2)} MiB heap, ${memory.bytesPerEntry} bytes per entry`,
   );
 
-  const resultsDir = join(import.meta.dirname, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(
-    join(resultsDir, 'router.json'),
-    `${JSON.stringify(
-      {
-        benchmark: 'router',
-        date: new Date().toISOString(),
-        node: process.version,
-        postgres: cluster.version,
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cpuCount: cpus().length,
-        loadAverage: loadavg(),
-        rows,
-        rounds,
-        runMs,
-        poolMax,
-        statement: POINT,
-        targetRatio,
-        proof,
-        throughput: results.map((r) => ({
-          ...r,
-          opsPerSecMedian: Math.round(median(r.opsPerSec)),
-          opsPerSec: r.opsPerSec.map(Math.round),
-          ratioMedian: round3(median(r.ratios)),
-          ratios: r.ratios.map(round3),
-          cpuMicrosMedian: round3(median(r.cpuMicros)),
-          cpuMicros: r.cpuMicros.map(round3),
-          cpuExtraMicrosMedian: r.variant === r.baseline ? null : round3(median(r.cpuExtraMicros)),
-          cpuExtraMicros: r.cpuExtraMicros.map(round3),
-          targetMet: r.variant === r.baseline ? null : median(r.ratios) >= targetRatio,
-        })),
-        routedPoolReasons: stats.reasons,
-        classification: classification.map((c) => ({
-          ...c,
-          missMicros: round3(c.missMicros),
-          hitMicros: round3(c.hitMicros),
-        })),
-        fullCacheMemory: memory,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResult('router.json', {
+    benchmark: 'router',
+    ...benchEnvironment({ postgres: cluster.version }),
+    rows,
+    rounds,
+    runMs,
+    poolMax,
+    statement: POINT,
+    targetRatio,
+    proof,
+    throughput: results.map((r) => ({
+      ...r,
+      opsPerSecMedian: Math.round(median(r.opsPerSec)),
+      opsPerSec: r.opsPerSec.map(Math.round),
+      ratioMedian: round3(median(r.ratios)),
+      ratios: r.ratios.map(round3),
+      cpuMicrosMedian: round3(median(r.cpuMicros)),
+      cpuMicros: r.cpuMicros.map(round3),
+      cpuExtraMicrosMedian: r.variant === r.baseline ? null : round3(median(r.cpuExtraMicros)),
+      cpuExtraMicros: r.cpuExtraMicros.map(round3),
+      targetMet: r.variant === r.baseline ? null : median(r.ratios) >= targetRatio,
+    })),
+    routedPoolReasons: stats.reasons,
+    classification: classification.map((c) => ({
+      ...c,
+      missMicros: round3(c.missMicros),
+      hitMicros: round3(c.hitMicros),
+    })),
+    fullCacheMemory: memory,
+  });
   console.log(`wrote ${join('bench', 'results', 'router.json')}`);
 } finally {
   await stopCluster();

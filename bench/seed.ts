@@ -7,13 +7,10 @@
  *
  * Prints a table and writes bench/results/seed.json. Not part of npm test.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { migrate } from '../apps/perfherder/src/db/migrate.ts';
 import { isSeedSize, type SeedProgress, seed } from '../apps/perfherder/src/seed/index.ts';
 import { startCluster } from '../packages/pg-devcluster/src/index.ts';
+import { benchEnvironment, createMigratedDatabase, writeResult } from './support/bench-env.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,8 +26,7 @@ const replicas = Number(values.replicas);
 
 const cluster = await startCluster({ replicas });
 try {
-  const urls = await cluster.createDatabase('perfherder_bench');
-  await migrate(urls.primary);
+  const urls = await createMigratedDatabase(cluster, 'perfherder_bench');
 
   // Sample throughput while loading, to show whether it degrades as tables and indexes grow.
   const samples: { seconds: number; rows: number }[] = [];
@@ -62,12 +58,7 @@ try {
   const datums = counts.performance_datum ?? 0;
   const result = {
     benchmark: 'seed',
-    date: new Date().toISOString(),
-    node: process.version,
-    postgres: cluster.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cpuCount: cpus().length,
-    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
     size,
     seed: seedNumber,
     replicas,
@@ -93,9 +84,7 @@ try {
       'db size': result.databaseSize,
     },
   });
-  const dir = join(import.meta.dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'seed.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeResult('seed.json', result);
 } finally {
   await cluster.stop();
 }

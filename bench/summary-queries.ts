@@ -19,18 +19,19 @@
  * Usage: node --import tsx bench/summary-queries.ts [--runs 20] [--size medium]
  * Prints tables, writes bench/results/summary-queries.json. Not part of npm test.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { RoutedPool } from 'replica-router';
-import { migrate } from '../apps/perfherder/src/db/migrate.ts';
 import { ALERT_SUMMARY_TASKS_SQL } from '../apps/perfherder/src/perf/alertsummary-tasks/alertsummary-tasks-routes.ts';
 import { parseSummaryParams } from '../apps/perfherder/src/perf/summary/summary-params.ts';
 import { runSummary } from '../apps/perfherder/src/perf/summary/summary-query.ts';
 import { seed } from '../apps/perfherder/src/seed/index.ts';
-import { startCluster } from '../packages/pg-devcluster/src/index.ts';
+import {
+  benchEnvironment,
+  createMigratedDatabase,
+  startBenchCluster,
+  writeResult,
+} from './support/bench-env.ts';
 import { summarizePlan } from './support/slow-statements.ts';
 
 /** What `runSummary` produced for its datums statement before the rewrite, for any shape. */
@@ -97,13 +98,13 @@ const percentile = (sorted: readonly number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 const round = (x: number) => Math.round(x * 100) / 100;
 
-const cluster = await startCluster({ replicas: 0, settings: { shared_buffers: '128MB' } });
-const stopCluster = () => cluster.stop().catch(() => {});
-process.once('SIGINT', () => void stopCluster().then(() => process.exit(130)));
+const { cluster, stopCluster } = await startBenchCluster({
+  replicas: 0,
+  settings: { shared_buffers: '128MB' },
+});
 let client: pg.Client | undefined;
 try {
-  const urls = await cluster.createDatabase(DATABASE);
-  await migrate(urls.primary);
+  const urls = await createMigratedDatabase(cluster, DATABASE);
   const seedStarted = performance.now();
   const counts = await seed(urls.primary, { size, seed: 1 });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
@@ -296,16 +297,9 @@ try {
     console.log(`${name} NEW: ${r.new.planSummary}`);
   }
 
-  const dir = join(import.meta.dirname, 'results');
-  mkdirSync(dir, { recursive: true });
   const out = {
     benchmark: 'summary-queries',
-    date: new Date().toISOString(),
-    node: process.version,
-    postgres: cluster.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cpuCount: cpus().length,
-    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
     size,
     datums: counts.performance_datum,
     seedSeconds: Math.round(seedSeconds),
@@ -314,7 +308,7 @@ try {
     sameRows: checks,
     results,
   };
-  writeFileSync(join(dir, 'summary-queries.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeResult('summary-queries.json', out);
 } finally {
   await client?.end().catch(() => {});
   await stopCluster();
