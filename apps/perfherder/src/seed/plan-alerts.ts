@@ -1,3 +1,4 @@
+import { SHERIFFED_FRAMEWORKS } from '../perf/alert-summary/alert-summary-query.ts';
 import type { Random } from './random.ts';
 import type { PushRef } from './seed-pushes.ts';
 import type { RunUnit, Series } from './seed-series.ts';
@@ -26,15 +27,7 @@ export interface AlertEvent {
 }
 
 /** Frameworks whose alerts sheriffs triage (the reference's SHERIFFED_FRAMEWORKS). */
-export const SHERIFFED_FRAMEWORKS = new Set([
-  'awsy',
-  'browsertime',
-  'build_metrics',
-  'devtools',
-  'js-bench',
-  'mozperftest',
-  'talos',
-]);
+const SHERIFFED = new Set(SHERIFFED_FRAMEWORKS);
 
 // Older summaries have been triaged; recent ones are mostly still untriaged.
 const TRIAGED_STATUSES: readonly (readonly [number, number])[] = [
@@ -100,7 +93,7 @@ export function planAlerts(
         units: [unit, ...random.sample(siblings, random.int(0, 2))],
         push: pushes[index] as PushRef,
         prevPush: pushes[index - 1] as PushRef,
-        sheriffed: SHERIFFED_FRAMEWORKS.has(unit.task.framework) && random.chance(0.92),
+        sheriffed: SHERIFFED.has(unit.task.framework) && random.chance(0.92),
       });
     }
   }

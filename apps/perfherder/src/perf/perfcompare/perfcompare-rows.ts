@@ -128,10 +128,40 @@ function commonFields(row: MatchedRow, ctx: RowContext) {
   // Python `base.get("has_subtests") or new.get("has_subtests")`.
   const baseSubtests = row.base?.has_subtests ?? null;
   const hasSubtests = baseSubtests ? baseSubtests : (row.next?.has_subtests ?? null);
+  const isComplete = row.baseStats.length > 0 && row.newStats.length > 0;
   return {
     derived,
-    isComplete: row.baseStats.length > 0 && row.newStats.length > 0,
-    hasSubtests,
+    isComplete,
+    /** The first keys of both row versions, in the serializer's order. */
+    leading: {
+      base_rev: params.baseRevision,
+      new_rev: params.newRevision,
+      framework_id: params.framework,
+      platform: row.platform,
+      suite: derived.suite,
+      header_name: row.header,
+      base_repository_name: params.baseRepository,
+      new_repository_name: params.newRepository,
+      base_app: row.base ? row.base.application : '',
+      new_app: row.next ? row.next.application : '',
+      is_complete: isComplete,
+      base_measurement_unit: row.base ? row.base.measurement_unit : '',
+      new_measurement_unit: row.next ? row.next.measurement_unit : '',
+      base_retriggerable_job_ids: row.baseJobIds,
+      new_retriggerable_job_ids: row.newJobIds,
+      base_runs: sortedRuns(row.baseValues),
+      new_runs: sortedRuns(row.newValues),
+      base_runs_replicates: sortedRuns(row.baseReplicates),
+      new_runs_replicates: sortedRuns(row.newReplicates),
+    },
+    /** The signature ids and has_subtests, a run of keys both row versions share. */
+    signatureIds: {
+      base_parent_signature: row.base ? row.base.parent_signature_id : null,
+      new_parent_signature: row.next ? row.next.parent_signature_id : null,
+      base_signature_id: row.base?.id ?? null,
+      new_signature_id: row.next?.id ?? null,
+      has_subtests: hasSubtests,
+    },
     graphsLink: graphsLink({
       baseRepository: params.baseRepository,
       newRepository: params.newRepository,
@@ -146,8 +176,7 @@ function commonFields(row: MatchedRow, ctx: RowContext) {
 
 /** A Student-t ("V1") row, keys in the reference serializer's order, decimals at 2 dp HALF_EVEN. */
 export function studentTRow(row: MatchedRow, ctx: RowContext): Record<string, unknown> {
-  const { params } = ctx;
-  const { derived, isComplete, hasSubtests, graphsLink: link } = commonFields(row, ctx);
+  const { derived, isComplete, leading, signatureIds, graphsLink: link } = commonFields(row, ctx);
   const t = compareStudentT({
     base: row.baseStats,
     new: row.newStats,
@@ -156,25 +185,7 @@ export function studentTRow(row: MatchedRow, ctx: RowContext): Record<string, un
     headerName: row.header,
   });
   return {
-    base_rev: params.baseRevision,
-    new_rev: params.newRevision,
-    framework_id: params.framework,
-    platform: row.platform,
-    suite: derived.suite,
-    header_name: row.header,
-    base_repository_name: params.baseRepository,
-    new_repository_name: params.newRepository,
-    base_app: row.base ? row.base.application : '',
-    new_app: row.next ? row.next.application : '',
-    is_complete: isComplete,
-    base_measurement_unit: row.base ? row.base.measurement_unit : '',
-    new_measurement_unit: row.next ? row.next.measurement_unit : '',
-    base_retriggerable_job_ids: row.baseJobIds,
-    new_retriggerable_job_ids: row.newJobIds,
-    base_runs: sortedRuns(row.baseValues),
-    new_runs: sortedRuns(row.newValues),
-    base_runs_replicates: sortedRuns(row.baseReplicates),
-    new_runs_replicates: sortedRuns(row.newReplicates),
+    ...leading,
     base_avg_value: q(t.base_avg_value),
     new_avg_value: q(t.new_avg_value),
     base_median_value: q(t.base_median_value),
@@ -200,11 +211,7 @@ export function studentTRow(row: MatchedRow, ctx: RowContext): Record<string, un
     is_improvement: t.is_improvement,
     is_regression: t.is_regression,
     is_meaningful: t.is_meaningful,
-    base_parent_signature: row.base ? row.base.parent_signature_id : null,
-    new_parent_signature: row.next ? row.next.parent_signature_id : null,
-    base_signature_id: row.base?.id ?? null,
-    new_signature_id: row.next?.id ?? null,
-    has_subtests: hasSubtests,
+    ...signatureIds,
   };
 }
 
@@ -214,7 +221,7 @@ export function studentTRow(row: MatchedRow, ctx: RowContext): Record<string, un
  */
 export function mannWhitneyRow(row: MatchedRow, ctx: RowContext): Record<string, unknown> {
   const { params } = ctx;
-  const { derived, isComplete, hasSubtests, graphsLink: link } = commonFields(row, ctx);
+  const { derived, leading, signatureIds, graphsLink: link } = commonFields(row, ctx);
   const m = compareMannWhitney({
     base: row.baseStats,
     new: row.newStats,
@@ -222,25 +229,7 @@ export function mannWhitneyRow(row: MatchedRow, ctx: RowContext): Record<string,
     enableSilvermanKde: params.enableSilvermanKde,
   });
   return {
-    base_rev: params.baseRevision,
-    new_rev: params.newRevision,
-    framework_id: params.framework,
-    platform: row.platform,
-    suite: derived.suite,
-    header_name: row.header,
-    base_repository_name: params.baseRepository,
-    new_repository_name: params.newRepository,
-    base_app: row.base ? row.base.application : '',
-    new_app: row.next ? row.next.application : '',
-    is_complete: isComplete,
-    base_measurement_unit: row.base ? row.base.measurement_unit : '',
-    new_measurement_unit: row.next ? row.next.measurement_unit : '',
-    base_retriggerable_job_ids: row.baseJobIds,
-    new_retriggerable_job_ids: row.newJobIds,
-    base_runs: sortedRuns(row.baseValues),
-    new_runs: sortedRuns(row.newValues),
-    base_runs_replicates: sortedRuns(row.baseReplicates),
-    new_runs_replicates: sortedRuns(row.newReplicates),
+    ...leading,
     test: derived.test,
     option_name: derived.option_name,
     extra_options: derived.extra_options,
@@ -253,11 +242,7 @@ export function mannWhitneyRow(row: MatchedRow, ctx: RowContext): Record<string,
     is_fit_good: m.is_fit_good,
     is_meaningful: m.is_meaningful,
     is_new_better: m.is_new_better,
-    base_parent_signature: row.base ? row.base.parent_signature_id : null,
-    new_parent_signature: row.next ? row.next.parent_signature_id : null,
-    base_signature_id: row.base?.id ?? null,
-    new_signature_id: row.next?.id ?? null,
-    has_subtests: hasSubtests,
+    ...signatureIds,
     cles: m.cles,
     cliffs_delta: m.cliffs_delta,
     cliffs_interpretation: m.cliffs_interpretation,
