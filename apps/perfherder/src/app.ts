@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { RoutedPool } from 'replica-router';
 import { dbPlugin } from './http/db-plugin.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { metricsRoutes } from './http/metrics-routes.ts';
 import { statusRoutes } from './http/status-routes.ts';
 import { perfRoutes } from './perf/perf-routes.ts';
 
@@ -17,8 +18,8 @@ export interface BuildOptions {
 }
 
 /**
- * The Perfherder API as a Fastify app: routes, validation, OpenAPI docs at /docs, /healthz and the
- * routing status page. `server.ts` only listens; tests call `build()` and `inject()`.
+ * The Perfherder API as a Fastify app: routes, validation, OpenAPI docs at /docs, /healthz, the
+ * routing status page and Prometheus /metrics. `server.ts` only listens; tests call `build()` and `inject()`.
  *
  * @example
  * const app = await build({ pool });
@@ -48,6 +49,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(dbPlugin, { pool: options.pool, closePool: options.closePool ?? false });
   await app.register(statusRoutes);
+  await app.register(metricsRoutes);
   await app.register(perfRoutes);
   return app;
 }
