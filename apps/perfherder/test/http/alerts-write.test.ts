@@ -19,7 +19,7 @@ import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 type Json = Record<string, unknown>;
 
-describe('alerts (POST, PUT, PATCH; staff, one primary transaction each)', () => {
+describe('alerts (POST, PUT, PATCH, DELETE; staff, one primary transaction each)', () => {
   let db: ServiceApp['db'];
   let app: ServiceApp['app'];
   let close: ServiceApp['close'] | undefined;
@@ -35,7 +35,7 @@ describe('alerts (POST, PUT, PATCH; staff, one primary transaction each)', () =>
     sheriff = (await testSheriff(db.primary)).token;
   });
 
-  async function send(method: 'POST' | 'PUT' | 'PATCH', url: string, body: unknown) {
+  async function send(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body: unknown) {
     const { result, queries } = await captureQueries(() =>
       app.inject({ method, url, headers: { authorization: `Bearer ${sheriff}` }, payload: body as Json }),
     );
@@ -312,6 +312,29 @@ describe('alerts (POST, PUT, PATCH; staff, one primary transaction each)', () =>
       res = await send('POST', '/api/performance/alert/', { summary_id: summary.id, signature_id: 'x' });
       assert.equal(res.statusCode, 400);
       assert.deepEqual(res.json(), { signature_id: ['A valid integer is required.'] });
+    });
+  });
+  describe('DELETE /api/performance/alert/{id}/', () => {
+    it('deletes the alert and recomputes its summary from the alerts that remain; 404 after; 401 anonymous', async () => {
+      const untriaged = await testPerfAlert(db.primary);
+      const other = await testPerfSignature2(db.primary);
+      // The remaining alert: an acknowledged improvement, so the summary becomes Improvement (rule 7).
+      await createPerfAlert(db.primary, {
+        summary_id: untriaged.summary_id,
+        series_signature_id: other.id,
+        status: 4,
+        is_regression: false,
+      });
+      await db.primary.query('UPDATE performance_alert_summary SET status = 0 WHERE id = $1', [
+        untriaged.summary_id,
+      ]);
+      const url = `/api/performance/alert/${untriaged.id}/`;
+      assert.equal((await app.inject({ method: 'DELETE', url })).statusCode, 401);
+      const res = await send('DELETE', url, undefined);
+      assert.equal(res.statusCode, 204, res.body);
+      assert.equal(await alertRow(untriaged.id), undefined);
+      assert.equal((await summaryRow(untriaged.summary_id)).status, 4);
+      assert.equal((await send('DELETE', url, undefined)).statusCode, 404);
     });
   });
 });

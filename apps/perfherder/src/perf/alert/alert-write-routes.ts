@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BEARER_SECURITY, staffOnly, staffUser } from '../../auth/auth-plugin.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
-import { inTransaction } from '../alert-status/index.ts';
+import { inTransaction, lockSummaries, updateSummaryStatus } from '../alert-status/index.ts';
 import { type FieldErrors, hasErrors, integerField } from '../alert-summary/drf-fields.ts';
 import { loadAlerts } from '../alert-summary/serialize-alert.ts';
 import { createManualAlert } from './create-manual-alert.ts';
@@ -39,7 +39,7 @@ const truthy = (value: unknown) =>
 
 /**
  * Spec 3.14 writes, staff only (bearer token), each in one transaction on the primary: POST (a manual
- * alert computed from the series around the summary) and PUT/PATCH (triage).
+ * alert computed from the series around the summary), PUT/PATCH (triage) and DELETE.
  */
 export const alertWriteRoutes: FastifyPluginAsync = async (app) => {
   app.post(
@@ -104,6 +104,39 @@ export const alertWriteRoutes: FastifyPluginAsync = async (app) => {
       return alert;
     });
   };
+  app.delete<{ Params: { id: string } }>(
+    '/api/performance/alert/:id/',
+    {
+      onRequest: staffOnly,
+      schema: {
+        tags: ['performance'],
+        summary: 'Delete an alert (staff); its summaries get their status recomputed',
+        security: BEARER_SECURITY,
+        params: idParams,
+      },
+    },
+    async (request, reply: FastifyReply) => {
+      const id = request.params.id;
+      if (!/^\d{1,9}$/.test(id)) throw notFound('PerformanceAlert');
+      await inTransaction(app.db, async (client) => {
+        const { rows } = await client.query(
+          'SELECT summary_id, related_summary_id FROM performance_alert WHERE id = $1',
+          [Number(id)],
+        );
+        if (!rows[0]) throw notFound('PerformanceAlert');
+        // Lock the summaries first (lower id first, as every alert write does), then delete, then let the
+        // status rules see the alerts that remain.
+        const summaries = await lockSummaries(
+          client,
+          [rows[0].summary_id, rows[0].related_summary_id].filter((x): x is number => x !== null),
+        );
+        await client.query('DELETE FROM performance_alert WHERE id = $1', [Number(id)]);
+        for (const summary of summaries.values()) await updateSummaryStatus(client, summary);
+      });
+      return reply.code(204).send();
+    },
+  );
+
   for (const method of ['PUT', 'PATCH'] as const) {
     app.route<{ Params: { id: string } }>({
       method,
