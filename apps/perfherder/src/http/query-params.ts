@@ -83,3 +83,19 @@ export function intList(value: unknown, body: unknown): number[] {
   if (list.some((v) => !/^-?\d+$/.test(v.trim()))) throw badRequest(body);
   return list.map(Number);
 }
+
+/**
+ * DRF's OrderingFilter: `?ordering=a,-b` (the last `ordering` given) over the allowed fields, mapped to
+ * their SQL columns; unknown terms are dropped, as DRF does. Returns the ORDER BY terms (possibly none);
+ * callers append their tie-breaker or default. Only mapped column names ever reach the SQL.
+ */
+export function orderingTerms(value: unknown, columns: Readonly<Record<string, string>>): string[] {
+  const terms: string[] = [];
+  for (const term of (last(value) ?? '').split(',')) {
+    const t = term.trim();
+    const desc = t.startsWith('-');
+    const column = Object.hasOwn(columns, desc ? t.slice(1) : t) ? columns[desc ? t.slice(1) : t] : undefined;
+    if (column) terms.push(desc ? `${column} DESC` : column);
+  }
+  return terms;
+}

@@ -1,4 +1,4 @@
-import { last } from '../../http/query-params.ts';
+import { last, orderingTerms } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
 
 /** `SHERIFFED_FRAMEWORKS` of the reference (by name). */
@@ -158,14 +158,7 @@ const ORDERING_COLUMNS: Record<string, string> = {
 
 /** `?ordering=a,-b` over the serializer's sortable fields; unknown terms are ignored; default `-created, -id`. */
 export function summaryOrdering(query: Query): string {
-  const terms = (last(query.ordering) ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .flatMap((term) => {
-      const desc = term.startsWith('-');
-      const column = ORDERING_COLUMNS[desc ? term.slice(1) : term];
-      return column ? [`${column} ${desc ? 'DESC' : 'ASC'}`] : [];
-    });
+  const terms = orderingTerms(query.ordering, ORDERING_COLUMNS);
   if (terms.length === 0) return 's.created DESC, s.id DESC';
   return [...terms, 's.id DESC'].join(', ');
 }

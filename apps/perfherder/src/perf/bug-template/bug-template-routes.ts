@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { asList } from '../../http/query-params.ts';
+import { asList, orderingTerms } from '../../http/query-params.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
 
 /** The serializer's fields, in output order; each is also a column of `performance_bug_template`. */
@@ -51,15 +51,7 @@ const INVALID_FRAMEWORK = {
  * default (no valid term) is insertion order, i.e. id; id also breaks ties.
  */
 function orderBy(value: unknown): string {
-  const raw = asList(value).at(-1) ?? '';
-  const terms: string[] = [];
-  for (const term of raw.split(',')) {
-    const t = term.trim();
-    const desc = t.startsWith('-');
-    const column = COLUMN[desc ? t.slice(1) : t];
-    if (column) terms.push(desc ? `${column} DESC` : column);
-  }
-  return [...terms, 't.id'].join(', ');
+  return [...orderingTerms(value, COLUMN), 't.id'].join(', ');
 }
 
 /**

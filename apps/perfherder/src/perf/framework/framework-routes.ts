@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { orderingTerms } from '../../http/query-params.ts';
 import { notFound } from '../../http/service-errors.ts';
 
 const frameworkSchema = {
@@ -7,7 +8,7 @@ const frameworkSchema = {
   required: ['id', 'name'],
 } as const;
 
-const ORDERINGS: Record<string, string> = { id: 'id', '-id': 'id DESC', name: 'name', '-name': 'name DESC' };
+const ORDERING_COLUMNS: Readonly<Record<string, string>> = { id: 'id', name: 'name' };
 
 /** Spec 3.5: enabled frameworks, ordered by id (`?ordering=` on id/name). Replica-routed. */
 export const frameworkRoutes: FastifyPluginAsync = async (app) => {
@@ -23,9 +24,9 @@ export const frameworkRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const order = ORDERINGS[request.query.ordering ?? ''] ?? 'id';
+      const order = [...orderingTerms(request.query.ordering, ORDERING_COLUMNS), 'id'].join(', ');
       const { rows } = await app.db.query(
-        `SELECT id, name FROM performance_framework WHERE enabled ORDER BY ${order}, id`,
+        `SELECT id, name FROM performance_framework WHERE enabled ORDER BY ${order}`,
       );
       return rows;
     },

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { asList } from '../../http/query-params.ts';
+import { orderingTerms } from '../../http/query-params.ts';
 import { notFound } from '../../http/service-errors.ts';
 
 const trackerSchema = {
@@ -18,14 +18,7 @@ const COLUMN: Readonly<Record<string, string>> = {
 };
 
 function orderBy(value: unknown): string {
-  const terms: string[] = [];
-  for (const term of (asList(value).at(-1) ?? '').split(',')) {
-    const t = term.trim();
-    const desc = t.startsWith('-');
-    const column = COLUMN[desc ? t.slice(1) : t];
-    if (column) terms.push(desc ? `${column} DESC` : column);
-  }
-  return [...terms, 'id'].join(', ');
+  return [...orderingTerms(value, COLUMN), 'id'].join(', ');
 }
 
 /** Spec 3.7: issue trackers `{id, text, issue_tracker_url}`, ordered by id. Replica-routed. */
