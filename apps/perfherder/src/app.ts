@@ -5,6 +5,7 @@ import type { RoutedPool } from 'replica-router';
 import { dbPlugin } from './http/db-plugin.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { metricsRoutes } from './http/metrics-routes.ts';
+import { installOptionsRoutes } from './http/options-routes.ts';
 import { statusRoutes } from './http/status-routes.ts';
 import { perfRoutes } from './perf/perf-routes.ts';
 
@@ -34,6 +35,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   });
   installErrorHandler(app);
+  installOptionsRoutes(app);
   await app.register(swagger, {
     openapi: {
       info: {
