@@ -77,13 +77,6 @@ export function optionalInt(name: string, value: unknown): number | undefined {
   return Number(v);
 }
 
-/** Every value must be an integer, else 400 with `body`. */
-export function intList(value: unknown, body: unknown): number[] {
-  const list = asList(value);
-  if (list.some((v) => !/^-?\d+$/.test(v.trim()))) throw badRequest(body);
-  return list.map(Number);
-}
-
 /**
  * DRF's OrderingFilter: `?ordering=a,-b` (the last `ordering` given) over the allowed fields, mapped to
  * their SQL columns; unknown terms are dropped, as DRF does. Returns the ORDER BY terms (possibly none);

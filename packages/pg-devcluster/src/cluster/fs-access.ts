@@ -1,5 +1,5 @@
-import { lchownSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { OsAccount } from './os-account.ts';
 
 /**
@@ -23,13 +23,4 @@ export function isReachableBy(path: string, account: OsAccount): boolean {
     if (parent === current) return true;
     current = parent;
   }
-}
-
-/** chown -R without following symlinks. */
-export function chownTree(path: string, account: OsAccount): void {
-  const st = lstatSync(path);
-  if (st.isDirectory()) {
-    for (const entry of readdirSync(path)) chownTree(join(path, entry), account);
-  }
-  lchownSync(path, account.uid, account.gid);
 }
