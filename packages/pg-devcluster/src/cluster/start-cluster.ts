@@ -129,7 +129,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const primary = makeNode('primary', 0);
   const replicas = names.slice(1).map((n, i) => makeNode(n, i + 1));
 
-  const cluster = new ClusterImpl(layout, binaries.version, primary, []);
+  const cluster = new ClusterImpl(layout, binaries.version, primary);
   register(cluster);
   try {
     if (!existsSync(join(primary.dataDir, 'PG_VERSION')))
@@ -220,14 +220,13 @@ class ClusterImpl implements Cluster {
   readonly #layout: ClusterLayout;
   readonly version: string;
   readonly primary: ClusterNodeImpl;
-  readonly #replicas: ReplicaNodeImpl[];
+  readonly #replicas: ReplicaNodeImpl[] = [];
   #stopping: Promise<void> | undefined;
 
-  constructor(layout: ClusterLayout, version: string, primary: PostgresNode, replicas: ReplicaNodeImpl[]) {
+  constructor(layout: ClusterLayout, version: string, primary: PostgresNode) {
     this.#layout = layout;
     this.version = version;
     this.primary = new ClusterNodeImpl(primary, 'primary');
-    this.#replicas = replicas;
   }
 
   get replicas(): readonly ReplicaNode[] {

@@ -42,10 +42,15 @@ const plugin: FastifyPluginCallback<ReadReplicaPluginOptions> = (fastify, option
       return;
     }
     const path = pathOf(request.url);
-    request.log.debug(
-      { db_routing: 'routed', routed_to: 'read_replica', path, method: request.method },
-      `db_routing routed_to=read_replica path=${path} method=${request.method}`,
-    );
+    // Built only when DEBUG is on (pino's isLevelEnabled; other loggers decide for themselves): this
+    // runs for every routed request.
+    const log = request.log as typeof request.log & { isLevelEnabled?: (level: string) => boolean };
+    if (log.isLevelEnabled?.('debug') ?? true) {
+      request.log.debug(
+        { db_routing: 'routed', routed_to: 'read_replica', path, method: request.method },
+        `db_routing routed_to=read_replica path=${path} method=${request.method}`,
+      );
+    }
     // Calling next() inside the scope makes every later hook and the handler run in it.
     const scope = enterReplicaScope({ path, method: request.method, log: request.log }, next);
     scopes.set(request, scope);
