@@ -2,8 +2,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RoutedPool } from 'replica-router';
+import { coreRoutes } from './core/core-routes.ts';
+import { corsPolicy, installCors } from './http/cors/index.ts';
 import { dbPlugin } from './http/db-plugin.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { installJsonContentType } from './http/json-content-type.ts';
 import { metricsRoutes } from './http/metrics-routes.ts';
 import { installOptionsRoutes } from './http/options-routes.ts';
 import { statusRoutes } from './http/status-routes.ts';
@@ -16,11 +19,13 @@ export interface BuildOptions {
   readonly closePool?: boolean;
   /** Fastify logger options, or false. Default: info level. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** Origins allowed cross-origin (CORS_ALLOWED_ORIGINS): `'*'` (default, as the reference) or a list. */
+  readonly corsAllowedOrigins?: '*' | readonly string[];
 }
 
 /**
- * The Perfherder API as a Fastify app: routes, validation, OpenAPI docs at /docs, /healthz, the
- * routing status page and Prometheus /metrics. `server.ts` only listens; tests call `build()` and `inject()`.
+ * The Perfherder API as a Fastify app: the Perfherder routes, the Treeherder core routes its clients
+ * call, CORS, validation, OpenAPI docs at /docs, /healthz, the routing status page and Prometheus /metrics. `server.ts` only listens; tests call `build()` and `inject()`.
  *
  * @example
  * const app = await build({ pool });
@@ -34,6 +39,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   });
+  // CORS first: a preflight is answered before anything else looks at the request.
+  installCors(app, corsPolicy(options.corsAllowedOrigins ?? '*'));
+  installJsonContentType(app);
   installErrorHandler(app);
   installOptionsRoutes(app);
   await app.register(swagger, {
@@ -53,5 +61,6 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(statusRoutes);
   await app.register(metricsRoutes);
   await app.register(perfRoutes);
+  await app.register(coreRoutes);
   return app;
 }

@@ -57,7 +57,12 @@ export async function startService(
       await cluster.waitForReplicas({ timeoutMs: 120_000 });
     }
     const pool = createServicePool({ ...config.router, primaryUrl, replicaUrls });
-    const app = await build({ pool, closePool: true, logger: { level: config.logLevel } });
+    const app = await build({
+      pool,
+      closePool: true,
+      logger: { level: config.logLevel },
+      corsAllowedOrigins: config.corsAllowedOrigins,
+    });
     const address = await app.listen({ port: config.port, host: config.host });
     const stop = async () => {
       await app.close();

@@ -14,6 +14,32 @@ declare module 'fastify' {
 export const BEARER_SECURITY = [{ bearerAuth: [] }];
 
 /**
+ * Resolves `Authorization: Bearer <token>` to an active user, or undefined when the request carries no
+ * credentials. An unknown, malformed or revoked token → 401 "Invalid token.". Users and tokens are read
+ * on the primary: the `auth` app is not allow-listed for replicas.
+ *
+ * @example
+ * const user = await optionalUser(request); // undefined for an anonymous request
+ */
+export async function optionalUser(request: FastifyRequest): Promise<AuthUser | undefined> {
+  const header = request.headers.authorization;
+  if (header === undefined || header.trim() === '') return undefined;
+  const [scheme, token, ...rest] = header.trim().split(/\s+/);
+  if (scheme?.toLowerCase() !== 'bearer') throw notAuthenticated();
+  if (token === undefined || rest.length > 0) throw invalidToken();
+  const user = await findUserByToken(request.server.db, token);
+  if (!user) throw invalidToken();
+  return user;
+}
+
+/** Like {@link optionalUser}, but no credentials → 401 "Authentication credentials were not provided.". */
+export async function requireUser(request: FastifyRequest): Promise<AuthUser> {
+  const user = await optionalUser(request);
+  if (!user) throw notAuthenticated();
+  return user;
+}
+
+/**
  * Resolves `Authorization: Bearer <token>` to a staff user. No credentials → 401 "Authentication
  * credentials were not provided."; an unknown, malformed or revoked token → 401 "Invalid token."; a
  * user who is not staff → 403. Users and tokens are read on the primary: the `auth` app is not
@@ -23,13 +49,7 @@ export const BEARER_SECURITY = [{ bearerAuth: [] }];
  * const sheriff = await requireStaff(request);
  */
 export async function requireStaff(request: FastifyRequest): Promise<AuthUser> {
-  const header = request.headers.authorization;
-  if (header === undefined || header.trim() === '') throw notAuthenticated();
-  const [scheme, token, ...rest] = header.trim().split(/\s+/);
-  if (scheme?.toLowerCase() !== 'bearer') throw notAuthenticated();
-  if (token === undefined || rest.length > 0) throw invalidToken();
-  const user = await findUserByToken(request.server.db, token);
-  if (!user) throw invalidToken();
+  const user = await requireUser(request);
   if (!user.isStaff) throw permissionDenied();
   return user;
 }

@@ -1,4 +1,5 @@
 import { type RouterConfig, RouterConfigError, readRouterConfig } from 'replica-router';
+import { parseAllowedOrigins } from '../http/cors/parse-allowed-origins.ts';
 
 /** Service configuration from the environment; invalid values stop start-up naming the variable. */
 export interface ServiceConfig {
@@ -9,6 +10,8 @@ export interface ServiceConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   /** Dev cluster: replicas to start when DATABASE_URL is unset. */
   readonly devReplicas: number;
+  /** CORS_ALLOWED_ORIGINS: `'*'` (every origin, the reference) or the exact origins allowed. */
+  readonly corsAllowedOrigins: '*' | readonly string[];
 }
 
 const LEVELS: Record<string, ServiceConfig['logLevel']> = {
@@ -39,11 +42,16 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   if (!/^\d$/.test(devRaw) || Number(devRaw) > 8) {
     throw new RouterConfigError('DEV_CLUSTER_REPLICAS', `must be an integer from 0 to 8 (got "${devRaw}")`);
   }
+  const cors = parseAllowedOrigins(env.CORS_ALLOWED_ORIGINS);
+  if (typeof cors === 'object' && 'error' in cors) {
+    throw new RouterConfigError('CORS_ALLOWED_ORIGINS', cors.error);
+  }
   return {
     router,
     port: Number(portRaw),
     host: env.HOST?.trim() || '127.0.0.1',
     logLevel,
     devReplicas: Number(devRaw),
+    corsAllowedOrigins: cors,
   };
 }

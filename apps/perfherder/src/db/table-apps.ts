@@ -1,5 +1,5 @@
 /** The Django-style app label a table belongs to. Routing allow-lists are written in these labels. */
-export type AppLabel = 'perf' | 'model' | 'auth';
+export type AppLabel = 'perf' | 'model' | 'changelog' | 'auth';
 
 /**
  * The app label of every table the migrations create (and of nothing else: `schema_migrations` is
@@ -40,6 +40,12 @@ export const tableApps: Readonly<Record<string, AppLabel>> = Object.freeze({
   option: 'model',
   option_collection: 'model',
   taskcluster_metadata: 'model',
+  repository_branch: 'model',
+  commit: 'model',
+
+  // Treeherder's changelog app: not allow-listed, so /api/changelog/ reads the primary.
+  changelog_entry: 'changelog',
+  changelog_file: 'changelog',
 
   auth_user: 'auth',
   auth_token: 'auth',

@@ -9,7 +9,11 @@ import { ServiceError } from './service-errors.ts';
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ServiceError, request, reply) => {
     if (error instanceof ServiceError) {
-      return reply.code(error.statusCode).send(error.body);
+      reply.code(error.statusCode);
+      // A bare JSON string body (the push detail's 404) must be encoded here: Fastify sends a string as is.
+      return typeof error.body === 'string'
+        ? reply.type('application/json').send(JSON.stringify(error.body))
+        : reply.send(error.body);
     }
     if ((error as FastifyError).validation) {
       const fields: Record<string, string[]> = {};

@@ -20,6 +20,8 @@ export function installOptionsRoutes(app: FastifyInstance): void {
   const byPath = new Map<string, { methods: Set<string>; metadata: Metadata; readReplica: boolean }>();
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.url.startsWith('/api/') || route.method === 'OPTIONS') return;
+    // Write refusals (auth/refuse-writes.ts) answer 401/405: the methods they take are not allowed ones.
+    if (route.config?.refusesWrites === true) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     let entry = byPath.get(route.url);
     if (!entry) {

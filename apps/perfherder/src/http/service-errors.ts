@@ -33,6 +33,19 @@ export function notFound(model: string): ServiceError {
   return new ServiceError('PH_ERR_NOT_FOUND', 404, { detail: `No ${model} matches the given query.` });
 }
 
+/**
+ * 404 with an endpoint's own body: `{"detail": "Not found."}` for a malformed id, `{"detail": "No project
+ * with name …"}` for the push list, or the bare JSON string of the push detail.
+ */
+export function notFoundBody(body: unknown): ServiceError {
+  return new ServiceError('PH_ERR_NOT_FOUND', 404, body);
+}
+
+/** 405 `{"detail": "Method \"POST\" not allowed."}`: an authenticated write on a read-only endpoint. */
+export function methodNotAllowed(method: string): ServiceError {
+  return new ServiceError('PH_ERR_METHOD_NOT_ALLOWED', 405, { detail: `Method "${method}" not allowed.` });
+}
+
 export function notAuthenticated(): ServiceError {
   return new ServiceError('PH_ERR_NOT_AUTHENTICATED', 401, {
     detail: 'Authentication credentials were not provided.',
@@ -56,5 +69,6 @@ export const serviceErrorCodes = [
   'PH_ERR_NOT_FOUND',
   'PH_ERR_NOT_AUTHENTICATED',
   'PH_ERR_PERMISSION_DENIED',
+  'PH_ERR_METHOD_NOT_ALLOWED',
   'PH_ERR_INTERNAL',
 ] as const;

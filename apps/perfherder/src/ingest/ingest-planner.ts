@@ -1,5 +1,5 @@
-import { AUTHORS } from '../seed/catalog.ts';
-import type { Random } from '../seed/random.ts';
+import { AUTHORS } from '../generators/people.ts';
+import type { Random } from '../generators/random.ts';
 import type { IngestWorld, RepositoryRef, SeriesRef, TaskUnit } from './ingest-world.ts';
 
 /** A push being filled with job results; `id` is set once the writer has inserted it. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { Random } from '../seed/random.ts';
+import { Random } from '../generators/random.ts';
 import { IngestOptionsError, IngestReplicaError } from './ingest-errors.ts';
 import { IngestPlanner } from './ingest-planner.ts';
 import { loadIngestWorld } from './ingest-world.ts';

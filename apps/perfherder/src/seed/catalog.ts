@@ -1,82 +1,93 @@
 /**
- * The fixed vocabulary of the seed data: repositories, platforms, options, people, tags and bug
+ * The fixed vocabulary of the seed data: repositories, platforms, options, tags and bug
  * templates, shaped after what Treeherder's production database holds.
  */
 
-/** A repository the seed creates. */
+/** A repository the seed creates, with the id and values of Treeherder's fixture (PerfCompare hard-codes ids). */
 export interface RepositorySpec {
+  readonly id: number;
   readonly name: string;
-  readonly group: string;
+  /** A `repository_group` id of migration 0003's fixture groups. */
+  readonly groupId: number;
+  readonly dvcsType: 'hg' | 'git';
   readonly url: string;
+  readonly codebase: string;
+  readonly description: string;
   readonly activeStatus: 'active' | 'onhold';
   readonly isTry: boolean;
   readonly alertsEnabled: boolean;
+  readonly expirePerformanceData: boolean;
   readonly lifeCycleOrder: number | null;
   readonly appVersion: string;
 }
 
-export const REPOSITORY_GROUPS = [
-  {
-    name: 'development',
-    description: 'Collection of repositories where code initially lands in the development process',
-  },
-  {
-    name: 'release-stabilization',
-    description: 'Collection of repositories where changes are merged before release',
-  },
-  { name: 'try', description: 'Collection of try repositories' },
-] as const;
+const hg = (path: string) => `https://hg.mozilla.org/${path}`;
 
+const gecko = {
+  dvcsType: 'hg',
+  codebase: 'gecko',
+  description: '',
+  activeStatus: 'active',
+  isTry: false,
+  alertsEnabled: true,
+  expirePerformanceData: false,
+  lifeCycleOrder: null,
+  appVersion: '141.0a1',
+} as const;
+
+/**
+ * Treeherder's fixture repositories the clients know by id (treeherder-core-api.md sections 2 and 8.2),
+ * in id order. `fenix` is on hold, as in the fixture: hidden by the repository and alert endpoints.
+ */
 export const REPOSITORIES: readonly RepositorySpec[] = [
+  { ...gecko, id: 1, name: 'mozilla-central', groupId: 1, url: hg('mozilla-central'), lifeCycleOrder: 10 },
   {
-    name: 'mozilla-central',
-    group: 'development',
-    url: 'https://hg.mozilla.org/mozilla-central',
-    activeStatus: 'active',
-    isTry: false,
-    alertsEnabled: true,
-    lifeCycleOrder: 2,
-    appVersion: '141.0a1',
-  },
-  {
-    name: 'autoland',
-    group: 'development',
-    url: 'https://hg.mozilla.org/integration/autoland',
-    activeStatus: 'active',
-    isTry: false,
-    alertsEnabled: true,
-    lifeCycleOrder: 1,
-    appVersion: '141.0a1',
-  },
-  {
+    ...gecko,
+    id: 4,
     name: 'try',
-    group: 'try',
-    url: 'https://hg.mozilla.org/try',
-    activeStatus: 'active',
+    groupId: 1,
+    url: hg('try'),
     isTry: true,
     alertsEnabled: false,
-    lifeCycleOrder: null,
-    appVersion: '141.0a1',
+    expirePerformanceData: true,
   },
   {
+    ...gecko,
+    id: 6,
     name: 'mozilla-beta',
-    group: 'release-stabilization',
-    url: 'https://hg.mozilla.org/releases/mozilla-beta',
-    activeStatus: 'active',
-    isTry: false,
-    alertsEnabled: true,
-    lifeCycleOrder: 3,
+    groupId: 2,
+    url: hg('releases/mozilla-beta'),
+    lifeCycleOrder: 100,
     appVersion: '140.0',
   },
   {
-    name: 'mozilla-esr115',
-    group: 'release-stabilization',
-    url: 'https://hg.mozilla.org/releases/mozilla-esr115',
+    ...gecko,
+    id: 7,
+    name: 'mozilla-release',
+    groupId: 2,
+    url: hg('releases/mozilla-release'),
+    lifeCycleOrder: 1000,
+    appVersion: '139.0.4',
+  },
+  {
+    ...gecko,
+    id: 77,
+    name: 'autoland',
+    groupId: 1,
+    url: hg('integration/autoland'),
+    description: 'The destination for automatically landed Firefox commits.',
+  },
+  {
+    ...gecko,
+    id: 108,
+    name: 'fenix',
+    groupId: 7,
+    dvcsType: 'git',
+    url: 'https://github.com/mozilla-mobile/fenix',
+    codebase: 'fenix',
     activeStatus: 'onhold',
-    isTry: false,
-    alertsEnabled: true,
-    lifeCycleOrder: 5,
-    appVersion: '115.25.0esr',
+    expirePerformanceData: true,
+    appVersion: '126.0',
   },
 ];
 
@@ -175,66 +186,16 @@ export const PLATFORMS: readonly PlatformSpec[] = [
 export const OPTIONS = ['opt', 'pgo', 'debug'] as const;
 export type OptionName = (typeof OPTIONS)[number];
 
-const FIRST_NAMES = [
-  'alex',
-  'sam',
-  'kim',
-  'jordan',
-  'noor',
-  'maria',
-  'li',
-  'aisha',
-  'tomas',
-  'yuki',
-  'olga',
-  'pierre',
-  'emma',
-  'diego',
-  'fatima',
-  'jan',
-  'priya',
-  'ben',
-  'chloe',
-  'omar',
-  'ines',
-  'marek',
-  'sofia',
-  'kofi',
-];
-const LAST_NAMES = [
-  'smith',
-  'nguyen',
-  'garcia',
-  'kowalski',
-  'tanaka',
-  'muller',
-  'rossi',
-  'dubois',
-  'ivanova',
-  'silva',
-  'chen',
-  'haddad',
-  'okafor',
-  'larsen',
-  'novak',
-  'patel',
-];
-
-/** Push authors: `first.last@mozilla.com`, a stable list so revisions by one author cluster. */
-export const AUTHORS: readonly string[] = FIRST_NAMES.flatMap((f, i) =>
-  [LAST_NAMES[i % LAST_NAMES.length], LAST_NAMES[(i * 7 + 3) % LAST_NAMES.length]].map(
-    (l) => `${f}.${l}@mozilla.com`,
-  ),
-);
-
+/** Treeherder's fixture performance tags, ids 1-8 in this order. */
 export const PERFORMANCE_TAGS = [
   'harness',
+  'regression-backedout',
   'infra',
+  'regression-fix',
   'improvement',
-  'critical',
-  'side-effect',
-  'regression-from-test',
-  'false-positive',
+  'improvement-backedout',
+  'early-beta-or-earlier',
+  'bisection',
 ] as const;
 
 /** Bug templates exist for a few sheriffed frameworks only, as in production. */

@@ -1,5 +1,5 @@
+import type { Random } from '../generators/random.ts';
 import { SHERIFFED_FRAMEWORKS } from '../perf/alert-summary/alert-summary-query.ts';
-import type { Random } from './random.ts';
 import type { PushRef } from './seed-pushes.ts';
 import type { RunUnit, Series } from './seed-series.ts';
 import type { SizeProfile } from './seed-size.ts';
@@ -68,9 +68,19 @@ export function planAlerts(
   units: readonly RunUnit[],
   pushesByRepo: ReadonlyMap<number, readonly PushRef[]>,
 ): AlertEvent[] {
-  type Draft = Omit<AlertEvent, 'summaryId' | 'status' | 'regression' | 'affected'> & { units: RunUnit[] };
+  type Draft = {
+    unit: RunUnit;
+    units: RunUnit[];
+    push: PushRef;
+    prevPush: PushRef;
+    sheriffed: boolean;
+    /** One of the untriaged talos summaries the Alerts page shows by default. */
+    untriagedTalos: boolean;
+  };
   const drafts: Draft[] = [];
   const repos = [...new Set(units.map((u) => u.repo))].filter((r) => r.spec.alertsEnabled && !r.spec.isTry);
+  const siblingsOf = (unit: RunUnit, repoUnits: readonly RunUnit[]) =>
+    repoUnits.filter((u) => u.task === unit.task && u.option === unit.option && u !== unit);
   for (const repo of repos) {
     const pushes = pushesByRepo.get(repo.id) ?? [];
     const repoUnits = units.filter((u) => u.repo === repo);
@@ -85,26 +95,51 @@ export function planAlerts(
     );
     for (const index of indexes) {
       const unit = random.pick(repoUnits);
-      const siblings = repoUnits.filter(
-        (u) => u.task === unit.task && u.option === unit.option && u !== unit,
-      );
       drafts.push({
         unit,
-        units: [unit, ...random.sample(siblings, random.int(0, 2))],
+        units: [unit, ...random.sample(siblingsOf(unit, repoUnits), random.int(0, 2))],
         push: pushes[index] as PushRef,
         prevPush: pushes[index - 1] as PushRef,
         sheriffed: SHERIFFED.has(unit.task.framework) && random.chance(0.92),
+        untriagedTalos: false,
       });
     }
   }
-  if (drafts.length < 10)
-    throw new Error(`the seed plan has ${drafts.length} alert events; it needs at least 10`);
   drafts.sort((a, b) => a.push.time - b.push.time || a.unit.repo.id - b.unit.repo.id);
-  const statuses = assignStatuses(random, drafts.length);
 
+  // What the Alerts page shows on entry (framework talos, status untriaged, sheriffed, active repository):
+  // the newest events of active repositories become talos regressions and improvements nobody triaged.
+  const active = drafts.filter((d) => d.unit.repo.spec.activeStatus === 'active');
+  let untriaged = 0;
+  for (const draft of [...active].reverse()) {
+    if (untriaged >= profile.untriagedTalos) break;
+    const repoUnits = units.filter((u) => u.repo === draft.unit.repo);
+    const talos = repoUnits.filter((u) => u.task.framework === 'talos');
+    if (talos.length === 0) continue;
+    draft.unit = random.pick(talos);
+    draft.units = [draft.unit, ...random.sample(siblingsOf(draft.unit, repoUnits), random.int(0, 1))];
+    draft.sheriffed = true;
+    draft.untriagedTalos = true;
+    untriaged += 1;
+  }
+  const others = drafts.filter((d) => !d.untriagedTalos);
+  if (others.length < 10)
+    throw new Error(`the seed plan has ${others.length} other alert events; it needs at least 10`);
+  // The Monitoring tab lists sheriffed=false summaries: at least two on active repositories.
+  const monitored = others.filter((d) => d.unit.repo.spec.activeStatus === 'active');
+  for (const draft of monitored.slice(-2)) draft.sheriffed = false;
+  const statuses = assignStatuses(random, others.length);
+  const statusOf = new Map(others.map((d, i) => [d, statuses[i] ?? 0]));
+
+  let forcedRegression = true;
   const events = drafts.map((draft, i): AlertEvent => {
-    const status = statuses[i] ?? 0;
-    const regression = status === 4 ? false : status === 0 ? random.chance(0.6) : random.chance(0.85);
+    const status = statusOf.get(draft) ?? 0;
+    let regression = status === 4 ? false : status === 0 ? random.chance(0.6) : random.chance(0.85);
+    if (draft.untriagedTalos) {
+      // Alternating, starting with a regression: the default view holds both kinds.
+      regression = forcedRegression;
+      forcedRegression = !forcedRegression;
+    }
     const suite = random.pick(draft.unit.task.suites);
     const magnitude = 0.02 + 0.2 * random.float() ** 2;
     const affected: AffectedSeries[] = [];
@@ -120,7 +155,16 @@ export function planAlerts(
         affected.push({ unit, series, factor, prevValue: 0, newValue: 0 });
       }
     }
-    return { ...draft, summaryId: i + 1, status, regression, affected };
+    return {
+      unit: draft.unit,
+      push: draft.push,
+      prevPush: draft.prevPush,
+      sheriffed: draft.sheriffed,
+      summaryId: i + 1,
+      status,
+      regression,
+      affected,
+    };
   });
 
   for (const unit of units) for (const s of unit.series) s.changes.sort((a, b) => a.pushIndex - b.pushIndex);

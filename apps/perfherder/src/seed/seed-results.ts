@@ -1,6 +1,6 @@
+import type { Random } from '../generators/random.ts';
 import type { RowSink } from './bulk-writer.ts';
 import type { AlertEvent } from './plan-alerts.ts';
-import type { Random } from './random.ts';
 import type { PushRef } from './seed-pushes.ts';
 import type { RunUnit, Series } from './seed-series.ts';
 import type { SizeProfile } from './seed-size.ts';
@@ -106,6 +106,9 @@ export async function buildResults(
       const keepJobs = push.time >= endTime - JOB_RETENTION_SECONDS;
       for (const unit of repoUnits) {
         let runs = forced.get(`${unit.series[0]?.id}:${push.index}`) ?? 0;
+        // Every series reports on its repository's newest push: the pickers list only series updated
+        // within their interval (14 days by default), and the graphs end at "now".
+        if (push.index === pushes.length - 1) runs = Math.max(runs, 1);
         if (runs === 0 && random.chance(runProbability))
           runs = random.chance(profile.retriggerProbability) ? 2 : 1;
         for (let run = 0; run < runs; run++) {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Random } from '../generators/random.ts';
 import type { RowSink } from './bulk-writer.ts';
 import type { OptionName } from './catalog.ts';
 import { PERF_TASKS, type SuiteSpec, type TaskSpec } from './perf-tasks.ts';
-import type { Random } from './random.ts';
 import type { SizeProfile } from './seed-size.ts';
 import type { PlatformRef, RepoRef, SeedWorld } from './seed-world.ts';
 

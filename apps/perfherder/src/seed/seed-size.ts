@@ -27,9 +27,20 @@ export interface SizeProfile {
   readonly pushesPerEvent: number;
   /** Machines per test platform. */
   readonly machinesPerPlatform: number;
+  /** Sheriffed talos summaries left untriaged on active repositories (the Alerts page's default view). */
+  readonly untriagedTalos: number;
+  /** Changelog entries over the last two months. */
+  readonly changelogEntries: number;
 }
 
-const RUNS = { 'mozilla-central': 1, autoland: 0.45, try: 0.3, 'mozilla-beta': 0.8, 'mozilla-esr115': 0.7 };
+const RUNS = {
+  'mozilla-central': 1,
+  autoland: 0.45,
+  try: 0.3,
+  'mozilla-beta': 0.8,
+  'mozilla-release': 0.8,
+  fenix: 0.7,
+};
 
 /**
  * The sizes. Datum counts (approximate for tiny and small, lower bounds for medium and large):
@@ -37,7 +48,7 @@ const RUNS = { 'mozilla-central': 1, autoland: 0.45, try: 0.3, 'mozilla-beta': 0
  */
 export const SEED_SIZES: Readonly<Record<SeedSize, SizeProfile>> = {
   tiny: {
-    pushes: { autoland: 10, 'mozilla-central': 5, try: 3, 'mozilla-beta': 4, 'mozilla-esr115': 4 },
+    pushes: { autoland: 12, 'mozilla-central': 6, try: 3, 'mozilla-beta': 4, 'mozilla-release': 3, fenix: 3 },
     platforms: 2,
     pgoPlatforms: 0,
     debugBuilds: false,
@@ -46,12 +57,21 @@ export const SEED_SIZES: Readonly<Record<SeedSize, SizeProfile>> = {
     runProbability: { ...RUNS, autoland: 0.6, try: 0.5 },
     retriggerProbability: 0.05,
     replicateProbability: 0.15,
-    minEvents: 3,
+    minEvents: 5,
     pushesPerEvent: 40,
     machinesPerPlatform: 4,
+    untriagedTalos: 3,
+    changelogEntries: 5,
   },
   small: {
-    pushes: { autoland: 320, 'mozilla-central': 100, try: 80, 'mozilla-beta': 70, 'mozilla-esr115': 30 },
+    pushes: {
+      autoland: 320,
+      'mozilla-central': 100,
+      try: 80,
+      'mozilla-beta': 70,
+      'mozilla-release': 30,
+      fenix: 20,
+    },
     platforms: 4,
     pgoPlatforms: 0,
     debugBuilds: false,
@@ -63,9 +83,18 @@ export const SEED_SIZES: Readonly<Record<SeedSize, SizeProfile>> = {
     minEvents: 6,
     pushesPerEvent: 25,
     machinesPerPlatform: 20,
+    untriagedTalos: 6,
+    changelogEntries: 30,
   },
   medium: {
-    pushes: { autoland: 2200, 'mozilla-central': 450, try: 300, 'mozilla-beta': 220, 'mozilla-esr115': 80 },
+    pushes: {
+      autoland: 2200,
+      'mozilla-central': 450,
+      try: 300,
+      'mozilla-beta': 220,
+      'mozilla-release': 80,
+      fenix: 60,
+    },
     platforms: 6,
     pgoPlatforms: 1,
     debugBuilds: true,
@@ -77,9 +106,18 @@ export const SEED_SIZES: Readonly<Record<SeedSize, SizeProfile>> = {
     minEvents: 10,
     pushesPerEvent: 30,
     machinesPerPlatform: 60,
+    untriagedTalos: 8,
+    changelogEntries: 60,
   },
   large: {
-    pushes: { autoland: 3000, 'mozilla-central': 620, try: 400, 'mozilla-beta': 300, 'mozilla-esr115': 100 },
+    pushes: {
+      autoland: 3000,
+      'mozilla-central': 620,
+      try: 400,
+      'mozilla-beta': 300,
+      'mozilla-release': 100,
+      fenix: 80,
+    },
     platforms: 8,
     pgoPlatforms: 2,
     debugBuilds: true,
@@ -91,6 +129,8 @@ export const SEED_SIZES: Readonly<Record<SeedSize, SizeProfile>> = {
     minEvents: 10,
     pushesPerEvent: 30,
     machinesPerPlatform: 100,
+    untriagedTalos: 8,
+    changelogEntries: 60,
   },
 };
 

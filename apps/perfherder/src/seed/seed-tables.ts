@@ -6,11 +6,6 @@ export type ColumnType = 'int4' | 'int8' | 'float8' | 'text' | 'bool' | 'timesta
  * columns it writes, in the order rows are given. Timestamps travel as Unix seconds (float8).
  */
 export const SEED_TABLES = {
-  repository_group: [
-    ['id', 'int4'],
-    ['name', 'text'],
-    ['description', 'text'],
-  ],
   repository: [
     ['id', 'int4'],
     ['repository_group_id', 'int4'],
@@ -131,6 +126,31 @@ export const SEED_TABLES = {
     ['start_time', 'timestamptz'],
     ['end_time', 'timestamptz'],
     ['last_modified', 'timestamptz'],
+  ],
+  commit: [
+    ['id', 'int4'],
+    ['push_id', 'int4'],
+    ['revision', 'text'],
+    ['author', 'text'],
+    ['comments', 'text'],
+  ],
+  changelog_entry: [
+    ['id', 'int4'],
+    ['remote_id', 'text'],
+    ['type', 'text'],
+    ['date', 'timestamptz'],
+    ['author', 'text'],
+    ['owner', 'text'],
+    ['project', 'text'],
+    ['project_url', 'text'],
+    ['message', 'text'],
+    ['description', 'text'],
+    ['url', 'text'],
+  ],
+  changelog_file: [
+    ['id', 'int4'],
+    ['changelog_id', 'int4'],
+    ['name', 'text'],
   ],
   taskcluster_metadata: [
     ['job_id', 'int8'],

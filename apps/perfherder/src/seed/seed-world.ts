@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Random } from '../generators/random.ts';
 import type { RowSink } from './bulk-writer.ts';
 import {
   BUG_TEMPLATE_FRAMEWORKS,
@@ -8,11 +9,9 @@ import {
   PLATFORMS,
   type PlatformSpec,
   REPOSITORIES,
-  REPOSITORY_GROUPS,
   type RepositorySpec,
   TC_ROOT_URL,
 } from './catalog.ts';
-import type { Random } from './random.ts';
 import type { SizeProfile } from './seed-size.ts';
 
 /** A repository row the seed created. */
@@ -54,7 +53,7 @@ function sha1(text: string): string {
 
 /**
  * Creates repositories, options, platforms, machines, tags and bug templates, and returns handles to them.
- * Ids are assigned here, starting at 1, because the seed only runs on an empty database.
+ * Ids are assigned here (repositories keep the fixture's), because the seed only runs on an empty database.
  */
 export function buildWorld(
   sink: RowSink,
@@ -62,29 +61,24 @@ export function buildWorld(
   profile: SizeProfile,
   frameworks: ReadonlyMap<string, number>,
 ): SeedWorld {
-  const groupIds = new Map<string, number>();
-  REPOSITORY_GROUPS.forEach((g, i) => {
-    groupIds.set(g.name, i + 1);
-    sink.add('repository_group', [i + 1, g.name, g.description]);
-  });
-  const repos = REPOSITORIES.map((spec, i): RepoRef => {
-    const id = i + 1;
+  // Repository groups are migration 0003's fixture rows; repositories keep the fixture's ids.
+  const repos = REPOSITORIES.map((spec): RepoRef => {
     sink.add('repository', [
-      id,
-      groupIds.get(spec.group),
+      spec.id,
+      spec.groupId,
       spec.name,
-      'hg',
+      spec.dvcsType,
       spec.url,
-      'gecko',
-      `${spec.name} repository`,
+      spec.codebase,
+      spec.description,
       spec.activeStatus,
       spec.lifeCycleOrder,
       spec.alertsEnabled,
-      !spec.isTry,
+      spec.expirePerformanceData,
       spec.isTry,
       TC_ROOT_URL,
     ]);
-    return { id, spec };
+    return { id: spec.id, spec };
   });
 
   const optionCollections = new Map<OptionName, { id: number; hash: string }>();

@@ -2,10 +2,11 @@ import pg from 'pg';
 import { createUser } from '../auth/create-user.ts';
 import { SeedNotEmptyError, SeedReplicaError } from '../db/errors.ts';
 import { syncIdentitySequences } from '../db/sync-identity-sequences.ts';
+import { ACCOUNTS } from '../generators/people.ts';
+import { Random } from '../generators/random.ts';
 import { BulkWriter } from './bulk-writer.ts';
 import { dropLoadStructures } from './drop-load-structures.ts';
 import { planAlerts } from './plan-alerts.ts';
-import { Random } from './random.ts';
 import { buildPushes } from './seed-pushes.ts';
 import { buildResults } from './seed-results.ts';
 import { buildSeries } from './seed-series.ts';
@@ -13,6 +14,7 @@ import { SEED_SIZES, type SeedSize } from './seed-size.ts';
 import { SEED_TABLES } from './seed-tables.ts';
 import { buildWorld } from './seed-world.ts';
 import { writeAlerts } from './write-alerts.ts';
+import { writeChangelog } from './write-changelog.ts';
 
 /** Where a seed run is. */
 export interface SeedProgress {
@@ -28,7 +30,10 @@ export interface SeedOptions {
   readonly size: SeedSize;
   /** PRNG seed: the same seed, size and end time give the same data. */
   readonly seed: number;
-  /** Time of the newest push (default: now, rounded down to the hour). */
+  /**
+   * The anchor every timestamp is relative to (default: now). The newest pushes and datums land within
+   * hours before it; everything else but the timestamps depends on `seed` and `size` only.
+   */
   readonly endTime?: Date;
   /** Called after every push and at each phase change. */
   readonly onProgress?: (progress: SeedProgress) => void;
@@ -46,11 +51,14 @@ const BULK_TABLES = ['performance_datum', 'performance_datum_replicate', 'job', 
 const SEED_LOCK_KEY = '8099005289243960676';
 
 /**
- * Fills an empty, migrated Perfherder database with realistic, deterministic data: the five repositories,
- * platforms, jobs with Taskcluster metadata, signatures with subtests, six months of pushes, noisy
- * series with step changes, replicates, alert summaries in every status 0-9 with alerts in every status
- * 0-5, tags, bug templates, backfill reports, a staff user `perf-sheriff` and a plain user `perf-viewer`
- * (neither has a token).
+ * Fills an empty, migrated Perfherder database with realistic, deterministic data: Treeherder's fixture
+ * repositories (ids 1, 4, 6, 7, 77 and 108, fenix on hold), platforms, jobs with Taskcluster metadata,
+ * signatures with subtests, six months of pushes with their commits ending within hours of `endTime`,
+ * noisy series with step changes, replicates, alert summaries in every status 0-9 with alerts in every
+ * status 0-5 (and untriaged talos ones for the Alerts page), the fixture tags, bug templates, backfill
+ * reports, changelog entries, and `mozilla-ldap/…@mozilla.com` users: three sheriffs and a viewer
+ * (none has a token). Timestamps are relative to `endTime` (default now); everything else depends only
+ * on `seed` and `size`.
  *
  * It writes through its own connection to the primary given, in one transaction (a failed run leaves the
  * database empty), with batched `INSERT … SELECT FROM unnest(…)` statements, and builds the big tables'
@@ -90,24 +98,15 @@ export async function seed(connectionString: string, options: SeedOptions): Prom
         r.id,
       ]),
     );
-    const staff = await createUser(client, {
-      username: 'perf-sheriff',
-      email: 'perf-sheriff@mozilla.com',
-      firstName: 'Perf',
-      lastName: 'Sheriff',
-      isStaff: true,
-    });
-    await createUser(client, {
-      username: 'perf-viewer',
-      email: 'perf-viewer@mozilla.com',
-      firstName: 'Perf',
-      lastName: 'Viewer',
-      isStaff: false,
-    });
+    const staffIds: number[] = [];
+    for (const account of ACCOUNTS) {
+      const user = await createUser(client, account);
+      if (account.isStaff) staffIds.push(user.id);
+    }
 
     const random = new Random(options.seed);
     const writer = new BulkWriter(client);
-    const endTime = Math.floor((options.endTime?.getTime() ?? Date.now()) / 3_600_000) * 3600;
+    const endTime = Math.floor((options.endTime?.getTime() ?? Date.now()) / 1000);
     const pushesTotal = Object.values(profile.pushes).reduce((a, b) => a + b, 0);
     const rows = () => Object.values(writer.counts).reduce((a, b) => a + (b ?? 0), 0);
     const report = (phase: SeedProgress['phase'], pushesDone: number) =>
@@ -127,7 +126,8 @@ export async function seed(connectionString: string, options: SeedOptions): Prom
       report('results', done);
     });
     report('alerts', pushesTotal);
-    writeAlerts(writer, random, world, events, staff.id, endTime);
+    writeAlerts(writer, random, world, events, staffIds, endTime);
+    writeChangelog(writer, random, profile.changelogEntries, endTime);
     await writer.finish();
 
     report('finishing', pushesTotal);
@@ -143,7 +143,7 @@ export async function seed(connectionString: string, options: SeedOptions): Prom
     committed = true;
     await client.query('ANALYZE');
     report('done', pushesTotal);
-    return { auth_user: 2, ...writer.counts } as SeedCounts;
+    return { auth_user: ACCOUNTS.length, ...writer.counts } as SeedCounts;
   } catch (error) {
     if (!committed) await client.query('ROLLBACK').catch(() => {});
     throw error;

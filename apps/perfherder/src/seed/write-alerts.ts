@@ -1,8 +1,8 @@
+import type { Random } from '../generators/random.ts';
 import type { RowSink } from './bulk-writer.ts';
 import { businessDue } from './business-due.ts';
 import { NOISE_PROFILES } from './catalog.ts';
 import type { AlertEvent } from './plan-alerts.ts';
-import type { Random } from './random.ts';
 import type { SeedWorld } from './seed-world.ts';
 
 const HOUR = 3600;
@@ -45,7 +45,7 @@ export function writeAlerts(
   random: Random,
   world: SeedWorld,
   events: readonly AlertEvent[],
-  staffUserId: number,
+  staffUserIds: readonly number[],
   endTime: number,
 ): void {
   const clamp = (t: number) => Math.min(t, endTime);
@@ -62,6 +62,7 @@ export function writeAlerts(
     const bugUpdated =
       bugNumber === null || triaged === null ? null : clamp(triaged + random.int(HOUR, 2 * DAY));
     const assigned = [5, 6, 7, 8].includes(status) || (status === 0 && random.chance(0.3));
+    const sheriff = random.pick(staffUserIds);
     sink.add('performance_alert_summary', [
       event.summaryId,
       event.unit.repo.id,
@@ -72,7 +73,7 @@ export function writeAlerts(
       event.push.id,
       random.chance(0.03),
       NOTES[status] !== undefined && random.chance(0.6) ? NOTES[status] : null,
-      assigned ? staffUserId : null,
+      assigned ? sheriff : null,
       event.sheriffed,
       created,
       businessDue(created, 2),
@@ -88,9 +89,10 @@ export function writeAlerts(
 
     const tags = new Set<string>();
     if (status === 4) tags.add('improvement');
+    if (status === 8) tags.add('regression-backedout');
     if (status === 9) tags.add('infra');
     if (random.chance(0.15))
-      tags.add(random.pick(['harness', 'side-effect', 'regression-from-test', 'critical']));
+      tags.add(random.pick(['harness', 'regression-fix', 'early-beta-or-earlier', 'bisection']));
     for (const tag of tags) {
       tagLinkId += 1;
       sink.add('performance_tag_alert_summaries', [tagLinkId, world.tags.get(tag), event.summaryId]);
@@ -102,10 +104,11 @@ export function writeAlerts(
     const pool = relatives.length > 0 ? relatives : events.filter((e) => e !== event);
     const related = random.pick(pool);
     const alertIds: number[] = [];
-    for (const affected of event.affected) {
+    for (const [i, affected] of event.affected.entries()) {
       alertId += 1;
       alertIds.push(alertId);
-      const alertState = alertStatus(random, status);
+      // An untriaged summary keeps at least one untriaged alert: the Alerts page shows it by default.
+      const alertState = status === 0 && i === 0 ? 0 : alertStatus(random, status);
       const prev = affected.prevValue;
       const next = affected.newValue;
       sink.add('performance_alert', [
@@ -115,7 +118,7 @@ export function writeAlerts(
         affected.series.id,
         affected.series.lowerIsBetter === next > prev,
         random.chance(0.05),
-        alertState === 0 ? null : staffUserId,
+        alertState === 0 ? null : sheriff,
         event.sheriffed,
         created,
         alertState === 0 ? null : triaged,
@@ -151,7 +154,8 @@ export function writeAlerts(
             { push_id: event.push.id, job_id: null },
           ]),
           created + HOUR,
-          random.int(0, 5),
+          // 0-4 only: the Perfherder UI maps these and crashes on 5 ("Verification Failed").
+          random.int(0, 4),
           '',
           affected.unit.jobTypeId,
           affected.unit.jobGroupId,

@@ -18,7 +18,7 @@ test('a fresh database got every migration, and a second run applies nothing', a
   );
   assert.deepEqual(
     rows.map((r) => r.name),
-    ['0001_schema.sql', '0002_reference_data.sql'],
+    ['0001_schema.sql', '0002_reference_data.sql', '0003_treeherder_core.sql'],
   );
   const logs: string[] = [];
   const again = await migrate(db.urls.primary, { log: (m) => logs.push(m) });
@@ -30,7 +30,11 @@ test('two runners started together apply each file once', async () => {
   await db.cluster.createDatabase('concurrent');
   const url = db.cluster.urls('concurrent').primary;
   const [a, b] = await Promise.all([migrate(url), migrate(url)]);
-  assert.deepEqual([...a.applied, ...b.applied].sort(), ['0001_schema.sql', '0002_reference_data.sql']);
+  assert.deepEqual([...a.applied, ...b.applied].sort(), [
+    '0001_schema.sql',
+    '0002_reference_data.sql',
+    '0003_treeherder_core.sql',
+  ]);
 });
 
 test('the runner refuses a replica with PH_ERR_MIGRATE_REPLICA', async () => {
@@ -85,9 +89,11 @@ test('tableApps names exactly the tables the migrations create', async () => {
   for (const [table, app] of Object.entries(tableApps)) {
     const expected = table.startsWith('auth_')
       ? 'auth'
-      : /^(performance_|perf_|backfill_|issue_tracker$)/.test(table)
-        ? 'perf'
-        : 'model';
+      : table.startsWith('changelog_')
+        ? 'changelog'
+        : /^(performance_|perf_|backfill_|issue_tracker$)/.test(table)
+          ? 'perf'
+          : 'model';
     assert.equal(app, expected, table);
   }
 });
@@ -150,4 +156,65 @@ test('the relational-status rule is enforced by the database', async () => {
      WHERE conname = 'performance_alert_relational_status_check'`,
   );
   assert.equal(rows.length, 1);
+});
+
+test('core schema (0003): no repository.branch, fixture repository groups, a search vector for every commit', async () => {
+  const columns = await db.primary.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns
+     WHERE table_schema = 'public' AND (table_name, column_name) IN
+       (('repository', 'branch'), ('push', 'branch'), ('auth_user', 'is_superuser'))
+     ORDER BY 1, 2`,
+  );
+  assert.deepEqual(
+    columns.rows.map((r) => `${r.table_name}.${r.column_name}`),
+    ['auth_user.is_superuser', 'push.branch'],
+  );
+  const groups = await db.primary.query<{ id: number; name: string }>(
+    'SELECT id, name FROM repository_group ORDER BY id',
+  );
+  assert.deepEqual(
+    groups.rows.slice(0, 3).map((g) => [g.id, g.name]),
+    [
+      [1, 'development'],
+      [2, 'release-stabilization'],
+      [3, 'try'],
+    ],
+  );
+  const client = await db.primary.connect();
+  try {
+    await client.query('BEGIN');
+    // A commit inserted after the migration (the reference's vector covers only commits that existed at
+    // its migration), then changed: the stored vector follows both.
+    const repo = await client.query(
+      "INSERT INTO repository (repository_group_id, name, url, tc_root_url) VALUES (1, 'r', 'u', 't') RETURNING id",
+    );
+    const push = await client.query(
+      "INSERT INTO push (repository_id, revision, author, time) VALUES ($1, repeat('a', 40), 'x@y', now()) RETURNING id",
+      [repo.rows[0].id],
+    );
+    const commit = await client.query(
+      `INSERT INTO commit (push_id, revision, author, comments)
+       VALUES ($1, repeat('a', 40), 'Jane Doe <jdoe@mozilla.com>', 'Bug 123 - Speed up the parsers r=reviewer')
+       RETURNING id`,
+      [push.rows[0].id],
+    );
+    const matches = async (text: string) =>
+      (
+        await client.query(
+          "SELECT count(*)::int AS n FROM commit WHERE search_vector @@ plainto_tsquery('english', $1)",
+          [text],
+        )
+      ).rows[0].n;
+    assert.equal(await matches('parser speeding'), 1, 'stemmed english words match');
+    assert.equal(await matches('jdoe@mozilla.com'), 1, 'the author is in the vector');
+    assert.equal(await matches('tokenizer'), 0);
+    await client.query("UPDATE commit SET comments = 'Bug 9 - Rewrite the tokenizer' WHERE id = $1", [
+      commit.rows[0].id,
+    ]);
+    assert.equal(await matches('tokenizer'), 1);
+    assert.equal(await matches('parser'), 0);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
 });

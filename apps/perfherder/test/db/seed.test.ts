@@ -103,8 +103,15 @@ test('the data has the shapes the API needs', async () => {
     (SELECT array_agg(username || ':' || is_staff ORDER BY id) FROM auth_user) AS users,
     (SELECT count(*)::int FROM auth_token) AS tokens`);
   const r = rows[0];
-  assert.deepEqual(r.repos, ['mozilla-central', 'autoland', 'try', 'mozilla-beta', 'mozilla-esr115']);
-  assert.equal(r.onhold, 'mozilla-esr115');
+  assert.deepEqual(r.repos, [
+    'mozilla-central',
+    'try',
+    'mozilla-beta',
+    'mozilla-release',
+    'autoland',
+    'fenix',
+  ]);
+  assert.equal(r.onhold, 'fenix');
   assert.equal(r.try, 'try');
   assert.equal(r.bad_hashes, 0);
   assert.ok(r.parents > 0 && r.subtests > 0);
@@ -115,7 +122,12 @@ test('the data has the shapes the API needs', async () => {
   assert.equal(r.jobs_with_tc, r.jobs);
   assert.equal(r.job_type_names, true);
   assert.ok(r.replicates > 0 && r.tagged > 0 && r.templates > 0);
-  assert.deepEqual(r.users, ['perf-sheriff:true', 'perf-viewer:false']);
+  assert.deepEqual(r.users, [
+    'mozilla-ldap/psheriff@mozilla.com:true',
+    'mozilla-ldap/kimtanaka@mozilla.com:true',
+    'mozilla-ldap/omarhaddad@mozilla.com:true',
+    'mozilla-ldap/pviewer@mozilla.com:false',
+  ]);
   assert.equal(r.tokens, 0);
 });
 
@@ -187,4 +199,117 @@ test('after seeding, indexes and constraints are exactly those of the migrations
     }
   };
   assert.deepEqual(await schema(db.urls.primary), await schema(fresh));
+});
+
+test('what the clients assume (treeherder-core-api.md section 8): fixture ids, commits, users, enumerations', async () => {
+  const { rows } = await db.primary.query(`SELECT
+    (SELECT array_agg(id || ':' || name ORDER BY id) FROM repository) AS repos,
+    (SELECT array_agg(name ORDER BY id) FROM performance_tag) AS tags,
+    (SELECT count(*)::int FROM push p WHERE NOT EXISTS (SELECT 1 FROM commit c WHERE c.push_id = p.id)) AS no_commits,
+    (SELECT count(*)::int FROM push p WHERE NOT EXISTS
+       (SELECT 1 FROM commit c WHERE c.push_id = p.id AND c.revision = p.revision)) AS no_tip,
+    (SELECT count(*)::int FROM push p WHERE p.revision <>
+       (SELECT c.revision FROM commit c WHERE c.push_id = p.id ORDER BY c.id DESC LIMIT 1)) AS tip_not_last,
+    (SELECT count(*)::int FROM commit WHERE revision !~ '^[0-9a-f]{40}$' OR comments = '') AS bad_commits,
+    (SELECT count(*)::int FROM push p JOIN repository r ON r.id = p.repository_id
+       WHERE r.is_try_repo AND (SELECT count(*) FROM commit c WHERE c.push_id = p.id) < 2) AS short_try,
+    (SELECT count(*)::int FROM auth_user
+       WHERE username !~ '^mozilla-ldap/\\w+@mozilla\\.com$' OR email <> split_part(username, '/', 2)) AS bad_users,
+    (SELECT count(*)::int FROM performance_alert_summary s JOIN auth_user u ON u.id = s.assignee_id) AS assigned,
+    (SELECT coalesce(max(status), 0) FROM backfill_record) AS max_backfill_status,
+    (SELECT count(*)::int FROM changelog_entry) AS changelog,
+    (SELECT count(*)::int FROM changelog_file) AS changelog_files`);
+  const r = rows[0];
+  assert.deepEqual(r.repos, [
+    '1:mozilla-central',
+    '4:try',
+    '6:mozilla-beta',
+    '7:mozilla-release',
+    '77:autoland',
+    '108:fenix',
+  ]);
+  assert.deepEqual(r.tags, [
+    'harness',
+    'regression-backedout',
+    'infra',
+    'regression-fix',
+    'improvement',
+    'improvement-backedout',
+    'early-beta-or-earlier',
+    'bisection',
+  ]);
+  assert.equal(r.no_commits, 0, 'every push has a commit');
+  assert.equal(r.no_tip, 0, 'one commit of each push is its tip revision');
+  assert.equal(r.tip_not_last, 0, 'the tip is the newest commit');
+  assert.equal(r.bad_commits, 0);
+  assert.equal(r.short_try, 0, 'try pushes end with their try_task_config commit');
+  assert.equal(r.bad_users, 0);
+  assert.ok(r.assigned > 0, 'some summaries have an assignee');
+  assert.ok(r.max_backfill_status <= 4, 'backfill statuses stay within what the UI maps');
+  assert.ok(r.changelog > 0 && r.changelog_files >= r.changelog);
+});
+
+test("the Alerts page's default view has untriaged talos summaries; the Monitoring tab has sheriffed=false ones", async () => {
+  // The default filter: framework 1, status 0, sheriffed, active repository, with an untriaged alert of
+  // its own (hide_related_and_invalid keeps alerts in status 0).
+  const { rows } = await db.primary.query(`SELECT
+    (SELECT count(*)::int FROM performance_alert_summary s JOIN repository r ON r.id = s.repository_id
+      WHERE s.framework_id = 1 AND s.status = 0 AND s.sheriffed AND r.active_status = 'active'
+        AND EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND a.status = 0)) AS untriaged,
+    (SELECT count(*)::int FROM performance_alert_summary s JOIN repository r ON r.id = s.repository_id
+      WHERE s.framework_id = 1 AND s.status = 0 AND s.sheriffed AND r.active_status = 'active'
+        AND EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND a.is_regression)) AS regressions,
+    (SELECT count(*)::int FROM performance_alert_summary s JOIN repository r ON r.id = s.repository_id
+      WHERE NOT s.sheriffed AND r.active_status = 'active') AS monitored`);
+  assert.ok(rows[0].untriaged >= 3, `${rows[0].untriaged} untriaged talos summaries`);
+  assert.ok(rows[0].regressions >= 1);
+  assert.ok(rows[0].monitored >= 2);
+});
+
+test('timestamps end at the anchor (now by default); every other value depends only on the seed', async () => {
+  // The same seed anchored a week later: every timestamp moves by exactly the week, nothing else changes.
+  const shifted = await freshDatabase('seed_shifted');
+  const week = 7 * 86_400;
+  await seed(shifted, { size: 'tiny', seed: 42, endTime: new Date(endTime.getTime() + week * 1000) });
+  const relative = async (url: string) => {
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      const anchor = 'extract(epoch FROM time)';
+      const { rows } = await client.query(
+        `SELECT
+        (SELECT md5(string_agg(revision || ':' || (${anchor} - $1)::bigint, ',' ORDER BY id)) FROM push) AS pushes,
+        (SELECT md5(string_agg(value || ':' || (extract(epoch FROM push_timestamp) - $1)::bigint, ',' ORDER BY id))
+           FROM performance_datum) AS datums,
+        (SELECT md5(string_agg(comments, ',' ORDER BY id)) FROM commit) AS commits`,
+        [Math.floor(endTime.getTime() / 1000) + (url === shifted ? week : 0)],
+      );
+      return rows[0];
+    } finally {
+      await client.end();
+    }
+  };
+  assert.deepEqual(await relative(shifted), await relative(db.urls.primary));
+
+  // Anchored at now (the default, what npm start does): the newest push of every repository and the
+  // newest datum are hours old at most, and every signature was updated within the graphs' 14 days.
+  const now = await freshDatabase('seed_now');
+  await seed(now, { size: 'tiny', seed: 5 });
+  const client = new pg.Client(now);
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT
+      (SELECT max(extract(epoch FROM now() - newest)) FROM
+         (SELECT max(time) AS newest FROM push GROUP BY repository_id) t) AS oldest_newest_push,
+      (SELECT extract(epoch FROM now() - max(push_timestamp)) FROM performance_datum) AS newest_datum,
+      (SELECT count(*)::int FROM performance_signature WHERE last_updated < now() - interval '14 days') AS stale,
+      (SELECT count(*)::int FROM push WHERE time > now()) AS future`);
+    const r = rows[0];
+    assert.ok(Number(r.oldest_newest_push) <= 3 * 3600 + 60, `newest push ${r.oldest_newest_push} s old`);
+    assert.ok(Number(r.newest_datum) <= 3 * 3600 + 60);
+    assert.equal(r.stale, 0);
+    assert.equal(r.future, 0);
+  } finally {
+    await client.end();
+  }
 });

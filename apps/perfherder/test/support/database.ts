@@ -24,8 +24,8 @@ export interface ResetOptions {
   /**
    * Restore the fixture frameworks of migration 0002 (default true). Pass false for tests that count
    * frameworks, e.g. "the framework list has exactly the two the test created"; the table is then empty
-   * and framework ids restart at 1. Issue trackers are always restored: tracker 1 is the default of every
-   * alert summary.
+   * and framework ids restart at 1. Issue trackers and repository groups are always restored: tracker 1 is
+   * the default of every alert summary, and repositories point at the fixture groups.
    */
   readonly keepFrameworks?: boolean;
 }
@@ -37,7 +37,7 @@ export interface TestDatabase {
   /** A pool on the primary for fixtures and assertions. */
   readonly primary: pg.Pool;
   /**
-   * Empty every table (identities restart at 1), put back the reference rows exactly as migration 0002
+   * Empty every table (identities restart at 1), put back the reference rows exactly as migrations 0002-0003
    * left them (whatever the previous test changed), and resolve once every replica has replayed it all,
    * so each test starts from the same state on every server.
    */
@@ -46,7 +46,7 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-const REFERENCE_TABLES = ['issue_tracker', 'performance_framework'] as const;
+const REFERENCE_TABLES = ['issue_tracker', 'performance_framework', 'repository_group'] as const;
 
 /**
  * Starts one cluster (1 replica by default), creates and migrates a database, and hands back a pool on the

@@ -1,0 +1,18 @@
+import { pyInt } from '../perf/signatures/series-params.ts';
+
+const INT4_MAX = 2n ** 31n - 1n;
+
+/**
+ * A detail route's id as DRF's lookup reads it: Python's `int()` of the path segment. Undefined when it
+ * is not an integer (DRF: 404 "Not found."); an integer outside the `integer` column's range is returned
+ * as -1, which matches no row (404 "No <Model> matches the given query.").
+ *
+ * @example
+ * intIdParam('12'); // 12
+ * intIdParam('abc'); // undefined
+ */
+export function intIdParam(raw: string): number | undefined {
+  const n = pyInt(raw);
+  if (n === undefined) return undefined;
+  return n < 0n || n > INT4_MAX ? -1 : Number(n);
+}
