@@ -1,4 +1,5 @@
 import { AUTHORS } from '../generators/people.ts';
+import { type GeneratedCommit, generatePushCommits } from '../generators/push-commits.ts';
 import type { Random } from '../generators/random.ts';
 import type { IngestWorld, RepositoryRef, SeriesRef, TaskUnit } from './ingest-world.ts';
 
@@ -10,6 +11,8 @@ export interface PlannedPush {
   readonly author: string;
   /** Unix seconds. */
   readonly time: number;
+  /** Its changesets, oldest first; the last is the tip (`revision`). */
+  readonly commits: readonly GeneratedCommit[];
 }
 
 /** One task run: a job on a push and the datums it reported. */
@@ -51,7 +54,7 @@ function round(value: number): number {
 /**
  * Decides, tick by tick, what the ingestion writes: it picks a repository (weighted by its push history,
  * so autoland gets most), runs a share of that repository's tasks on its current push, and opens a new
- * push (fresh 40-hex revision, time now) once they have all reported. Values follow each series' level
+ * push (fresh 40-hex revision, time now, commits from the seeder's generator) once they have all reported. Values follow each series' level
  * with a few percent of noise and an occasional small step, like the seeded history.
  */
 export class IngestPlanner {
@@ -91,13 +94,16 @@ export class IngestPlanner {
   #newPush(repository: RepositoryRef, nowSeconds: number): PushState {
     const random = this.#random;
     const share = Math.max(1, Math.ceil(repository.units.length * (0.3 + 0.7 * random.float())));
+    const revision = random.hex(40);
+    const author = random.pick(AUTHORS);
     return {
       push: {
         id: null,
         repositoryId: repository.id,
-        revision: random.hex(40),
-        author: random.pick(AUTHORS),
+        revision,
+        author,
         time: nowSeconds,
+        commits: generatePushCommits(random, { revision, author, isTry: repository.isTry }),
       },
       queue: random.sample(repository.units, share),
     };

@@ -37,6 +37,8 @@ export interface TaskUnit {
 /** A repository receiving pushes, weighted by how many it already has. */
 export interface RepositoryRef {
   readonly id: number;
+  /** A try repository: its pushes end with a try_task_config commit. */
+  readonly isTry: boolean;
   readonly weight: number;
   readonly units: readonly TaskUnit[];
 }
@@ -163,10 +165,14 @@ export async function loadIngestWorld(client: pg.ClientBase): Promise<IngestWorl
     'SELECT repository_id, count(*) AS pushes FROM push GROUP BY repository_id',
   );
   const weights = new Map(pushes.rows.map((r) => [r.repository_id, Number(r.pushes)]));
+  const tryRepos = new Set(
+    (await client.query<{ id: number }>('SELECT id FROM repository WHERE is_try_repo')).rows.map((r) => r.id),
+  );
   const maxPushId = await client.query<{ max: number | null }>('SELECT max(id) AS max FROM push');
   return {
     repositories: [...units].map(([id, repoUnits]) => ({
       id,
+      isTry: tryRepos.has(id),
       weight: Math.max(1, weights.get(id) ?? 0),
       units: repoUnits,
     })),

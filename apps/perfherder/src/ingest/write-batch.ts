@@ -17,6 +17,10 @@ const INSERT_PUSHES = `
   SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[])
   RETURNING id, repository_id, revision`;
 
+const INSERT_COMMITS = `
+  INSERT INTO commit (push_id, revision, author, comments)
+  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[])`;
+
 const INSERT_JOBS = `
   INSERT INTO job (repository_id, guid, push_id, job_type_id, job_group_id, machine_id, machine_platform_id,
                    build_platform_id, option_collection_hash, result, state, reason, who, tier,
@@ -46,7 +50,7 @@ const BUMP_SIGNATURES = `
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /**
- * Writes one planned batch in one transaction on the primary: its new pushes, then one job with
+ * Writes one planned batch in one transaction on the primary: its new pushes with their commits, then one job with
  * Taskcluster metadata per run, the runs' datums and the `last_updated` bump of their signatures.
  */
 export async function writeBatch(client: pg.ClientBase, batch: PlannedBatch): Promise<BatchCounts> {
@@ -65,6 +69,13 @@ export async function writeBatch(client: pg.ClientBase, batch: PlannedBatch): Pr
       );
       const ids = new Map(inserted.rows.map((r) => [`${r.repository_id}:${r.revision}`, r.id]));
       for (const p of batch.newPushes) p.id = ids.get(`${p.repositoryId}:${p.revision}`) ?? null;
+      const commits = batch.newPushes.flatMap((p) => p.commits.map((c) => ({ pushId: p.id, ...c })));
+      await client.query(INSERT_COMMITS, [
+        commits.map((c) => c.pushId),
+        commits.map((c) => c.revision),
+        commits.map((c) => c.author),
+        commits.map((c) => c.comments),
+      ]);
     }
 
     const withJob = batch.runs.filter((r) => r.job && r.unit.job);

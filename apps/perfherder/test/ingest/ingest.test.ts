@@ -102,6 +102,24 @@ describe('runIngest', () => {
     }
   });
 
+  test('new pushes arrive at now with their commits: the tip is the push revision, the search vector is filled', async () => {
+    const { rows } = await db.primary.query(
+      `SELECT p.id, p.revision, p.time,
+              (SELECT array_agg(c.revision ORDER BY c.id) FROM commit c WHERE c.push_id = p.id) AS commits,
+              (SELECT bool_and(c.search_vector IS NOT NULL AND c.comments <> '') FROM commit c WHERE c.push_id = p.id)
+                AS searchable
+       FROM push p WHERE p.time >= $1`,
+      [new Date(startedAt.getTime() - 1000)],
+    );
+    assert.equal(rows.length, result.pushes);
+    for (const r of rows) {
+      assert.ok(r.commits?.length >= 1, `push ${r.id} has commits`);
+      assert.equal(r.commits.at(-1), r.revision, 'the newest commit is the tip');
+      assert.equal(r.searchable, true);
+      assert.ok(Date.now() - r.time.getTime() < 60_000, 'pushed at the time of ingestion');
+    }
+  });
+
   test('bumps last_updated of the signatures it wrote', async () => {
     const after = await snapshot(db.urls.primary);
     assert.ok(after.newestSignatureUpdate > before_.newestSignatureUpdate);
