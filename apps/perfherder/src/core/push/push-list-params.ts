@@ -65,10 +65,9 @@ export async function parsePushListParams(
   // Each key once, with its last value (Django's QueryDict.get), in query order.
   const filterParams: Record<string, string | number> = {};
   for (const [key, value] of Object.entries(query)) filterParams[key] = last(value) ?? '';
-  const get = (name: string): string | undefined => {
-    const v = filterParams[name];
-    return v === undefined ? undefined : String(v);
-  };
+  // The client's values: the computed filter_params keys (push_timestamp__gte from startdate, …) are
+  // reported, never read back as filters.
+  const get = (name: string): string | undefined => last(query[name]);
   const params: unknown[] = [];
   const bind = (value: unknown) => {
     params.push(value);
