@@ -20,7 +20,21 @@ const entrySchema = {
     url: { type: 'string' },
     files: { type: 'array', items: { type: 'string' } },
   },
-  required: ['id', 'date', 'description', 'files'],
+  // Every key, in order (fast-json-stringify writes required keys first).
+  required: [
+    'id',
+    'remote_id',
+    'date',
+    'author',
+    'message',
+    'description',
+    'owner',
+    'project',
+    'project_url',
+    'type',
+    'url',
+    'files',
+  ],
 } as const;
 
 /** The reference's default window: entries of the last 15 days. */

@@ -25,7 +25,23 @@ const repositorySchema = {
     tc_root_url: { type: 'string' },
     accepts_pull_requests: { type: 'boolean' },
   },
-  required: ['id', 'repository_group', 'name', 'dvcs_type', 'url', 'is_try_repo', 'tc_root_url'],
+  // Every key, in order: fast-json-stringify writes required keys first, and the reference's order is this.
+  required: [
+    'id',
+    'repository_group',
+    'name',
+    'dvcs_type',
+    'url',
+    'codebase',
+    'description',
+    'active_status',
+    'life_cycle_order',
+    'performance_alerts_enabled',
+    'expire_performance_data',
+    'is_try_repo',
+    'tc_root_url',
+    'accepts_pull_requests',
+  ],
 } as const;
 
 // Only active repositories, as the reference's queryset: on-hold ones are hidden from list and detail.
