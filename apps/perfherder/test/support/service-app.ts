@@ -15,6 +15,8 @@ export interface ServiceAppOptions {
   readonly logger?: Parameters<typeof build>[0]['logger'];
   /** Overrides of the pool's defaults (4 connections, 1 s connect, 5 s query, 1 s ejection, 100 statements). */
   readonly pool?: Partial<ServicePoolOptions>;
+  /** CORS_ALLOWED_ORIGINS of the app (default `'*'`). */
+  readonly corsAllowedOrigins?: '*' | readonly string[];
 }
 
 /** A test database and the service built on it, owned by one test file. */
@@ -50,7 +52,12 @@ export async function buildServiceApp(
   // pg-pool's end() resolves before its sockets are closed, so the cluster's fast shutdown (or a stopped
   // replica) can still reach an idle connection; that must not crash the test file.
   pool.on('error', () => {});
-  const app = await build({ pool, closePool: true, logger: options.logger ?? false });
+  const app = await build({
+    pool,
+    closePool: true,
+    logger: options.logger ?? false,
+    corsAllowedOrigins: options.corsAllowedOrigins ?? '*',
+  });
   await app.ready();
   return app;
 }

@@ -22,11 +22,13 @@ export function parseAllowedOrigins(raw: string | undefined): '*' | readonly str
     } catch {
       url = undefined;
     }
-    const bare = entry.replace(/\/$/, '');
     if (
       !url ||
       (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-      url.origin.toLowerCase() !== bare.toLowerCase()
+      url.pathname !== '/' ||
+      /[?#]/.test(entry) ||
+      url.username !== '' ||
+      url.password !== ''
     ) {
       return {
         error: `entry "${entry}" is not an origin: use scheme://host[:port] (http or https), with no path, query or credentials`,
