@@ -52,7 +52,10 @@ test('migrate, seed and create-user work end to end through the CLI', async () =
 
   const migrated = await run(['migrate'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
-  assert.equal(migrated.stdout.trim(), 'applied 0001_schema.sql, 0002_reference_data.sql');
+  assert.equal(
+    migrated.stdout.trim(),
+    'applied 0001_schema.sql, 0002_reference_data.sql, 0003_treeherder_core.sql',
+  );
   assert.equal((await run(['migrate'], env)).stdout.trim(), 'no pending migrations');
 
   const seeded = await run(['seed', '--size', 'tiny', '--seed', '7'], env);
