@@ -95,6 +95,7 @@ describe('Treeherder core endpoints', () => {
     await entry('old', new Date(now - 20 * DAY), ['x']);
     await entry('recent', new Date('2026-08-20T09:14:03.250Z'), []);
     await entry('newest', new Date(now - HOUR), ['file1', 'file2', 'file3']);
+    await db.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await db.cluster.waitForReplicas();
   });
   after(() => close?.());
@@ -306,6 +307,56 @@ describe('Treeherder core endpoints', () => {
       const res = await call(`/api/infracompare/?${query}`);
       assert.deepEqual([res.status, res.body], [400, body], query);
     }
+  });
+
+  it("the servers agree: the four model endpoints' statements ran on the replica, user and changelog on the primary", async () => {
+    const statements = async (server: 'primary' | 'replica') => {
+      const node = server === 'primary' ? db.cluster.primary : db.cluster.replicas[0];
+      const rows = await node!.query<{ query: string; calls: string }>(
+        `SELECT query, calls FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND query NOT ILIKE '%pg_stat_statements%'`,
+        [],
+        'perfherder',
+      );
+      return rows.map((r) => r.query);
+    };
+    const reset = async () => {
+      await db.cluster.primary.query('SELECT pg_stat_statements_reset()', [], 'perfherder');
+      await db.cluster.replicas[0]!.query('SELECT pg_stat_statements_reset()', [], 'perfherder');
+    };
+    await reset();
+    for (const url of [
+      '/api/repository/',
+      '/api/optioncollectionhash/',
+      `/api/project/mozilla-central/push/?commit_revision=${revision}`,
+      `/api/infracompare/?project=mozilla-central&revision=${revision}`,
+    ]) {
+      assert.equal((await app.inject(url)).statusCode, 200, url);
+    }
+    const onReplica = await statements('replica');
+    assert.ok(
+      onReplica.some((q) => /FROM repository r JOIN repository_group/.test(q)),
+      onReplica.join('\n'),
+    );
+    assert.ok(onReplica.some((q) => /FROM option_collection/.test(q)));
+    assert.ok(onReplica.some((q) => /FROM commit c/.test(q)));
+    assert.ok(onReplica.some((q) => /FROM job j JOIN job_type/.test(q)));
+    assert.deepEqual(await statements('primary'), []);
+
+    await reset();
+    for (const url of ['/api/user/', '/api/changelog/'])
+      assert.equal(
+        (await app.inject({ url, headers: { authorization: `Bearer ${user.token}` } })).statusCode,
+        200,
+      );
+    const onPrimary = await statements('primary');
+    assert.ok(
+      onPrimary.some((q) => /FROM auth_user/.test(q)) &&
+        onPrimary.some((q) => /FROM changelog_entry/.test(q)),
+      onPrimary.join('\n'),
+    );
+    assert.deepEqual(await statements('replica'), []);
   });
 
   it('writes on these read-only endpoints: 401 anonymous, 405 with a token; OPTIONS lists only the read methods', async () => {
