@@ -16,3 +16,10 @@ export function intIdParam(raw: string): number | undefined {
   if (n === undefined) return undefined;
   return n < 0n || n > INT4_MAX ? -1 : Number(n);
 }
+
+/** The path parameters of a detail route: the id as text, read with {@link intIdParam}. */
+export const idParamsSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' } },
+  required: ['id'],
+} as const;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { refuseWrites } from '../../auth/refuse-writes.ts';
 import { notFoundBody } from '../../http/service-errors.ts';
 import { projectParamsSchema } from '../../perf/signatures/series-params.ts';
-import { intIdParam } from '../int-id-param.ts';
+import { idParamsSchema, intIdParam } from '../int-id-param.ts';
 import { parsePushListParams } from './push-list-params.ts';
 import { pushSchema, selectPushes } from './push-query.ts';
 
@@ -62,7 +62,7 @@ export const pushRoutes: FastifyPluginAsync = async (app) => {
         summary: 'One push of a project',
         params: {
           type: 'object',
-          properties: { ...projectParamsSchema.properties, id: { type: 'string' } },
+          properties: { ...projectParamsSchema.properties, ...idParamsSchema.properties },
           required: ['project', 'id'],
         },
         response: { 200: pushSchema },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { refuseWrites } from '../../auth/refuse-writes.ts';
 import { notFound, notFoundBody } from '../../http/service-errors.ts';
-import { intIdParam } from '../int-id-param.ts';
+import { idParamsSchema, intIdParam } from '../int-id-param.ts';
 
 const repositorySchema = {
   type: 'object',
@@ -78,7 +78,7 @@ export const repositoryRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['treeherder'],
         summary: 'One active repository',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParamsSchema,
         response: { 200: repositorySchema },
       },
     },

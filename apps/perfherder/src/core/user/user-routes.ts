@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { optionalUser } from '../../auth/auth-plugin.ts';
 import { refuseWrites } from '../../auth/refuse-writes.ts';
 import { notFound, notFoundBody } from '../../http/service-errors.ts';
-import { intIdParam } from '../int-id-param.ts';
+import { idParamsSchema, intIdParam } from '../int-id-param.ts';
 
 const userSchema = {
   type: 'object',
@@ -45,7 +45,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['treeherder'],
         summary: "The caller's own user, by id",
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParamsSchema,
         response: { 200: userSchema },
       },
     },
