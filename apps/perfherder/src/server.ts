@@ -20,6 +20,12 @@ export interface RunningService {
 /** Where `npm start` keeps its dev cluster: `.data/` at the repository root. */
 const DEV_DATA_DIR = join(import.meta.dirname, '..', '..', '..', '.data', 'cluster');
 
+/** Options of {@link startService}. */
+export interface StartServiceOptions {
+  /** The dev cluster's folder when DATABASE_URL is unset (default `.data/cluster` at the repository root). */
+  readonly dataDir?: string;
+}
+
 /**
  * Starts the service. Without DATABASE_URL: boots the dev cluster (primary + replicas) under `.data/`,
  * migrates, seeds the small data set when the database is empty, and enables routing. With
@@ -28,6 +34,7 @@ const DEV_DATA_DIR = join(import.meta.dirname, '..', '..', '..', '.data', 'clust
 export async function startService(
   config: ServiceConfig,
   say: (line: string) => void,
+  options: StartServiceOptions = {},
 ): Promise<RunningService> {
   let cluster: Cluster | undefined;
   let primaryUrl = config.router.primaryUrl;
@@ -36,7 +43,7 @@ export async function startService(
     say(
       `DATABASE_URL is not set: starting the dev cluster (primary + ${config.devReplicas} replica) in .data/`,
     );
-    cluster = await startCluster({ replicas: config.devReplicas, dataDir: DEV_DATA_DIR });
+    cluster = await startCluster({ replicas: config.devReplicas, dataDir: options.dataDir ?? DEV_DATA_DIR });
     const urls = await cluster.createDatabase('perfherder');
     primaryUrl = urls.primary;
     replicaUrls = urls.replicas;

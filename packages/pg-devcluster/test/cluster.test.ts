@@ -16,7 +16,9 @@ async function one<T>(url: string, sql: string, params: unknown[] = []): Promise
 describe('a primary with two streaming replicas', () => {
   let cluster: Cluster;
   before(async () => {
-    cluster = await startCluster({ replicas: 2 });
+    // wal_log_hints: the first hint bits set on a page after a checkpoint are WAL-logged whatever initdb's
+    // checksum default; autovacuum off: no background transaction flushes WAL behind a test's back.
+    cluster = await startCluster({ replicas: 2, settings: { wal_log_hints: 'on', autovacuum: 'off' } });
   });
   after(() => cluster?.stop());
 
@@ -78,6 +80,47 @@ describe('a primary with two streaming replicas', () => {
     await cluster.waitForReplicas();
     const fresh = await one<{ n: number }>(urls.replicas[0]!, 'SELECT count(*)::int AS n FROM visible');
     assert.equal(fresh.n, 992);
+  });
+
+  it('waitForReplicas needs no further WAL: WAL a rolled-back read left unflushed is waited for, not stalled on', async () => {
+    // A read-only transaction that rolls back after setting hint bits (the seed's "database not empty" probe
+    // on a restarted cluster) leaves full-page images in the primary's WAL buffers that nothing asks to
+    // flush; walsenders ship flushed WAL only. Before the fix the wait stalled until the next background
+    // flush (the bgwriter's standby snapshot, every 15 s or more). Two rounds back to back: one background
+    // flush cannot rescue both, so the old behaviour fails here whatever its timing.
+    const urls = cluster.urls('app');
+    await one(urls.primary, 'CREATE TABLE hinted (id int)');
+    for (let round = 1; round <= 2; round++) {
+      await one(urls.primary, 'INSERT INTO hinted SELECT g FROM generate_series(1, 2000) g');
+      await one(urls.primary, 'CHECKPOINT');
+      const reader = new pg.Client({ connectionString: urls.primary });
+      await reader.connect();
+      let pending: { insert: string; unflushed: boolean };
+      try {
+        await reader.query('BEGIN');
+        await reader.query('SELECT count(*) FROM hinted');
+        await reader.query('ROLLBACK');
+        pending = (
+          await reader.query(
+            `SELECT pg_current_wal_insert_lsn()::text AS insert,
+                    pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn() AS unflushed`,
+          )
+        ).rows[0];
+      } finally {
+        await reader.end();
+      }
+      assert.equal(pending.unflushed, true, `round ${round}: the rolled-back read left WAL unflushed`);
+      // A deadline, not a speed assertion: the background flush that used to end the wait is 15 s away.
+      await cluster.waitForReplicas({ timeoutMs: 5000 });
+      for (const replica of cluster.replicas) {
+        const row = await one<{ ok: boolean }>(
+          replica.directUrl,
+          'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok',
+          [pending.insert],
+        );
+        assert.equal(row.ok, true, `round ${round}: ${replica.name} replayed the unflushed WAL`);
+      }
+    }
   });
 
   it('terminates client backends on a node', async () => {

@@ -82,8 +82,10 @@ export interface Cluster extends AsyncDisposable {
   /** Create a database on the primary (replicated like everything else) unless it exists. */
   createDatabase(name: string): Promise<ClusterUrls>;
   /**
-   * Resolve once every running replica has replayed the primary's current WAL position. Replicas whose
-   * replay is paused, and promoted ones, are skipped unless named in `replicas` (then they time out).
+   * Resolve once every running replica has replayed the primary's current WAL position. WAL the primary has
+   * not flushed (e.g. written by a transaction that rolled back) is flushed through a tiny WAL marker first,
+   * so the wait never depends on later WAL activity. Replicas whose replay is paused, and promoted ones, are
+   * skipped unless named in `replicas` (then they time out).
    * Tests call this after writing fixtures on the primary, instead of sleeping.
    */
   waitForReplicas(options?: { timeoutMs?: number; replicas?: readonly ReplicaNode[] }): Promise<void>;

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { resolvePostgresBinaries } from '../binaries/postgres-binaries.ts';
+import { type PostgresBinaries, resolvePostgresBinaries } from '../binaries/postgres-binaries.ts';
 import { DevClusterError, devClusterErrorCodes } from '../errors.ts';
 import { createTcpProxy } from '../faults/tcp-proxy.ts';
 import type { Cluster, ClusterStatus, ClusterUrls, ReplicaNode } from './cluster.ts';
@@ -22,6 +22,7 @@ import { baseSettings, HBA, renderSettings, type ServerSettings } from './node-c
 import { type OsAccount, resolveOsAccount } from './os-account.ts';
 import { PostgresNode } from './postgres-node.ts';
 import { register, unregister } from './process-registry.ts';
+import { replayTarget } from './replay-target.ts';
 import { stopClusterAt } from './stop-cluster-at.ts';
 
 const execFileAsync = promisify(execFile);
@@ -129,7 +130,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const primary = makeNode('primary', 0);
   const replicas = names.slice(1).map((n, i) => makeNode(n, i + 1));
 
-  const cluster = new ClusterImpl(layout, binaries.version, primary);
+  const cluster = new ClusterImpl(layout, binaries, primary);
   register(cluster);
   try {
     if (!existsSync(join(primary.dataDir, 'PG_VERSION')))
@@ -219,13 +220,15 @@ async function syncSlots(
 class ClusterImpl implements Cluster {
   readonly #layout: ClusterLayout;
   readonly version: string;
+  readonly #majorVersion: number;
   readonly primary: ClusterNodeImpl;
   readonly #replicas: ReplicaNodeImpl[] = [];
   #stopping: Promise<void> | undefined;
 
-  constructor(layout: ClusterLayout, version: string, primary: PostgresNode) {
+  constructor(layout: ClusterLayout, binaries: PostgresBinaries, primary: PostgresNode) {
     this.#layout = layout;
-    this.version = version;
+    this.version = binaries.version;
+    this.#majorVersion = binaries.majorVersion;
     this.primary = new ClusterNodeImpl(primary, 'primary');
   }
 
@@ -265,22 +268,13 @@ class ClusterImpl implements Cluster {
     options: { timeoutMs?: number; replicas?: readonly ReplicaNode[] } = {},
   ): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    // The insert position, not pg_current_wal_lsn() (the write position): with asynchronous commit a
-    // just-committed transaction may sit in WAL buffers past the write position.
-    const [row] = await this.primary.query<{ lsn: string }>(
-      'SELECT pg_current_wal_insert_lsn()::text AS lsn',
-    );
-    const target = row?.lsn ?? '0/0';
+    const target = await replayTarget(this.primary, this.#majorVersion);
     const explicit = options.replicas !== undefined;
     const pending = new Set((options.replicas ?? this.#replicas).filter((r) => r.running));
     while (pending.size > 0) {
       for (const replica of [...pending]) {
-        // An insert position just past a WAL page header is never reached by a replay position (which
-        // is the end of the last record): a replica at that page's start is done too.
         const [r] = await replica.query<{ done: boolean; rec: boolean; paused: boolean }>(
-          `SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn
-                    OR (pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()) <= 40
-                        AND pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') % 8192 = 0), false) AS done,
+          `SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS done,
                   pg_is_in_recovery() AS rec,
                   pg_get_wal_replay_pause_state() <> 'not paused' AS paused`,
           [target],
