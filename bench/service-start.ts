@@ -5,11 +5,12 @@
  *
  * Usage: node --import tsx bench/service-start.ts [repetitions, default 3] [label, default "current"]
  *
- * Each repetition uses a fresh temp folder. Prints a table and merges its numbers under `label` into
+ * It runs apps/perfherder/src/main.ts (what `npm start` runs) with DEV_CLUSTER_DATA_DIR in a fresh temp folder per
+ * repetition, made 0755 so that as root the cluster stays there rather than being relocated. Prints a table and merges its numbers under `label` into
  * bench/results/service-start.json (so runs of two commits sit side by side). Not part of npm test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,8 +49,11 @@ async function oneStart(dataDir: string): Promise<{ healthz: number; api: number
   const started = performance.now();
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'support', 'service-child.ts'), dataDir],
-    { env: { ...process.env, PORT: String(port), LOGGING_LEVEL: 'ERROR' }, stdio: 'ignore' },
+    ['--import', 'tsx', join(import.meta.dirname, '..', 'apps', 'perfherder', 'src', 'main.ts')],
+    {
+      env: { ...process.env, PORT: String(port), LOGGING_LEVEL: 'ERROR', DEV_CLUSTER_DATA_DIR: dataDir },
+      stdio: 'ignore',
+    },
   );
   child = proc;
   let gone = false;
@@ -77,6 +81,7 @@ const samples: Record<string, { healthz: number[]; api: number[] }> = Object.fro
 );
 for (let rep = 0; rep < repetitions; rep++) {
   const root = mkdtempSync(join(tmpdir(), 'bench-service-start-'));
+  chmodSync(root, 0o755);
   try {
     for (const start of STARTS) {
       const t = await oneStart(join(root, 'cluster'));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Cluster, startCluster } from 'pg-devcluster';
+import { type Cluster, dataLocation, startCluster } from 'pg-devcluster';
 import { redactUrl } from 'replica-router';
 import { build } from './app.ts';
 import { seedProgressReporter } from './cli/seed-progress.ts';
@@ -20,12 +20,6 @@ export interface RunningService {
 /** Where `npm start` keeps its dev cluster: `.data/` at the repository root. */
 const DEV_DATA_DIR = join(import.meta.dirname, '..', '..', '..', '.data', 'cluster');
 
-/** Options of {@link startService}. */
-export interface StartServiceOptions {
-  /** The dev cluster's folder when DATABASE_URL is unset (default `.data/cluster` at the repository root). */
-  readonly dataDir?: string;
-}
-
 /**
  * Starts the service. Without DATABASE_URL: boots the dev cluster (primary + replicas) under `.data/`,
  * migrates, seeds the small data set when the database is empty, and enables routing. With
@@ -34,16 +28,17 @@ export interface StartServiceOptions {
 export async function startService(
   config: ServiceConfig,
   say: (line: string) => void,
-  options: StartServiceOptions = {},
 ): Promise<RunningService> {
   let cluster: Cluster | undefined;
   let primaryUrl = config.router.primaryUrl;
   let replicaUrls = config.router.replicaUrls;
   if (primaryUrl === undefined) {
-    say(
-      `DATABASE_URL is not set: starting the dev cluster (primary + ${config.devReplicas} replica) in .data/`,
-    );
-    cluster = await startCluster({ replicas: config.devReplicas, dataDir: options.dataDir ?? DEV_DATA_DIR });
+    say(`DATABASE_URL is not set: starting the dev cluster (primary + ${config.devReplicas} replica)`);
+    cluster = await startCluster({
+      replicas: config.devReplicas,
+      dataDir: config.devDataDir ?? DEV_DATA_DIR,
+    });
+    say(dataLocation(cluster));
     const urls = await cluster.createDatabase('perfherder');
     primaryUrl = urls.primary;
     replicaUrls = urls.replicas;

@@ -7,6 +7,7 @@ export type {
   ReplicaNode,
   ReplicaStatus,
 } from './cluster/cluster.ts';
+export { dataLocation } from './cluster/data-location.ts';
 export type { ServerSettings } from './cluster/node-config.ts';
 export type { StopMode } from './cluster/postgres-node.ts';
 export { type StartClusterOptions, startCluster } from './cluster/start-cluster.ts';

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { resolveOsAccount } from '../src/cluster/os-account.ts';
+import { OWNER_MARKER, RELOCATION_BASE } from '../src/cluster/relocated-storage.ts';
 import { startCluster } from '../src/index.ts';
 import { checkout } from './helpers/checkout.ts';
 import { alive, startChild, waitGone } from './helpers/child.ts';
@@ -84,6 +95,7 @@ describe('root and unprivileged users', () => {
       const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
       if (isRoot) assert.notEqual(uid, 0, 'postgres must not run as root');
       else assert.equal(uid, process.getuid?.());
+      assert.ok(cluster.storage.startsWith(`${tmpdir()}/`), 'an ephemeral cluster lives in the temp folder');
     } finally {
       await cluster.stop();
     }
@@ -113,34 +125,74 @@ describe('root and unprivileged users', () => {
     }
   });
 
-  it('works from a clone inside a 0700 folder only root can enter', {
+  it('works from a clone inside a 0700 folder only root can enter: node folders under /var/lib, kept, printed', {
     skip: !isRoot && 'needs root',
   }, async () => {
     const { parent: secret, clone } = checkout(0o700);
+    // A relocated folder whose clone was deleted: the next relocated start reclaims it.
+    const orphan = join(RELOCATION_BASE, `test-orphan-${process.pid}`);
+    mkdirSync(orphan, { recursive: true });
+    writeFileSync(join(orphan, OWNER_MARKER), JSON.stringify({ dataDir: join(secret, 'deleted-clone') }));
+    let storage: string | undefined;
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, ['--import', 'tsx', ...args], { cwd: clone, encoding: 'utf8' });
+    const cli = (...args: string[]) => run('packages/pg-devcluster/src/cli/main.ts', ...args);
     try {
+      const stateFile = join(clone, '.data/cluster/cluster.json');
+      const readState = () =>
+        JSON.parse(readFileSync(stateFile, 'utf8')) as {
+          storage: string;
+          password: string;
+          ports: { primary: number };
+        };
+
+      const up = cli('up', '--detach');
+      const state = readState();
+      storage = state.storage;
+      assert.ok(
+        storage.startsWith(`${RELOCATION_BASE}/`),
+        `node folders under ${RELOCATION_BASE}: ${storage}`,
+      );
+      assert.ok(!storage.startsWith(tmpdir()), 'not in the temp folder a reboot may clear');
+      assert.ok(up.includes(`node folders in ${storage}`), `up prints where the data lives:\n${up}`);
+      assert.deepEqual(JSON.parse(readFileSync(join(storage, OWNER_MARKER), 'utf8')), {
+        dataDir: realpathSync(join(clone, '.data/cluster')),
+      });
+      assert.equal(existsSync(orphan), false, 'the orphan of a deleted clone was removed');
+      const primaryUrl = `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.ports.primary}/postgres`;
+      const client = new pg.Client({ connectionString: primaryUrl });
+      await client.connect();
+      await client.query("CREATE TABLE kept AS SELECT 'kept in /var/lib' AS v");
+      await client.end();
+      assert.match(cli('down'), /stopped: .*primary/, '`down` finds the relocated servers');
+
       const script = join(clone, 'probe.ts');
       writeFileSync(
         script,
         `import { startCluster } from './packages/pg-devcluster/src/index.ts';
 const c = await startCluster({ replicas: 1, dataDir: '.data/cluster' });
-const rows = await c.replicas[0].query('SELECT pg_is_in_recovery() AS r');
-console.log(JSON.stringify(rows));
+await c.waitForReplicas();
+const rows = await c.replicas[0].query('SELECT v, pg_is_in_recovery() AS r FROM kept');
+console.log(JSON.stringify({ rows, storage: c.storage }));
 await c.stop();`,
       );
-      const out = execFileSync(process.execPath, ['--import', 'tsx', script], {
-        cwd: clone,
-        encoding: 'utf8',
-      });
-      assert.deepEqual(JSON.parse(out.trim()), [{ r: true }]);
-      const state = JSON.parse(readFileSync(join(clone, '.data/cluster/cluster.json'), 'utf8')) as {
-        storage: string;
-      };
-      assert.ok(
-        !state.storage.startsWith(secret),
-        'node folders were moved where the server account can reach them',
-      );
-      rmSync(state.storage, { recursive: true, force: true });
+      const probe = () => JSON.parse(run(script).trim()) as { rows: unknown[]; storage: string };
+      assert.deepEqual(probe(), { rows: [{ v: 'kept in /var/lib', r: true }], storage });
+
+      // A cluster relocated by an earlier version lives in the temp folder: the next start moves it.
+      const legacy = join(tmpdir(), 'pg-devcluster-data', basename(storage));
+      mkdirSync(dirname(legacy), { recursive: true });
+      renameSync(storage, legacy);
+      writeFileSync(stateFile, JSON.stringify({ ...readState(), storage: legacy }));
+      assert.deepEqual(probe(), { rows: [{ v: 'kept in /var/lib', r: true }], storage });
+      assert.equal(readState().storage, storage);
+      assert.equal(existsSync(legacy), false, 'the temp copy is gone');
     } finally {
+      // The detached servers, should an assertion have failed while they ran.
+      if (existsSync(join(clone, '.data/cluster/cluster.json'))) cli('down');
+      // A test must not leave folders under /var/lib that nothing would ever clean.
+      if (storage) rmSync(storage, { recursive: true, force: true });
+      rmSync(orphan, { recursive: true, force: true });
       rmSync(secret, { recursive: true, force: true });
     }
   });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type RouterConfig, RouterConfigError, readRouterConfig } from 'replica-router';
 import { parseAllowedOrigins } from '../http/cors/parse-allowed-origins.ts';
 
@@ -12,6 +13,8 @@ export interface ServiceConfig {
   readonly devReplicas: number;
   /** CORS_ALLOWED_ORIGINS: `'*'` (every origin, the reference) or the exact origins allowed. */
   readonly corsAllowedOrigins: '*' | readonly string[];
+  /** Dev cluster: its folder (DEV_CLUSTER_DATA_DIR, absolute); undefined = `.data/cluster` in the repository. */
+  readonly devDataDir: string | undefined;
 }
 
 const LEVELS: Record<string, ServiceConfig['logLevel']> = {
@@ -53,5 +56,6 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     logLevel,
     devReplicas: Number(devRaw),
     corsAllowedOrigins: cors,
+    devDataDir: env.DEV_CLUSTER_DATA_DIR?.trim() ? resolve(env.DEV_CLUSTER_DATA_DIR.trim()) : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ClusterStatus } from '../cluster/cluster.ts';
+import { dataLocation } from '../cluster/data-location.ts';
 import { startCluster } from '../cluster/start-cluster.ts';
 import { clusterStatusAt, stopClusterAt } from '../cluster/stop-cluster-at.ts';
 import { redactUrl } from '../redact-url.ts';
@@ -57,6 +58,7 @@ program
     console.log(
       `${cluster.version}: primary + ${opts.replicas} replica(s) up in ${Math.round(performance.now() - started)} ms`,
     );
+    console.log(dataLocation(cluster));
     printStatus(await cluster.status());
     if (!opts.ephemeral)
       console.log(`superuser password: in ${resolve(dataDir, 'cluster.json')} (never printed)`);

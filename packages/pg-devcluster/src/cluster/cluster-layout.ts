@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -7,7 +7,6 @@ import {
   mkdtempSync,
   readFileSync,
   realpathSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DevClusterError, devClusterErrorCodes } from '../errors.ts';
 import { isReachableBy } from './fs-access.ts';
 import type { OsAccount } from './os-account.ts';
+import { relocatedStorage } from './relocated-storage.ts';
 
 /** What a persistent cluster remembers between runs (`cluster.json`, mode 0600). */
 export interface ClusterState {
@@ -52,7 +52,8 @@ function ensureDir(path: string, account: OsAccount | null, mode = 0o700): void 
 /**
  * Picks the folders. Ephemeral: a fresh temp folder. Persistent: `dataDir`, except that as root, when
  * the server account cannot reach `dataDir` (a clone under a 0700 home), node folders go to a reachable
- * place under the system temp folder, recorded in `cluster.json` so the next start finds them.
+ * folder under /var/lib (see `relocatedStorage`), recorded in `cluster.json` so the next start and `down`
+ * find them.
  */
 export function planLayout(dataDir: string | undefined, account: OsAccount | null): ClusterLayout {
   let root: string;
@@ -72,17 +73,9 @@ export function planLayout(dataDir: string | undefined, account: OsAccount | nul
     // Our own folder under a reachable parent: hand it to the server account rather than relocating.
     if (!previous && account && isReachableBy(dirname(root), account))
       lchownSync(root, account.uid, account.gid);
-    if (previous) storage = previous.storage;
-    else if (!account || isReachableBy(root, account)) storage = root;
-    else {
-      const key = createHash('sha256').update(root).digest('hex').slice(0, 16);
-      const base = join(tmpdir(), 'pg-devcluster-data');
-      mkdirSync(base, { recursive: true, mode: 0o755 });
-      storage = join(base, key);
-      // No cluster.json means the user removed the folder to start afresh: the relocated node folders
-      // of that earlier cluster are stale (and their password is gone), so they go too.
-      rmSync(storage, { recursive: true, force: true });
-    }
+    if (!account || (previous ? previous.storage === root : isReachableBy(root, account)))
+      storage = previous?.storage ?? root;
+    else storage = relocatedStorage(root, account, previous?.storage);
     if (account && storage === root) lchownSync(root, account.uid, account.gid);
     ensureDir(storage, account);
   }

@@ -74,6 +74,11 @@ export interface Cluster extends AsyncDisposable {
   readonly replicas: readonly ReplicaNode[];
   /** Root folder (persistent mode: the one given; ephemeral: a temp folder removed on stop). */
   readonly dataDir: string;
+  /**
+   * Where the node folders and logs live: `dataDir`, except for a persistent cluster the server account
+   * cannot reach when running as root, whose node folders live under `/var/lib/pg-devcluster/`.
+   */
+  readonly storage: string;
   readonly persistent: boolean;
   /** Server version string. */
   readonly version: string;

@@ -240,6 +240,10 @@ class ClusterImpl implements Cluster {
     return this.#layout.root;
   }
 
+  get storage(): string {
+    return this.#layout.storage;
+  }
+
   get persistent(): boolean {
     return this.#layout.persistent;
   }
