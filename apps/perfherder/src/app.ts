@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RoutedPool } from 'replica-router';
 import { coreRoutes } from './core/core-routes.ts';
 import { corsPolicy, installCors } from './http/cors/index.ts';
@@ -13,8 +13,12 @@ import { statusRoutes } from './http/status-routes.ts';
 import { perfRoutes } from './perf/perf-routes.ts';
 
 export interface BuildOptions {
-  /** The routed pool (a pg.Pool). Build one with `createServicePool`. */
-  readonly pool: RoutedPool;
+  /**
+   * The routed pool (a pg.Pool; build one with `createServicePool`), or a function that builds it with the
+   * app's logger, so that the pool's own log lines (`db_routing_replica_error` when an idle replica
+   * connection fails, the fallback WARN outside a request) reach the service log.
+   */
+  readonly pool: RoutedPool | ((logger: FastifyBaseLogger) => RoutedPool);
   /** End the pool when the app closes. Default false (the caller owns it). */
   readonly closePool?: boolean;
   /** Fastify logger options, or false. Default: info level. */
@@ -57,7 +61,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(dbPlugin, { pool: options.pool, closePool: options.closePool ?? false });
+  const pool = typeof options.pool === 'function' ? options.pool(app.log) : options.pool;
+  await app.register(dbPlugin, { pool, closePool: options.closePool ?? false });
   await app.register(statusRoutes);
   await app.register(metricsRoutes);
   await app.register(perfRoutes);

@@ -58,13 +58,14 @@ export async function startService(
       }
       await cluster.waitForReplicas({ timeoutMs: 120_000 });
     }
-    const pool = createServicePool({ ...config.router, primaryUrl, replicaUrls });
+    // The pool logs through the service's logger: an idle replica connection failing is a WARN line.
     const app = await build({
-      pool,
+      pool: (logger) => createServicePool({ ...config.router, primaryUrl, replicaUrls }, logger),
       closePool: true,
       logger: { level: config.logLevel },
       corsAllowedOrigins: config.corsAllowedOrigins,
     });
+    const pool = app.db;
     const address = await app.listen({ port: config.port, host: config.host });
     const stop = async () => {
       await app.close();
