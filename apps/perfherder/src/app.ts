@@ -8,6 +8,7 @@ import { dbPlugin } from './http/db-plugin.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { installJsonContentType } from './http/json-content-type.ts';
 import { metricsRoutes } from './http/metrics-routes.ts';
+import { installNullCharacterCheck } from './http/null-characters.ts';
 import { installOptionsRoutes } from './http/options-routes.ts';
 import { statusRoutes } from './http/status-routes.ts';
 import { perfRoutes } from './perf/perf-routes.ts';
@@ -47,6 +48,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   installCors(app, corsPolicy(options.corsAllowedOrigins ?? '*'));
   installJsonContentType(app);
   installErrorHandler(app);
+  installNullCharacterCheck(app);
   installOptionsRoutes(app);
   await app.register(swagger, {
     openapi: {

@@ -1,3 +1,4 @@
+import { checkIntegerRange, INT4, type IntegerRange } from './integer-param.ts';
 import { badRequest } from './service-errors.ts';
 
 const DRF_TRUE = new Set([
@@ -69,12 +70,15 @@ export function drfBoolean(name: string, value: unknown): boolean {
   return b;
 }
 
-/** An optional integer parameter; a non-integer is a 400 `{"<name>": ["A valid integer is required."]}`. */
-export function optionalInt(name: string, value: unknown): number | undefined {
+/**
+ * An optional integer parameter for an `integer` column (or `range`); a non-integer is a 400
+ * `{"<name>": ["A valid integer is required."]}`, one outside the range a 400 from `checkIntegerRange`.
+ */
+export function optionalInt(name: string, value: unknown, range: IntegerRange = INT4): number | undefined {
   const v = first(value);
   if (v === undefined || v === '') return undefined;
   if (!/^-?\d+$/.test(v.trim())) throw badRequest({ [name]: ['A valid integer is required.'] });
-  return Number(v);
+  return Number(checkIntegerRange(name, BigInt(v.trim()), range));
 }
 
 /**

@@ -3,9 +3,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
+import { pyInt } from '../../src/http/integer-param.ts';
 import { pyRound2 } from '../../src/perf/data/py-round.ts';
 import { parseDateParam } from '../../src/perf/signatures/date-param.ts';
-import { pyInt } from '../../src/perf/signatures/series-params.ts';
 import {
   insertJob,
   insertMachinePlatform,
@@ -234,8 +234,11 @@ describe('signatures, platforms, data and job-data', () => {
       ]);
       assert.deepEqual(Object.keys(await json(`${MC}/signatures/?platform=linux64`)), [String(other.id)]);
       assert.deepEqual(await json(`${MC}/signatures/?platform=nope`), {});
-      // An id beyond the integer column matches nothing (no database error).
-      assert.deepEqual(await json(`${MC}/signatures/?id=99999999999`), {});
+      // An id beyond the integer column is a 400 (the database would refuse it); the largest one is fine.
+      assert.deepEqual(await json(`${MC}/signatures/?id=99999999999`, 400), {
+        id: ['Ensure this value is less than or equal to 2147483647.'],
+      });
+      assert.deepEqual(await json(`${MC}/signatures/?id=2147483647`), {});
     });
 
     it("keeps the reference's 400 bodies", async () => {
@@ -656,8 +659,11 @@ describe('signatures, platforms, data and job-data', () => {
       assert.deepEqual(await json(`${MC}/job-data/?job_id=999`, 400), {
         message: 'No data found for job_id=999',
       });
+      assert.deepEqual(await json(`${MC}/job-data/?job_id=9223372036854775807`, 400), {
+        message: 'No data found for job_id=9223372036854775807',
+      });
       assert.deepEqual(await json(`${MC}/job-data/?job_id=99999999999999999999`, 400), {
-        message: 'No data found for job_id=99999999999999999999',
+        job_id: ['Ensure this value is less than or equal to 9223372036854775807.'],
       });
     });
 

@@ -447,6 +447,10 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
           { parent_signature: ['A valid integer is required.'] },
         ],
         [
+          'repository=mozilla-central&interval=86400&parent_signature=99999999999',
+          { parent_signature: ['Ensure this value is less than or equal to 2147483647.'] },
+        ],
+        [
           'repository=mozilla-central&interval=86400&startday=2013-11-01T00:00:00',
           { non_field_errors: ['startday and endday must be given together.'] },
         ],
@@ -474,7 +478,7 @@ describe('summary, alert-summary tasks, validity dashboard and the small perf en
       for (const query of [
         'repository=mozilla-central&startday=2013-11-01&endday=2013-11-30T10:00:00.5%2B01:00',
         'repository=mozilla-central&interval=86400&signature=12345',
-        'repository=mozilla-central&interval=86400&parent_signature=99999999999',
+        'repository=mozilla-central&interval=86400&parent_signature=2147483647',
       ]) {
         const res = await get(`/api/performance/summary/?${query}`);
         assert.equal(res.statusCode, 200, query);

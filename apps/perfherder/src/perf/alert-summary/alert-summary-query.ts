@@ -1,5 +1,7 @@
+import { filterNumber, INT4, type IntegerRange, integerRangeMessage } from '../../http/integer-param.ts';
 import { last, orderingTerms } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
+import { INTERVAL_RANGE } from '../signatures/series-params.ts';
 
 /** `SHERIFFED_FRAMEWORKS` of the reference (by name). */
 export const SHERIFFED_FRAMEWORKS = [
@@ -20,7 +22,6 @@ export interface SummaryFilter {
 
 type Query = Readonly<Record<string, unknown>>;
 
-const NUMBER = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
 /** django-filter's NullBooleanSelect: these values make a BooleanFilter run (its method ignores the value). */
 const BOOLEAN_FILTER_VALUES = new Set(['true', 'True', '2', 'false', 'False', '3']);
 
@@ -38,14 +39,15 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
     params.push(value);
     return `$${params.length}`;
   };
-  const number = (name: string): number | undefined => {
+  // django-filter NumberFilter: undefined when absent (or invalid, with the error noted). The integer part
+  // must fit `range`; a value with a fraction keeps it (it equals no integer).
+  const number = (name: string, range: IntegerRange = INT4) => {
     const v = last(query[name]);
     if (v === undefined || v === '') return undefined;
-    if (!NUMBER.test(v)) {
-      errors[name] = ['Enter a number.'];
-      return undefined;
-    }
-    return Number(v);
+    const n = filterNumber(v);
+    const error = n === undefined ? 'Enter a number.' : integerRangeMessage(n.integer, range);
+    if (error !== undefined) errors[name] = [error];
+    return error === undefined ? n : undefined;
   };
   const flag = (name: string): boolean => BOOLEAN_FILTER_VALUES.has(last(query[name]) ?? '');
 
@@ -55,10 +57,9 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
     const monitored = (last(query.monitored_alerts) ?? '') !== '';
     conditions.push(`s.sheriffed = ${monitored ? 'false' : 'true'}`);
   }
-  const equal = (column: string, value: number | undefined) => {
+  const equal = (column: string, value: ReturnType<typeof number>) => {
     if (value === undefined) return;
-    // A fractional value cannot equal an integer column.
-    conditions.push(Number.isInteger(value) ? `${column} = ${param(value)}` : 'false');
+    conditions.push(value.fractional ? 'false' : `${column} = ${param(value.integer.toString())}`);
   };
   equal('s.id', id);
   equal('s.status', number('status'));
@@ -67,9 +68,9 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
   const signature = number('alerts__series_signature');
   if (signature !== undefined) {
     conditions.push(
-      Number.isInteger(signature)
-        ? `EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND a.series_signature_id = ${param(signature)})`
-        : 'false',
+      signature.fractional
+        ? 'false'
+        : `EXISTS (SELECT 1 FROM performance_alert a WHERE a.summary_id = s.id AND a.series_signature_id = ${param(signature.integer.toString())})`,
     );
   }
 
@@ -120,9 +121,10 @@ export function summaryFilter(query: Query, nowMs: number): SummaryFilter {
       `EXISTS (SELECT 1 FROM auth_user u WHERE u.id = s.assignee_id AND u.username = ${param(assignee)})`,
     );
   }
-  const timerange = number('timerange');
+  // Seconds back from now, whole seconds of a fraction.
+  const timerange = number('timerange', INTERVAL_RANGE);
   if (timerange !== undefined) {
-    const since = new Date(Math.trunc(nowMs / 1000 - Math.trunc(timerange)) * 1000);
+    const since = new Date(Math.trunc(nowMs / 1000 - Number(timerange.integer)) * 1000);
     conditions.push(`p.time > ${param(since)}`);
   }
   if (flag('show_sheriffed_frameworks')) {

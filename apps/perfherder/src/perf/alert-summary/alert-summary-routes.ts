@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { pathId } from '../../http/integer-param.ts';
 import { last } from '../../http/query-params.ts';
 import { notFound, ServiceError } from '../../http/service-errors.ts';
+import { repeatedParam } from '../signatures/series-params.ts';
 import { summaryFilter, summaryOrdering } from './alert-summary-query.ts';
 import { pageLink } from './page-links.ts';
 import { loadSummaries } from './serialize-summary.ts';
@@ -34,6 +36,30 @@ export const alertSummaryRoutes: FastifyPluginAsync = async (app) => {
           'Filters: id, status, framework, repository, alerts__series_signature, filter_text, hide_improvements, ' +
           'hide_related_and_invalid, untriaged_regressions, untriaged_improvements, with_assignee, timerange, ' +
           'show_sheriffed_frameworks, monitored_alerts; ordering (default -created,-id).',
+        querystring: {
+          type: 'object',
+          properties: Object.fromEntries(
+            [
+              'id',
+              'status',
+              'framework',
+              'repository',
+              'alerts__series_signature',
+              'filter_text',
+              'hide_improvements',
+              'hide_related_and_invalid',
+              'untriaged_regressions',
+              'untriaged_improvements',
+              'with_assignee',
+              'timerange',
+              'show_sheriffed_frameworks',
+              'monitored_alerts',
+              'ordering',
+              'page',
+              'limit',
+            ].map((name) => [name, repeatedParam('see the description; the last value counts')]),
+          ),
+        },
       },
     },
     async (request) => {
@@ -85,16 +111,15 @@ export const alertSummaryRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const id = request.params.id;
-      if (!/^\d{1,9}$/.test(id)) throw notFound('PerformanceAlertSummary');
+      const id = pathId(request.params.id, 'PerformanceAlertSummary');
       // The sheriffed rule lives in the reference's list(): retrieve sees every summary of an active repository.
       const { rows } = await app.db.query(
         `SELECT s.id FROM performance_alert_summary s JOIN repository r ON r.id = s.repository_id
           WHERE s.id = $1 AND r.active_status = 'active'`,
-        [Number(id)],
+        [id],
       );
       if (rows.length === 0) throw notFound('PerformanceAlertSummary');
-      const [summary] = await loadSummaries(app.db, [Number(id)]);
+      const [summary] = await loadSummaries(app.db, [id]);
       if (!summary) throw notFound('PerformanceAlertSummary');
       return summary;
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BEARER_SECURITY, staffOnly } from '../../auth/auth-plugin.ts';
 import type { Queryable } from '../../db/queryable.ts';
+import { pathId } from '../../http/integer-param.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
 import { dueDateOffsets, inTransaction, lockSummaries, updateSummaryStatus } from '../alert-status/index.ts';
 import { updateAlertSummary } from './alert-summary-update.ts';
@@ -32,9 +33,7 @@ const writableFields = {
 
 /** A summary id from the path, or 404 (the reference's `get_object`). */
 function summaryId(request: FastifyRequest<{ Params: { id: string } }>): number {
-  const id = request.params.id;
-  if (!/^\d{1,9}$/.test(id)) throw notFound('PerformanceAlertSummary');
-  return Number(id);
+  return pathId(request.params.id, 'PerformanceAlertSummary');
 }
 
 /** The viewset's base queryset: summaries of active repositories only. */

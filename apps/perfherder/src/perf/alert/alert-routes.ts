@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { checkIntegerRange, filterNumber, integerRangeMessage, pathId } from '../../http/integer-param.ts';
 import { asList } from '../../http/query-params.ts';
 import { badRequest, notFound, ServiceError } from '../../http/service-errors.ts';
 import { pageLink } from '../alert-summary/page-links.ts';
 import { loadAlerts } from '../alert-summary/serialize-alert.ts';
+import { repeatedParam } from '../signatures/series-params.ts';
 
 const PAGE_SIZE = 10;
 
@@ -19,9 +21,10 @@ export function encodeCursor(cursor: Cursor): string {
 function decodeCursor(text: string): Cursor {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { p?: unknown; r?: unknown };
-    if (typeof value.p === 'number' && Number.isSafeInteger(value.p) && (value.r === 0 || value.r === 1)) {
-      return { p: value.p, r: value.r === 1 };
-    }
+    const { p, r } = value;
+    // The position is compared with the integer id column: outside its range the cursor is not ours.
+    const position = typeof p === 'number' && Number.isSafeInteger(p) && !integerRangeMessage(BigInt(p));
+    if (position && (r === 0 || r === 1)) return { p: p as number, r: r === 1 };
   } catch {
     // fall through
   }
@@ -41,6 +44,13 @@ export const alertRoutes: FastifyPluginAsync = async (app) => {
         tags: ['performance'],
         summary: 'Performance alerts, newest first (cursor pagination)',
         description: 'Filter: id. Pagination: follow `next`/`previous` (opaque `cursor`).',
+        querystring: {
+          type: 'object',
+          properties: {
+            id: repeatedParam('Alert id (the last value counts)'),
+            cursor: repeatedParam('Opaque position from `next`/`previous`'),
+          },
+        },
       },
     },
     async (request) => {
@@ -50,13 +60,14 @@ export const alertRoutes: FastifyPluginAsync = async (app) => {
       const conditions: string[] = [];
       const params: unknown[] = [];
       if (idText !== undefined && idText !== '') {
-        if (!/^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/.test(idText)) throw badRequest({ id: ['Enter a number.'] });
-        const id = Number(idText);
-        if (Number.isInteger(id)) {
-          params.push(id);
+        // django-filter NumberFilter, like the alert summary filters.
+        const id = filterNumber(idText);
+        if (id === undefined) throw badRequest({ id: ['Enter a number.'] });
+        checkIntegerRange('id', id.integer);
+        if (id.fractional) conditions.push('false');
+        else {
+          params.push(id.integer.toString());
           conditions.push(`id = $${params.length}`);
-        } else {
-          conditions.push('false');
         }
       }
       const cursorText = asList(query.cursor).at(-1);
@@ -102,9 +113,8 @@ export const alertRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const id = request.params.id;
-      if (!/^\d{1,9}$/.test(id)) throw notFound('PerformanceAlert');
-      const [alert] = await loadAlerts(app.db, { alertIds: [Number(id)] });
+      const id = pathId(request.params.id, 'PerformanceAlert');
+      const [alert] = await loadAlerts(app.db, { alertIds: [id] });
       if (!alert) throw notFound('PerformanceAlert');
       return alert;
     },

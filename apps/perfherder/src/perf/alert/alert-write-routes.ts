@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BEARER_SECURITY, staffOnly, staffUser } from '../../auth/auth-plugin.ts';
+import { pathId } from '../../http/integer-param.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
 import { inTransaction, lockSummaries, updateSummaryStatus } from '../alert-status/index.ts';
 import { type FieldErrors, hasErrors, integerField } from '../alert-summary/drf-fields.ts';
@@ -78,9 +79,7 @@ export const alertWriteRoutes: FastifyPluginAsync = async (app) => {
   );
 
   const update = async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const id = request.params.id;
-    if (!/^\d{1,9}$/.test(id)) throw notFound('PerformanceAlert');
-    const alertId = Number(id);
+    const alertId = pathId(request.params.id, 'PerformanceAlert');
     const body = objectBody(request.body);
     const pushId = body.push_id ?? null;
     const prevPushId = body.prev_push_id ?? null;
@@ -116,12 +115,11 @@ export const alertWriteRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply: FastifyReply) => {
-      const id = request.params.id;
-      if (!/^\d{1,9}$/.test(id)) throw notFound('PerformanceAlert');
+      const id = pathId(request.params.id, 'PerformanceAlert');
       await inTransaction(app.db, async (client) => {
         const { rows } = await client.query(
           'SELECT summary_id, related_summary_id FROM performance_alert WHERE id = $1',
-          [Number(id)],
+          [id],
         );
         if (!rows[0]) throw notFound('PerformanceAlert');
         // Lock the summaries first (lower id first, as every alert write does), then delete, then let the
@@ -130,7 +128,7 @@ export const alertWriteRoutes: FastifyPluginAsync = async (app) => {
           client,
           [rows[0].summary_id, rows[0].related_summary_id].filter((x): x is number => x !== null),
         );
-        await client.query('DELETE FROM performance_alert WHERE id = $1', [Number(id)]);
+        await client.query('DELETE FROM performance_alert WHERE id = $1', [id]);
         for (const summary of summaries.values()) await updateSummaryStatus(client, summary);
       });
       return reply.code(204).send();

@@ -1,14 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { checkIntegerRange, drfInt } from '../../http/integer-param.ts';
 import { asList } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
-
-const INT4_MAX = 2147483647;
-
-/** DRF IntegerField on query input: surrounding blanks and a `.0` tail are accepted. */
-function drfInteger(raw: string): number | undefined {
-  const m = /^\s*([+-]?\d+)(?:\.0*)?\s*$/.exec(raw);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
-}
 
 const NOT_FOUND = { message: ['PerformanceAlertSummary does not exist.'] };
 
@@ -79,10 +72,9 @@ export const alertSummaryTasksRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const raw = asList(request.query.id).at(-1);
       if (raw === undefined) throw badRequest({ id: ['This field is required.'] });
-      const id = drfInteger(raw);
-      if (id === undefined) throw badRequest({ id: ['A valid integer is required.'] });
-      // No summary id lies outside the integer column's range.
-      if (!Number.isSafeInteger(id) || id < -INT4_MAX - 1 || id > INT4_MAX) throw badRequest(NOT_FOUND);
+      const n = drfInt(raw);
+      if (n === undefined) throw badRequest({ id: ['A valid integer is required.'] });
+      const id = Number(checkIntegerRange('id', n));
       const { rows } = await app.db.query(ALERT_SUMMARY_TASKS_SQL, [id]);
       if (rows.length === 0) throw badRequest(NOT_FOUND);
       return { id, tasks: rows[0].tasks };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { pathId } from '../../http/integer-param.ts';
 import { asList, orderingTerms } from '../../http/query-params.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
 
@@ -113,14 +114,12 @@ export const bugTemplateRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const framework = frameworkFilter(request.query.framework);
-      const id = request.params.id;
-      // DRF's get_object_or_404 answers 404 for a lookup value of the wrong type.
-      if (!/^\d{1,10}$/.test(id) || Number(id) > 2147483647) throw notFound('PerformanceBugTemplate');
+      const id = pathId(request.params.id, 'PerformanceBugTemplate');
       const { rows } = await app.db.query(
         `SELECT f.id AS framework_exists, b.* FROM (SELECT 1) one
          LEFT JOIN performance_framework f ON f.id = $2
          LEFT JOIN LATERAL (${SELECT} WHERE t.id = $1 AND ($2::int IS NULL OR t.framework_id = $2)) b ON true`,
-        [Number(id), framework ?? null],
+        [id, framework ?? null],
       );
       const row = rows[0];
       if (framework !== undefined && row?.framework_exists == null) throw badRequest(INVALID_FRAMEWORK);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { INT8 } from '../../http/integer-param.ts';
 import { asList, drfBoolean, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import {
@@ -77,9 +78,10 @@ function datumFilters(q: Record<string, string[] | undefined>, project: string):
   const pushIds = asList(q.push_id);
   const skipRetriggers = noRetriggers(last(q.no_retriggers));
   const jobIds = intColumnList(
+    'job_id',
     asList(q.job_id),
     () => badRequest({ message: 'Job id(s) must be specified as integers' }),
-    'int8',
+    INT8,
   );
   if (!(signatureIds.length || hashes.length || pushIds.length || asList(q.job_id).length)) {
     throw badRequest(['Need to specify either signature_id, signatures, push_id, or job_id']);
@@ -100,17 +102,17 @@ function datumFilters(q: Record<string, string[] | undefined>, project: string):
          WHERE hs.repository_id = r.id AND hs.signature_hash = ANY(${param(hashes)}::text[]))`,
     );
   } else if (signatureIds.length > 0) {
-    const list = intColumnList(signatureIds, () => invalidInteger('signature_id'));
+    const list = intColumnList('signature_id', signatureIds, () => invalidInteger('signature_id'));
     where.push(`d.signature_id = ANY(${param(list)}::int[])`);
   }
   if (pushIds.length > 0) {
-    const list = intColumnList(pushIds, () => invalidInteger('push_id'));
+    const list = intColumnList('push_id', pushIds, () => invalidInteger('push_id'));
     where.push(`d.push_id = ANY(${param(list)}::int[])`);
   }
   if (asList(q.job_id).length > 0) where.push(`d.job_id = ANY(${param(jobIds)}::bigint[])`);
   const frameworks = asList(q.framework);
   if (frameworks.length > 0) {
-    const list = intColumnList(frameworks, () => invalidInteger('framework'));
+    const list = intColumnList('framework', frameworks, () => invalidInteger('framework'));
     where.push(`s.framework_id = ANY(${param(list)}::int[])`);
   }
 

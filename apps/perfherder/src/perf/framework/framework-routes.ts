@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { pathId } from '../../http/integer-param.ts';
 import { orderingTerms } from '../../http/query-params.ts';
 import { notFound } from '../../http/service-errors.ts';
 
@@ -32,21 +33,21 @@ export const frameworkRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Params: { id: number } }>(
+  app.get<{ Params: { id: string } }>(
     '/api/performance/framework/:id/',
     {
       config: { readReplica: true },
       schema: {
         tags: ['performance'],
         summary: 'One enabled performance framework',
-        params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] },
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
         response: { 200: frameworkSchema },
       },
     },
     async (request) => {
       const { rows } = await app.db.query(
         'SELECT id, name FROM performance_framework WHERE enabled AND id = $1',
-        [request.params.id],
+        [pathId(request.params.id, 'PerformanceFramework')],
       );
       if (rows.length === 0) throw notFound('PerformanceFramework');
       return rows[0];

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { pathId } from '../../http/integer-param.ts';
 import { orderingTerms } from '../../http/query-params.ts';
 import { notFound } from '../../http/service-errors.ts';
 
@@ -54,10 +55,8 @@ export const issueTrackerRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const id = request.params.id;
-      // DRF's get_object_or_404 answers 404 for a lookup value of the wrong type.
-      if (!/^\d{1,10}$/.test(id) || Number(id) > 2147483647) throw notFound('IssueTracker');
-      const { rows } = await app.db.query(`${SELECT} WHERE id = $1`, [Number(id)]);
+      const id = pathId(request.params.id, 'IssueTracker');
+      const { rows } = await app.db.query(`${SELECT} WHERE id = $1`, [id]);
       if (rows.length === 0) throw notFound('IssueTracker');
       return rows[0];
     },

@@ -1,13 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { checkIntegerRange, INT8, pyInt } from '../../http/integer-param.ts';
 import { last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { pyRound2 } from '../data/py-round.ts';
 import {
-  INT8_MAX,
-  INT8_MIN,
   parseAfterRepository,
   projectParamsSchema,
-  pyInt,
   repeatedParam,
   signatureCoreSchema,
   unknownProject,
@@ -101,10 +99,8 @@ export const jobDataRoutes: FastifyPluginAsync = async (app) => {
         const raw = last(request.query.job_id);
         const n = raw === undefined ? undefined : pyInt(raw);
         if (n === undefined) throw badRequest({ message: 'Job id must be specified as integers' });
-        return n;
+        return checkIntegerRange('job_id', n, INT8);
       });
-      // An id outside bigint cannot match a row; NULL matches nothing and keeps the repository check.
-      const inRange = jobId >= INT8_MIN && jobId <= INT8_MAX;
       const { rows }: { rows: JobDatumRow[] } = await app.db.query(
         `SELECT r.id AS repository_id, x.*
          FROM repository r
@@ -121,7 +117,7 @@ export const jobDataRoutes: FastifyPluginAsync = async (app) => {
          ) x ON true
          WHERE r.name = $1
          ORDER BY x.id`,
-        [request.params.project, inRange ? jobId.toString() : null],
+        [request.params.project, jobId.toString()],
       );
       const first = rows[0];
       if (!first) throw unknownProject();

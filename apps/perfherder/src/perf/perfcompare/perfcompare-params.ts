@@ -1,5 +1,7 @@
+import { drfInt, INT4, type IntegerRange, integerRangeMessage } from '../../http/integer-param.ts';
 import { drfBooleanValue, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
+import { INTERVAL_RANGE } from '../signatures/series-params.ts';
 
 /** The validated query of `GET /api/perfcompare/results/` (spec §3.12). */
 export interface PerfCompareParams {
@@ -18,8 +20,6 @@ export interface PerfCompareParams {
   readonly testVersion: string;
   readonly enableSilvermanKde: boolean;
 }
-
-const INTEGER = /^\s*-?\d+(\.0*)?\s*$/;
 
 type Query = Readonly<Record<string, unknown>>;
 
@@ -52,19 +52,16 @@ export function parsePerfCompareParams(query: Query): PerfCompareParams {
     }
     return v.trim();
   };
-  const optionalInt = (name: string): number | null => {
+  const optionalInt = (name: string, range: IntegerRange = INT4): number | null => {
     const v = last(query[name]);
     if (v === undefined || v === '') return null;
-    if (!INTEGER.test(v) || v.length > 1000) {
-      fail(name, 'A valid integer is required.');
+    const n = drfInt(v);
+    const error = n === undefined ? 'A valid integer is required.' : integerRangeMessage(n, range);
+    if (error !== undefined) {
+      fail(name, error);
       return null;
     }
-    const n = Number.parseInt(v.trim(), 10);
-    if (!Number.isSafeInteger(n)) {
-      fail(name, 'A valid integer is required.');
-      return null;
-    }
-    return n;
+    return Number(n);
   };
   const bool = (name: string): boolean => {
     const v = last(query[name]);
@@ -77,8 +74,10 @@ export function parsePerfCompareParams(query: Query): PerfCompareParams {
   const parentSignature = (name: string): string | null => {
     const v = optionalChar(name);
     if (v === null || v === 'null') return null;
-    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
-      fail(name, 'A valid integer is required.');
+    const n = /^-?\d+$/.test(v) ? BigInt(v) : undefined;
+    const error = n === undefined ? 'A valid integer is required.' : integerRangeMessage(n);
+    if (error !== undefined) {
+      fail(name, error);
       return null;
     }
     return v;
@@ -89,7 +88,7 @@ export function parsePerfCompareParams(query: Query): PerfCompareParams {
   const baseRepository = requiredChar('base_repository');
   const newRepository = requiredChar('new_repository');
   const framework = optionalInt('framework');
-  const interval = optionalInt('interval');
+  const interval = optionalInt('interval', INTERVAL_RANGE);
   const noSubtests = bool('no_subtests');
   const baseParentSignature = parentSignature('base_parent_signature');
   const newParentSignature = parentSignature('new_parent_signature');

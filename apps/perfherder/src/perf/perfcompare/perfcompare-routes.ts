@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Queryable } from '../../db/queryable.ts';
 import { badRequest } from '../../http/service-errors.ts';
+import { repeatedParam } from '../signatures/series-params.ts';
 import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
 import { type DataSelection, loadGroupedData, loadSignatures } from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
@@ -57,6 +58,25 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
           'Required: new_revision, base_repository, new_repository; base_revision or interval. ' +
           'Optional: framework, no_subtests (missing = subtests only), base_parent_signature, ' +
           'new_parent_signature, replicates, test_version (student-t | mann-whitney-u), enable_silverman_kde.',
+        querystring: {
+          type: 'object',
+          properties: Object.fromEntries(
+            [
+              'new_revision',
+              'base_repository',
+              'new_repository',
+              'base_revision',
+              'interval',
+              'framework',
+              'no_subtests',
+              'base_parent_signature',
+              'new_parent_signature',
+              'replicates',
+              'test_version',
+              'enable_silverman_kde',
+            ].map((name) => [name, repeatedParam('see the description; the last value counts')]),
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -43,7 +43,7 @@ export const platformsRoutes: FastifyPluginAsync = async (app) => {
       }
       const frameworks = asList(q.framework);
       if (frameworks.length > 0) {
-        params.push(intColumnList(frameworks, () => invalidInteger('framework')));
+        params.push(intColumnList('framework', frameworks, () => invalidInteger('framework')));
         where.push(`s.framework_id = ANY($${params.length}::int[])`);
       }
       const { rows }: { rows: { platform: string }[] } = await app.db.query(

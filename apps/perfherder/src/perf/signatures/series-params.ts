@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/queryable.ts';
+import { checkIntegerRange, INT4, type IntegerRange, pyInt } from '../../http/integer-param.ts';
 import { last } from '../../http/query-params.ts';
 import { badRequest, notFound, ServiceError } from '../../http/service-errors.ts';
 import { parseDateParam } from './date-param.ts';
@@ -8,44 +9,27 @@ import { parseDateParam } from './date-param.ts';
  * to match what the reference's Django views accept, and to answer 400 where the reference answers 500.
  */
 
-// Python's int(str): surrounding whitespace, a sign, and underscores between digits.
-const PY_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
-
-/** Python's `int(text)`, as a bigint; undefined when Python would raise ValueError. */
-export function pyInt(text: string): bigint | undefined {
-  if (!PY_INT.test(text)) return undefined;
-  return BigInt(text.trim().replace(/_/g, ''));
-}
-
-const INT4_MIN = -(2n ** 31n);
-const INT4_MAX = 2n ** 31n - 1n;
-/** The range of a PostgreSQL `bigint`. */
-export const INT8_MIN = -(2n ** 63n);
-export const INT8_MAX = 2n ** 63n - 1n;
-
 /** `{"<name>": ["A valid integer is required."]}`, the project's 400 for a non-integer id list. */
 export function invalidInteger(name: string): ServiceError {
   return badRequest({ [name]: ['A valid integer is required.'] });
 }
 
 /**
- * Every value of a repeated parameter as an integer for an `integer` column. A non-integer throws
- * `onInvalid`; values outside the column's range are dropped (they cannot match a row), so an empty
- * result for a non-empty input means "matches nothing".
+ * Every value of a repeated parameter `name` as an integer for a column of type `range` (Python's `int()`
+ * reading). A non-integer throws `onInvalid`; a value outside the column's range is a 400 (see
+ * `checkIntegerRange`).
  */
 export function intColumnList(
+  name: string,
   values: readonly string[],
   onInvalid: () => ServiceError,
-  column: 'int4' | 'int8' = 'int4',
+  range: IntegerRange = INT4,
 ): string[] {
-  const [min, max] = column === 'int4' ? [INT4_MIN, INT4_MAX] : [INT8_MIN, INT8_MAX];
-  const out: string[] = [];
-  for (const v of values) {
+  return values.map((v) => {
     const n = pyInt(v);
     if (n === undefined) throw onInvalid();
-    if (n >= min && n <= max) out.push(n.toString());
-  }
-  return out;
+    return checkIntegerRange(name, n, range).toString();
+  });
 }
 
 /**
@@ -53,6 +37,12 @@ export function intColumnList(
  * `datetime.utcfromtimestamp` (500); here it is a 400.
  */
 export const MAX_INTERVAL_SECONDS = 100_000_000_000;
+
+/** The bounds of any seconds-back-from-now parameter (`interval`, `timerange`): ±{@link MAX_INTERVAL_SECONDS}. */
+export const INTERVAL_RANGE: IntegerRange = {
+  min: -BigInt(MAX_INTERVAL_SECONDS),
+  max: BigInt(MAX_INTERVAL_SECONDS),
+};
 
 /**
  * `interval` (seconds, the last value): undefined when absent or empty (the reference's truthiness
@@ -62,15 +52,7 @@ export function parseInterval(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = pyInt(raw);
   if (n === undefined) throw invalidInteger('interval');
-  if (n > BigInt(MAX_INTERVAL_SECONDS)) {
-    throw badRequest({ interval: [`Ensure this value is less than or equal to ${MAX_INTERVAL_SECONDS}.`] });
-  }
-  if (n < -BigInt(MAX_INTERVAL_SECONDS)) {
-    throw badRequest({
-      interval: [`Ensure this value is greater than or equal to ${-MAX_INTERVAL_SECONDS}.`],
-    });
-  }
-  return Number(n);
+  return Number(checkIntegerRange('interval', n, INTERVAL_RANGE));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { pyInt } from '../../http/integer-param.ts';
 import { asList, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import {
@@ -6,7 +7,6 @@ import {
   invalidInteger,
   parseAfterRepository,
   projectParamsSchema,
-  pyInt,
   repeatedParam,
   signatureCoreSchema,
   timeWindowConditions,
@@ -136,7 +136,7 @@ function signatureFilters(q: Record<string, string[] | undefined>, project: stri
 
   const ids = asList(q.id);
   if (ids.length > 0) {
-    const list = intColumnList(ids, () =>
+    const list = intColumnList('id', ids, () =>
       badRequest({ message: 'One or more id values invalid (must be integer)' }),
     );
     where.push(`s.id = ANY(${param(list)}::int[])`);
@@ -147,7 +147,7 @@ function signatureFilters(q: Record<string, string[] | undefined>, project: stri
 
   const frameworks = asList(q.framework);
   if (frameworks.length > 0) {
-    const list = intColumnList(frameworks, () => invalidInteger('framework'));
+    const list = intColumnList('framework', frameworks, () => invalidInteger('framework'));
     where.push(`s.framework_id = ANY(${param(list)}::int[])`);
   }
 

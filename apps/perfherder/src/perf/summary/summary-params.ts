@@ -1,3 +1,4 @@
+import { drfInt, integerRangeMessage } from '../../http/integer-param.ts';
 import { asList, drfBoolean, last } from '../../http/query-params.ts';
 import { DATETIME_FORMAT_ERROR, parseQueryDatetime } from './iso-datetime.ts';
 
@@ -24,17 +25,6 @@ export type FieldErrors = Record<string, string[] | Record<string, string[]>>;
 
 const REQUIRED = 'This field is required.';
 const INVALID_INT = 'A valid integer is required.';
-
-/** DRF IntegerField: blanks around and a `.0` tail are accepted. */
-function drfInteger(raw: string): number | undefined {
-  const m = /^\s*([+-]?\d+)(?:\.0*)?\s*$/.exec(raw);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
-}
-
-/** An id that can be compared with an integer column: anything out of int4 range matches no row. */
-function idValue(n: number): number {
-  return Number.isSafeInteger(n) && n >= -2147483648 && n <= 2147483647 ? n : -1;
-}
 
 /**
  * Validates the summary query like the reference serializer (all field errors at once, in field order;
@@ -70,27 +60,30 @@ export function parseSummaryParams(
   const framework: number[] = [];
   const frameworkErrors: Record<string, string[]> = {};
   asList(query.framework).forEach((v, i) => {
-    const n = drfInteger(v);
-    if (n === undefined) frameworkErrors[String(i)] = [INVALID_INT];
-    else framework.push(idValue(n));
+    const n = drfInt(v);
+    const error = n === undefined ? INVALID_INT : integerRangeMessage(n);
+    if (error !== undefined) frameworkErrors[String(i)] = [error];
+    else framework.push(Number(n));
   });
   if (Object.keys(frameworkErrors).length > 0) errors.framework = frameworkErrors;
 
   const intervalRaw = last(query.interval);
   let interval: number | null = null;
   if (intervalRaw !== undefined && intervalRaw !== '') {
-    const n = drfInteger(intervalRaw);
+    // Not a column: an interval past the calendar is a cut-off at ±infinity (see summary-query.ts).
+    const n = drfInt(intervalRaw);
     if (n === undefined) errors.interval = [INVALID_INT];
-    else interval = n;
+    else interval = Number(n);
   }
 
   // Deviation: the reference filters `parent_signature_id = <text>` and fails with a 500 on a non-integer.
   const parentRaw = last(query.parent_signature);
   let parentSignature: number | null = null;
   if (parentRaw !== undefined && parentRaw.trim() !== '') {
-    const n = drfInteger(parentRaw);
-    if (n === undefined) errors.parent_signature = [INVALID_INT];
-    else parentSignature = idValue(n);
+    const n = drfInt(parentRaw);
+    const error = n === undefined ? INVALID_INT : integerRangeMessage(n);
+    if (error !== undefined) errors.parent_signature = [error];
+    else parentSignature = Number(n);
   }
 
   // Deviation: a non-hash, non-integer signature is a 500 in the reference.
@@ -100,10 +93,14 @@ export function parseSummaryParams(
     const s = signatureRaw.trim();
     if (s.length === 40) signature = { hash: s };
     else {
-      const n = drfInteger(s);
+      const n = drfInt(s);
       if (n === undefined) {
         errors.signature = ['Enter a 40-character signature hash or an integer signature id.'];
-      } else signature = { id: idValue(n) };
+      } else {
+        const error = integerRangeMessage(n);
+        if (error !== undefined) errors.signature = [error];
+        else signature = { id: Number(n) };
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { pathId } from '../../http/integer-param.ts';
 import { notFound } from '../../http/service-errors.ts';
 
 const tagSchema = {
@@ -35,10 +36,8 @@ export const tagRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const id = request.params.id;
-      // DRF's get_object_or_404 answers 404 for a lookup value of the wrong type.
-      if (!/^\d{1,10}$/.test(id) || Number(id) > 2147483647) throw notFound('PerformanceTag');
-      const { rows } = await app.db.query('SELECT id, name FROM performance_tag WHERE id = $1', [Number(id)]);
+      const id = pathId(request.params.id, 'PerformanceTag');
+      const { rows } = await app.db.query('SELECT id, name FROM performance_tag WHERE id = $1', [id]);
       if (rows.length === 0) throw notFound('PerformanceTag');
       return rows[0];
     },

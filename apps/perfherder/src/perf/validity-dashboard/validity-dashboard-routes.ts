@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { checkIntegerRange, pyInt } from '../../http/integer-param.ts';
 import { asList } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
-
-const INT4_MAX = 2147483647;
 
 interface HealthRow {
   test: string;
@@ -65,9 +64,9 @@ export const validityDashboardRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const raw = asList(request.query.framework).at(-1)?.trim();
       if (raw === undefined || raw === '') return [];
-      if (!/^[+-]?\d+$/.test(raw)) throw badRequest({ framework: ['A valid integer is required.'] });
-      const framework = Number(raw);
-      if (!Number.isSafeInteger(framework) || framework < -INT4_MAX - 1 || framework > INT4_MAX) return [];
+      const n = pyInt(raw);
+      if (n === undefined) throw badRequest({ framework: ['A valid integer is required.'] });
+      const framework = Number(checkIntegerRange('framework', n));
       const { rows } = await app.db.query<HealthRow>(
         `SELECT s.test, s.suite,
            string_agg(DISTINCT s.platform_id::text, ',' ORDER BY s.platform_id::text) AS platforms,
