@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
+import { migrate } from '../../src/db/migrate.ts';
 import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cache.ts';
-import { compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
+import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
   fixtureRevision,
   insertJob,
@@ -373,7 +378,7 @@ describe('GET /api/perfcompare/results/', () => {
     });
   });
 
-  it('same repository: one series in graphs_link; rows sorted by header; sorted runs', async () => {
+  it('same repository: one series in graphs_link; rows sorted by header; runs in the order read', async () => {
     const p = db.primary;
     const test = await testRepository(p);
     const framework = await testPerfFramework(p);
@@ -420,8 +425,8 @@ describe('GET /api/perfcompare/results/', () => {
       ['asuite opt  ', 'bsuite opt  '],
     );
     const [a, b] = rows;
-    assert.deepEqual(a?.base_runs, [1, 2, 3]);
-    assert.deepEqual(a?.new_runs, [4, 5]);
+    assert.deepEqual(a?.base_runs, [3, 1, 2]);
+    assert.deepEqual(a?.new_runs, [5, 4]);
     assert.equal(a?.is_complete, true);
     assert.equal(a?.base_avg_value, 2);
     assert.equal(a?.new_avg_value, 4.5);
@@ -446,6 +451,37 @@ describe('GET /api/perfcompare/results/', () => {
     const res = await app.inject(query(w, { base_revision: w.basePush.revision, no_subtests: 'true' }));
     assert.equal(res.statusCode, 400);
     assert.ok('non_field_errors' in (res.json() as object));
+  });
+
+  it('keeps every run at the index of its job, in both versions (the reference builds both in one pass)', async () => {
+    const w = await world({
+      base: [35, 31, 33],
+      next: [44, 40, 42.5],
+      baseReplicates: [[35.5, 34.5], [], [33.1]],
+    });
+    const jobOf = async (jobId: number) =>
+      Number(
+        (await db.primary.query('SELECT value FROM performance_datum WHERE job_id = $1', [jobId])).rows[0]
+          .value,
+      );
+    for (const testVersion of ['student-t', 'mann-whitney-u']) {
+      const res = await app.inject(
+        query(w, { interval: 604800, no_subtests: 'true', test_version: testVersion }),
+      );
+      assert.equal(res.statusCode, 200, res.body);
+      const [row] = res.json() as Record<string, number[]>[];
+      // Not sorted: the order read (push time, then datum id), the same for runs and job ids.
+      assert.deepEqual(row?.base_runs, [35, 31, 33], testVersion);
+      assert.deepEqual(row?.new_runs, [44, 40, 42.5], testVersion);
+      assert.deepEqual(row?.base_runs_replicates, [35.5, 34.5, 31, 33.1], testVersion);
+      for (const side of ['base', 'new'] as const) {
+        const runs: number[] = row?.[`${side}_runs`] ?? [];
+        const jobs: number[] = row?.[`${side}_retriggerable_job_ids`] ?? [];
+        assert.equal(jobs.length, runs.length);
+        for (const [i, jobId] of jobs.entries())
+          assert.equal(await jobOf(jobId), runs[i], `${testVersion} ${side} run ${i}`);
+      }
+    }
   });
 
   describe('Mann-Whitney-U (test_version=mann-whitney-u)', () => {
@@ -595,6 +631,174 @@ describe('GET /api/perfcompare/results/', () => {
       assert.ok(Array.isArray(row?.silverman_warnings));
     });
 
+    it('rounds the nested statistics to 2 decimals as the reference serializers do (from unrounded inputs)', async () => {
+      const base = [32.4, 33.1, 31.8, 30.9, 34.2, 32.7];
+      const next = [40.2, 41.5, 39.8, 42.3, 40.9, 41.1];
+      const w = await world({ base, next });
+      const res = await app.inject(
+        query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' }),
+      );
+      assert.equal(res.statusCode, 200, res.body);
+      const [row] = res.json() as Record<string, unknown>[];
+      const raw = compareMannWhitney({ base, new: next, lowerIsBetter: true, enableSilvermanKde: false });
+      const stats = (s: typeof raw.base_standard_stats) => ({
+        ...s,
+        mean: q(s.mean),
+        median: q(s.median),
+        variance: q(s.variance),
+        stddev: q(s.stddev),
+        stddev_pct: q(s.stddev_pct),
+      });
+      assert.notEqual(
+        raw.base_standard_stats.variance,
+        q(raw.base_standard_stats.variance),
+        'the input needs rounding',
+      );
+      assert.deepEqual(row?.base_standard_stats, stats(raw.base_standard_stats));
+      assert.deepEqual(row?.new_standard_stats, stats(raw.new_standard_stats));
+      const test = <T extends { stat: number | null; pvalue: number | null }>(t: T) => ({
+        ...t,
+        stat: t.stat === null ? null : q(t.stat),
+        pvalue: t.pvalue === null ? null : q(t.pvalue),
+      });
+      assert.deepEqual(row?.shapiro_wilk_test_base, test(raw.shapiro_wilk_test_base));
+      assert.deepEqual(row?.shapiro_wilk_test_new, test(raw.shapiro_wilk_test_new));
+      assert.deepEqual(row?.ks_test, raw.ks_test && test(raw.ks_test));
+      assert.deepEqual(
+        row?.mann_whitney_test,
+        raw.mann_whitney_test && { ...raw.mann_whitney_test, pvalue: q(raw.mann_whitney_test.pvalue) },
+      );
+      assert.equal(row?.cliffs_delta, q(raw.cliffs_delta ?? Number.NaN));
+      assert.deepEqual(row?.cles, raw.cles && { ...raw.cles, cles: q(raw.cles.cles) });
+      // The texts still come from the unrounded numbers.
+      assert.match(
+        String((row?.ks_test as { interpretation?: string } | undefined)?.interpretation),
+        /^KS test p-value: \d\.\d{3}, /,
+      );
+    });
+
+    it('words the Shapiro-Wilk verdict and warning_c_delta as the reference does today', async () => {
+      const w = await world({ base: [32.4, 33.1, 31.8, 30.9, 34.2], next: [40.2, 41.5, 39.8, 42.3, 40.9] });
+      const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
+      const [row] = (await app.inject(url)).json() as Record<string, { interpretation: string }>[];
+      assert.match(
+        row?.shapiro_wilk_test_base?.interpretation ?? '',
+        /^Shapiro-Wilk result: \d\.\d\d, Base Revision is likely normal$/,
+      );
+      assert.match(
+        row?.shapiro_wilk_test_new?.interpretation ?? '',
+        /^Shapiro-Wilk result: \d\.\d\d, New Revision is likely normal$/,
+      );
+
+      await db.reset();
+      const onlyNew = await world({ withBaseSignature: false });
+      const [incomplete] = (
+        await app.inject(
+          query(onlyNew, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' }),
+        )
+      ).json() as Record<string, unknown>[];
+      assert.equal(incomplete?.cliffs_delta, null);
+      assert.equal(incomplete?.warning_c_delta, 'Empty data in one group, cannot compute Cliffs Delta');
+    });
+
+    it('silverman_kde with one data point per side runs the KDE like the reference: one mode each, listed', async () => {
+      const w = await world(); // one run per side: 32.4 and 40.2
+      const kdeQuery = {
+        interval: 604800,
+        no_subtests: 'true',
+        test_version: 'mann-whitney-u',
+        enable_silverman_kde: 'true',
+      };
+      const [row] = (await app.inject(query(w, kdeQuery))).json() as Record<string, unknown>[];
+      const kde = row?.silverman_kde as Record<string, unknown> & { modes: Record<string, unknown>[] };
+      const { modes, ...summary } = kde;
+      assert.deepEqual(summary, {
+        bandwidth: 'Silverman',
+        base_mode_count: 1,
+        new_mode_count: 1,
+        base_locations: [32.4],
+        new_locations: [40.2],
+        base_prominence: 0,
+        new_prominence: 0,
+        is_regression: null,
+        is_improvement: null,
+      });
+      assert.equal(modes.length, 1);
+      const [mode] = modes;
+      assert.ok(Number(mode?.mode_start) < 32.4 && 32.4 < Number(mode?.mode_end), JSON.stringify(mode));
+      assert.deepEqual(
+        { ...mode, mode_start: undefined, mode_end: undefined },
+        {
+          mode_name: 'Mode 1',
+          mode_start: undefined,
+          mode_end: undefined,
+          median_shift_summary: 'Cannot measure shift, fewer than 2 values in this mode',
+          ci_low: null,
+          ci_high: null,
+          shift: null,
+          shift_summary: null,
+          ci_warning: null,
+        },
+      );
+      assert.deepEqual(row?.silverman_warnings, []);
+
+      // One run on base, two clusters on new: the base mode is listed although the counts differ.
+      await db.reset();
+      const split = await world({ next: [10, 10.1, 9.9, 10.2, 9.8, 50, 50.1, 49.9, 50.2, 49.8] });
+      const [splitRow] = (await app.inject(query(split, kdeQuery))).json() as Record<string, unknown>[];
+      const splitKde = splitRow?.silverman_kde as {
+        base_mode_count: number;
+        new_mode_count: number;
+        modes: Record<string, unknown>[];
+      };
+      assert.equal(splitKde.base_mode_count, 1);
+      assert.equal(splitKde.new_mode_count, 2);
+      assert.deepEqual(
+        splitKde.modes.map((m) => [m.mode_name, m.median_shift_summary, m.ci_low, m.ci_high, m.shift]),
+        [['Mode 1', 'Cannot measure shift, base mode count not equal to new mode count', 0, 0, null]],
+      );
+
+      // No run at all on base: no KDE there, its locations null.
+      await db.reset();
+      const noBase = await world({ withBaseSignature: false });
+      const [noBaseRow] = (await app.inject(query(noBase, kdeQuery))).json() as Record<string, unknown>[];
+      const noBaseKde = noBaseRow?.silverman_kde as Record<string, unknown>;
+      assert.equal(noBaseKde.base_mode_count, 0);
+      assert.equal(noBaseKde.base_locations, null);
+      assert.deepEqual(noBaseKde.new_locations, [40.2]);
+      assert.deepEqual(noBaseRow?.silverman_warnings, [
+        'Base revision has less than 2 data points to run Silverman KDE.',
+        'Mode count between base and new revision different, look at the KDE.',
+      ]);
+    });
+
+    it('results cached in the old format are not served after the upgrade: migration 0003 empties the cache', async () => {
+      const urls = await db.cluster.createDatabase('mwu_upgrade');
+      const all = join(import.meta.dirname, '..', '..', 'src', 'db', 'migrations');
+      const before = mkdtempSync(join(tmpdir(), 'migrations-'));
+      try {
+        for (const file of readdirSync(all).filter((f) => f < '0003'))
+          copyFileSync(join(all, file), join(before, file));
+        await migrate(urls.primary, { migrationsDir: before });
+        const client = new pg.Client({ connectionString: urls.primary });
+        await client.connect();
+        try {
+          await client.query(
+            `INSERT INTO perf_compare_mwu_cache (hash_key, results) VALUES ($1, '[{"base_standard_stats": {"mean": 24.46836460956609}}]')`,
+            ['f'.repeat(64)],
+          );
+          const { applied } = await migrate(urls.primary);
+          assert.ok(applied.includes('0003_clear_mwu_cache.sql'), applied.join());
+          const { rows } = await client.query('SELECT count(*)::int AS n FROM perf_compare_mwu_cache');
+          assert.equal(rows[0].n, 0);
+        } finally {
+          await client.end();
+        }
+      } finally {
+        rmSync(before, { recursive: true, force: true });
+      }
+    });
+
     async function cacheRows(): Promise<{ hash_key: string }[]> {
       return (await db.primary.query('SELECT hash_key FROM perf_compare_mwu_cache ORDER BY id')).rows;
     }
@@ -647,7 +851,7 @@ describe('GET /api/perfcompare/results/', () => {
       const second = await app.inject(url);
       assert.equal(second.statusCode, 200);
       const [row] = second.json() as { new_runs: number[] }[];
-      assert.deepEqual(row?.new_runs, [110, 112, 115, 120]);
+      assert.deepEqual(row?.new_runs, [110, 115, 112, 120]);
       const rows = await cacheRows();
       assert.equal(rows.length, 2);
       assert.notEqual(rows[0]?.hash_key, rows[1]?.hash_key);

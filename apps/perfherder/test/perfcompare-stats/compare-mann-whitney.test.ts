@@ -166,7 +166,7 @@ describe('compareMannWhitney', () => {
     assert.equal(row.mann_whitney_test, null);
     assert.equal(row.cliffs_delta, null);
     assert.equal(row.cliffs_interpretation, 'Effect cannot be interpreted');
-    assert.equal(row.warning_c_delta, "Cliff's delta cannot be computed: base or new has no data.");
+    assert.equal(row.warning_c_delta, 'Empty data in one group, cannot compute Cliffs Delta');
     assert.equal(row.cles, null);
     assert.equal(row.is_meaningful, false);
     assert.equal(row.direction_of_change, 'no change');

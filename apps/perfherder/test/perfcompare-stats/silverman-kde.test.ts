@@ -28,11 +28,14 @@ describe('silvermanKde', () => {
     const result = silvermanKde(unimodal, bimodal, true);
     assert.equal(result.silverman_kde.base_mode_count, 1);
     assert.equal(result.silverman_kde.new_mode_count, 2);
-    const [low, high] = result.silverman_kde.new_locations;
+    const [low, high] = result.silverman_kde.new_locations ?? [];
     assert.ok(low !== undefined && Math.abs(low - 100) < 2, String(low));
     assert.ok(high !== undefined && Math.abs(high - 120) < 2, String(high));
-    // Different mode counts: nothing is paired, and the reference's warnings say why.
-    assert.deepEqual(result.silverman_kde.modes, []);
+    // Different mode counts: each base mode is listed unmeasured, and the reference's warnings say why.
+    assert.deepEqual(
+      result.silverman_kde.modes.map((m) => [m.mode_name, m.median_shift_summary, m.ci_low, m.shift]),
+      [['Mode 1', 'Cannot measure shift, base mode count not equal to new mode count', 0, null]],
+    );
     assert.deepEqual(result.silverman_warnings, [
       'New revision distribution appears multimodal.',
       'Mode count between base and new revision different, look at the KDE.',
@@ -81,11 +84,22 @@ describe('silvermanKde', () => {
     assert.equal(same.is_improvement, false);
   });
 
-  it('skips a side with fewer than 2 values, with a warning', () => {
-    const result = silvermanKde([5], unimodal, true);
-    assert.equal(result.silverman_kde.base_mode_count, 0);
-    assert.equal(result.silverman_kde.base_prominence, null);
-    assert.deepEqual(result.silverman_warnings, [
+  it('runs on a single value (one mode at it, prominence 0) and skips an empty side, with a warning', () => {
+    const single = silvermanKde([5], unimodal, true);
+    assert.equal(single.silverman_kde.base_mode_count, 1);
+    assert.deepEqual(single.silverman_kde.base_locations, [5]);
+    assert.equal(single.silverman_kde.base_prominence, 0);
+    assert.deepEqual(single.silverman_warnings, []);
+    // One value against many: the mode is listed, but one value cannot be bootstrapped.
+    assert.equal(single.silverman_kde.modes[0]?.shift, null);
+    assert.equal(single.silverman_kde.is_regression, null);
+
+    const empty = silvermanKde([], unimodal, true);
+    assert.equal(empty.silverman_kde.base_mode_count, 0);
+    assert.equal(empty.silverman_kde.base_locations, null);
+    assert.equal(empty.silverman_kde.base_prominence, null);
+    assert.deepEqual(empty.silverman_kde.modes, []);
+    assert.deepEqual(empty.silverman_warnings, [
       'Base revision has less than 2 data points to run Silverman KDE.',
       'Mode count between base and new revision different, look at the KDE.',
     ]);

@@ -1,7 +1,7 @@
 import type { CompareSignature, GroupedData } from './perfcompare-data.ts';
 import type { PerfCompareParams } from './perfcompare-params.ts';
 import { graphsLink } from './perfcompare-timeranges.ts';
-import { compareMannWhitney, compareStudentT, quantize2 } from './stats/index.ts';
+import { compareMannWhitney, compareStudentT, quantize2, type StandardStats } from './stats/index.ts';
 
 /** One matched (header, platform) pair with both sides' data, before the statistics. */
 export interface MatchedRow {
@@ -98,9 +98,12 @@ export function matchRows(
   return rows;
 }
 
+// DRF `DecimalField(decimal_places=2)`: every number the reference's serializers round.
 const q = (x: number) => quantize2(x, 'half-even');
 const qNullable = (x: number | null) => (x === null ? null : q(x));
-const sortedRuns = (values: readonly number[]) => [...values].sort((a, b) => a - b).map(q);
+// In the order read (push time, then datum id): run i is the run of job i, as in the reference, which
+// builds both lists in one pass.
+const runs = (values: readonly number[]) => values.map(q);
 
 /** What every row needs from the request besides its own data. */
 export interface RowContext {
@@ -149,10 +152,10 @@ function commonFields(row: MatchedRow, ctx: RowContext) {
       new_measurement_unit: row.next ? row.next.measurement_unit : '',
       base_retriggerable_job_ids: row.baseJobIds,
       new_retriggerable_job_ids: row.newJobIds,
-      base_runs: sortedRuns(row.baseValues),
-      new_runs: sortedRuns(row.newValues),
-      base_runs_replicates: sortedRuns(row.baseReplicates),
-      new_runs_replicates: sortedRuns(row.newReplicates),
+      base_runs: runs(row.baseValues),
+      new_runs: runs(row.newValues),
+      base_runs_replicates: runs(row.baseReplicates),
+      new_runs_replicates: runs(row.newReplicates),
     },
     /** The signature ids and has_subtests, a run of keys both row versions share. */
     signatureIds: {
@@ -215,9 +218,29 @@ export function studentTRow(row: MatchedRow, ctx: RowContext): Record<string, un
   };
 }
 
+/** `*_standard_stats` as the reference serializes them: the moments at 2 dp, count/min/max as they are. */
+function standardStats2(stats: StandardStats): StandardStats {
+  return {
+    ...stats,
+    mean: q(stats.mean),
+    median: q(stats.median),
+    variance: q(stats.variance),
+    stddev: q(stats.stddev),
+    stddev_pct: q(stats.stddev_pct),
+  };
+}
+
+/** A Shapiro-Wilk or KS block with its stat and p-value at 2 dp. */
+function test2<T extends { stat: number | null; pvalue: number | null }>(test: T): T {
+  return { ...test, stat: qNullable(test.stat), pvalue: qNullable(test.pvalue) };
+}
+
 /**
- * A Mann-Whitney ("V2") row: the common fields plus the statistics module's fields; `delta_value` and
- * `delta_percentage` at 2 dp. No `is_improvement`/`is_regression`/`kde_*` keys.
+ * A Mann-Whitney ("V2") row: the common fields plus the statistics module's fields, with every number
+ * the reference's serializers round at 2 dp: `delta_value`, `delta_percentage`, the standard stats'
+ * mean/median/variance/stddev/stddev_pct, the Shapiro-Wilk and KS stat and p-value, the Mann-Whitney
+ * p-value, `cliffs_delta` and `cles.cles`. Interpretation strings are built from the unrounded numbers,
+ * as in the reference. No `is_improvement`/`is_regression`/`kde_*` keys.
  */
 export function mannWhitneyRow(row: MatchedRow, ctx: RowContext): Record<string, unknown> {
   const { params } = ctx;
@@ -237,22 +260,25 @@ export function mannWhitneyRow(row: MatchedRow, ctx: RowContext): Record<string,
     delta_percentage: q(m.delta_percentage),
     lower_is_better: derived.lower_is_better,
     is_confident: m.is_confident,
-    mann_whitney_test: m.mann_whitney_test,
+    mann_whitney_test: m.mann_whitney_test && {
+      ...m.mann_whitney_test,
+      pvalue: q(m.mann_whitney_test.pvalue),
+    },
     graphs_link: link,
     is_fit_good: m.is_fit_good,
     is_meaningful: m.is_meaningful,
     is_new_better: m.is_new_better,
     ...signatureIds,
-    cles: m.cles,
-    cliffs_delta: m.cliffs_delta,
+    cles: m.cles && { ...m.cles, cles: q(m.cles.cles) },
+    cliffs_delta: qNullable(m.cliffs_delta),
     cliffs_interpretation: m.cliffs_interpretation,
     direction_of_change: m.direction_of_change,
-    base_standard_stats: m.base_standard_stats,
-    new_standard_stats: m.new_standard_stats,
-    ks_test: m.ks_test,
+    base_standard_stats: standardStats2(m.base_standard_stats),
+    new_standard_stats: standardStats2(m.new_standard_stats),
+    ks_test: m.ks_test && test2(m.ks_test),
     ks_warning: m.ks_warning,
-    shapiro_wilk_test_base: m.shapiro_wilk_test_base,
-    shapiro_wilk_test_new: m.shapiro_wilk_test_new,
+    shapiro_wilk_test_base: test2(m.shapiro_wilk_test_base),
+    shapiro_wilk_test_new: test2(m.shapiro_wilk_test_new),
     shapiro_wilk_warnings: m.shapiro_wilk_warnings,
     warning_c_delta: m.warning_c_delta,
     kde_warnings: m.kde_warnings,

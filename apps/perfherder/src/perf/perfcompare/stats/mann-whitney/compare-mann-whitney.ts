@@ -68,8 +68,8 @@ export interface MannWhitneyResult extends NormalityCheck {
 const PVALUE_THRESHOLD = 0.05;
 /** Reference wording (treeherder/perf/stats.py, interpret_ks_test). */
 const KS_WARNING = 'Distributions seem to differ (KS test). Review KDE before drawing conclusions.';
-/** This project's wording: the spec gives `warning_c_delta` a type but no text. */
-const CLIFFS_DELTA_WARNING = "Cliff's delta cannot be computed: base or new has no data.";
+/** Reference wording (`warning_c_delta` when a side is empty). */
+const CLIFFS_DELTA_WARNING = 'Empty data in one group, cannot compute Cliffs Delta';
 
 /**
  * Computes the Mann-Whitney comparison of one PerfCompare row (spec §3.12, "Mann-Whitney-U

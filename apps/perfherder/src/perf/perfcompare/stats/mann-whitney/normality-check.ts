@@ -42,8 +42,9 @@ const SIDES = {
 /**
  * Runs Shapiro-Wilk on both sides (spec §3.12, `shapiro_wilk_test_*`): below 3 values the stat
  * and p-value are null with a "not enough data" interpretation and a warning; otherwise the
- * interpretation reads "Shapiro-Wilk result: 0.12, Base Revision is **likely normal**" (p > 0.05)
- * or "… is **not normal**", the latter also adding a warning.
+ * interpretation reads "Shapiro-Wilk result: 0.12, Base Revision is likely normal" (p > 0.05) or
+ * "… is **not normal**", the latter also adding a warning. The reference today marks only the "not
+ * normal" verdict with `**`.
  *
  * @example
  * normalityCheck([32.4], [40.2]).shapiro_wilk_warnings.length; // 2
@@ -69,7 +70,7 @@ function sideTest(
   if (!isNormal) {
     warnings.push(side.notNormal);
   }
-  const verdict = isNormal ? '**likely normal**' : '**not normal**';
+  const verdict = isNormal ? 'likely normal' : '**not normal**';
   return {
     test_name: 'Shapiro-Wilk',
     stat: result.stat,

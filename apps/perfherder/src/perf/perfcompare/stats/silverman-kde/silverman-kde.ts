@@ -12,9 +12,10 @@
  *   `base_prominence`/`new_prominence` report that threshold, as the reference does. Because the
  *   threshold compares a slope with a density it depends on the data's scale; kept for parity.
  * - Mode intervals: cut at the density minimum between neighbouring modes.
- * - Pairing: only when base and new have the same number of modes, the i-th base mode (in
- *   ascending x) is paired with the i-th new mode; each side's values are assigned with its own
- *   intervals. With different counts no mode is compared (`modes` is empty) and a warning says so.
+ * - Pairing: every base mode gets an entry in `modes`, as in the reference. When base and new have
+ *   the same number of modes, the i-th base mode (in ascending x) is paired with the i-th new mode,
+ *   each side's values assigned with its own intervals; with different counts the entries say the
+ *   shift cannot be measured (CI bounds 0, as the reference reports them) and a warning says why.
  * - Shift: median(new) − median(base) within the paired mode, 95 % percentile bootstrap CI with
  *   1000 resamples, drawn from xoroshiro128+ (pure-rand) seeded by a hash of the input values, so
  *   the same input always gives the same output (the MWU cache relies on that). One generator
@@ -25,8 +26,13 @@
  *   that reads as a defect, so this module uses the direction the metric defines.) The row-level
  *   `is_regression`/`is_improvement` are true when any compared mode regressed/improved, and
  *   null when no mode could be compared.
- * - Fewer than 2 values on a side: no KDE for that side (0 modes) and a warning; KDEpy would fit
- *   a single point with a unit bandwidth, which says nothing about the data.
+ * - One value on a side: the KDE still runs, as in the reference: KDEpy's Silverman rule gives a
+ *   single observation a bandwidth of 1, so the density is one kernel with one mode, at the value.
+ *   Its prominence is reported as 0 (the reference's figure: one kernel has no noise to measure).
+ *   A mode with fewer than 2 values on a side is listed but not bootstrapped (the reference's
+ *   `scipy.stats.bootstrap` refuses one-value samples): shift and CI null.
+ * - No value on a side: no KDE, 0 modes, `*_locations` null, and a warning in the reference's words
+ *   ("… has less than 2 data points to run Silverman KDE.").
  */
 import { xoroshiro128plus } from 'pure-rand';
 import { formatFixed } from '../format-fixed.ts';
@@ -56,8 +62,9 @@ export interface SilvermanKde {
   bandwidth: 'Silverman';
   base_mode_count: number;
   new_mode_count: number;
-  base_locations: number[];
-  new_locations: number[];
+  /** Null when that side has no data. */
+  base_locations: number[] | null;
+  new_locations: number[] | null;
   base_prominence: number | null;
   new_prominence: number | null;
   modes: SilvermanMode[];
@@ -108,47 +115,54 @@ export function silvermanKde(
   let anyRegression = false;
   let anyImprovement = false;
   let compared = 0;
-  if (baseCount === newCount && baseCount > 0) {
-    const rng = xoroshiro128plus(inputSeed(base, next));
-    baseSide.intervals.forEach((interval, i) => {
-      const name = `Mode ${i + 1}`;
-      const newInterval = newSide.intervals[i] as ModeInterval;
-      const baseValues = valuesIn(base, baseSide.intervals, i);
-      const newValues = valuesIn(next, newSide.intervals, i);
-      const start = formatFixed(interval.start, 2);
-      const end = formatFixed(interval.end, 2);
-      if (baseValues.length === 0 || newValues.length === 0 || newInterval === undefined) {
-        const ciWarning = `${name} [${start}, ${end}]: Not enough data to compare.`;
-        warnings.push(ciWarning);
-        modes.push(emptyMode(name, start, end, ciWarning));
-        return;
-      }
-      const { shift, ciLow, ciHigh } = bootstrapMedianShift(baseValues, newValues, rng);
-      const verdict = shiftVerdict(ciLow, ciHigh, lowerIsBetter);
-      compared++;
-      anyRegression ||= verdict.isRegression;
-      anyImprovement ||= verdict.isImprovement;
-      modes.push({
-        mode_name: name,
-        mode_start: start,
-        mode_end: end,
-        median_shift_summary: `Median shift: ${formatFixed(shift, 3, true)} (95% CI: ${formatFixed(ciLow, 3, true)} to ${formatFixed(ciHigh, 3, true)})`,
-        ci_low: ciLow,
-        ci_high: ciHigh,
-        shift,
-        shift_summary: verdict.summary,
-        ci_warning: null,
-      });
+  const rng = xoroshiro128plus(inputSeed(base, next));
+  baseSide.intervals.forEach((interval, i) => {
+    const name = `Mode ${i + 1}`;
+    const start = formatFixed(interval.start, 2);
+    const end = formatFixed(interval.end, 2);
+    if (baseCount !== newCount) {
+      modes.push(unmeasured(name, start, end, UNEQUAL_COUNTS, 0, null));
+      return;
+    }
+    const baseValues = valuesIn(base, baseSide.intervals, i);
+    const newValues = valuesIn(next, newSide.intervals, i);
+    if (baseValues.length === 0 || newValues.length === 0) {
+      const ciWarning = `${name} [${start}, ${end}]: Not enough data to compare.`;
+      warnings.push(ciWarning);
+      modes.push(
+        unmeasured(name, start, end, 'Cannot measure shift, not enough data in this mode', null, ciWarning),
+      );
+      return;
+    }
+    if (baseValues.length < 2 || newValues.length < 2) {
+      modes.push(unmeasured(name, start, end, ONE_VALUE, null, null));
+      return;
+    }
+    const { shift, ciLow, ciHigh } = bootstrapMedianShift(baseValues, newValues, rng);
+    const verdict = shiftVerdict(ciLow, ciHigh, lowerIsBetter);
+    compared++;
+    anyRegression ||= verdict.isRegression;
+    anyImprovement ||= verdict.isImprovement;
+    modes.push({
+      mode_name: name,
+      mode_start: start,
+      mode_end: end,
+      median_shift_summary: `Median shift: ${formatFixed(shift, 3, true)} (95% CI: ${formatFixed(ciLow, 3, true)} to ${formatFixed(ciHigh, 3, true)})`,
+      ci_low: ciLow,
+      ci_high: ciHigh,
+      shift,
+      shift_summary: verdict.summary,
+      ci_warning: null,
     });
-  }
+  });
 
   return {
     silverman_kde: {
       bandwidth: 'Silverman',
       base_mode_count: baseCount,
       new_mode_count: newCount,
-      base_locations: baseSide.modes?.locations ?? [],
-      new_locations: newSide.modes?.locations ?? [],
+      base_locations: baseSide.modes?.locations ?? null,
+      new_locations: newSide.modes?.locations ?? null,
       base_prominence: baseSide.modes?.prominence ?? null,
       new_prominence: newSide.modes?.prominence ?? null,
       modes,
@@ -160,11 +174,17 @@ export function silvermanKde(
 }
 
 function analyseSide(values: readonly number[], label: 'Base' | 'New', warnings: string[]): Side {
-  if (values.length < 2) {
+  if (values.length === 0) {
     warnings.push(`${label} revision has less than 2 data points to run Silverman KDE.`);
     return { modes: null, intervals: [] };
   }
   const grid: DensityGrid = gaussianKdeGrid(values, silvermanBandwidth(values));
+  if (values.length === 1) {
+    // One kernel: its single mode is the value itself, on a grid centred on it.
+    const peak = grid.y.indexOf(Math.max(...grid.y));
+    const modes: ModeCount = { count: 1, indices: [peak], locations: [values[0] as number], prominence: 0 };
+    return { modes, intervals: modeIntervals(grid.x, grid.y, modes.indices) };
+  }
   const modes = countModes(grid.x, grid.y);
   return { modes, intervals: modeIntervals(grid.x, grid.y, modes.indices) };
 }
@@ -174,14 +194,26 @@ function valuesIn(values: readonly number[], intervals: readonly ModeInterval[],
   return values.filter((v) => intervals.findIndex((iv) => iv.start <= v && v <= iv.end) === which);
 }
 
-function emptyMode(name: string, start: string, end: string, ciWarning: string): SilvermanMode {
+/** The reference's entry for a base mode when the mode counts differ. */
+const UNEQUAL_COUNTS = 'Cannot measure shift, base mode count not equal to new mode count';
+const ONE_VALUE = 'Cannot measure shift, fewer than 2 values in this mode';
+
+/** A listed mode whose shift could not be measured; `ci` is the CI bounds' value (0 or null). */
+function unmeasured(
+  name: string,
+  start: string,
+  end: string,
+  summary: string,
+  ci: 0 | null,
+  ciWarning: string | null,
+): SilvermanMode {
   return {
     mode_name: name,
     mode_start: start,
     mode_end: end,
-    median_shift_summary: 'Cannot measure shift, not enough data in this mode',
-    ci_low: null,
-    ci_high: null,
+    median_shift_summary: summary,
+    ci_low: ci,
+    ci_high: ci,
     shift: null,
     shift_summary: null,
     ci_warning: ciWarning,
