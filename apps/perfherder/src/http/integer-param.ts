@@ -72,11 +72,34 @@ export function checkIntegerRange(name: string, value: bigint, range: IntegerRan
 }
 
 /**
- * A detail route's `{id}` path segment: decimal digits within the `integer` range, else the 404 DRF's
- * `get_object_or_404` gives a lookup value of the wrong type (`No <model> matches the given query.`).
+ * A detail route's `{id}` path segment as DRF's lookup reads it: Python's `int()` of the text. Undefined
+ * when it is not an integer (DRF: 404 "Not found."); an integer outside the `integer` id range (negative,
+ * or past it) is -1, which matches no row (404 "No <Model> matches the given query.").
+ *
+ * @example
+ * intIdParam('12'); // 12
+ * intIdParam('abc'); // undefined
+ * intIdParam('99999999999'); // -1
+ */
+export function intIdParam(text: string): number | undefined {
+  const n = pyInt(text);
+  if (n === undefined) return undefined;
+  return n < 0n || n > INT4.max ? -1 : Number(n);
+}
+
+/**
+ * {@link intIdParam} for a route whose every miss is the 404 `No <model> matches the given query.`: the
+ * id, or that 404 for text that is no id of the `integer` range.
  */
 export function pathId(text: string, model: string): number {
-  const id = /^\d{1,10}$/.test(text) ? BigInt(text) : undefined;
-  if (id === undefined || id > INT4.max) throw notFound(model);
-  return Number(id);
+  const id = intIdParam(text);
+  if (id === undefined || id < 0) throw notFound(model);
+  return id;
 }
+
+/** The path parameters of a detail route: the id as text, read with {@link intIdParam} or {@link pathId}. */
+export const idParamsSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' } },
+  required: ['id'],
+} as const;

@@ -772,12 +772,12 @@ describe('GET /api/perfcompare/results/', () => {
       ]);
     });
 
-    it('results cached in the old format are not served after the upgrade: migration 0003 empties the cache', async () => {
+    it('results cached in the old format are not served after the upgrade: migration 0004 empties the cache', async () => {
       const urls = await db.cluster.createDatabase('mwu_upgrade');
       const all = join(import.meta.dirname, '..', '..', 'src', 'db', 'migrations');
       const before = mkdtempSync(join(tmpdir(), 'migrations-'));
       try {
-        for (const file of readdirSync(all).filter((f) => f < '0003'))
+        for (const file of readdirSync(all).filter((f) => f < '0004'))
           copyFileSync(join(all, file), join(before, file));
         await migrate(urls.primary, { migrationsDir: before });
         const client = new pg.Client({ connectionString: urls.primary });
@@ -788,7 +788,7 @@ describe('GET /api/perfcompare/results/', () => {
             ['f'.repeat(64)],
           );
           const { applied } = await migrate(urls.primary);
-          assert.ok(applied.includes('0003_clear_mwu_cache.sql'), applied.join());
+          assert.ok(applied.includes('0004_clear_mwu_cache.sql'), applied.join());
           const { rows } = await client.query('SELECT count(*)::int AS n FROM perf_compare_mwu_cache');
           assert.equal(rows[0].n, 0);
         } finally {

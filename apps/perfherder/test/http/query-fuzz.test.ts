@@ -40,7 +40,14 @@ const HOSTILE = [
 ];
 
 /** Parameters a handler reads by hand without declaring them in its schema (method + route path → names). */
-const HAND_READ: Readonly<Record<string, readonly string[]>> = {};
+const HAND_READ: Readonly<Record<string, readonly string[]>> = {
+  'GET /api/project/{project}/push/': [
+    ...['fromchange', 'tochange', 'startdate', 'enddate', 'revision', 'commit_revision'],
+    ...['push_timestamp__lt', 'push_timestamp__lte', 'push_timestamp__gt', 'push_timestamp__gte'],
+    ...['id', 'id__lt', 'id__lte', 'id__gt', 'id__gte', 'id__in'],
+    ...['author', 'author_contains', 'hide_reviewbot_pushes', 'count', 'all_repos', 'search'],
+  ],
+};
 
 interface Operation {
   readonly method: string;

@@ -1,7 +1,8 @@
 import type { Queryable } from '../../db/queryable.ts';
+import { INT8, pyInt } from '../../http/integer-param.ts';
 import { last } from '../../http/query-params.ts';
 import { badRequest, notFoundBody, type ServiceError } from '../../http/service-errors.ts';
-import { INT8_MAX, INT8_MIN, intColumnList, pyInt } from '../../perf/signatures/series-params.ts';
+import { intColumnList } from '../../perf/signatures/series-params.ts';
 import { parsePushDate } from './push-date.ts';
 
 /** The reference's `MAX_PUSH_COUNT`. */
@@ -156,14 +157,14 @@ export async function parsePushListParams(
     if (value === 0n) continue;
     // Clamped to bigint: ids are integers, so a bound beyond that range selects the same rows.
     let clamped = value;
-    if (clamped < INT8_MIN) clamped = INT8_MIN;
-    if (clamped > INT8_MAX) clamped = INT8_MAX;
+    if (clamped < INT8.min) clamped = INT8.min;
+    if (clamped > INT8.max) clamped = INT8.max;
     where.push(`p.id ${op} ${bind(clamped.toString())}::bigint`);
   }
 
   const idIn = get('id__in');
   if (idIn) {
-    const ids = intColumnList(idIn.split(','), () => detail('Invalid id__in specification'));
+    const ids = intColumnList('id__in', idIn.split(','), () => detail('Invalid id__in specification'));
     where.push(`p.id = ANY(${bind(ids)}::int[])`);
   }
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { refuseWrites } from '../../auth/refuse-writes.ts';
+import { idParamsSchema, intIdParam } from '../../http/integer-param.ts';
 import { notFoundBody } from '../../http/service-errors.ts';
 import { projectParamsSchema } from '../../perf/signatures/series-params.ts';
-import { idParamsSchema, intIdParam } from '../int-id-param.ts';
 import { parsePushListParams } from './push-list-params.ts';
 import { pushSchema, selectPushes } from './push-query.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { refuseWrites } from '../../auth/refuse-writes.ts';
+import { idParamsSchema, intIdParam } from '../../http/integer-param.ts';
 import { notFound, notFoundBody } from '../../http/service-errors.ts';
-import { idParamsSchema, intIdParam } from '../int-id-param.ts';
 
 const repositorySchema = {
   type: 'object',

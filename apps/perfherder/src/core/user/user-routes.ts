@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { optionalUser } from '../../auth/auth-plugin.ts';
 import { refuseWrites } from '../../auth/refuse-writes.ts';
+import { idParamsSchema, intIdParam } from '../../http/integer-param.ts';
 import { notFound, notFoundBody } from '../../http/service-errors.ts';
-import { idParamsSchema, intIdParam } from '../int-id-param.ts';
 
 const userSchema = {
   type: 'object',

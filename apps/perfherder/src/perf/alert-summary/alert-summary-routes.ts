@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { pathId } from '../../http/integer-param.ts';
+import { idParamsSchema, pathId } from '../../http/integer-param.ts';
 import { last } from '../../http/query-params.ts';
 import { notFound, ServiceError } from '../../http/service-errors.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
@@ -107,7 +107,7 @@ export const alertSummaryRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['performance'],
         summary: 'One alert summary',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParamsSchema,
       },
     },
     async (request) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BEARER_SECURITY, staffOnly } from '../../auth/auth-plugin.ts';
 import type { Queryable } from '../../db/queryable.ts';
-import { pathId } from '../../http/integer-param.ts';
+import { idParamsSchema, pathId } from '../../http/integer-param.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
 import { dueDateOffsets, inTransaction, lockSummaries, updateSummaryStatus } from '../alert-status/index.ts';
 import { updateAlertSummary } from './alert-summary-update.ts';
@@ -9,8 +9,6 @@ import { type FieldErrors, hasErrors, invalidPk } from './drf-fields.ts';
 import { loadSummaries } from './serialize-summary.ts';
 
 const IDENTICAL_PUSHES = 'IDs of push & previous push cannot be identical';
-
-const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 const writableFields = {
   type: 'object',
@@ -154,7 +152,7 @@ export const alertSummaryWriteRoutes: FastifyPluginAsync = async (app) => {
         tags: ['performance'],
         summary: `Update an alert summary (staff; ${method === 'PUT' ? 'all fields optional' : 'partial'})`,
         security: BEARER_SECURITY,
-        params: idParams,
+        params: idParamsSchema,
         body: writableFields,
       },
       handler: update,
@@ -169,7 +167,7 @@ export const alertSummaryWriteRoutes: FastifyPluginAsync = async (app) => {
         tags: ['performance'],
         summary: 'Delete an alert summary and its alerts (staff)',
         security: BEARER_SECURITY,
-        params: idParams,
+        params: idParamsSchema,
       },
     },
     async (request, reply: FastifyReply) => {

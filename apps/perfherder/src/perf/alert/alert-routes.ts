@@ -1,5 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { checkIntegerRange, filterNumber, integerRangeMessage, pathId } from '../../http/integer-param.ts';
+import {
+  checkIntegerRange,
+  filterNumber,
+  idParamsSchema,
+  integerRangeMessage,
+  pathId,
+} from '../../http/integer-param.ts';
 import { asList } from '../../http/query-params.ts';
 import { badRequest, notFound, ServiceError } from '../../http/service-errors.ts';
 import { pageLink } from '../alert-summary/page-links.ts';
@@ -109,7 +115,7 @@ export const alertRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['performance'],
         summary: 'One performance alert',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParamsSchema,
       },
     },
     async (request) => {

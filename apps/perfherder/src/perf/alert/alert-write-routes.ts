@@ -1,14 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BEARER_SECURITY, staffOnly, staffUser } from '../../auth/auth-plugin.ts';
-import { pathId } from '../../http/integer-param.ts';
+import { idParamsSchema, pathId } from '../../http/integer-param.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
 import { inTransaction, lockSummaries, updateSummaryStatus } from '../alert-status/index.ts';
 import { type FieldErrors, hasErrors, integerField } from '../alert-summary/drf-fields.ts';
 import { loadAlerts } from '../alert-summary/serialize-alert.ts';
 import { createManualAlert } from './create-manual-alert.ts';
 import { updateAlert } from './update-alert.ts';
-
-const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 const writableFields = {
   type: 'object',
@@ -111,7 +109,7 @@ export const alertWriteRoutes: FastifyPluginAsync = async (app) => {
         tags: ['performance'],
         summary: 'Delete an alert (staff); its summaries get their status recomputed',
         security: BEARER_SECURITY,
-        params: idParams,
+        params: idParamsSchema,
       },
     },
     async (request, reply: FastifyReply) => {
@@ -144,7 +142,7 @@ export const alertWriteRoutes: FastifyPluginAsync = async (app) => {
         tags: ['performance'],
         summary: `Triage an alert (staff; ${method === 'PUT' ? 'all fields optional' : 'partial'})`,
         security: BEARER_SECURITY,
-        params: idParams,
+        params: idParamsSchema,
         body: writableFields,
       },
       handler: update,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { pathId } from '../../http/integer-param.ts';
+import { idParamsSchema, intIdParam, pathId } from '../../http/integer-param.ts';
 import { asList, orderingTerms } from '../../http/query-params.ts';
 import { badRequest, notFound } from '../../http/service-errors.ts';
 
@@ -62,8 +62,10 @@ function orderBy(value: unknown): string {
 function frameworkFilter(value: unknown): number | undefined {
   const raw = asList(value).at(-1)?.trim();
   if (raw === undefined || raw === '') return undefined;
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) > 2147483647) throw badRequest(INVALID_FRAMEWORK);
-  return Number(raw);
+  // Not an id of the integer column: no framework can be that choice.
+  const id = intIdParam(raw);
+  if (id === undefined || id < 0) throw badRequest(INVALID_FRAMEWORK);
+  return id;
 }
 
 /**
@@ -107,7 +109,7 @@ export const bugTemplateRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['performance'],
         summary: 'One performance bug template',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParamsSchema,
         querystring,
         response: { 200: templateSchema },
       },

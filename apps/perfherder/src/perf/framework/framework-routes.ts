@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { pathId } from '../../http/integer-param.ts';
+import { idParamsSchema, pathId } from '../../http/integer-param.ts';
 import { orderingTerms } from '../../http/query-params.ts';
 import { notFound } from '../../http/service-errors.ts';
 
@@ -40,7 +40,7 @@ export const frameworkRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['performance'],
         summary: 'One enabled performance framework',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParamsSchema,
         response: { 200: frameworkSchema },
       },
     },

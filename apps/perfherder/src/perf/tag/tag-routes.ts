@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { pathId } from '../../http/integer-param.ts';
+import { idParamsSchema, pathId } from '../../http/integer-param.ts';
 import { notFound } from '../../http/service-errors.ts';
 
 const tagSchema = {
@@ -31,7 +31,7 @@ export const tagRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['performance'],
         summary: 'One performance tag',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParamsSchema,
         response: { 200: tagSchema },
       },
     },
