@@ -234,10 +234,7 @@ describe('push list and detail', () => {
     const b2 = ids.get(rev('b2')) as number;
     assert.deepEqual(revisionsOf((await list(`id__lte=${b2}&id__gt=0`)).body), [rev('b2'), rev('a1')]);
     assert.deepEqual(revisionsOf((await list(`id=${a1}`)).body), [rev('a1')]);
-    assert.deepEqual(revisionsOf((await list(`id__in=${a1},${b2},99999999999`)).body), [
-      rev('b2'),
-      rev('a1'),
-    ]);
+    assert.deepEqual(revisionsOf((await list(`id__in=${a1},${b2},2147483647`)).body), [rev('b2'), rev('a1')]);
     assert.deepEqual(revisionsOf((await list('id=0&count=2')).body).length, 2, 'id=0 is ignored');
     assert.deepEqual(revisionsOf((await list('author=ALICE@mozilla.com')).body), [rev('dead1'), rev('a1')]);
     assert.equal((await list('author=-carol@mozilla.com')).body.meta.count, 5);
@@ -284,6 +281,8 @@ describe('push list and detail', () => {
       ['tochange=dead', 400, { detail: 'Ambiguous revision dead in mozilla-central for tochange' }],
       ['all_repos=1&fromchange=a1', 400, { detail: 'fromchange cannot be combined with all_repos' }],
       ['id__in=1,x', 400, { detail: 'Invalid id__in specification' }],
+      // Past the integer column: the one range check of every endpoint (http/integer-param.ts).
+      ['id__in=1,99999999999', 400, { id__in: ['Ensure this value is less than or equal to 2147483647.'] }],
       ['id=', 400, { detail: 'Invalid integer specified for id' }],
       ['push_timestamp__lt=soon', 400, { detail: 'Invalid timestamp specified for push_timestamp__lt' }],
       ['push_timestamp__gte=inf', 400, { detail: 'Invalid timestamp specified for push_timestamp__gte' }],
