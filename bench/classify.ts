@@ -1,8 +1,8 @@
 /**
  * Statement classifier benchmark: uncached parse + classify, cache-hit cost, and the memory of a full cache.
  *
- * Usage: node --import tsx bench/classify.ts            (time only)
- *        node --expose-gc --import tsx bench/classify.ts (time and memory)
+ * Usage: node --conditions=@perfherder/source --import tsx bench/classify.ts            (time only)
+ *        node --expose-gc --conditions=@perfherder/source --import tsx bench/classify.ts (time and memory)
  *
  * Prints a table and writes bench/results/classify.json. Targets: cache hit ≤ 2 µs, miss ≤ 100 µs.
  */
@@ -158,7 +158,9 @@ console.table(
   })),
 );
 if (memory === null) {
-  console.log('memory: run with --expose-gc (node --expose-gc --import tsx bench/classify.ts) to measure it');
+  console.log(
+    'memory: run with --expose-gc (node --expose-gc --conditions=@perfherder/source --import tsx bench/classify.ts) to measure it',
+  );
 } else {
   console.log(
     `memory: full cache of ${memory.entries} entries (average SQL ${memory.averageSqlLength} chars) ` +

@@ -2,7 +2,7 @@
  * Dev-cluster benchmark: how long a primary + 1 streaming replica takes to start (ephemeral, persistent first
  * start, persistent second start) and to stop, and how much memory the running cluster holds.
  *
- * Usage: node --import tsx bench/cluster-start.ts [repetitions, default 5]
+ * Usage: node --conditions=@perfherder/source --import tsx bench/cluster-start.ts [repetitions, default 5]
  *
  * Memory is summed over every postgres process of the cluster (each postmaster and its children, found through
  * the ppid field of /proc/<pid>/stat). PSS (from /proc/<pid>/smaps_rollup) is the honest figure: postgres

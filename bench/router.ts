@@ -11,7 +11,7 @@
  * the table shows medians over the rounds and the median of the per-round ratios (target ≥ 0.97). Then the
  * classifier alone: cost per statement on a cache miss and a hit, and the heap held by a full cache at its cap.
  *
- * Usage: node --import tsx bench/router.ts [rounds, default 8] [ms per run, default 1500]
+ * Usage: node --conditions=@perfherder/source --import tsx bench/router.ts [rounds, default 8] [ms per run, default 1500]
  * Prints a table and writes bench/results/router.json. Not part of npm test.
  */
 import { cpus, loadavg } from 'node:os';
@@ -288,7 +288,7 @@ function microsPer(calls: number, fn: () => void): number {
 
 /** Heap held by a classifier cache filled to its default cap with distinct ORM-shaped statements. */
 function fullCacheMemory() {
-  // Reach the GC without --expose-gc, so the plain `node --import tsx bench/router.ts` measures memory too.
+  // Reach the GC without --expose-gc, so the plain `node --conditions=@perfherder/source --import tsx bench/router.ts` measures memory too.
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
   const cap = 5000;

@@ -3,7 +3,7 @@
  * replica, like `npm start`) and reports the load time, rows/s over all tables and datums/s, plus how long
  * the replica took to catch up afterwards.
  *
- * Usage: node --import tsx bench/seed.ts [--size medium] [--seed 1] [--replicas 1]
+ * Usage: node --conditions=@perfherder/source --import tsx bench/seed.ts [--size medium] [--seed 1] [--replicas 1]
  *
  * Prints a table and writes bench/results/seed.json. Not part of npm test.
  */

@@ -16,7 +16,7 @@
  * median and p95. Last, `EXPLAIN (ANALYZE, BUFFERS)` of each, summarized to one line and kept whole in the
  * JSON.
  *
- * Usage: node --import tsx bench/summary-queries.ts [--runs 20] [--size medium]
+ * Usage: node --conditions=@perfherder/source --import tsx bench/summary-queries.ts [--runs 20] [--size medium]
  * Prints tables, writes bench/results/summary-queries.json. Not part of npm test.
  */
 import { parseArgs } from 'node:util';

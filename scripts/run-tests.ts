@@ -1,10 +1,14 @@
 /**
- * Runs every `*.test.ts` under packages/ and apps/ with node's test runner.
+ * Runs every `*.test.ts` under packages/, apps/ and test/ with node's test runner.
  * Node 20 has no glob support in `--test`, so the files are listed here.
- * Usage: node --import tsx scripts/run-tests.ts [substring filter...]
+ * Usage: npm run test:unit -- [substring filter...]
+ *
+ * Workspace packages resolve to their TypeScript sources through the `@perfherder/source` export
+ * condition (docs/packaging.md). It is passed to the runner and, through NODE_OPTIONS, to every node
+ * process a test starts, so no test ever loads a build left in a package's dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -21,7 +25,8 @@ function findTests(dir: string): string[] {
   return out;
 }
 
-const files = ['packages', 'apps']
+const files = ['packages', 'apps', 'test']
+  .filter((d) => existsSync(join(root, d)))
   .flatMap((d) => findTests(join(root, d)))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
@@ -31,9 +36,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const SOURCE_CONDITION = '--conditions=@perfherder/source';
+const nodeOptions = [process.env.NODE_OPTIONS, SOURCE_CONDITION].filter(Boolean).join(' ');
+
 const result = spawnSync(
   process.execPath,
   [
+    SOURCE_CONDITION,
     '--import',
     'tsx',
     '--test',
@@ -42,6 +51,6 @@ const result = spawnSync(
     '--test-reporter=spec',
     ...files,
   ],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } },
 );
 process.exit(result.status ?? 1);
