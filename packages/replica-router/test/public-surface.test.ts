@@ -1,5 +1,7 @@
 // The public surface of replica-router, as snapshots: adding, renaming or removing an export fails here,
-// so the change is deliberate (and the docs follow). Types vanish at run time; these are the values.
+// so the change is deliberate (and the docs and CHANGELOG.md follow; see the semver policy in README.md).
+// Types vanish at run time; these are the values. The shipped declarations are checked by
+// test/packaging (a strict TypeScript consumer of the packed tarball).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,13 +38,33 @@ test('the fastify subpath exports exactly readReplicaPlugin', async () => {
   assert.deepEqual(Object.keys(await import('../src/http/fastify.ts')).sort(), ['readReplicaPlugin']);
 });
 
-test('package.json maps the subpaths to those files', () => {
+test('the express and hono subpaths export exactly readReplica', async () => {
+  assert.deepEqual(Object.keys(await import('../src/http/express.ts')).sort(), ['readReplica']);
+  assert.deepEqual(Object.keys(await import('../src/http/hono.ts')).sort(), ['readReplica']);
+});
+
+test('the http subpath exports exactly withReplicaScope, the one the main entry exports', async () => {
+  const http = await import('../src/http/with-replica-scope.ts');
+  assert.deepEqual(Object.keys(http).sort(), ['withReplicaScope']);
+  assert.equal(http.withReplicaScope, (await import('../src/index.ts')).withReplicaScope);
+});
+
+test('package.json maps each subpath to its source, its declarations and its JavaScript', () => {
   const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as {
-    exports: Record<string, string>;
+    exports: Record<string, unknown>;
   };
+  const entry = (file: string) => ({
+    '@perfherder/source': `./src/${file}.ts`,
+    types: `./dist/${file}.d.ts`,
+    default: `./dist/${file}.js`,
+  });
   assert.deepEqual(pkg.exports, {
-    '.': './src/index.ts',
-    './fastify': './src/http/fastify.ts',
-    './testing': './src/testing/index.ts',
+    '.': entry('index'),
+    './fastify': entry('http/fastify'),
+    './express': entry('http/express'),
+    './hono': entry('http/hono'),
+    './http': entry('http/with-replica-scope'),
+    './testing': entry('testing/index'),
+    './package.json': './package.json',
   });
 });

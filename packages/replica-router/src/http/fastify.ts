@@ -2,7 +2,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RoutedPool } from '../pool/routed-pool.ts';
 import { enterReplicaScope, type RequestScope } from '../scope/request-scope.ts';
-import { SAFE_METHODS } from './safe-methods.ts';
+import { replicaRequest } from './replica-request.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,11 +16,6 @@ export interface ReadReplicaPluginOptions {
 }
 
 const scopes = new WeakMap<object, RequestScope>();
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
 
 /**
  * Fastify plugin: for routes with `config: { readReplica: true }` and a safe method, runs the request
@@ -37,22 +32,16 @@ const plugin: FastifyPluginCallback<ReadReplicaPluginOptions> = (fastify, option
     return;
   }
   fastify.addHook('onRequest', (request, _reply, next) => {
-    if (request.routeOptions.config.readReplica !== true || !SAFE_METHODS.has(request.method)) {
+    const info =
+      request.routeOptions.config.readReplica === true
+        ? replicaRequest(request.method, request.url, request.log)
+        : undefined;
+    if (!info) {
       next();
       return;
     }
-    const path = pathOf(request.url);
-    // Built only when DEBUG is on (pino's isLevelEnabled; other loggers decide for themselves): this
-    // runs for every routed request.
-    const log = request.log as typeof request.log & { isLevelEnabled?: (level: string) => boolean };
-    if (log.isLevelEnabled?.('debug') ?? true) {
-      request.log.debug(
-        { db_routing: 'routed', routed_to: 'read_replica', path, method: request.method },
-        `db_routing routed_to=read_replica path=${path} method=${request.method}`,
-      );
-    }
     // Calling next() inside the scope makes every later hook and the handler run in it.
-    const scope = enterReplicaScope({ path, method: request.method, log: request.log }, next);
+    const scope = enterReplicaScope(info, next);
     scopes.set(request, scope);
   });
   const end = (request: object) => {
