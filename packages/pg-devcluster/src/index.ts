@@ -13,3 +13,9 @@ export type { StopMode } from './cluster/postgres-node.ts';
 export { type StartClusterOptions, startCluster } from './cluster/start-cluster.ts';
 export { DevClusterError, devClusterErrorCodes } from './errors.ts';
 export { createTcpProxy, type ProxyMode, type TcpProxy } from './faults/tcp-proxy.ts';
+export {
+  CLUSTER_URLS_ENV,
+  type CreateTestDatabaseOptions,
+  createTestDatabase,
+  type TestDatabase,
+} from './test-database/create-test-database.ts';

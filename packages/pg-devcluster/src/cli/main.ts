@@ -4,7 +4,7 @@ import type { ClusterStatus } from '../cluster/cluster.ts';
 import { dataLocation } from '../cluster/data-location.ts';
 import { startCluster } from '../cluster/start-cluster.ts';
 import { clusterStatusAt, stopClusterAt } from '../cluster/stop-cluster-at.ts';
-import { redactUrl } from '../redact-url.ts';
+import { redactedStatus, statusTable } from './status-report.ts';
 
 function replicaCount(value: string): number {
   const n = Number(value);
@@ -12,28 +12,9 @@ function replicaCount(value: string): number {
   return n;
 }
 
-function printStatus(status: ClusterStatus): void {
-  const rows = [
-    {
-      node: 'primary',
-      url: redactUrl(status.primary.url),
-      running: status.primary.running,
-      state: status.primary.running ? 'primary' : '-',
-      lsn: status.primary.currentLsn ?? '-',
-      'lag bytes': '',
-      'lag ms': '',
-    },
-    ...status.replicas.map((r) => ({
-      node: r.name,
-      url: redactUrl(r.url),
-      running: r.running,
-      state: r.state ?? '-',
-      lsn: r.replayLsn ?? '-',
-      'lag bytes': r.lagBytes ?? '-',
-      'lag ms': r.lagMs === null ? '-' : r.lagMs.toFixed(1),
-    })),
-  ];
-  console.table(rows);
+/** Prints the status as a table, or as one JSON document with `--json` (URLs without password either way). */
+function printStatus(status: ClusterStatus, json: boolean | undefined): void {
+  console.log(json ? JSON.stringify(redactedStatus(status), null, 2) : statusTable(status));
 }
 
 const program = new Command('pg-devcluster')
@@ -46,7 +27,8 @@ program
   .option('-r, --replicas <n>', 'number of streaming replicas', replicaCount, 1)
   .option('--ephemeral', 'use a temporary folder, removed on stop')
   .option('--detach', 'leave the servers running and exit (stop them with `down`)')
-  .action(async (opts: { replicas: number; ephemeral?: boolean; detach?: boolean }) => {
+  .option('--json', 'print one JSON document on stdout instead of the table (messages go to stderr)')
+  .action(async (opts: { replicas: number; ephemeral?: boolean; detach?: boolean; json?: boolean }) => {
     const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
     if (opts.ephemeral && opts.detach) {
       program.error(
@@ -55,25 +37,35 @@ program
     }
     const started = performance.now();
     const cluster = await startCluster({ replicas: opts.replicas, ...(opts.ephemeral ? {} : { dataDir }) });
-    console.log(
-      `${cluster.version}: primary + ${opts.replicas} replica(s) up in ${Math.round(performance.now() - started)} ms`,
-    );
-    console.log(dataLocation(cluster));
-    printStatus(await cluster.status());
-    if (!opts.ephemeral)
-      console.log(`superuser password: in ${resolve(dataDir, 'cluster.json')} (never printed)`);
+    const startMs = Math.round(performance.now() - started);
+    const status = await cluster.status();
+    const passwordFile = opts.ephemeral ? null : resolve(dataDir, 'cluster.json');
+    if (opts.json) {
+      const { version, dataDir: root, storage, persistent } = cluster;
+      const detached = opts.detach === true;
+      const report = { version, startMs, dataDir: root, storage, persistent, passwordFile, detached };
+      console.log(JSON.stringify({ ...report, ...redactedStatus(status) }, null, 2));
+    } else {
+      console.log(`${cluster.version}: primary + ${opts.replicas} replica(s) up in ${startMs} ms`);
+      console.log(dataLocation(cluster));
+      printStatus(status, false);
+      if (passwordFile) console.log(`superuser password: in ${passwordFile} (never printed)`);
+    }
+    // In JSON mode stdout carries the document only; what follows is for a person.
+    const say = opts.json ? console.error : console.log;
     if (opts.detach) {
       cluster.detach();
-      console.log('detached; stop with: pg-devcluster down');
+      say('detached; stop with: pg-devcluster down');
       return;
     }
-    console.log('Ctrl-C stops the cluster');
+    say('Ctrl-C stops the cluster');
   });
 
 program
   .command('status')
   .description('URLs, streaming state and replay lag of a persistent cluster')
-  .action(async () => {
+  .option('--json', 'print one JSON document instead of the table')
+  .action(async (opts: { json?: boolean }) => {
     const dataDir = resolve(program.opts<{ dataDir: string }>().dataDir);
     const status = await clusterStatusAt(dataDir);
     if (!status) {
@@ -81,7 +73,7 @@ program
       process.exitCode = 1;
       return;
     }
-    printStatus(status);
+    printStatus(status, opts.json);
   });
 
 program

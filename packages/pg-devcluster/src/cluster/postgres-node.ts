@@ -6,6 +6,7 @@ import pg from 'pg';
 import { DevClusterError, devClusterErrorCodes } from '../errors.ts';
 import type { OsAccount } from './os-account.ts';
 import { processAlive } from './process-alive.ts';
+import { queryOnce } from './query-once.ts';
 
 /** How a node is stopped: `fast` = SIGINT (clean), `immediate` = SIGQUIT (crash-like, recovery on start). */
 export type StopMode = 'fast' | 'immediate';
@@ -253,13 +254,6 @@ export class PostgresNode {
   ): Promise<R[]> {
     const url = new URL(this.directUrl);
     url.pathname = `/${database}`;
-    const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      return (await client.query<R>(sql, params)).rows;
-    } finally {
-      await client.end().catch(() => {});
-    }
+    return queryOnce<R>(url.toString(), sql, params);
   }
 }

@@ -1,4 +1,4 @@
-import type { ClusterNode } from './cluster.ts';
+import type { Queryable } from './queryable.ts';
 
 /** Prefix of the WAL marker {@link replayTarget} writes (visible to logical decoding, ignored by replay). */
 const MARKER_PREFIX = 'pg-devcluster';
@@ -19,7 +19,7 @@ const MARKER_PREFIX = 'pg-devcluster';
  * replica's replay position reaches exactly. When nothing is unflushed the insert position is the end of
  * the last record, reached as is, and nothing is written.
  */
-export async function replayTarget(primary: ClusterNode, majorVersion: number): Promise<string> {
+export async function replayTarget(primary: Queryable, majorVersion: number): Promise<string> {
   const flush = majorVersion >= 17 ? ', true' : '';
   const [row] = await primary.query<{ lsn: string }>(
     `SELECT (CASE WHEN pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()

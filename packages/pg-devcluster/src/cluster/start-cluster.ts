@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { type PostgresBinaries, resolvePostgresBinaries } from '../binaries/postgres-binaries.ts';
 import { DevClusterError, devClusterErrorCodes } from '../errors.ts';
@@ -22,8 +21,8 @@ import { baseSettings, HBA, renderSettings, type ServerSettings } from './node-c
 import { type OsAccount, resolveOsAccount } from './os-account.ts';
 import { PostgresNode } from './postgres-node.ts';
 import { register, unregister } from './process-registry.ts';
-import { replayTarget } from './replay-target.ts';
 import { stopClusterAt } from './stop-cluster-at.ts';
+import { waitForReplay } from './wait-for-replay.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -271,30 +270,15 @@ class ClusterImpl implements Cluster {
   async waitForReplicas(
     options: { timeoutMs?: number; replicas?: readonly ReplicaNode[] } = {},
   ): Promise<void> {
-    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    const target = await replayTarget(this.primary, this.#majorVersion);
-    const explicit = options.replicas !== undefined;
-    const pending = new Set((options.replicas ?? this.#replicas).filter((r) => r.running));
-    while (pending.size > 0) {
-      for (const replica of [...pending]) {
-        const [r] = await replica.query<{ done: boolean; rec: boolean; paused: boolean }>(
-          `SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS done,
-                  pg_is_in_recovery() AS rec,
-                  pg_get_wal_replay_pause_state() <> 'not paused' AS paused`,
-          [target],
-        );
-        // Unless the caller named it, a paused or promoted replica is not waited for: it never catches up.
-        if (r?.done || (!explicit && (r?.paused || r?.rec === false))) pending.delete(replica);
-      }
-      if (pending.size === 0) return;
-      if (Date.now() > deadline) {
-        throw new DevClusterError(
-          devClusterErrorCodes.timeout,
-          `replicas did not replay up to ${target} in time: ${[...pending].map((r) => r.name).join(', ')}`,
-        );
-      }
-      await sleep(20);
-    }
+    await waitForReplay(
+      this.primary,
+      (options.replicas ?? this.#replicas).filter((r) => r.running),
+      {
+        timeoutMs: options.timeoutMs ?? 30_000,
+        explicit: options.replicas !== undefined,
+        majorVersion: this.#majorVersion,
+      },
+    );
   }
 
   async status(): Promise<ClusterStatus> {
