@@ -39,6 +39,10 @@ describe('createTestDatabase', () => {
       assert.deepEqual(onReplica, { db: a.name, rec: true, port: cluster.replicas[0]!.port });
       // Isolated: a table made in one is not in the other.
       await one(a.urls.primary, 'CREATE TABLE only_in_a (id int)');
+      await one(a.urls.primary, 'INSERT INTO only_in_a VALUES (7)');
+      await a.waitForReplicas();
+      const replayed = await one<{ id: number }>(a.urls.replicas[0]!, 'SELECT id FROM only_in_a');
+      assert.deepEqual(replayed, { id: 7 });
       const seen = await one<{ t: string | null }>(
         b.urls.primary,
         "SELECT to_regclass('only_in_a')::text AS t",

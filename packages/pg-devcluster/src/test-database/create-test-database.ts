@@ -14,6 +14,11 @@ export interface TestDatabase extends AsyncDisposable {
   readonly name: string;
   /** The new database on the primary and on each replica (passwords included: hand them to clients, never log them). */
   readonly urls: ClusterUrls;
+  /**
+   * Resolves once every replica has replayed what the primary has written so far (the cluster's
+   * `waitForReplicas`, by URL): call it after writing fixtures, instead of sleeping.
+   */
+  waitForReplicas(options?: { timeoutMs?: number }): Promise<void>;
   /** `DROP DATABASE … WITH (FORCE)` on the primary (open sessions are ended). Idempotent. */
   drop(): Promise<void>;
 }
@@ -57,7 +62,8 @@ function serverAt(name: string, url: string): Queryable {
  * // global setup: const cluster = await startCluster(); process.env.PG_DEVCLUSTER_URLS = JSON.stringify(cluster.urls());
  * const db = await createTestDatabase();
  * const pool = new pg.Pool({ connectionString: db.urls.primary });
- * // … tests …
+ * await pool.query('CREATE TABLE t (id int)');
+ * await db.waitForReplicas(); // now on every replica too
  * await pool.end();
  * await db.drop();
  */
@@ -66,12 +72,14 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const name = options.name ?? `test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const quoted = `"${name.replaceAll('"', '""')}"`;
   const admin = withDatabase(cluster.primary, 'postgres');
-  await queryOnce(admin, `CREATE DATABASE ${quoted}`);
-  await waitForReplay(
-    serverAt('primary', admin),
-    cluster.replicas.map((url, i) => serverAt(`replica_${i + 1}`, withDatabase(url, 'postgres'))),
-    { timeoutMs: options.timeoutMs ?? 30_000, explicit: false },
+  const primary = serverAt('primary', admin);
+  const replicas = cluster.replicas.map((url, i) =>
+    serverAt(`replica_${i + 1}`, withDatabase(url, 'postgres')),
   );
+  const waitForReplicas = ({ timeoutMs = 30_000 } = {}) =>
+    waitForReplay(primary, replicas, { timeoutMs, explicit: false });
+  await queryOnce(admin, `CREATE DATABASE ${quoted}`);
+  await waitForReplicas({ timeoutMs: options.timeoutMs ?? 30_000 });
   let dropping: Promise<void> | undefined;
   const drop = () => {
     dropping ??= queryOnce(admin, `DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`).then(() => {});
@@ -83,6 +91,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
       primary: withDatabase(cluster.primary, name),
       replicas: cluster.replicas.map((u) => withDatabase(u, name)),
     },
+    waitForReplicas,
     drop,
     [Symbol.asyncDispose]: drop,
   };
