@@ -33,7 +33,7 @@ export interface CreateTestDatabaseOptions {
 }
 
 function urlsFromEnvironment(): ClusterUrls {
-  const raw = process.env[CLUSTER_URLS_ENV];
+  const raw = process.env.PG_DEVCLUSTER_URLS;
   const shape = 'the JSON of cluster.urls(), set by a global setup';
   if (raw === undefined || raw === '') {
     throw new DevClusterError(
