@@ -11,6 +11,7 @@ test('the main entry exports exactly these values', async () => {
     'DevClusterError',
     'createTcpProxy',
     'createTestDatabase',
+    'dataLocation',
     'devClusterErrorCodes',
     'resolvePostgresBinaries',
     'startCluster',
