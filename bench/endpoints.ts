@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import { readRouterConfig } from 'replica-router';
 import { build } from '../apps/perfherder/src/app.ts';
 import { createServicePool } from '../apps/perfherder/src/db/create-service-pool.ts';
 import { runIngest } from '../apps/perfherder/src/ingest/index.ts';
@@ -99,13 +100,8 @@ try {
   const { endpoints, parameters } = await endpointRequests(primary);
 
   // --- apps: routed, and routing off (no replicas)
-  const router = {
-    poolMax: 10,
-    connectTimeoutMs: 2000,
-    queryTimeoutMs: 60_000,
-    ejectMs: 5000,
-    classifierCacheSize: 5000,
-  };
+  // The environment's defaults (probes, consistency), with a query timeout above the slowest endpoint.
+  const router = { ...readRouterConfig({}), queryTimeoutMs: 60_000 };
   const listen = async (replicaUrls: string[]): Promise<string> => {
     const app = await build({
       pool: createServicePool({ ...router, primaryUrl: urls.primary, replicaUrls }),

@@ -26,6 +26,11 @@ export interface BuildOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Origins allowed cross-origin (CORS_ALLOWED_ORIGINS): `'*'` (default, as the reference) or a list. */
   readonly corsAllowedOrigins?: '*' | readonly string[];
+  /**
+   * The alert-summary and alert GETs read from replicas too (`READ_REPLICA_ALERT_READS`). Meant for a pool at
+   * `read_your_writes` or `monotonic`; the configuration refuses it at `eventual`. Default false.
+   */
+  readonly alertReplicaReads?: boolean;
 }
 
 /**
@@ -67,7 +72,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(dbPlugin, { pool, closePool: options.closePool ?? false });
   await app.register(statusRoutes);
   await app.register(metricsRoutes);
-  await app.register(perfRoutes);
+  await app.register(perfRoutes, { alertReplicaReads: options.alertReplicaReads ?? false });
   await app.register(coreRoutes);
   return app;
 }

@@ -5,6 +5,7 @@ import { redactUrl } from 'replica-router';
 import { build } from './app.ts';
 import { seedProgressReporter } from './cli/seed-progress.ts';
 import type { ServiceConfig } from './config/service-config.ts';
+import { tokenSecretFromFile } from './config/token-secret-file.ts';
 import { createServicePool } from './db/create-service-pool.ts';
 import { dbErrorCodes } from './db/errors.ts';
 import { migrate } from './db/migrate.ts';
@@ -17,8 +18,10 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Where `npm start` keeps its dev cluster: `.data/` at the repository root. */
-const DEV_DATA_DIR = join(import.meta.dirname, '..', '..', '..', '.data', 'cluster');
+/** `.data/` at the repository root: where `npm start` keeps its dev cluster and its causal-token secret. */
+const DATA_DIR = join(import.meta.dirname, '..', '..', '..', '.data');
+const DEV_DATA_DIR = join(DATA_DIR, 'cluster');
+const TOKEN_SECRET_FILE = join(DATA_DIR, 'token-secret');
 
 /**
  * Starts the service. Without DATABASE_URL: boots the dev cluster (primary + replicas) under `.data/`,
@@ -58,11 +61,19 @@ export async function startService(
       }
       await cluster.waitForReplicas({ timeoutMs: 120_000 });
     }
+    let tokenSecret = config.router.tokenSecret?.reveal();
+    // Tokens are signed only when routing is on (the replica alias exists).
+    if (tokenSecret === undefined && replicaUrls.length > 0) {
+      const kept = tokenSecretFromFile(TOKEN_SECRET_FILE);
+      tokenSecret = kept.secret;
+      say(`tokens:   causal-token secret ${kept.created ? 'created in' : 'read from'} .data/token-secret`);
+    }
     // The pool logs through the service's logger: an idle replica connection failing is a WARN line.
     const app = await build({
-      pool: (logger) => createServicePool({ ...config.router, primaryUrl, replicaUrls }, logger),
+      pool: (logger) => createServicePool({ ...config.router, primaryUrl, replicaUrls, tokenSecret }, logger),
       closePool: true,
       logger: { level: config.logLevel },
+      alertReplicaReads: config.alertReplicaReads,
       corsAllowedOrigins: config.corsAllowedOrigins,
     });
     const pool = app.db;
@@ -74,7 +85,7 @@ export async function startService(
     say(`primary:  ${redactUrl(primaryUrl)}`);
     for (const r of replicaUrls) say(`replica:  ${redactUrl(r)}`);
     say(
-      `routing:  ${pool.routingEnabled ? `on (${replicaUrls.length} replica)` : 'off (everything on the primary)'}`,
+      `routing:  ${pool.routingEnabled ? `on (${replicaUrls.length} replica), consistency ${pool.consistency}` : 'off (everything on the primary)'}`,
     );
     say(`API:      ${address}/api/performance/framework/`);
     say(`docs:     ${address}/docs`);

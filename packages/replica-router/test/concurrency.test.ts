@@ -173,7 +173,7 @@ describe('concurrent transactions in opted-in scopes', () => {
 
 describe('a saturated replica pool', () => {
   test('a read that waited too long for a replica connection is served by the primary, and the replica stays in use', async () => {
-    const pool = rc.makePool({ max: 1, replicaConnectTimeoutMs: 300, ejectMs: 60_000 });
+    const pool = rc.makePool({ max: 1, replicaConnectTimeoutMs: 300, probeMs: 600_000 });
     const [slow, queued] = await runInReplicaScope(() =>
       Promise.all([
         // Holds the only replica connection for longer than the pool-wait timeout.

@@ -168,7 +168,6 @@ describe('tunables', () => {
       min: 100,
       max: 3_600_000,
     },
-    { name: 'READ_REPLICA_EJECT_MS', key: 'ejectMs', default: 5000, min: 0, max: 3_600_000 },
     {
       name: 'READ_REPLICA_CLASSIFIER_CACHE_SIZE',
       key: 'classifierCacheSize',
@@ -176,7 +175,27 @@ describe('tunables', () => {
       min: 0,
       max: 1_000_000,
     },
+    { name: 'READ_REPLICA_PROBE_MS', key: 'probeMs', default: 1000, min: 50, max: 600_000 },
+    { name: 'READ_REPLICA_PROBE_TIMEOUT_MS', key: 'probeTimeoutMs', default: 1000, min: 50, max: 600_000 },
+    { name: 'READ_REPLICA_MAX_LAG_MS', key: 'maxLagMs', default: 10_000, min: 0, max: 86_400_000 },
+    {
+      name: 'READ_REPLICA_MAX_LAG_BYTES',
+      key: 'maxLagBytes',
+      default: 16_777_216,
+      min: 0,
+      max: 1_099_511_627_776,
+    },
+    { name: 'READ_REPLICA_READMIT_PROBES', key: 'readmitProbes', default: 2, min: 1, max: 100 },
+    { name: 'READ_REPLICA_TOKEN_TTL_MS', key: 'tokenTtlMs', default: 60_000, min: 1000, max: 604_800_000 },
+    { name: 'READ_REPLICA_CATCHUP_WAIT_MS', key: 'catchUpWaitMs', default: 0, min: 0, max: 10_000 },
   ] as const;
+
+  /** Other variables a tunable's bounds depend on: the TTL must outlive the lag limit. */
+  const companions: Readonly<Record<string, NodeJS.ProcessEnv>> = {
+    READ_REPLICA_TOKEN_TTL_MS: { READ_REPLICA_MAX_LAG_MS: '0' },
+    READ_REPLICA_MAX_LAG_MS: { READ_REPLICA_TOKEN_TTL_MS: '604800000' },
+    READ_REPLICA_PROBE_MS: { READ_REPLICA_TOKEN_TTL_MS: '604800000' },
+  };
 
   test('every tunable is in routerEnvironment, with the units in the name where it has one', () => {
     for (const t of tunables) assert.ok((routerEnvironment as readonly string[]).includes(t.name), t.name);
@@ -187,15 +206,106 @@ describe('tunables', () => {
 
   for (const t of tunables) {
     test(`${t.name}: default ${t.default}, accepts ${t.min} and ${t.max}, refuses outside and non-integers`, () => {
+      const env = companions[t.name] ?? {};
       assert.equal(readRouterConfig({})[t.key], t.default);
-      assert.equal(readRouterConfig({ [t.name]: '' })[t.key], t.default);
-      assert.equal(readRouterConfig({ [t.name]: String(t.min) })[t.key], t.min);
-      assert.equal(readRouterConfig({ [t.name]: ` ${t.max} ` })[t.key], t.max);
+      assert.equal(readRouterConfig({ ...env, [t.name]: '' })[t.key], t.default);
+      assert.equal(readRouterConfig({ ...env, [t.name]: String(t.min) })[t.key], t.min);
+      assert.equal(readRouterConfig({ ...env, [t.name]: ` ${t.max} ` })[t.key], t.max);
       for (const bad of [String(t.min - 1), String(t.max + 1), '1.5', 'abc', '1e3', '0x10', '-0', '12ms']) {
-        assert.throws(() => readRouterConfig({ [t.name]: bad }), configError(t.name), `${t.name}=${bad}`);
+        assert.throws(
+          () => readRouterConfig({ ...env, [t.name]: bad }),
+          configError(t.name),
+          `${t.name}=${bad}`,
+        );
       }
     });
   }
+});
+
+describe('READ_REPLICA_CONSISTENCY', () => {
+  test('defaults to read_your_writes', () => {
+    assert.equal(readRouterConfig({}).consistency, 'read_your_writes');
+    assert.equal(readRouterConfig({ READ_REPLICA_CONSISTENCY: '  ' }).consistency, 'read_your_writes');
+  });
+
+  for (const [value, level] of [
+    ['eventual', 'eventual'],
+    [' Read_Your_Writes ', 'read_your_writes'],
+    ['MONOTONIC', 'monotonic'],
+  ] as const) {
+    test(`${JSON.stringify(value)} is ${level}`, () => {
+      assert.equal(readRouterConfig({ READ_REPLICA_CONSISTENCY: value }).consistency, level);
+    });
+  }
+
+  for (const value of ['strong', 'read-your-writes', 'ryw', 'monotonic_reads', '1']) {
+    test(`${JSON.stringify(value)} is refused, naming the variable and the levels`, () => {
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_CONSISTENCY: value }),
+        (e: unknown) => {
+          configError('READ_REPLICA_CONSISTENCY')(e);
+          for (const level of ['eventual', 'read_your_writes', 'monotonic']) {
+            assert.ok((e as Error).message.includes(level), (e as Error).message);
+          }
+          return true;
+        },
+      );
+    });
+  }
+});
+
+describe('READ_REPLICA_TOKEN_SECRET', () => {
+  const secret = 'k9X-2mQ_7vR4tW8yZ1bN5cL3hJ6gF0dS-aP2eU9iO4q';
+
+  test('unset means none (the pool then makes its own)', () => {
+    assert.equal(readRouterConfig({}).tokenSecret, undefined);
+  });
+
+  test('is kept, and never prints: inspect, JSON, String of the whole configuration show ***', () => {
+    const config = readRouterConfig({ READ_REPLICA_TOKEN_SECRET: ` ${secret} ` });
+    assert.equal(config.tokenSecret?.reveal(), secret);
+    for (const text of [
+      inspect(config, { depth: null, showHidden: true }),
+      JSON.stringify(config),
+      String(config.tokenSecret),
+      `${JSON.stringify({ ...config })}`,
+    ]) {
+      assert.ok(!text.includes(secret), text);
+    }
+  });
+
+  for (const bad of ['short', 'x'.repeat(31), 'é'.repeat(15), 'y'.repeat(4097)]) {
+    test(`a ${Buffer.byteLength(bad)}-byte secret is refused without echoing it`, () => {
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_TOKEN_SECRET: bad }),
+        (e: unknown) => {
+          configError('READ_REPLICA_TOKEN_SECRET')(e);
+          assert.ok(!(e as Error).message.includes(bad), (e as Error).message);
+          return true;
+        },
+      );
+    });
+  }
+});
+
+describe('READ_REPLICA_TOKEN_TTL_MS must outlive the lag limit', () => {
+  test('a TTL at or below MAX_LAG_MS + PROBE_MS is refused, naming the TTL', () => {
+    assert.throws(
+      () => readRouterConfig({ READ_REPLICA_MAX_LAG_MS: '10000', READ_REPLICA_TOKEN_TTL_MS: '11000' }),
+      configError('READ_REPLICA_TOKEN_TTL_MS'),
+    );
+    assert.equal(
+      readRouterConfig({ READ_REPLICA_MAX_LAG_MS: '10000', READ_REPLICA_TOKEN_TTL_MS: '11001' }).tokenTtlMs,
+      11_001,
+    );
+  });
+
+  test('with no time limit (MAX_LAG_MS=0) any TTL in bounds is accepted', () => {
+    assert.equal(
+      readRouterConfig({ READ_REPLICA_MAX_LAG_MS: '0', READ_REPLICA_TOKEN_TTL_MS: '1000' }).tokenTtlMs,
+      1000,
+    );
+  });
 });
 
 async function closedPort(): Promise<number> {
@@ -239,13 +349,20 @@ describe('no password in anything the pool prints', () => {
         client.release();
       });
       assert.equal(errors.length, 3, 'every statement failed');
-      // The replica was really tried: one failed attempt, retried on the (also failing) primary.
-      assert.ok(queries.some((q) => q.alias === 'read_replica' && q.retried === true));
-      assert.ok(
-        logged.some((l) => l.startsWith('db_routing_fallback ')),
-        'the fallback was logged',
+      // The replica's probe found it down before the first read, so every statement went to the (also
+      // refusing) primary, and the ejection was logged.
+      assert.deepEqual(
+        queries.map((q) => [q.alias, q.reason]),
+        [
+          ['default', 'not_in_scope'],
+          ['default', 'replica_down'],
+          ['default', 'in_transaction'],
+        ],
       );
-
+      assert.ok(
+        logged.some((l) => l.startsWith('db_routing_replica_ejected replica=replica_1 reason=probe_failed ')),
+        `the ejection was not logged: ${logged.join(' | ')}`,
+      );
       const printed = [
         inspect(pool),
         inspect(pool, { showHidden: true, depth: null }),

@@ -10,6 +10,7 @@ import { type CapturedQuery, captureQueries } from '../src/testing/index.ts';
 import {
   nonZero,
   type RoutingCluster,
+  readmitted,
   type ServedBy,
   startRoutingCluster,
   WHERE,
@@ -150,7 +151,8 @@ describe('opted-in routes', () => {
     assert.equal(res.json().in_recovery, false);
     assert.equal(res.json().server_port, primaryPort);
     assert.deepEqual(routingLines(t.lines), []);
-    assert.equal(t.scopes[0], undefined);
+    // At read_your_writes the request has a scope (its writes earn a token), but never the replica flag.
+    assert.equal(t.scopes[0]?.useReplica, false);
   });
 
   test('DELETE on the same route runs on the primary too', async () => {
@@ -180,7 +182,20 @@ describe('opted-in routes', () => {
     assert.equal(res.json().in_recovery, false);
     assert.equal(res.json().server_port, primaryPort);
     assert.deepEqual(routingLines(t.lines), []);
-    assert.equal(t.scopes[0], undefined);
+    assert.equal(t.scopes[0]?.useReplica, false);
+  });
+
+  test('at eventual, a route that did not opt in (or a POST) gets no scope at all', async () => {
+    const t = await appFor(rc.makePool({ consistency: 'eventual' }));
+    for (const [method, url] of [
+      ['GET', '/plain'],
+      ['POST', '/opted'],
+    ] as const) {
+      const res = await t.app.inject({ method, url, payload: {} });
+      assert.equal(res.json().in_recovery, false);
+      assert.equal(res.headers['x-causal-token'], undefined);
+    }
+    assert.deepEqual(t.scopes, [undefined, undefined]);
   });
 
   test('the scope ends with the response: work left behind runs on the primary', async () => {
@@ -239,7 +254,7 @@ describe('fallback (the reference mixin tests, with real replica failures)', () 
   }
 
   test('the replica resets every connection: a correct 200 from the primary and one WARN line', async () => {
-    const pool = rc.makePool();
+    const pool = await rc.makeQuietPool();
     const t = await appFor(pool);
     await replica.proxy!.setMode('reset');
     try {
@@ -251,13 +266,14 @@ describe('fallback (the reference mixin tests, with real replica failures)', () 
     } finally {
       await replica.proxy!.setMode('pass');
     }
-    // Healthy again: the next request reads from the replica.
+    // Healthy again once probed: the next request reads from the replica.
+    await readmitted(pool);
     const again = await t.app.inject({ method: 'GET', url: '/opted' });
     assert.equal(again.json().in_recovery, true);
   });
 
   test('the replica server is stopped: the same', async () => {
-    const pool = rc.makePool();
+    const pool = await rc.makeQuietPool();
     const t = await appFor(pool);
     await replica.stop('fast');
     try {
@@ -269,11 +285,12 @@ describe('fallback (the reference mixin tests, with real replica failures)', () 
       await replica.start();
     }
     await rc.cluster.waitForReplicas();
+    await readmitted(pool);
     assert.equal((await t.app.inject({ method: 'GET', url: '/opted' })).json().in_recovery, true);
   });
 
   test('failing on the primary too: the error propagates (500) after exactly two attempts', async () => {
-    const t = await appFor(rc.makePool());
+    const t = await appFor(await rc.makeQuietPool());
     await replica.proxy!.setMode('reset');
     try {
       const { result: res, queries } = await captureQueries(() =>

@@ -2,7 +2,9 @@
  * Real faults between the routed pool and a real streaming replica: a stopped, killed, stalled, reset, full
  * and refusing replica. Every opted-in read must still return the right rows, served by the primary (asked
  * from the server itself), with one fallback WARN for the request that met the fault, an ejected replica
- * for the requests after it, and the replica back in use once the fault is gone and `ejectMs` has passed.
+ * for the requests after it (with one `db_routing_replica_ejected` WARN on the pool's logger), and the replica
+ * back in use once the fault is gone and probes readmitted it (one `db_routing_replica_readmitted` INFO). The
+ * pools probe only when the test says (`probeReplicas()`), so no probe finds a fault before the request does.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -24,10 +26,11 @@ const READ =
 const COUNT = 'SELECT count(*)::int AS n, pg_is_in_recovery() AS in_recovery FROM fault_item';
 const LONG_READ =
   'SELECT t.id, t.v, pg_is_in_recovery() AS in_recovery, inet_server_port() AS port FROM pg_sleep(1) AS s, fault_item AS t ORDER BY t.id';
-const EJECT_MS = 3000;
+/** Only the start-up probe runs on its own: the test probes by hand. */
+const PROBE_MS = 600_000;
 
 interface LogLine {
-  readonly level: 'debug' | 'warn' | 'error';
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly fields: object;
   readonly msg: string;
 }
@@ -37,6 +40,7 @@ function recordingLogger(): RouterLogger & { readonly lines: LogLine[] } {
   return {
     lines,
     debug: (fields, msg) => lines.push({ level: 'debug', fields, msg }),
+    info: (fields, msg) => lines.push({ level: 'info', fields, msg }),
     warn: (fields, msg) => lines.push({ level: 'warn', fields, msg }),
     error: (fields, msg) => lines.push({ level: 'error', fields, msg }),
   };
@@ -92,6 +96,8 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
   let replica: ReplicaNode;
   let urls: { primary: string; replicas: readonly string[] };
   const pools: RoutedPool[] = [];
+  /** Each pool's own logger (state changes). */
+  const poolLogs = new Map<RoutedPool, ReturnType<typeof recordingLogger>>();
 
   before(async () => {
     // max_connections is lowered on every node (a standby refuses to start with fewer than its primary, so
@@ -116,7 +122,9 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
     await cluster?.stop();
   });
 
-  function newPool(options: Partial<RoutedPoolOptions> = {}): RoutedPool {
+  /** A pool whose start-up probe has answered (the replica is healthy) before the test breaks anything. */
+  async function newPool(options: Partial<RoutedPoolOptions> = {}): Promise<RoutedPool> {
+    const logger = recordingLogger();
     const pool = new RoutedPool({
       primary: urls.primary,
       replicas: urls.replicas,
@@ -124,12 +132,23 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
       max: 4,
       replicaConnectTimeoutMs: 300,
       replicaQueryTimeoutMs: 1000,
-      ejectMs: EJECT_MS,
-      logger: recordingLogger(),
+      probeMs: PROBE_MS,
+      probeTimeoutMs: 500,
+      logger,
       ...options,
     });
     pools.push(pool);
+    poolLogs.set(pool, logger);
+    await pool.probeReplicas();
+    assert.equal(pool.stats().replicas[0]?.state, 'healthy');
     return pool;
+  }
+
+  /** The pool's state-change lines (ejected, readmitted), in order. */
+  function stateLines(pool: RoutedPool): string[] {
+    return (poolLogs.get(pool)?.lines ?? [])
+      .filter((l) => /^db_routing_replica_(ejected|readmitted) /.test(l.msg))
+      .map((l) => `${l.level} ${l.msg.replace(/after_ms=\d+/, 'after_ms=N')}`);
   }
 
   /** The first request met the fault: right rows from the primary, one WARN, the replica ejected. */
@@ -166,13 +185,25 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
     assert.equal(run.warns.length, 0);
   }
 
-  /** Once the fault is gone and the ejection has run out, reads go to the replica again. */
+  /**
+   * Once the fault is gone, probes readmit the replica (two good ones in a row), and reads go to it again. Each
+   * state change was logged once: ejected (WARN), readmitted (INFO).
+   */
   async function assertReplicaBack(pool: RoutedPool, path: string): Promise<void> {
-    const deadline = Date.now() + EJECT_MS + 10_000;
+    const deadline = Date.now() + 15_000;
+    let probes = 0;
     while (pool.stats().replicas[0]?.state !== 'healthy') {
-      assert.ok(Date.now() < deadline, 'the ejection never ran out');
-      await sleep(50);
+      assert.ok(Date.now() < deadline, `never readmitted: ${JSON.stringify(pool.stats().replicas[0])}`);
+      await pool.probeReplicas();
+      probes++;
+      if (pool.stats().replicas[0]?.state !== 'healthy') await sleep(50);
     }
+    assert.ok(probes >= 2, 'readmitted after two good probes in a row, not one');
+    assert.deepEqual(stateLines(pool), [
+      // The request met the fault first: no probe ran between the fault and it.
+      'warn db_routing_replica_ejected replica=replica_1 reason=connection_error',
+      'info db_routing_replica_readmitted replica=replica_1 after_ms=N',
+    ]);
     const run = await request(pool, path, [READ]);
     assert.deepEqual(dataOf(run.rows[0]), EXPECTED);
     for (const row of run.rows[0] ?? []) {
@@ -194,7 +225,7 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
     restore: () => Promise<void>,
     options: Partial<RoutedPoolOptions> = {},
   ): Promise<void> {
-    const pool = newPool(options);
+    const pool = await newPool(options);
     await inject();
     try {
       const first = await request(pool, `/fault/${name}/1`, [READ, COUNT]);
@@ -220,7 +251,7 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
   });
 
   it('(b) replica killed (kill -9) while a long query runs on it', async () => {
-    const pool = newPool({ replicaQueryTimeoutMs: 10_000 });
+    const pool = await newPool({ replicaQueryTimeoutMs: 10_000 });
     const path = '/fault/killed/1';
     const running = request(pool, path, [LONG_READ, COUNT]);
     // Kill only once the server itself reports the statement running.
@@ -252,7 +283,7 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
 
   it('(c) stalled proxy (accepts, never answers): fails over at the connect timeout', async () => {
     const proxy = replica.proxy!;
-    const pool = newPool();
+    const pool = await newPool();
     await proxy.setMode('stall');
     try {
       const started = performance.now();
@@ -276,7 +307,7 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
 
   it('(c′) stall on an open connection: the query timeout fails it over and ejects', async () => {
     const proxy = replica.proxy!;
-    const pool = newPool();
+    const pool = await newPool();
     // Warm: one idle replica connection the stall then freezes mid-conversation.
     const warm = await request(pool, '/fault/stalled-open/0', [READ]);
     assert.equal(warm.queries[0]?.alias, 'read_replica');
@@ -326,12 +357,13 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
     await faultCase('full', /^53300$/, fill, async () => {
       await Promise.all(fillers.map((c) => c.end()));
     });
-    assert.equal(fillers.length, 20);
+    // max_connections, less the one connection the pool's probe keeps open on the replica.
+    assert.equal(fillers.length, 19);
   });
 
   it('(f) replica refusing connections (ECONNREFUSED), also under concurrent requests', async () => {
     const proxy = replica.proxy!;
-    const pool = newPool();
+    const pool = await newPool();
     await proxy.setMode('refuse');
     try {
       // Requests already in flight when the replica went away each meet the fault once, and each logs once.
@@ -358,7 +390,7 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
 
   it('with the replica refusing, an error on the primary propagates (the primary’s, not the replica’s)', async () => {
     const proxy = replica.proxy!;
-    const pool = newPool();
+    const pool = await newPool();
     await proxy.setMode('refuse');
     try {
       const log = recordingLogger();
@@ -378,7 +410,7 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
   });
 
   it('an error that is not operational propagates from the replica without a retry', async () => {
-    const pool = newPool();
+    const pool = await newPool();
     for (const [sql, code] of [
       ['SELECT 1 / (count(*) - 3) AS boom FROM fault_item', '22012'],
       ['SELECT no_such_column FROM fault_item', '42703'],
@@ -407,7 +439,7 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
   });
 
   it('25006 from the replica (a writing function declared read-only) is retried on the primary, no eject', async () => {
-    const pool = newPool({ readOnlyFunctions: ['fault_note'] });
+    const pool = await newPool({ readOnlyFunctions: ['fault_note'] });
     const note = `note-${process.pid}-${Date.now()}`;
     const sql = 'SELECT fault_note($1) AS id, pg_is_in_recovery() AS in_recovery';
     const log = recordingLogger();

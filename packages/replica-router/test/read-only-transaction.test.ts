@@ -92,7 +92,7 @@ describe('readOnlyTransaction', () => {
   test('a replica that refuses: the whole transaction runs once on the primary, one WARN line', async () => {
     const lines: string[] = [];
     const logger = { debug: () => {}, warn: (_o: object, msg: string) => void lines.push(msg) };
-    const pool = rc.makePool({ logger, ejectMs: 60_000 });
+    const pool = await rc.makeQuietPool({ logger, tokenSecret: 'a-test-secret-of-at-least-32-bytes-long' });
     const proxy = rc.cluster.replicas[0]!.proxy!;
     await proxy.setMode('refuse');
     try {
@@ -107,7 +107,10 @@ describe('readOnlyTransaction', () => {
       );
       assert.equal(row.in_recovery, false);
       assert.equal(calls, 1, 'the failure came before fn ran, so fn ran once, on the primary');
-      assert.deepEqual(lines, ['db_routing_fallback path=/tx method=GET exception_type=ECONNREFUSED']);
+      assert.deepEqual(lines, [
+        'db_routing_replica_ejected replica=replica_1 reason=connection_error',
+        'db_routing_fallback path=/tx method=GET exception_type=ECONNREFUSED',
+      ]);
       assert.equal(pool.stats().replicas[0]?.state, 'ejected');
     } finally {
       await proxy.setMode('pass');

@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { type RouterConfig, RouterConfigError, readRouterConfig } from 'replica-router';
+import {
+  booleanSpellings,
+  parseBoolean,
+  type RouterConfig,
+  RouterConfigError,
+  readRouterConfig,
+} from 'replica-router';
 import { parseAllowedOrigins } from '../http/cors/parse-allowed-origins.ts';
 
 /** Service configuration from the environment; invalid values stop start-up naming the variable. */
@@ -15,6 +21,11 @@ export interface ServiceConfig {
   readonly corsAllowedOrigins: '*' | readonly string[];
   /** Dev cluster: its folder (DEV_CLUSTER_DATA_DIR, absolute); undefined = `.data/cluster` in the repository. */
   readonly devDataDir: string | undefined;
+  /**
+   * `READ_REPLICA_ALERT_READS`: the alert-summary and alert GETs read from replicas too. Only at
+   * `read_your_writes` or `monotonic`, where a client's causal token keeps its own triage visible to it.
+   */
+  readonly alertReplicaReads: boolean;
 }
 
 const LEVELS: Record<string, ServiceConfig['logLevel']> = {
@@ -49,6 +60,25 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   if (typeof cors === 'object' && 'error' in cors) {
     throw new RouterConfigError('CORS_ALLOWED_ORIGINS', cors.error);
   }
+  const alertRaw = env.READ_REPLICA_ALERT_READS;
+  let alertReplicaReads = false;
+  if (alertRaw !== undefined && alertRaw.trim() !== '') {
+    const parsed = parseBoolean(alertRaw);
+    if (parsed === undefined) {
+      throw new RouterConfigError(
+        'READ_REPLICA_ALERT_READS',
+        `must be one of ${booleanSpellings} (got "${alertRaw}")`,
+      );
+    }
+    alertReplicaReads = parsed;
+  }
+  if (alertReplicaReads && router.consistency === 'eventual') {
+    throw new RouterConfigError(
+      'READ_REPLICA_ALERT_READS',
+      'needs READ_REPLICA_CONSISTENCY read_your_writes or monotonic: at eventual a sheriff could read an alert ' +
+        'from before their own triage',
+    );
+  }
   return {
     router,
     port: Number(portRaw),
@@ -57,5 +87,6 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     devReplicas: Number(devRaw),
     corsAllowedOrigins: cors,
     devDataDir: env.DEV_CLUSTER_DATA_DIR?.trim() ? resolve(env.DEV_CLUSTER_DATA_DIR.trim()) : undefined,
+    alertReplicaReads,
   };
 }

@@ -1,16 +1,35 @@
 import { RoutedPool, type RouterConfig, type RouterLogger } from 'replica-router';
 import { tableApps } from './table-apps.ts';
 
-/** The service's routed pool: the app labels of its tables, the reference allow-list `{perf, model}`. */
-export function createServicePool(
-  config: Pick<
-    RouterConfig,
-    'replicaUrls' | 'poolMax' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'ejectMs' | 'classifierCacheSize'
-  > & {
-    readonly primaryUrl: string;
-  },
-  logger?: RouterLogger,
-): RoutedPool {
+/** The router settings the service's pool takes from its configuration. */
+export type ServicePoolConfig = Pick<
+  RouterConfig,
+  | 'replicaUrls'
+  | 'poolMax'
+  | 'connectTimeoutMs'
+  | 'queryTimeoutMs'
+  | 'classifierCacheSize'
+  | 'probeMs'
+  | 'probeTimeoutMs'
+  | 'maxLagMs'
+  | 'maxLagBytes'
+  | 'readmitProbes'
+  | 'tokenTtlMs'
+  | 'catchUpWaitMs'
+  | 'consistency'
+> & {
+  readonly primaryUrl: string;
+  /** The causal-token secret (a `SecretValue` from the environment, or the value itself). */
+  readonly tokenSecret?: { reveal(): string } | string | undefined;
+};
+
+/**
+ * The service's routed pool: the app labels of its tables, the reference allow-list `{perf, model}`, probes and
+ * causal tokens as configured. Pass the service's logger: replica state changes and the WARN about a missing
+ * token secret are logged through it.
+ */
+export function createServicePool(config: ServicePoolConfig, logger?: RouterLogger): RoutedPool {
+  const secret = typeof config.tokenSecret === 'string' ? config.tokenSecret : config.tokenSecret?.reveal();
   return new RoutedPool({
     primary: config.primaryUrl,
     replicas: config.replicaUrls,
@@ -19,8 +38,16 @@ export function createServicePool(
     max: config.poolMax,
     replicaConnectTimeoutMs: config.connectTimeoutMs,
     replicaQueryTimeoutMs: config.queryTimeoutMs,
-    ejectMs: config.ejectMs,
     classifierCacheSize: config.classifierCacheSize,
+    probeMs: config.probeMs,
+    probeTimeoutMs: config.probeTimeoutMs,
+    maxLagMs: config.maxLagMs,
+    maxLagBytes: config.maxLagBytes,
+    readmitProbes: config.readmitProbes,
+    consistency: config.consistency,
+    tokenTtlMs: config.tokenTtlMs,
+    catchUpWaitMs: config.catchUpWaitMs,
+    ...(secret === undefined ? {} : { tokenSecret: secret }),
     ...(logger ? { logger } : {}),
   });
 }

@@ -1,10 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
+import type { ReplicaState } from 'replica-router';
+
+const REPLICA_STATES: readonly ReplicaState[] = [
+  'starting',
+  'healthy',
+  'lagging',
+  'ejected',
+  'not_a_replica',
+];
 
 /**
- * `GET /metrics` in the Prometheus text format: routing decisions by reason, fallbacks, and per-pool
- * connection counts and replica health, read from `pool.stats()` at scrape time (no work on the
- * request path). Labels are reasons, node names and states only: never a URL or a password.
+ * `GET /metrics` in the Prometheus text format: routing decisions by reason, fallbacks, per-pool connection
+ * counts, each replica's state, lag and probes, and causal tokens, read from `pool.stats()` at scrape time (no
+ * work on the request path). Labels are reasons, node names, states and outcomes only: never a URL, a password
+ * or a token.
  */
 export const metricsRoutes: FastifyPluginAsync = async (app) => {
   const registry = new Registry();
@@ -52,7 +62,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
   });
   new Gauge({
     name: 'perfherder_db_replica_healthy',
-    help: '1 when the replica receives reads, 0 while it is ejected after a connection failure',
+    help: '1 when the replica receives reads (state healthy), else 0',
     labelNames: ['replica'],
     registers: [registry],
     collect() {
@@ -69,6 +79,92 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
         this.set({ replica: r.name, outcome: 'served' }, r.served);
         this.set({ replica: r.name, outcome: 'failed' }, r.failures);
       }
+    },
+  });
+
+  new Gauge({
+    name: 'perfherder_db_replica_state',
+    help: 'The replica state from its probes: 1 for the current state, 0 for the others',
+    labelNames: ['replica', 'state'],
+    registers: [registry],
+    collect() {
+      for (const r of stats().replicas) {
+        for (const state of REPLICA_STATES) this.set({ replica: r.name, state }, r.state === state ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_replica_lag_ms',
+    help: 'Replication lag in milliseconds at the last probe (an upper bound; 0 when caught up with the primary)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      for (const r of stats().replicas) if (r.lagMs !== undefined) this.set({ replica: r.name }, r.lagMs);
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_replica_lag_bytes',
+    help: 'WAL bytes the primary had that the replica had not replayed, at the last probe',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      for (const r of stats().replicas)
+        if (r.lagBytes !== undefined) this.set({ replica: r.name }, r.lagBytes);
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_replica_probes_total',
+    help: 'Probes of the replica, by outcome (ok, failed: an error or a timeout)',
+    labelNames: ['replica', 'outcome'],
+    registers: [registry],
+    collect() {
+      for (const r of stats().replicas) {
+        this.set({ replica: r.name, outcome: 'ok' }, r.probes.ok);
+        this.set({ replica: r.name, outcome: 'failed' }, r.probes.failed);
+      }
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_causal_tokens_total',
+    help: 'Causal tokens: issued, accepted, and ignored by reason (invalid_<reason>)',
+    labelNames: ['event'],
+    registers: [registry],
+    collect() {
+      const tokens = stats().causal?.tokens;
+      if (!tokens) return;
+      this.set({ event: 'issued' }, tokens.issued);
+      this.set({ event: 'accepted' }, tokens.accepted);
+      for (const [reason, n] of Object.entries(tokens.invalid)) this.set({ event: `invalid_${reason}` }, n);
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_causal_checks_total',
+    help:
+      'Token-holding reads: satisfied by the probes, asked (replicas asked their position), caught_up (then ' +
+      'served by one), waited (served after waiting), behind (sent to the primary: causal_behind)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      const checks = stats().causal?.checks;
+      if (!checks) return;
+      this.set({ outcome: 'satisfied_by_probe' }, checks.satisfiedByProbe);
+      this.set({ outcome: 'asked' }, checks.asked);
+      this.set({ outcome: 'caught_up' }, checks.caughtUp);
+      this.set({ outcome: 'waited' }, checks.waited);
+      this.set({ outcome: 'behind' }, checks.behind);
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_causal_captures_total',
+    help: 'Reads of a WAL position for a response token: primary (after a write), replica (monotonic), failed',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      const tokens = stats().causal?.tokens;
+      if (!tokens) return;
+      this.set({ source: 'primary' }, tokens.primaryCaptures);
+      this.set({ source: 'replica' }, tokens.replicaCaptures);
+      this.set({ source: 'failed' }, tokens.captureFailures);
     },
   });
 

@@ -18,9 +18,14 @@ import { validityDashboardRoutes } from './validity-dashboard/validity-dashboard
 
 /**
  * Every Perfherder endpoint. The 11 read-only endpoints of the reference opt into replica reads with
- * `config: { readReplica: true }` on their route; tags, alert summaries and alerts stay on the primary.
+ * `config: { readReplica: true }` on their route; tags stay on the primary, and alert summaries and alerts too
+ * unless `alertReplicaReads` opts their GETs in.
  */
-export const perfRoutes: FastifyPluginAsync = async (app) => {
+export const perfRoutes: FastifyPluginAsync<{ readonly alertReplicaReads?: boolean }> = async (
+  app,
+  options,
+) => {
+  const alertReads = { replicaReads: options.alertReplicaReads === true };
   await app.register(frameworkRoutes);
   await app.register(perfcompareRoutes);
   await app.register(alertSummaryTasksRoutes);
@@ -33,8 +38,8 @@ export const perfRoutes: FastifyPluginAsync = async (app) => {
   await app.register(jobDataRoutes);
   await app.register(platformsRoutes);
   await app.register(signaturesRoutes);
-  await app.register(alertSummaryRoutes);
-  await app.register(alertRoutes);
+  await app.register(alertSummaryRoutes, alertReads);
+  await app.register(alertRoutes, alertReads);
   await app.register(alertSummaryWriteRoutes);
   await app.register(alertWriteRoutes);
 };

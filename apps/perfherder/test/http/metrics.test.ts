@@ -42,6 +42,49 @@ describe('GET /metrics', () => {
     assert.ok(!text.includes('postgres://'), 'no URL');
   });
 
+  test('each replica’s state, lag and probes; causal-token counters; the token secret nowhere', async () => {
+    const secret = 'metrics-test-secret-0123456789-abcdefghij';
+    const lines: string[] = [];
+    const app = await buildServiceApp(service!.db.urls, {
+      pool: { tokenSecret: secret },
+      logger: { level: 'debug', stream: { write: (line: string) => void lines.push(line) } },
+    });
+    try {
+      const token = await app.db.captureCausalToken();
+      assert.ok(token);
+      const ok = await app.inject({
+        url: '/api/performance/framework/',
+        headers: { 'x-causal-token': token },
+      });
+      assert.equal(ok.statusCode, 200);
+      const forged = `${token.slice(0, 20)}${token[20] === 'A' ? 'B' : 'A'}${token.slice(21)}`;
+      const bad = await app.inject({
+        url: '/api/performance/framework/',
+        headers: { 'x-causal-token': forged },
+      });
+      assert.equal(bad.statusCode, 200);
+      const text = (await app.inject('/metrics')).body;
+      assert.equal(sample(text, 'perfherder_db_replica_state', 'replica="replica_1",state="healthy"'), 1);
+      assert.equal(sample(text, 'perfherder_db_replica_state', 'replica="replica_1",state="lagging"'), 0);
+      assert.ok((sample(text, 'perfherder_db_replica_lag_ms', 'replica="replica_1"') ?? -1) >= 0, text);
+      assert.ok((sample(text, 'perfherder_db_replica_lag_bytes', 'replica="replica_1"') ?? -1) >= 0, text);
+      assert.ok(
+        (sample(text, 'perfherder_db_replica_probes_total', 'replica="replica_1",outcome="ok"') ?? 0) >= 1,
+      );
+      assert.equal(sample(text, 'perfherder_db_causal_tokens_total', 'event="issued"'), 1);
+      assert.equal(sample(text, 'perfherder_db_causal_tokens_total', 'event="accepted"'), 1);
+      assert.equal(sample(text, 'perfherder_db_causal_tokens_total', 'event="invalid_bad_signature"'), 1);
+      assert.equal(sample(text, 'perfherder_db_causal_captures_total', 'source="primary"'), 1);
+      const status = (await app.inject('/api/status/routing/')).body;
+      assert.match(status, /"lagMs":/);
+      for (const printed of [text, status, lines.join('\n'), JSON.stringify(app.db), String(app.db)]) {
+        assert.ok(!printed.includes(secret), 'the token secret leaked');
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   test('with the kill switch: routing disabled, no replica series', async () => {
     const off = await buildServiceApp(service!.db.urls, { replicas: false });
     try {

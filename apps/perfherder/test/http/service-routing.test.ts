@@ -38,9 +38,12 @@ const MICROBENCH = 6;
 const ROUTED_APP = 'perfherder-routed';
 const KILLSWITCH_APP = 'perfherder-killswitch';
 const FALLBACK_APP = 'perfherder-fallback';
-const EJECT_MS = 1000;
-/** Short, so that during the load the stopped replica is tried (and fails over) several times. */
-const FALLBACK_EJECT_MS = 200;
+const PROBE_MS = 200;
+/**
+ * Long, so that under the load the stopped replica is found by the requests (which fail over) rather than by a
+ * probe; the test then probes by hand.
+ */
+const FALLBACK_PROBE_MS = 600_000;
 
 function withAppName(url: string, name: string): string {
   const u = new URL(url);
@@ -101,8 +104,8 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
 
   /**
    * pg_stat_statements of the perfherder database on one server, without the test's own statistics
-   * queries: in the measured windows nothing but the service runs SQL in that database (the cluster's
-   * replication waits use `postgres`), so these are exactly the service's statements.
+   * queries and the pools' background probes: in the measured windows nothing else runs SQL in that database
+   * (the cluster's replication waits use `postgres`), so these are exactly the service's statements.
    */
   async function serviceStatements(
     server: 'primary' | 'replica',
@@ -111,7 +114,8 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
     const rows = await run<{ query: string; calls: string }>(
       `SELECT query, calls FROM pg_stat_statements
        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-         AND query NOT ILIKE '%pg_stat_statements%'`,
+         AND query NOT ILIKE '%pg_stat_statements%'
+         AND query NOT LIKE '%replica-router probe%'`,
     );
     return rows.map((r) => ({ query: r.query, calls: Number(r.calls) }));
   }
@@ -137,11 +141,12 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
 
   /**
    * Polls (bounded) until an opted-in request of `target` reads from the replica again: a pool that saw
-   * the replica stop keeps it ejected for its `ejectMs`, then the next read reconnects.
+   * the replica stop keeps it ejected until its probes readmit it.
    */
   async function untilReadsOnReplica(target: FastifyInstance): Promise<void> {
     const deadline = Date.now() + 10_000;
     for (;;) {
+      await target.db.probeReplicas();
       const { queries } = await captureQueries(() => target.inject('/api/performance/framework/'));
       if (queries.length > 0 && queries.every((q) => q.alias === 'read_replica')) return;
       assert.ok(Date.now() < deadline, `reads never returned to the replica: ${describeQueries(queries)}`);
@@ -153,7 +158,7 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
     poolMax: 4,
     connectTimeoutMs: 500,
     queryTimeoutMs: 5000,
-    ejectMs: EJECT_MS,
+    probeMs: PROBE_MS,
     classifierCacheSize: 500,
   };
 
@@ -298,18 +303,27 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
         assert.equal(insert?.alias, 'default');
         assert.match(insert?.sql ?? '', /^\s*INSERT INTO perf_compare_mwu_cache/);
         for (const q of rest) assert.deepEqual([q.alias, q.reason], ['default', 'after_write']);
-        primaryStatementsOfRouted += 1 + rest.length;
+        // …and, having written, the response carries a causal token: one read of the primary's WAL position.
+        assert.match(String(res.headers['x-causal-token']), /^[A-Za-z0-9_-]{42}$/);
+        primaryStatementsOfRouted += 2 + rest.length;
       } else {
         assert.equal(write, -1, `${request.name} wrote: ${describeQueries(queries)}`);
+        assert.equal(res.headers['x-causal-token'], undefined, `${request.name} issued a token`);
       }
     }
     // Server side: the replica executed exactly the statements the router sent there, the primary only
-    // the cache insert (pg_stat_statements counts executions in shared memory at once, no stats delay).
+    // the cache insert and the token's WAL position (pg_stat_statements counts executions in shared memory at
+    // once, no stats delay).
     const onReplicaRows = await serviceStatements('replica');
     const onPrimaryRows = await serviceStatements('primary');
     assert.equal(totalCalls(onReplicaRows), replicaStatements, JSON.stringify(onReplicaRows));
     assert.equal(totalCalls(onPrimaryRows), primaryStatementsOfRouted, JSON.stringify(onPrimaryRows));
-    for (const row of onPrimaryRows) assert.match(row.query, /^\s*INSERT INTO perf_compare_mwu_cache/);
+    for (const row of onPrimaryRows) {
+      assert.match(
+        row.query,
+        /^\s*(INSERT INTO perf_compare_mwu_cache|SELECT \/\* replica-router causal capture)/,
+      );
+    }
 
     // The three primary-only endpoints: every statement on the primary, none on the replica.
     await resetStatements();
@@ -375,7 +389,7 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
     const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
     const fb = await newApp(FALLBACK_APP, {
       logger: { level: 'debug', stream },
-      pool: { ejectMs: FALLBACK_EJECT_MS },
+      pool: { probeMs: FALLBACK_PROBE_MS },
     });
     const pool = fb.db;
     const replica = db.cluster.replicas[0]!;
@@ -397,17 +411,17 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
     for (const { request, answer } of answers) {
       assert.deepEqual(answer, baseline.get(request.url), `${request.name} changed during fallback`);
     }
-    // Once the ejection ran out, the next read tries the (still stopped) replica again: it fails over
-    // within the request, which still answers the same.
-    await sleep(FALLBACK_EJECT_MS + 50);
+    // While it is down, its probes keep failing: it stays ejected, and reads go straight to the primary
+    // without trying it (no timeout paid, no further fallback).
+    await fb.db.probeReplicas();
+    assert.equal(pool.stats().replicas[0]?.state, 'ejected');
     const first = requests[0]!;
-    const { result: retried, queries: retriedQueries } = await captureQueries(() => fb.inject(first.url));
-    assert.deepEqual(answerOf(retried), baseline.get(first.url));
-    assert.equal(retriedQueries[0]?.alias, 'read_replica', describeQueries(retriedQueries));
-    assert.equal(retriedQueries[0]?.retried, true);
-    assert.ok(retriedQueries[0]?.error);
-    assert.ok(retriedQueries.length > 1);
-    for (const q of retriedQueries.slice(1)) assert.deepEqual([q.alias, q.reason], ['default', 'fallback']);
+    const fallbacksBefore = pool.stats().fallbacks;
+    const { result: skipped, queries: skippedQueries } = await captureQueries(() => fb.inject(first.url));
+    assert.deepEqual(answerOf(skipped), baseline.get(first.url));
+    assert.ok(skippedQueries.length > 0);
+    for (const q of skippedQueries) assert.deepEqual([q.alias, q.reason], ['default', 'replica_down']);
+    assert.equal(pool.stats().fallbacks, fallbacksBefore);
     const stats = pool.stats();
     assert.ok(stats.reasons.routed > 0, 'the first round read from the replica');
     assert.ok(stats.fallbacks > 0, 'some replica statement failed over');
@@ -439,10 +453,9 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
       assert.doesNotMatch(msgs[0] ?? '', /\/api\/performance\/(tag|alertsummary|alert)\//);
     }
 
-    // Back: the replica streams again, and once the ejection ran out reads go to it again.
+    // Back: the replica streams again, its probes readmit it, and reads go to it again.
     await replica.start();
     await db.cluster.waitForReplicas();
-    await sleep(FALLBACK_EJECT_MS + 100);
     await untilReadsOnReplica(fb);
     for (const request of requests) {
       const { result: res, queries } = await captureQueries(() => fb.inject(request.url));

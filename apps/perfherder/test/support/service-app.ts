@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ClusterUrls } from 'pg-devcluster';
+import { readRouterConfig } from 'replica-router';
 import { build } from '../../src/app.ts';
 import { createServicePool } from '../../src/db/create-service-pool.ts';
 import { type TestDatabase, withTestDatabase } from './database.ts';
@@ -13,7 +14,10 @@ export interface ServiceAppOptions {
   readonly replicas?: boolean;
   /** Fastify logger options (default false). */
   readonly logger?: Parameters<typeof build>[0]['logger'];
-  /** Overrides of the pool's defaults (4 connections, 1 s connect, 5 s query, 1 s ejection, 100 statements). */
+  /**
+   * Overrides of the pool's defaults (the environment's defaults, with 4 connections, 1 s connect, 5 s query,
+   * probes every 200 ms, 100 cached statements).
+   */
   readonly pool?: Partial<ServicePoolOptions>;
   /** CORS_ALLOWED_ORIGINS of the app (default `'*'`). */
   readonly corsAllowedOrigins?: '*' | readonly string[];
@@ -27,11 +31,14 @@ export interface ServiceApp {
   close(): Promise<void>;
 }
 
+const { primaryUrl: _primary, replicaUrls: _replicas, ...ENV_DEFAULTS } = readRouterConfig({});
+
 const DEFAULT_POOL: ServicePoolOptions = {
+  ...ENV_DEFAULTS,
   poolMax: 4,
   connectTimeoutMs: 1000,
   queryTimeoutMs: 5000,
-  ejectMs: 1000,
+  probeMs: 200,
   classifierCacheSize: 100,
 };
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { type ConsistencyLevel, consistencyLevels } from '../causal/consistency-level.ts';
+import { MIN_SECRET_BYTES } from '../causal/token-codec.ts';
 import { RouterConfigError } from '../errors.ts';
 import { booleanSpellings, parseBoolean } from './parse-boolean.ts';
+import { SecretValue } from './secret-value.ts';
 
 /** Routing configuration, read from the environment (12-factor) by {@link readRouterConfig}. */
 export interface RouterConfig {
@@ -16,24 +19,60 @@ export interface RouterConfig {
   readonly poolMax: number;
   readonly connectTimeoutMs: number;
   readonly queryTimeoutMs: number;
-  readonly ejectMs: number;
   readonly classifierCacheSize: number;
+  readonly probeMs: number;
+  readonly probeTimeoutMs: number;
+  readonly maxLagMs: number;
+  readonly maxLagBytes: number;
+  readonly readmitProbes: number;
+  readonly tokenTtlMs: number;
+  readonly catchUpWaitMs: number;
+  /** `READ_REPLICA_CONSISTENCY`, default `read_your_writes`. */
+  readonly consistency: ConsistencyLevel;
+  /** `READ_REPLICA_TOKEN_SECRET`, wrapped so it never prints; undefined when unset. */
+  readonly tokenSecret: SecretValue | undefined;
 }
 
-/** Tunables: name, default, bounds. Units are in the names. */
-const tunables = {
+/** The numeric fields of {@link RouterConfig}. */
+type Tunable =
+  | 'poolMax'
+  | 'connectTimeoutMs'
+  | 'queryTimeoutMs'
+  | 'classifierCacheSize'
+  | 'probeMs'
+  | 'probeTimeoutMs'
+  | 'maxLagMs'
+  | 'maxLagBytes'
+  | 'readmitProbes'
+  | 'tokenTtlMs'
+  | 'catchUpWaitMs';
+
+/** Tunables: name, default, bounds. Units are in the names. Exported for the test that syncs the docs. */
+export const routerTunables = {
   DATABASE_POOL_MAX: { key: 'poolMax', default: 10, min: 1, max: 1000 },
   READ_REPLICA_CONNECT_TIMEOUT_MS: { key: 'connectTimeoutMs', default: 2000, min: 50, max: 600_000 },
   READ_REPLICA_QUERY_TIMEOUT_MS: { key: 'queryTimeoutMs', default: 30_000, min: 100, max: 3_600_000 },
-  READ_REPLICA_EJECT_MS: { key: 'ejectMs', default: 5000, min: 0, max: 3_600_000 },
   READ_REPLICA_CLASSIFIER_CACHE_SIZE: { key: 'classifierCacheSize', default: 5000, min: 0, max: 1_000_000 },
-} as const;
+  READ_REPLICA_PROBE_MS: { key: 'probeMs', default: 1000, min: 50, max: 600_000 },
+  READ_REPLICA_PROBE_TIMEOUT_MS: { key: 'probeTimeoutMs', default: 1000, min: 50, max: 600_000 },
+  READ_REPLICA_MAX_LAG_MS: { key: 'maxLagMs', default: 10_000, min: 0, max: 86_400_000 },
+  READ_REPLICA_MAX_LAG_BYTES: { key: 'maxLagBytes', default: 16_777_216, min: 0, max: 1_099_511_627_776 },
+  READ_REPLICA_READMIT_PROBES: { key: 'readmitProbes', default: 2, min: 1, max: 100 },
+  READ_REPLICA_TOKEN_TTL_MS: { key: 'tokenTtlMs', default: 60_000, min: 1000, max: 604_800_000 },
+  READ_REPLICA_CATCHUP_WAIT_MS: { key: 'catchUpWaitMs', default: 0, min: 0, max: 10_000 },
+} as const satisfies Record<string, { key: Tunable; default: number; min: number; max: number }>;
+const tunables = routerTunables;
+
+/** Longest secret accepted (a typo pasting a file, not a key). */
+const MAX_SECRET_BYTES = 4096;
 
 /** The environment variables the router reads, for docs and tests. */
 export const routerEnvironment = [
   'DATABASE_URL',
   'READ_REPLICA_DATABASE_URL',
   'READ_REPLICA_ENABLED',
+  'READ_REPLICA_CONSISTENCY',
+  'READ_REPLICA_TOKEN_SECRET',
   ...Object.keys(tunables),
 ] as const;
 
@@ -107,15 +146,49 @@ export function readRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
       tunables[name].key,
       integer(name, env[name]),
     ]),
-  ) as Pick<
-    RouterConfig,
-    'poolMax' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'ejectMs' | 'classifierCacheSize'
-  >;
+  ) as Pick<RouterConfig, Tunable>;
+  // A token that expires while a healthy replica may still lack its write would break read-your-writes.
+  if (numbers.maxLagMs > 0 && numbers.tokenTtlMs <= numbers.maxLagMs + numbers.probeMs) {
+    throw new RouterConfigError(
+      'READ_REPLICA_TOKEN_TTL_MS',
+      `must be greater than READ_REPLICA_MAX_LAG_MS + READ_REPLICA_PROBE_MS (${numbers.maxLagMs + numbers.probeMs}): ` +
+        'a token must outlive the lag a replica serving reads may have',
+    );
+  }
 
   return {
     primaryUrl,
     replicaUrls: enabled ? replicas : [],
     enabled,
     ...numbers,
+    consistency: consistency(env.READ_REPLICA_CONSISTENCY),
+    tokenSecret: secret(env.READ_REPLICA_TOKEN_SECRET),
   };
+}
+
+function consistency(raw: string | undefined): ConsistencyLevel {
+  if (raw === undefined || raw.trim() === '') return 'read_your_writes';
+  const level = consistencyLevels.find((l) => l === raw.trim().toLowerCase());
+  if (!level) {
+    throw new RouterConfigError(
+      'READ_REPLICA_CONSISTENCY',
+      `must be one of ${consistencyLevels.join(', ')} (got "${raw}")`,
+    );
+  }
+  return level;
+}
+
+function secret(raw: string | undefined): SecretValue | undefined {
+  const value = raw?.trim() ?? '';
+  if (value === '') return undefined;
+  const bytes = Buffer.byteLength(value, 'utf8');
+  // The message gives the length it wants, never the value it got.
+  if (bytes < MIN_SECRET_BYTES || bytes > MAX_SECRET_BYTES) {
+    throw new RouterConfigError(
+      'READ_REPLICA_TOKEN_SECRET',
+      `must be ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes long (e.g. 32 random bytes in base64url); ` +
+        `it has ${bytes}`,
+    );
+  }
+  return new SecretValue(value);
 }

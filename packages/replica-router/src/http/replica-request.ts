@@ -9,6 +9,12 @@ export interface RoutingSwitch {
 /** A logger that may say whether a level is on (pino, and so Fastify's `request.log`, does). */
 type LevelAwareLogger = RouterLogger & { isLevelEnabled?: (level: string) => boolean };
 
+/** A request URL's path, without the query string (what the log lines name). */
+export function requestPath(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 /**
  * The decision every framework adapter shares, for one request on an opted-in route: `undefined` when it
  * stays on the primary (not GET, HEAD or OPTIONS), else the scope to run it in, after logging the
@@ -22,8 +28,7 @@ export function replicaRequest(
   log: RouterLogger | undefined,
 ): ScopeInfo | undefined {
   if (!SAFE_METHODS.has(method)) return undefined;
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
+  const path = requestPath(url);
   // Built only when DEBUG is on (pino's isLevelEnabled; other loggers decide for themselves): this runs
   // for every routed request.
   if (log && ((log as LevelAwareLogger).isLevelEnabled?.('debug') ?? true)) {

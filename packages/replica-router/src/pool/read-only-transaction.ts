@@ -68,7 +68,8 @@ async function runOn<T>(
 /**
  * Runs `fn` in one READ ONLY transaction on one connection: on a replica when routing is on and the
  * request has not been sent to the primary (usePrimary, an earlier write or fallback), else on the
- * primary. If the replica fails with an operational error, the whole transaction runs once more on the
+ * primary. The replica is chosen as for a single read: healthy, and under a causal token one that has
+ * replayed it. If the replica fails with an operational error, the whole transaction runs once more on the
  * primary (so `fn` may run twice, as a request does under the reference's fallback). Statements inside
  * are not classified: the server enforces READ ONLY (a write fails with 25006).
  */
@@ -83,15 +84,18 @@ export async function readOnlyTransaction<T>(
   const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ ONLY`;
   let reason = placement(dispatcher);
   if (reason === 'routed') {
-    const replica = dispatcher.replicas!.pick();
-    if (!replica) reason = 'replica_down';
+    const choice = await dispatcher.chooser!.choose(currentScope()?.causal);
+    const replica = choice.replica;
+    if (!replica) reason = choice.reason;
     else {
       let client: pg.PoolClient | undefined;
       let broken: Error | undefined;
+      replica.outstanding++;
       try {
         client = await replica.pool.connect();
         const result = await runOn(dispatcher, client, replica.ref, 'routed', begin, fn);
         replica.served++;
+        dispatcher.noteServed(replica);
         return result;
       } catch (error) {
         if (!isFallbackError(error)) throw error;
@@ -102,10 +106,12 @@ export async function readOnlyTransaction<T>(
         dispatcher.noteFallback(error);
         reason = 'fallback';
       } finally {
+        replica.outstanding--;
         client?.release(broken);
       }
     }
   }
+  dispatcher.noteOnPrimary(undefined);
   const client = await acquirePrimary();
   try {
     return await runOn(dispatcher, client, dispatcher.primaryRef, reason, begin, fn);

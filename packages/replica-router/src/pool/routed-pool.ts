@@ -1,8 +1,16 @@
 import { inspect } from 'node:util';
 import pg from 'pg';
+import { createCausalRequest } from '../causal/causal-request.ts';
+import { type ConsistencyLevel, consistencyLevels, isConsistencyLevel } from '../causal/consistency-level.ts';
+import { TokenCodec } from '../causal/token-codec.ts';
 import { createStatementClassifier } from '../classify/statement-classifier.ts';
+import { RouterConfigError } from '../errors.ts';
+import { systemClock } from '../health/clock.ts';
+import { defaultHealthPolicy, type HealthPolicy } from '../health/health-policy.ts';
 import { createReplicaRouter, type ReplicaRouter } from '../router/replica-router.ts';
-import type { RouterLogger } from '../scope/request-scope.ts';
+import { runInScope, type ScopeInfo } from '../scope/request-scope.ts';
+import { formatWalPosition } from '../wal/wal-position.ts';
+import { CausalTokens } from './causal-tokens.ts';
 import { endpointOf, toPoolConfig } from './connection-config.ts';
 import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
 import {
@@ -10,62 +18,33 @@ import {
   type ReadOnlyTransactionOptions,
   readOnlyTransaction,
 } from './read-only-transaction.ts';
-import { type ReplicaMemberState, ReplicaSet } from './replica-set.ts';
+import { ReplicaChooser } from './replica-chooser.ts';
+import { ReplicaSet } from './replica-set.ts';
 import { RoutedClient } from './routed-client.ts';
-import {
-  type PrimaryRunner,
-  type QueryInput,
-  type ReasonCounts,
-  StatementDispatcher,
-} from './statement-dispatcher.ts';
+import type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
+import { type PrimaryRunner, type QueryInput, StatementDispatcher } from './statement-dispatcher.ts';
 
-export interface RoutedPoolOptions {
-  /** The primary: a URL or a pg.PoolConfig. */
-  readonly primary: string | pg.PoolConfig;
-  /**
-   * Replicas behind the `read_replica` alias. Empty or omitted = routing off: the pool is then exactly a
-   * pg.Pool on the primary (no classification, no scope, no fallback log, no extra query).
-   */
-  readonly replicas?: readonly (string | pg.PoolConfig)[];
-  /** Table → app label; with `allowList`, decides which tables may be read from a replica. */
-  readonly tableApps?: Readonly<Record<string, string>>;
-  /** Apps readable from a replica. Default `['perf', 'model']`. */
-  readonly allowList?: Iterable<string>;
-  /** Functions (besides the built-in read-only set) that are safe on a replica, e.g. `['my_schema.f']`. */
-  readonly readOnlyFunctions?: Iterable<string>;
-  /** Connections per pool (primary and each replica). Default 10. */
-  readonly max?: number;
-  /** Connect timeout for replica connections. Default 2000. */
-  readonly replicaConnectTimeoutMs?: number;
-  /** Client-side query timeout on replicas (a stalled replica then fails over). Default 30000. */
-  readonly replicaQueryTimeoutMs?: number;
-  /** How long a replica gets no reads after a connection failure. Default 5000. */
-  readonly ejectMs?: number;
-  /** Classification cache entries. Default 5000. */
-  readonly classifierCacheSize?: number;
-  /** Where the fallback WARN goes when the request scope has no logger of its own. */
-  readonly logger?: RouterLogger;
-}
+export type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
 
-/** A snapshot for metrics and the status page. */
-export interface RoutedPoolStats {
-  readonly routingEnabled: boolean;
-  readonly reasons: Readonly<ReasonCounts>;
-  readonly fallbacks: number;
-  readonly primary: {
-    readonly host: string;
-    readonly port: number;
-    readonly totalCount: number;
-    readonly idleCount: number;
-    readonly waitingCount: number;
+function healthPolicy(options: RoutedPoolOptions): HealthPolicy {
+  return {
+    probeMs: options.probeMs ?? defaultHealthPolicy.probeMs,
+    probeTimeoutMs: options.probeTimeoutMs ?? defaultHealthPolicy.probeTimeoutMs,
+    maxLagMs: options.maxLagMs ?? defaultHealthPolicy.maxLagMs,
+    maxLagBytes: options.maxLagBytes ?? defaultHealthPolicy.maxLagBytes,
+    readmitProbes: options.readmitProbes ?? defaultHealthPolicy.readmitProbes,
   };
-  readonly replicas: readonly ReplicaMemberState[];
 }
+
+/** Default lifetime of a causal token. */
+const DEFAULT_TOKEN_TTL_MS = 60_000;
 
 /**
  * A drop-in `pg.Pool` (it is one: `instanceof pg.Pool` holds, so Drizzle and Kysely treat it as a pool)
- * that sends each provably read-only statement of an opted-in request to a streaming replica and
- * everything else to the primary. Counters and events are the primary pool's.
+ * that sends each provably read-only statement of an opted-in request to a healthy streaming replica and
+ * everything else to the primary. Background probes keep each replica's state (healthy, lagging, ejected,
+ * not a replica); causal tokens give a client its own writes (and, at `monotonic`, never an older state)
+ * across requests. Counters and events are the primary pool's.
  *
  * @example
  * const pool = new RoutedPool({ primary: process.env.DATABASE_URL!, replicas: [replicaUrl], tableApps });
@@ -76,31 +55,53 @@ export class RoutedPool extends pg.Pool {
   readonly router: ReplicaRouter;
   readonly #dispatcher: StatementDispatcher;
   readonly #replicas: ReplicaSet | undefined;
+  readonly #tokens: CausalTokens | undefined;
+  readonly #consistency: ConsistencyLevel;
 
   constructor(options: RoutedPoolOptions) {
     const max = options.max ?? 10;
-    super(toPoolConfig(options.primary, { max }));
+    const primaryConfig = toPoolConfig(options.primary, { max });
+    super(primaryConfig);
+    const consistency = options.consistency ?? 'read_your_writes';
+    if (!isConsistencyLevel(consistency)) {
+      throw new RouterConfigError('consistency', `must be one of ${consistencyLevels.join(', ')}`);
+    }
+    this.#consistency = consistency;
     const primaryEndpoint = endpointOf(this.options);
     this.router = createReplicaRouter({
       tableApps: options.tableApps ?? {},
       ...(options.allowList ? { allowList: options.allowList } : {}),
     });
     const replicaSources = options.replicas ?? [];
-    this.#replicas =
-      replicaSources.length === 0
-        ? undefined
-        : new ReplicaSet(
-            replicaSources.map((r) =>
-              toPoolConfig(r, {
-                max,
-                connectionTimeoutMillis: options.replicaConnectTimeoutMs ?? 2000,
-                query_timeout: options.replicaQueryTimeoutMs ?? 30_000,
-              }),
-            ),
-            { ejectMs: options.ejectMs ?? 5000, logger: options.logger },
-          );
+    let chooser: ReplicaChooser | undefined;
+    if (replicaSources.length > 0) {
+      const replicas = new ReplicaSet(
+        replicaSources.map((r) =>
+          toPoolConfig(r, {
+            max,
+            connectionTimeoutMillis: options.replicaConnectTimeoutMs ?? 2000,
+            query_timeout: options.replicaQueryTimeoutMs ?? 30_000,
+          }),
+        ),
+        { primary: primaryConfig, policy: healthPolicy(options), clock: systemClock, logger: options.logger },
+      );
+      this.#replicas = replicas;
+      chooser = new ReplicaChooser(replicas, {
+        askReplica: options.askReplicaWhenBehind ?? true,
+        catchUpWaitMs: options.catchUpWaitMs ?? 0,
+        clock: systemClock,
+      });
+      this.#tokens = new CausalTokens({
+        level: consistency,
+        codec: this.#codec(options),
+        primary: this.#primaryRunner,
+        replicas,
+      });
+    }
     this.#dispatcher = new StatementDispatcher({
       replicas: this.#replicas,
+      chooser,
+      probed: this.#replicas?.start(),
       primaryRef: {
         alias: 'default',
         name: 'primary',
@@ -116,6 +117,85 @@ export class RoutedPool extends pg.Pool {
       router: this.router,
       logger: options.logger,
     });
+  }
+
+  #codec(options: RoutedPoolOptions): TokenCodec {
+    const ttlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
+    if (options.tokenSecret === undefined) {
+      options.logger?.warn(
+        { db_routing: 'token_secret_generated' },
+        'db_routing_token_secret_generated: READ_REPLICA_TOKEN_SECRET is not set, so causal tokens are signed ' +
+          'with a key made at start and hold only for this process; give every instance the same secret',
+      );
+      return new TokenCodec(TokenCodec.randomSecret(), { ttlMs });
+    }
+    try {
+      return new TokenCodec(options.tokenSecret, { ttlMs });
+    } catch (error) {
+      // The message never repeats the secret.
+      throw new RouterConfigError('tokenSecret', (error as Error).message, { cause: error });
+    }
+  }
+
+  /**
+   * Probes every replica now, outside the schedule, and resolves once each probe has answered, failed or timed
+   * out: after maintenance, to see a replica readmitted (it still needs `readmitProbes` good probes in a row)
+   * without waiting for the next interval. A no-op when routing is off.
+   */
+  async probeReplicas(): Promise<void> {
+    await this.#replicas?.probeNow();
+  }
+
+  /** The default consistency level of requests (routes may override it). */
+  get consistency(): ConsistencyLevel {
+    return this.#consistency;
+  }
+
+  /**
+   * Causal-token handling for HTTP adapters (the Fastify plugin uses it): open a request's causal state from
+   * the token it presented, and after it, the token its response carries. Undefined when routing is off.
+   */
+  get causalTokens(): CausalTokens | undefined {
+    return this.#tokens;
+  }
+
+  /**
+   * A causal token for everything committed so far, for background jobs: capture it after a job's writes and
+   * hand it to whatever reads them next ({@link runWithCausalToken}). Undefined when routing is off (then
+   * every read is on the primary anyway).
+   *
+   * @example
+   * await pool.query('UPDATE performance_alert SET status = 4 WHERE id = $1', [id]);
+   * const token = await pool.captureCausalToken();
+   * await queue.publish({ alertId: id, token });
+   */
+  async captureCausalToken(): Promise<string | undefined> {
+    if (this.#dispatcher.ready) await this.#dispatcher.ready;
+    return this.#tokens?.capture();
+  }
+
+  /**
+   * Runs `fn` as an opted-in read scope under a causal token: its reads go to a replica only if it has
+   * replayed the token (else to the primary, `causal_behind`). An invalid or expired token is ignored (and
+   * counted), as for a request. The level is the pool's, or `read_your_writes` when the pool's is `eventual`
+   * (asking for a token is asking for it to hold); `options.consistency` overrides it.
+   *
+   * @example
+   * const { alertId, token } = await queue.next();
+   * const alert = await pool.runWithCausalToken(token, () =>
+   *   pool.query('SELECT * FROM performance_alert WHERE id = $1', [alertId]),
+   * ); // sees the job's write, from a replica that has it or from the primary
+   */
+  async runWithCausalToken<T>(
+    token: string | undefined,
+    fn: () => T | Promise<T>,
+    options: ScopeInfo & { readonly consistency?: ConsistencyLevel } = {},
+  ): Promise<T> {
+    const { consistency, ...info } = options;
+    const level = consistency ?? (this.#consistency === 'eventual' ? 'read_your_writes' : this.#consistency);
+    const causal =
+      level === 'eventual' ? undefined : (this.#tokens?.open(level, token) ?? createCausalRequest(level));
+    return runInScope(true, fn, { ...info, ...(causal ? { causal } : {}) });
   }
 
   /** Whether the `read_replica` alias exists. */
@@ -241,21 +321,30 @@ export class RoutedPool extends pg.Pool {
     return readOnlyTransaction(this.#dispatcher, () => super.connect(), fn, options);
   }
 
-  /** Routing counters and per-replica state, for metrics and the status page. */
+  /** Routing counters, per-replica state and lag, causal-token counters: for metrics and the status page. */
   stats(): RoutedPoolStats {
     const p = this.#dispatcher.primaryRef;
+    const wal = this.#replicas?.primaryPosition;
+    const tokens = this.#tokens?.counts;
+    const checks = this.#dispatcher.chooser?.counts;
     return {
       routingEnabled: this.routingEnabled,
+      consistency: this.#consistency,
       reasons: { ...this.#dispatcher.counts },
       fallbacks: this.#dispatcher.fallbacks,
       primary: {
         host: p.host,
         port: p.port,
+        walLsn: wal === undefined ? undefined : formatWalPosition(wal),
         totalCount: this.totalCount,
         idleCount: this.idleCount,
         waitingCount: this.waitingCount,
       },
       replicas: this.#replicas?.state() ?? [],
+      causal:
+        tokens && checks
+          ? { tokens: { ...tokens, invalid: { ...tokens.invalid } }, checks: { ...checks } }
+          : undefined,
     };
   }
 

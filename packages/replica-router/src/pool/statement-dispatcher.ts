@@ -3,10 +3,12 @@ import type { Classification } from '../classify/classification.ts';
 import type { StatementClassifier } from '../classify/statement-classifier.ts';
 import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
+import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
-import { currentScope, type RequestScope, type RouterLogger } from '../scope/request-scope.ts';
+import { currentScope, markWrote, type RequestScope } from '../scope/request-scope.ts';
 import { exceptionType, isConnectionError, isFallbackError } from './fallback-error.ts';
+import type { Choice, ReplicaChooser } from './replica-chooser.ts';
 import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
 
 /** Transaction and session state of one checked-out client (pool.query has none). */
@@ -15,11 +17,8 @@ export interface ClientState {
   pinned: boolean;
 }
 
-export interface Decision {
-  readonly reason: RouteReason;
-  /** Set when the statement goes to a replica. */
-  readonly replica?: ReplicaMember;
-}
+/** Where a statement goes: a replica (`routed`), or the primary with the reason. */
+export type Decision = Choice;
 
 /** A statement's text or pg query config. */
 export type QueryInput = pg.QueryConfig | string;
@@ -41,6 +40,9 @@ function emptyCounts(): ReasonCounts {
     session_state: 0,
     table_not_allowed: 0,
     replica_down: 0,
+    replica_lagging: 0,
+    not_a_replica: 0,
+    causal_behind: 0,
     fallback: 0,
     after_write: 0,
   };
@@ -52,6 +54,7 @@ function emptyCounts(): ReasonCounts {
  */
 export class StatementDispatcher {
   readonly replicas: ReplicaSet | undefined;
+  readonly chooser: ReplicaChooser | undefined;
   readonly primaryRef: NodeRef;
   readonly counts: ReasonCounts = emptyCounts();
   fallbacks = 0;
@@ -62,18 +65,22 @@ export class StatementDispatcher {
 
   constructor(options: {
     replicas: ReplicaSet | undefined;
+    chooser: ReplicaChooser | undefined;
+    /** Settles once the replicas have been probed once: the first statement waits for the first verdicts. */
+    probed: Promise<void> | undefined;
     primaryRef: NodeRef;
     classifier: StatementClassifier | undefined;
     router: ReplicaRouter;
     logger: RouterLogger | undefined;
   }) {
     this.replicas = options.replicas;
+    this.chooser = options.chooser;
     this.primaryRef = options.primaryRef;
     this.#classifier = options.classifier;
     this.#router = options.router;
     this.#logger = options.logger;
     if (this.#classifier) {
-      this.#loaded = loadClassifierParser().then(() => {
+      this.#loaded = Promise.all([loadClassifierParser(), options.probed]).then(() => {
         this.#loaded = undefined;
       });
       this.#loaded.catch(() => {}); // surfaced by the first classify instead
@@ -85,7 +92,10 @@ export class StatementDispatcher {
     return this.replicas !== undefined;
   }
 
-  /** Pending until the SQL parser is loaded (only right after construction); undefined once it is. */
+  /**
+   * Pending until the SQL parser is loaded and the replicas were probed once (only right after construction);
+   * undefined after that.
+   */
   get ready(): Promise<void> | undefined {
     return this.#loaded;
   }
@@ -93,18 +103,22 @@ export class StatementDispatcher {
   /**
    * Where a statement goes. `state` is the checked-out client's (undefined for pool.query, where
    * BEGIN and session statements are meaningless across pooled connections and simply go to the
-   * primary). Classification happens only when routing is enabled. Synchronous: call it after `ready`
-   * settled.
+   * primary). Classification happens only when routing is enabled. Call it after `ready` settled: the
+   * classification, and so the transaction and pinning state, is synchronous; only the choice of a replica
+   * under a causal token may have to ask the replicas (then the decision is a promise).
    */
-  decide(sql: string, state: ClientState | undefined): Decision {
+  decide(sql: string, state: ClientState | undefined): Decision | Promise<Decision> {
     if (!this.replicas) return { reason: 'routing_disabled' };
     const scope = currentScope();
-    const inScope = scope?.useReplica && !scope.ended;
-    if (!inScope && !state) return { reason: 'not_in_scope' };
+    const live = scope !== undefined && !scope.ended;
+    const inScope = live && scope.useReplica;
+    // A request that may not read from a replica is still watched for writes when it owes a causal token.
+    const tracked = live && scope.causal !== undefined;
+    if (!inScope && !state && !tracked) return { reason: 'not_in_scope' };
     const c = this.#classifier!.classify(sql);
     // Read-your-writes within a request: a statement that may have written sends the request's later
     // reads to the primary, also when it ran inside a transaction or on a pinned client.
-    if (inScope && scope && (c.verdict === 'write' || c.verdict === 'unknown')) scope.wrote = true;
+    if ((inScope || tracked) && (c.verdict === 'write' || c.verdict === 'unknown')) markWrote(scope!);
     if (state?.inTransaction) {
       if (c.verdict === 'end') state.inTransaction = false;
       return { reason: 'in_transaction' };
@@ -119,18 +133,16 @@ export class StatementDispatcher {
       return { reason: 'session_state' };
     }
     if (!inScope) return { reason: 'not_in_scope' };
-    return this.#decideInScope(scope, c);
+    return this.#decideInScope(scope!, c);
   }
 
-  #decideInScope(scope: RequestScope, c: Classification): Decision {
+  #decideInScope(scope: RequestScope, c: Classification): Decision | Promise<Decision> {
     if (c.verdict === 'write') return { reason: 'write' };
     if (c.verdict !== 'read') return { reason: 'unknown_statement' };
     if (scope.fellBack) return { reason: 'fallback' };
     if (scope.wrote) return { reason: 'after_write' };
     if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return { reason: 'table_not_allowed' };
-    const replica = this.replicas!.pick();
-    if (!replica) return { reason: 'replica_down' };
-    return { reason: 'routed', replica };
+    return this.chooser!.choose(scope.causal);
   }
 
   /**
@@ -142,6 +154,19 @@ export class StatementDispatcher {
     sql: string,
     config: QueryInput,
     values: unknown[] | undefined,
+    decision: Decision | Promise<Decision>,
+    primary: PrimaryRunner,
+  ): Promise<pg.QueryResult> {
+    if (decision instanceof Promise) {
+      return decision.then((d) => this.#execute(sql, config, values, d, primary));
+    }
+    return this.#execute(sql, config, values, decision, primary);
+  }
+
+  #execute(
+    sql: string,
+    config: QueryInput,
+    values: unknown[] | undefined,
     decision: Decision,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
@@ -149,13 +174,17 @@ export class StatementDispatcher {
     const replica = decision.replica;
     if (!replica) return this.#onPrimary(sql, config, values, decision.reason, primary);
     const started = routeChannel.hasSubscribers ? performance.now() : 0;
+    replica.outstanding++;
     return replica.pool.query(config, values).then(
       (result) => {
+        replica.outstanding--;
         replica.served++;
+        this.noteServed(replica);
         if (started) this.publish(replica.ref, 'routed', sql, started);
         return result;
       },
       (error: unknown) => {
+        replica.outstanding--;
         if (!isFallbackError(error)) {
           if (started) this.publish(replica.ref, 'routed', sql, started, error);
           throw error;
@@ -171,6 +200,33 @@ export class StatementDispatcher {
     );
   }
 
+  /** Causal bookkeeping of a read a replica served: who served it, and for `monotonic` the request's replica. */
+  noteServed(replica: ReplicaMember): void {
+    const causal = currentScope()?.causal;
+    if (!causal) return;
+    causal.servedBy.add(replica.ref.name);
+    if (causal.level === 'monotonic') causal.pinned ??= replica.ref.name;
+  }
+
+  /**
+   * Causal bookkeeping of a statement the primary ran, for `monotonic`: the request then saw the primary's
+   * newest state of what it read, and its token must cover that. A statement that names only tables that never
+   * read from a replica (`auth`) does not count: every later read of them is on the primary too. `sql`
+   * undefined (a whole read-only transaction) counts.
+   */
+  noteOnPrimary(sql: string | undefined): void {
+    const scope = currentScope();
+    const causal = scope?.causal;
+    if (!causal || scope.ended || causal.level !== 'monotonic' || causal.touchedPrimary) return;
+    if (sql === undefined || !this.#classifier) {
+      causal.touchedPrimary = true;
+      return;
+    }
+    const c = this.#classifier.classify(sql);
+    const routable = (table: string) => this.#router.allowList.has(this.#router.appOf(table) ?? '');
+    if (c.verdict === 'unknown' || c.tables.some(routable)) causal.touchedPrimary = true;
+  }
+
   #onPrimary(
     sql: string,
     config: QueryInput,
@@ -178,6 +234,7 @@ export class StatementDispatcher {
     reason: RouteReason,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
+    this.noteOnPrimary(sql);
     if (!routeChannel.hasSubscribers) return primary(config, values);
     const started = performance.now();
     return primary(config, values).then(

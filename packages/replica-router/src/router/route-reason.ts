@@ -19,8 +19,14 @@ export type RouteReason =
   | 'session_state'
   /** The statement reads a table whose app is not allow-listed (e.g. `auth`). */
   | 'table_not_allowed'
-  /** Every replica is ejected after a connection failure. */
+  /** No replica may serve reads: each is ejected (probe or connection failure) or not probed yet. */
   | 'replica_down'
+  /** No healthy replica, and at least one is only over its lag limit. */
+  | 'replica_lagging'
+  /** Every replica answers `pg_is_in_recovery() = false`: none is a replica. */
+  | 'not_a_replica'
+  /** The request's causal token requires a WAL position no healthy replica has certainly replayed. */
+  | 'causal_behind'
   /** A replica failed this request once: the retry and the rest of the request use the primary. */
   | 'fallback'
   /** This request wrote earlier: later reads use the primary so it sees its own writes. */

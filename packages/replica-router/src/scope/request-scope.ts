@@ -1,11 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CausalRequest } from '../causal/causal-request.ts';
+import type { RouterLogger } from '../log/router-logger.ts';
 
-/** The logger the router writes its two lines to (pino's and Fastify's `request.log` fit). */
-export interface RouterLogger {
-  debug(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error?(obj: object, msg: string): void;
-}
+export type { RouterLogger } from '../log/router-logger.ts';
 
 /** Describes the request a scope belongs to (for the log lines). */
 export interface ScopeInfo {
@@ -13,6 +10,8 @@ export interface ScopeInfo {
   readonly method?: string;
   /** Per-request logger; falls back to the pool's. */
   readonly log?: RouterLogger;
+  /** Causal state (consistency level, presented token) when the request's level is not `eventual`. */
+  readonly causal?: CausalRequest;
 }
 
 /**
@@ -31,6 +30,10 @@ export interface RequestScope {
   wrote: boolean;
   /** Set when the request ended: late statements (timers…) run on the primary. */
   ended: boolean;
+  /** Causal state shared with every nested scope of the request; undefined at level `eventual`. */
+  readonly causal: CausalRequest | undefined;
+  /** The scope `usePrimary` was called in: a write inside marks it too. */
+  readonly parent: RequestScope | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -40,7 +43,7 @@ export function currentScope(): RequestScope | undefined {
   return storage.getStore();
 }
 
-function newScope(useReplica: boolean, info: ScopeInfo): RequestScope {
+function newScope(useReplica: boolean, info: ScopeInfo, parent?: RequestScope): RequestScope {
   return {
     useReplica,
     path: info.path ?? '',
@@ -49,7 +52,14 @@ function newScope(useReplica: boolean, info: ScopeInfo): RequestScope {
     fellBack: false,
     wrote: false,
     ended: false,
+    causal: info.causal,
+    parent,
   };
+}
+
+/** Record that the request (and every scope it is nested in) may have written. */
+export function markWrote(scope: RequestScope): void {
+  for (let s: RequestScope | undefined = scope; s && !s.wrote; s = s.parent) s.wrote = true;
 }
 
 /**
@@ -60,7 +70,16 @@ function newScope(useReplica: boolean, info: ScopeInfo): RequestScope {
  * const rows = await runInReplicaScope(() => pool.query('SELECT * FROM performance_framework'));
  */
 export async function runInReplicaScope<T>(fn: () => T | Promise<T>, info: ScopeInfo = {}): Promise<T> {
-  const scope = newScope(true, info);
+  return runInScope(true, fn, info);
+}
+
+/** {@link runInReplicaScope} with the flag given: false tracks writes (for a causal token) without replica reads. */
+export async function runInScope<T>(
+  useReplica: boolean,
+  fn: () => T | Promise<T>,
+  info: ScopeInfo = {},
+): Promise<T> {
+  const scope = newScope(useReplica, info);
   try {
     return await storage.run(scope, () => settleInside(fn));
   } finally {
@@ -68,20 +87,34 @@ export async function runInReplicaScope<T>(fn: () => T | Promise<T>, info: Scope
   }
 }
 
-/** Enter a scope for a callback-style framework hook (Fastify's onRequest): `enter(scope, done)`. */
-export function enterReplicaScope(info: ScopeInfo, next: () => void): RequestScope {
-  const scope = newScope(true, info);
+/**
+ * Enter a scope for a callback-style framework hook (Fastify's onRequest): `next` and everything it starts
+ * run in it. `useReplica` false gives a request that may not read from a replica but whose writes are still
+ * tracked (for its causal token).
+ */
+export function enterRequestScope(useReplica: boolean, info: ScopeInfo, next: () => void): RequestScope {
+  const scope = newScope(useReplica, info);
   storage.run(scope, next);
   return scope;
+}
+
+/** {@link enterRequestScope} with the replica flag set: the framework adapters' opted-in requests. */
+export function enterReplicaScope(info: ScopeInfo, next: () => void): RequestScope {
+  return enterRequestScope(true, info, next);
 }
 
 /** Run `fn` with every statement on the primary, even inside an opted-in request. */
 export async function usePrimary<T>(fn: () => T | Promise<T>): Promise<T> {
   const outer = storage.getStore();
-  const scope = newScope(false, {
-    ...(outer?.path ? { path: outer.path } : {}),
-    ...(outer?.method ? { method: outer.method } : {}),
-  });
+  const scope = newScope(
+    false,
+    {
+      ...(outer?.path ? { path: outer.path } : {}),
+      ...(outer?.method ? { method: outer.method } : {}),
+      ...(outer?.causal ? { causal: outer.causal } : {}),
+    },
+    outer,
+  );
   return storage.run(scope, () => settleInside(fn));
 }
 

@@ -74,11 +74,16 @@ export interface RoutingCluster {
   readonly urls: ClusterUrls;
   readonly database: string;
   /**
-   * A routed pool on the test database: every replica, the table apps above, `ejectMs: 0` (a replica that
-   * failed is tried again by the next statement, so tests do not leak ejections into each other), and a
-   * 10 s replica connect (and pool-wait) timeout.
+   * A routed pool on the test database: every replica, the table apps above, probes every 200 ms with one
+   * good probe to readmit (an ejected replica is back quickly, so tests do not leak ejections into each
+   * other), and a 10 s replica connect (and pool-wait) timeout.
    */
   makePool(options?: PoolOptions): RoutedPool;
+  /**
+   * A pool whose probes run only when the test says (`pool.probeReplicas()`), already probed once: for tests
+   * that break a replica and want the request, not a probe, to meet the fault first.
+   */
+  makeQuietPool(options?: PoolOptions): Promise<RoutedPool>;
   /** End every pool made here and stop the cluster. */
   stop(): Promise<void>;
 }
@@ -103,26 +108,33 @@ export async function startRoutingCluster(options: { replicas?: number } = {}): 
     await cluster.primary.query(fixtures, [], database);
     await cluster.waitForReplicas();
     const pools = new Set<RoutedPool>();
+    const makePool = (poolOptions: PoolOptions = {}): RoutedPool => {
+      const { applicationName, ...rest } = poolOptions;
+      const named = (url: string) => (applicationName ? withApplicationName(url, applicationName) : url);
+      const pool = new RoutedPool({
+        primary: named(urls.primary),
+        replicas: urls.replicas.map(named),
+        tableApps,
+        max: 5,
+        probeMs: 200,
+        readmitProbes: 1,
+        // Generous: the pool-wait timeout is this one too, and the test machine has two busy cores.
+        replicaConnectTimeoutMs: 10_000,
+        ...rest,
+      });
+      // An idle primary connection dying (a fault test) must not crash the test process.
+      pool.on('error', () => {});
+      pools.add(pool);
+      return pool;
+    };
     return {
       cluster,
       urls,
       database,
-      makePool(poolOptions: PoolOptions = {}) {
-        const { applicationName, ...rest } = poolOptions;
-        const named = (url: string) => (applicationName ? withApplicationName(url, applicationName) : url);
-        const pool = new RoutedPool({
-          primary: named(urls.primary),
-          replicas: urls.replicas.map(named),
-          tableApps,
-          max: 5,
-          ejectMs: 0,
-          // Generous: the pool-wait timeout is this one too, and the test machine has two busy cores.
-          replicaConnectTimeoutMs: 10_000,
-          ...rest,
-        });
-        // An idle primary connection dying (a fault test) must not crash the test process.
-        pool.on('error', () => {});
-        pools.add(pool);
+      makePool,
+      async makeQuietPool(poolOptions: PoolOptions = {}) {
+        const pool = makePool({ probeMs: 600_000, ...poolOptions });
+        await pool.probeReplicas();
         return pool;
       },
       async stop() {
@@ -133,6 +145,18 @@ export async function startRoutingCluster(options: { replicas?: number } = {}): 
   } catch (error) {
     await cluster.stop().catch(() => {});
     throw error;
+  }
+}
+
+/** Probe until every replica of `pool` is healthy again (bounded); for pools made with `makeQuietPool`. */
+export async function readmitted(pool: RoutedPool, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await pool.probeReplicas();
+    const states = pool.stats().replicas.map((r) => r.state);
+    if (states.every((s) => s === 'healthy')) return;
+    if (Date.now() > deadline) throw new Error(`replicas not readmitted: ${states.join(', ')}`);
+    await sleep(50);
   }
 }
 

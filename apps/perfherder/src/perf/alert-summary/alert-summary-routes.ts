@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { idParamsSchema, pathId } from '../../http/integer-param.ts';
 import { last } from '../../http/query-params.ts';
 import { notFound, ServiceError } from '../../http/service-errors.ts';
+import type { AlertReadOptions } from '../alert-read-options.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import { summaryFilter, summaryOrdering } from './alert-summary-query.ts';
 import { pageLink } from './page-links.ts';
@@ -23,12 +24,14 @@ function pageSize(value: string | undefined): number {
 
 /**
  * Spec 3.13 GET: `/api/performance/alertsummary/` (page-number pagination, filters, sheriffed rule) and
- * `/api/performance/alertsummary/:id/`. Not replica-routed: every statement runs on the primary.
+ * `/api/performance/alertsummary/:id/`. On the primary unless `replicaReads` (`READ_REPLICA_ALERT_READS`) opts them in.
  */
-export const alertSummaryRoutes: FastifyPluginAsync = async (app) => {
+export const alertSummaryRoutes: FastifyPluginAsync<AlertReadOptions> = async (app, options) => {
+  const config = { readReplica: options.replicaReads === true };
   app.get(
     '/api/performance/alertsummary/',
     {
+      config,
       schema: {
         tags: ['performance'],
         summary: 'Alert summaries (page-number pagination: page, limit ≤ 100)',
@@ -104,6 +107,7 @@ export const alertSummaryRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     '/api/performance/alertsummary/:id/',
     {
+      config,
       schema: {
         tags: ['performance'],
         summary: 'One alert summary',

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/queryable.ts';
 import { quantize2 } from '../perfcompare/stats/index.ts';
+import { loadUsers, type UserNames } from './load-users.ts';
 
 /** The alert JSON of spec §3.13 (shared by the alert-summary and alert endpoints), keys in reference order. */
 export interface AlertJson {
@@ -55,10 +56,11 @@ export type AlertSelection =
   | { readonly summaryIds: readonly number[] };
 
 /**
- * One statement for every alert of the selection with its signature, classifier, backfill record,
+ * One statement for every alert of the selection with its signature, backfill record,
  * Taskcluster metadata of the summary's push and previous push (the first datum of the series on that
  * push whose job has metadata) and the side-by-side flag (a successful `side-by-side` job on the
- * summary's push whose job type names the signature's platform and suite). Ordered by alert id.
+ * summary's push whose job type names the signature's platform and suite), ordered by alert id; and one for
+ * the classifiers' names (see `loadUsers`), when any alert has one.
  */
 export async function loadAlerts(db: Queryable, selection: AlertSelection): Promise<AlertJson[]> {
   const byAlert = 'alertIds' in selection;
@@ -70,7 +72,7 @@ export async function loadAlerts(db: Queryable, selection: AlertSelection): Prom
   const { rows } = await db.query(
     `SELECT a.id, a.status, a.is_regression, a.prev_value, a.new_value, a.t_value, a.amount_abs, a.amount_pct,
             a.summary_id, a.related_summary_id, a.manually_created, a.starred, a.noise_profile,
-            u.username AS classifier, u.email AS classifier_email,
+            a.classifier_id,
             s.id AS sig_id, s.framework_id AS sig_framework_id, s.signature_hash, mp.platform AS machine_platform,
             s.suite, s.test, s.lower_is_better, s.has_subtests, oc.option_collection_hash, s.tags,
             s.extra_options, s.measurement_unit, s.suite_public_name, s.test_public_name,
@@ -90,7 +92,6 @@ export async function loadAlerts(db: Queryable, selection: AlertSelection): Prom
        JOIN performance_signature s ON s.id = a.series_signature_id
        JOIN machine_platform mp ON mp.id = s.platform_id
        JOIN option_collection oc ON oc.id = s.option_collection_id
-       LEFT JOIN auth_user u ON u.id = a.classifier_id
        LEFT JOIN backfill_record br ON br.alert_id = a.id
        LEFT JOIN LATERAL (
          SELECT t.task_id, t.retry_id FROM performance_datum d JOIN taskcluster_metadata t ON t.job_id = d.job_id
@@ -106,13 +107,18 @@ export async function loadAlerts(db: Queryable, selection: AlertSelection): Prom
       ORDER BY a.id`,
     [ids],
   );
-  return rows.map(alertJson);
+  const users = await loadUsers(
+    db,
+    rows.map((r: { classifier_id: number | null }) => r.classifier_id),
+  );
+  return rows.map((r) => alertJson(r, users));
 }
 
 const decimal = (x: number | null): number | null => (x === null ? null : quantize2(x, 'half-even'));
 
 // biome-ignore lint/suspicious/noExplicitAny: one row of the statement above.
-function alertJson(r: any): AlertJson {
+function alertJson(r: any, users: ReadonlyMap<number, UserNames>): AlertJson {
+  const classifier = r.classifier_id === null ? undefined : users.get(r.classifier_id);
   return {
     id: r.id,
     status: r.status,
@@ -148,9 +154,9 @@ function alertJson(r: any): AlertJson {
     summary_id: r.summary_id,
     related_summary_id: r.related_summary_id,
     manually_created: r.manually_created,
-    classifier: r.classifier,
+    classifier: classifier?.username ?? null,
     starred: r.starred,
-    classifier_email: r.classifier_email,
+    classifier_email: classifier?.email ?? null,
     backfill_record:
       r.backfill_alert_id === null
         ? null

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/queryable.ts';
+import { loadUsers } from './load-users.ts';
 import { type AlertJson, loadAlerts } from './serialize-alert.ts';
 
 /** `to_char` pattern giving the naive UTC ISO text with microseconds. */
@@ -19,7 +20,8 @@ export function isoMillis(text: string | null): string | null {
 
 /**
  * Serializes summaries (spec §3.13 "Summary JSON") in the order of `ids`, with their own and related
- * alerts, tags and duplicated summaries. Three statements whatever the page size.
+ * alerts, tags and duplicated summaries. At most four statements whatever the page size (the assignees'
+ * and classifiers' names, from `auth`, in statements of their own).
  */
 export async function loadSummaries(
   db: Queryable,
@@ -33,8 +35,7 @@ export async function loadSummaries(
             s.bug_number, s.bug_status, ${iso('s.bug_due_date')} AS bug_due_date,
             ${iso('s.bug_updated')} AS bug_updated, s.issue_tracker_id, s.notes, p.revision,
             floor(extract(epoch FROM p.time))::bigint AS push_timestamp, pp.revision AS prev_push_revision,
-            opp.revision AS original_prev_push_revision, u.username AS assignee_username,
-            u.email AS assignee_email,
+            opp.revision AS original_prev_push_revision, s.assignee_id,
             ARRAY(SELECT t.name FROM performance_tag_alert_summaries ta
                     JOIN performance_tag t ON t.id = ta.performancetag_id
                    WHERE ta.performancealertsummary_id = s.id ORDER BY t.id) AS performance_tags,
@@ -48,11 +49,14 @@ export async function loadSummaries(
        JOIN push pp ON pp.id = s.prev_push_id
        LEFT JOIN push op ON op.id = s.original_push_id
        LEFT JOIN push opp ON opp.id = s.original_prev_push_id
-       LEFT JOIN auth_user u ON u.id = s.assignee_id
       WHERE s.id = ANY($1::integer[])`,
     [ids],
   );
   const alerts = await loadAlerts(db, { summaryIds: ids });
+  const assignees = await loadUsers(
+    db,
+    rows.map((r: { assignee_id: number | null }) => r.assignee_id),
+  );
   const own = new Map<number, AlertJson[]>();
   const related = new Map<number, AlertJson[]>();
   for (const alert of alerts) {
@@ -64,6 +68,7 @@ export async function loadSummaries(
   return ids.flatMap((id) => {
     const r = byId.get(id);
     if (!r) return [];
+    const assignee = r.assignee_id === null ? undefined : assignees.get(r.assignee_id);
     return [
       {
         id: r.id,
@@ -88,8 +93,8 @@ export async function loadSummaries(
         push_timestamp: Number(r.push_timestamp),
         prev_push_revision: r.prev_push_revision,
         original_prev_push_revision: r.original_prev_push_revision,
-        assignee_username: r.assignee_username,
-        assignee_email: r.assignee_email,
+        assignee_username: assignee?.username ?? null,
+        assignee_email: assignee?.email ?? null,
         performance_tags: r.performance_tags,
         duplicated_summaries: r.duplicated_summaries,
       },

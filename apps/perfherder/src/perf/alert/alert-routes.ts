@@ -8,6 +8,7 @@ import {
 } from '../../http/integer-param.ts';
 import { asList } from '../../http/query-params.ts';
 import { badRequest, notFound, ServiceError } from '../../http/service-errors.ts';
+import type { AlertReadOptions } from '../alert-read-options.ts';
 import { pageLink } from '../alert-summary/page-links.ts';
 import { loadAlerts } from '../alert-summary/serialize-alert.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
@@ -40,12 +41,14 @@ function decodeCursor(text: string): Cursor {
 /**
  * Spec 3.14 GET: `/api/performance/alert/` with cursor pagination (ordering `-id`, 10 per page,
  * `{next, previous, results}`, opaque base64 `cursor`) and the `id` filter, and `/api/performance/alert/:id/`.
- * Not replica-routed.
+ * Replica-routed only with `replicaReads` (`READ_REPLICA_ALERT_READS`).
  */
-export const alertRoutes: FastifyPluginAsync = async (app) => {
+export const alertRoutes: FastifyPluginAsync<AlertReadOptions> = async (app, options) => {
+  const config = { readReplica: options.replicaReads === true };
   app.get(
     '/api/performance/alert/',
     {
+      config,
       schema: {
         tags: ['performance'],
         summary: 'Performance alerts, newest first (cursor pagination)',
@@ -112,6 +115,7 @@ export const alertRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>(
     '/api/performance/alert/:id/',
     {
+      config,
       schema: {
         tags: ['performance'],
         summary: 'One performance alert',

@@ -1,0 +1,116 @@
+import type { CausalRequest } from '../causal/causal-request.ts';
+import type { Clock } from '../health/clock.ts';
+import type { RouteReason } from '../router/route-reason.ts';
+import type { WalPosition } from '../wal/wal-position.ts';
+import { askReplayPosition } from './ask-replay-position.ts';
+import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
+
+/** Where a read goes: a replica (`routed`), or the primary with the reason. */
+export type Choice =
+  | { readonly reason: 'routed'; readonly replica: ReplicaMember }
+  | { readonly reason: RouteReason; readonly replica?: undefined };
+
+/** Counters of the causal checks. */
+export interface CatchUpCounts {
+  /** Reads whose token the probes' positions already satisfied. */
+  satisfiedByProbe: number;
+  /** Reads for which replicas were asked their replay position directly. */
+  asked: number;
+  /** …and one had replayed the token: served by it. */
+  caughtUp: number;
+  /** Reads that waited (`catchUpWaitMs`) and were served by a replica in time. */
+  waited: number;
+  /** Reads sent to the primary because no healthy replica had replayed the token. */
+  behind: number;
+}
+
+export interface ReplicaChooserOptions {
+  /** Ask the replicas directly when the probes' positions are behind a token. */
+  readonly askReplica: boolean;
+  /** How long a read may wait for a replica to replay its token before it goes to the primary. */
+  readonly catchUpWaitMs: number;
+  readonly clock: Clock;
+}
+
+/** Between two asks while waiting for a replica to catch up. */
+const POLL_MS = 10;
+
+/**
+ * Picks the replica for a read of a request in scope: a healthy one; under a causal token, one that has
+ * certainly replayed it (the probes' position is a lower bound; when it is behind, the replicas are asked,
+ * and with a wait, asked again until the deadline); under `monotonic`, the replica the request already
+ * read from. Synchronous whenever no replica has to be asked.
+ */
+export class ReplicaChooser {
+  readonly counts: CatchUpCounts = { satisfiedByProbe: 0, asked: 0, caughtUp: 0, waited: 0, behind: 0 };
+  readonly #replicas: ReplicaSet;
+  readonly #options: ReplicaChooserOptions;
+  /** One ask per replica at a time; readers needing a position arrive while it runs join it. */
+  readonly #asking = new Map<ReplicaMember, Promise<WalPosition | undefined>>();
+
+  constructor(replicas: ReplicaSet, options: ReplicaChooserOptions) {
+    this.#replicas = replicas;
+    this.#options = options;
+  }
+
+  choose(causal: CausalRequest | undefined): Choice | Promise<Choice> {
+    if (causal?.pinned !== undefined) {
+      const pinned = this.#replicas.byName(causal.pinned);
+      if (pinned?.health.routable) return { reason: 'routed', replica: pinned };
+      // What the request already read is newer than any other replica is known to be: the primary.
+      return { reason: pinned?.health.state === 'lagging' ? 'replica_lagging' : 'replica_down' };
+    }
+    const routable = this.#replicas.routable();
+    if (routable.length === 0) return { reason: this.#replicas.unroutableReason() };
+    const required = causal?.required;
+    if (required === undefined) return this.#routed(routable);
+    const caught = routable.filter((m) => (m.health.replayPosition ?? -1n) >= required);
+    if (caught.length > 0) {
+      this.counts.satisfiedByProbe++;
+      return this.#routed(caught);
+    }
+    if (!this.#options.askReplica && this.#options.catchUpWaitMs <= 0) return this.#behind();
+    return this.#catchUp(routable, required);
+  }
+
+  #routed(candidates: readonly ReplicaMember[]): Choice {
+    const replica = this.#replicas.pick(candidates);
+    return replica ? { reason: 'routed', replica } : { reason: 'replica_down' };
+  }
+
+  #behind(): Choice {
+    this.counts.behind++;
+    return { reason: 'causal_behind' };
+  }
+
+  async #catchUp(candidates: readonly ReplicaMember[], required: WalPosition): Promise<Choice> {
+    const { clock, catchUpWaitMs } = this.#options;
+    const deadline = clock.now() + catchUpWaitMs;
+    this.counts.asked++;
+    for (let round = 0; ; round++) {
+      await Promise.all(candidates.map((m) => this.#ask(m, required)));
+      const caught = candidates.filter(
+        (m) => m.health.routable && (m.health.replayPosition ?? -1n) >= required,
+      );
+      if (caught.length > 0) {
+        if (round === 0) this.counts.caughtUp++;
+        else this.counts.waited++;
+        return this.#routed(caught);
+      }
+      const left = deadline - clock.now();
+      if (left <= 0 || !candidates.some((m) => m.health.routable)) return this.#behind();
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(POLL_MS, left)));
+    }
+  }
+
+  /** Joins an ask already running; if it answers short of `required`, asks once more itself. */
+  async #ask(member: ReplicaMember, required: WalPosition): Promise<void> {
+    const running = this.#asking.get(member);
+    if (running && ((await running) ?? -1n) >= required) return;
+    const ask = askReplayPosition(member).finally(() => {
+      if (this.#asking.get(member) === ask) this.#asking.delete(member);
+    });
+    this.#asking.set(member, ask);
+    await ask;
+  }
+}

@@ -1,0 +1,85 @@
+import type pg from 'pg';
+import type { ConsistencyLevel } from '../causal/consistency-level.ts';
+import type { RouterLogger } from '../log/router-logger.ts';
+import type { CausalTokenCounts } from './causal-tokens.ts';
+import type { CatchUpCounts } from './replica-chooser.ts';
+import type { ReplicaMemberState } from './replica-set.ts';
+import type { ReasonCounts } from './statement-dispatcher.ts';
+
+export interface RoutedPoolOptions {
+  /** The primary: a URL or a pg.PoolConfig. */
+  readonly primary: string | pg.PoolConfig;
+  /**
+   * Replicas behind the `read_replica` alias. Empty or omitted = routing off: the pool is then exactly a
+   * pg.Pool on the primary (no classification, no scope, no fallback log, no probe, no extra query).
+   */
+  readonly replicas?: readonly (string | pg.PoolConfig)[];
+  /** Table → app label; with `allowList`, decides which tables may be read from a replica. */
+  readonly tableApps?: Readonly<Record<string, string>>;
+  /** Apps readable from a replica. Default `['perf', 'model']`. */
+  readonly allowList?: Iterable<string>;
+  /** Functions (besides the built-in read-only set) that are safe on a replica, e.g. `['my_schema.f']`. */
+  readonly readOnlyFunctions?: Iterable<string>;
+  /** Connections per pool (primary and each replica). Default 10. */
+  readonly max?: number;
+  /** Connect timeout for replica connections. Default 2000. */
+  readonly replicaConnectTimeoutMs?: number;
+  /** Client-side query timeout on replicas (a stalled replica then fails over). Default 30000. */
+  readonly replicaQueryTimeoutMs?: number;
+  /** Time between two probes of a replica (±20 % jitter). Default 1000. */
+  readonly probeMs?: number;
+  /** A probe that has not answered within this ejects the replica. Default 1000. */
+  readonly probeTimeoutMs?: number;
+  /** Lag (ms) past which a replica gets no reads; 0 = no time limit. Default 10000. */
+  readonly maxLagMs?: number;
+  /** Lag (WAL bytes) past which a replica gets no reads; 0 = no byte limit. Default 16 MiB. */
+  readonly maxLagBytes?: number;
+  /** Consecutive good probes before an ejected replica gets reads again. Default 2. */
+  readonly readmitProbes?: number;
+  /** Default consistency of requests (routes may override it). Default `read_your_writes`. */
+  readonly consistency?: ConsistencyLevel;
+  /**
+   * HMAC key of causal tokens, at least 32 bytes; every instance behind one load balancer needs the same.
+   * Without it the pool makes a random one and logs a WARN: tokens then hold only for this process.
+   */
+  readonly tokenSecret?: string | Uint8Array;
+  /** How long a causal token is honoured. Default 60000; keep it above `maxLagMs`. */
+  readonly tokenTtlMs?: number;
+  /** How long a token-holding read may wait for a replica to replay the token. Default 0 (go to the primary). */
+  readonly catchUpWaitMs?: number;
+  /**
+   * When the probes' last positions are behind a token, ask the healthy replicas for their replay position
+   * (one round trip) before sending the read to the primary. Default true (see bench/results/causal.json).
+   */
+  readonly askReplicaWhenBehind?: boolean;
+  /** Classification cache entries. Default 5000. */
+  readonly classifierCacheSize?: number;
+  /** Where the fallback WARN and the replica state lines go when the request scope has no logger of its own. */
+  readonly logger?: RouterLogger;
+}
+
+/** A snapshot for metrics and the status page. Holds no secret. */
+export interface RoutedPoolStats {
+  readonly routingEnabled: boolean;
+  /** The pool's default consistency level. */
+  readonly consistency: ConsistencyLevel;
+  readonly reasons: Readonly<ReasonCounts>;
+  readonly fallbacks: number;
+  readonly primary: {
+    readonly host: string;
+    readonly port: number;
+    /** The primary's WAL position at the last probe (`pg_current_wal_lsn()`). */
+    readonly walLsn: string | undefined;
+    readonly totalCount: number;
+    readonly idleCount: number;
+    readonly waitingCount: number;
+  };
+  readonly replicas: readonly ReplicaMemberState[];
+  /** Causal tokens and checks; undefined when routing is off. */
+  readonly causal:
+    | {
+        readonly tokens: Readonly<CausalTokenCounts>;
+        readonly checks: Readonly<CatchUpCounts>;
+      }
+    | undefined;
+}
