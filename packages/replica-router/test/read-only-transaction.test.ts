@@ -92,7 +92,7 @@ describe('readOnlyTransaction', () => {
   test('a replica that refuses: the whole transaction runs once on the primary, one WARN line', async () => {
     const lines: string[] = [];
     const logger = { debug: () => {}, warn: (_o: object, msg: string) => void lines.push(msg) };
-    const pool = await rc.makeQuietPool({ logger, tokenSecret: 'a-test-secret-of-at-least-32-bytes-long' });
+    const pool = await rc.makeQuietPool({ logger });
     const proxy = rc.cluster.replicas[0]!.proxy!;
     await proxy.setMode('refuse');
     try {

@@ -1,5 +1,10 @@
 import type { RouterLogger } from '../log/router-logger.ts';
-import { formatWalPosition, laterWalPosition, type WalPosition } from '../wal/wal-position.ts';
+import {
+  formatWalPosition,
+  laterWalPosition,
+  type WalPosition,
+  walPositionCovers,
+} from '../wal/wal-position.ts';
 import type { Clock } from './clock.ts';
 import { type HealthPolicy, lagRecoveryRatio } from './health-policy.ts';
 import type { PrimaryPositionHistory } from './primary-position-history.ts';
@@ -209,7 +214,7 @@ export class ReplicaHealth {
   #measureLag(sample: ReplicaProbeSample, primary: PrimarySample | undefined, now: number): boolean {
     const replay = sample.replayPosition;
     if (primary === undefined || replay === undefined) return false;
-    if (replay >= primary.position) {
+    if (walPositionCovers(replay, primary.position)) {
       this.#lagBytes = 0;
       this.#lagMs = 0;
       return true;

@@ -1,7 +1,7 @@
 import type { CausalRequest } from '../causal/causal-request.ts';
 import type { Clock } from '../health/clock.ts';
 import type { RouteReason } from '../router/route-reason.ts';
-import type { WalPosition } from '../wal/wal-position.ts';
+import { type WalPosition, walPositionCovers } from '../wal/wal-position.ts';
 import { askReplayPosition } from './ask-replay-position.ts';
 import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
 
@@ -30,6 +30,12 @@ export interface ReplicaChooserOptions {
   /** How long a read may wait for a replica to replay its token before it goes to the primary. */
   readonly catchUpWaitMs: number;
   readonly clock: Clock;
+}
+
+/** Whether `member` has certainly replayed `required`, as far as known. */
+function covers(member: ReplicaMember, required: WalPosition): boolean {
+  const replay = member.health.replayPosition;
+  return replay !== undefined && walPositionCovers(replay, required);
 }
 
 /** Between two asks while waiting for a replica to catch up. */
@@ -64,7 +70,7 @@ export class ReplicaChooser {
     if (routable.length === 0) return { reason: this.#replicas.unroutableReason() };
     const required = causal?.required;
     if (required === undefined) return this.#routed(routable);
-    const caught = routable.filter((m) => (m.health.replayPosition ?? -1n) >= required);
+    const caught = routable.filter((m) => covers(m, required));
     if (caught.length > 0) {
       this.counts.satisfiedByProbe++;
       return this.#routed(caught);
@@ -106,7 +112,10 @@ export class ReplicaChooser {
   /** Joins an ask already running; if it answers short of `required`, asks once more itself. */
   async #ask(member: ReplicaMember, required: WalPosition): Promise<void> {
     const running = this.#asking.get(member);
-    if (running && ((await running) ?? -1n) >= required) return;
+    if (running) {
+      const answer = await running;
+      if (answer !== undefined && walPositionCovers(answer, required)) return;
+    }
     const ask = askReplayPosition(member).finally(() => {
       if (this.#asking.get(member) === ask) this.#asking.delete(member);
     });

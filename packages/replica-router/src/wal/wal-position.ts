@@ -28,3 +28,17 @@ export function laterWalPosition(
   if (b === undefined) return a;
   return a > b ? a : b;
 }
+
+/** WAL page size (PostgreSQL's default `XLOG_BLCKSZ`) and the longest page header. */
+const WAL_PAGE_BYTES = 8192n;
+const MAX_PAGE_HEADER_BYTES = 40n;
+
+/**
+ * Whether a server that has replayed up to `replay` has everything up to `required`. An insert position taken
+ * at a page boundary points past the new page's header (no record lies there), while a replay position is the
+ * end of the last record, so a replica at the page's start already has everything before such a position.
+ */
+export function walPositionCovers(replay: WalPosition, required: WalPosition): boolean {
+  if (replay >= required) return true;
+  return replay % WAL_PAGE_BYTES === 0n && required - replay <= MAX_PAGE_HEADER_BYTES;
+}

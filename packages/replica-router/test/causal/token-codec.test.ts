@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CAUSAL_TOKEN_LENGTH, TokenCodec } from '../../src/causal/token-codec.ts';
-import { formatWalPosition, parseWalPosition } from '../../src/wal/wal-position.ts';
+import { formatWalPosition, parseWalPosition, walPositionCovers } from '../../src/wal/wal-position.ts';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes-long!';
 const OTHER = 'another-secret-also-32-bytes-long-or-more';
@@ -21,6 +21,19 @@ describe('WAL positions', () => {
     for (const bad of [null, undefined, '', '16', '16/', '/1', 'G/1', '1/2/3', '123456789/1']) {
       assert.equal(parseWalPosition(bad), undefined, String(bad));
     }
+  });
+});
+
+describe('walPositionCovers', () => {
+  test('a replay position covers what is at or before it, and a page header right after a page boundary', () => {
+    assert.equal(walPositionCovers(100n, 100n), true);
+    assert.equal(walPositionCovers(100n, 99n), true);
+    assert.equal(walPositionCovers(100n, 101n), false);
+    // An insert position just past the header of a new page: nothing lies between the page start and it.
+    assert.equal(walPositionCovers(8192n * 5n, 8192n * 5n + 24n), true);
+    assert.equal(walPositionCovers(8192n * 5n, 8192n * 5n + 40n), true);
+    assert.equal(walPositionCovers(8192n * 5n, 8192n * 5n + 41n), false);
+    assert.equal(walPositionCovers(8192n * 5n + 8n, 8192n * 5n + 24n), false, 'not at a page start');
   });
 });
 

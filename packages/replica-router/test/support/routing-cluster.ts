@@ -19,6 +19,9 @@ export const tableApps: Readonly<Record<string, string>> = {
   auth_user: 'auth',
 };
 
+/** The causal-token secret of the test pools (so no pool logs that it made its own). */
+export const TEST_TOKEN_SECRET = 'routing-cluster-test-secret-0123456789-abcdef';
+
 /** The fixture frameworks, in id order. */
 export const frameworks = [
   { id: 1, name: 'talos', enabled: true },
@@ -63,7 +66,9 @@ const fixtures = `
   INSERT INTO unmapped_note (note) VALUES ('hello');
 `;
 
-export type PoolOptions = Partial<RoutedPoolOptions> & {
+export type PoolOptions = Partial<Omit<RoutedPoolOptions, 'tokenSecret'>> & {
+  /** Default {@link TEST_TOKEN_SECRET}; `undefined` given explicitly: none (the pool makes its own). */
+  readonly tokenSecret?: string | undefined;
   /** Set on every connection of the pool (primary and replicas), for `pg_stat_activity` checks. */
   readonly applicationName?: string;
 };
@@ -74,8 +79,8 @@ export interface RoutingCluster {
   readonly urls: ClusterUrls;
   readonly database: string;
   /**
-   * A routed pool on the test database: every replica, the table apps above, probes every 200 ms with one
-   * good probe to readmit (an ejected replica is back quickly, so tests do not leak ejections into each
+   * A routed pool on the test database: every replica, the table apps above, {@link TEST_TOKEN_SECRET}, probes
+   * every 200 ms with one good probe to readmit (an ejected replica is back quickly, so tests do not leak ejections into each
    * other), and a 10 s replica connect (and pool-wait) timeout.
    */
   makePool(options?: PoolOptions): RoutedPool;
@@ -109,7 +114,8 @@ export async function startRoutingCluster(options: { replicas?: number } = {}): 
     await cluster.waitForReplicas();
     const pools = new Set<RoutedPool>();
     const makePool = (poolOptions: PoolOptions = {}): RoutedPool => {
-      const { applicationName, ...rest } = poolOptions;
+      const { applicationName, tokenSecret: _secret, ...rest } = poolOptions;
+      const secret = 'tokenSecret' in poolOptions ? poolOptions.tokenSecret : TEST_TOKEN_SECRET;
       const named = (url: string) => (applicationName ? withApplicationName(url, applicationName) : url);
       const pool = new RoutedPool({
         primary: named(urls.primary),
@@ -118,6 +124,7 @@ export async function startRoutingCluster(options: { replicas?: number } = {}): 
         max: 5,
         probeMs: 200,
         readmitProbes: 1,
+        ...(secret === undefined ? {} : { tokenSecret: secret }),
         // Generous: the pool-wait timeout is this one too, and the test machine has two busy cores.
         replicaConnectTimeoutMs: 10_000,
         ...rest,
