@@ -6,9 +6,14 @@ export {
   loadClassifierParser,
   type StatementClassifier,
 } from './classify/statement-classifier.ts';
-export { booleanSpellings, parseBoolean } from './config/parse-boolean.ts';
+export { booleanVariable } from './config/parse-boolean.ts';
 export { redactUrl } from './config/redact-url.ts';
-export { type RouterConfig, readRouterConfig, routerEnvironment } from './config/router-config.ts';
+export {
+  type RouterConfig,
+  type RouterTunable,
+  readRouterConfig,
+  routerEnvironment,
+} from './config/router-config.ts';
 export type { SecretValue } from './config/secret-value.ts';
 export {
   ClassifierNotLoadedError,

@@ -1,11 +1,5 @@
 import { resolve } from 'node:path';
-import {
-  booleanSpellings,
-  parseBoolean,
-  type RouterConfig,
-  RouterConfigError,
-  readRouterConfig,
-} from 'replica-router';
+import { booleanVariable, type RouterConfig, RouterConfigError, readRouterConfig } from 'replica-router';
 import { parseAllowedOrigins } from '../http/cors/parse-allowed-origins.ts';
 
 /** Service configuration from the environment; invalid values stop start-up naming the variable. */
@@ -60,18 +54,7 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   if (typeof cors === 'object' && 'error' in cors) {
     throw new RouterConfigError('CORS_ALLOWED_ORIGINS', cors.error);
   }
-  const alertRaw = env.READ_REPLICA_ALERT_READS;
-  let alertReplicaReads = false;
-  if (alertRaw !== undefined && alertRaw.trim() !== '') {
-    const parsed = parseBoolean(alertRaw);
-    if (parsed === undefined) {
-      throw new RouterConfigError(
-        'READ_REPLICA_ALERT_READS',
-        `must be one of ${booleanSpellings} (got "${alertRaw}")`,
-      );
-    }
-    alertReplicaReads = parsed;
-  }
+  const alertReplicaReads = booleanVariable(env, 'READ_REPLICA_ALERT_READS', false);
   if (alertReplicaReads && router.consistency === 'eventual') {
     throw new RouterConfigError(
       'READ_REPLICA_ALERT_READS',

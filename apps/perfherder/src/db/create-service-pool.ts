@@ -1,23 +1,8 @@
-import { RoutedPool, type RouterConfig, type RouterLogger } from 'replica-router';
+import { RoutedPool, type RouterConfig, type RouterLogger, type RouterTunable } from 'replica-router';
 import { tableApps } from './table-apps.ts';
 
 /** The router settings the service's pool takes from its configuration. */
-export type ServicePoolConfig = Pick<
-  RouterConfig,
-  | 'replicaUrls'
-  | 'poolMax'
-  | 'connectTimeoutMs'
-  | 'queryTimeoutMs'
-  | 'classifierCacheSize'
-  | 'probeMs'
-  | 'probeTimeoutMs'
-  | 'maxLagMs'
-  | 'maxLagBytes'
-  | 'readmitProbes'
-  | 'tokenTtlMs'
-  | 'catchUpWaitMs'
-  | 'consistency'
-> & {
+export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency' | RouterTunable> & {
   readonly primaryUrl: string;
   /** The causal-token secret (a `SecretValue` from the environment, or the value itself). */
   readonly tokenSecret?: { reveal(): string } | string | undefined;

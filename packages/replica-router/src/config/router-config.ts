@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ConsistencyLevel, consistencyLevels } from '../causal/consistency-level.ts';
 import { MIN_SECRET_BYTES } from '../causal/token-codec.ts';
 import { RouterConfigError } from '../errors.ts';
-import { booleanSpellings, parseBoolean } from './parse-boolean.ts';
+import { booleanVariable } from './parse-boolean.ts';
 import { SecretValue } from './secret-value.ts';
 
 /** Routing configuration, read from the environment (12-factor) by {@link readRouterConfig}. */
@@ -34,7 +34,7 @@ export interface RouterConfig {
 }
 
 /** The numeric fields of {@link RouterConfig}. */
-type Tunable =
+export type RouterTunable =
   | 'poolMax'
   | 'connectTimeoutMs'
   | 'queryTimeoutMs'
@@ -60,7 +60,7 @@ export const routerTunables = {
   READ_REPLICA_READMIT_PROBES: { key: 'readmitProbes', default: 2, min: 1, max: 100 },
   READ_REPLICA_TOKEN_TTL_MS: { key: 'tokenTtlMs', default: 60_000, min: 1000, max: 604_800_000 },
   READ_REPLICA_CATCHUP_WAIT_MS: { key: 'catchUpWaitMs', default: 0, min: 0, max: 10_000 },
-} as const satisfies Record<string, { key: Tunable; default: number; min: number; max: number }>;
+} as const satisfies Record<string, { key: RouterTunable; default: number; min: number; max: number }>;
 const tunables = routerTunables;
 
 /** Longest secret accepted (a typo pasting a file, not a key). */
@@ -118,18 +118,7 @@ export function readRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
   const primaryRaw = env.DATABASE_URL?.trim();
   const primaryUrl = primaryRaw ? url('DATABASE_URL', primaryRaw) : undefined;
 
-  const enabledRaw = env.READ_REPLICA_ENABLED;
-  let enabled = false;
-  if (enabledRaw !== undefined && enabledRaw.trim() !== '') {
-    const parsed = parseBoolean(enabledRaw);
-    if (parsed === undefined) {
-      throw new RouterConfigError(
-        'READ_REPLICA_ENABLED',
-        `must be one of ${booleanSpellings} (got "${enabledRaw}")`,
-      );
-    }
-    enabled = parsed;
-  }
+  const enabled = booleanVariable(env, 'READ_REPLICA_ENABLED', false);
 
   const replicaRaw = env.READ_REPLICA_DATABASE_URL?.trim() ?? '';
   const listed = replicaRaw === '' ? [] : replicaRaw.split(',').map((s) => s.trim());
@@ -146,7 +135,7 @@ export function readRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
       tunables[name].key,
       integer(name, env[name]),
     ]),
-  ) as Pick<RouterConfig, Tunable>;
+  ) as Pick<RouterConfig, RouterTunable>;
   // A token that expires while a healthy replica may still lack its write would break read-your-writes.
   if (numbers.maxLagMs > 0 && numbers.tokenTtlMs <= numbers.maxLagMs + numbers.probeMs) {
     throw new RouterConfigError(

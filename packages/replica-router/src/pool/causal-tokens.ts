@@ -93,12 +93,21 @@ export class CausalTokens {
   }
 
   /**
+   * Whether a finished request may owe its response a token (else `finish` has nothing to do): it wrote, or at
+   * `monotonic` it read. Cheap and synchronous, so the common read at `read_your_writes` costs no await.
+   */
+  owes(causal: CausalRequest, wrote: boolean): boolean {
+    return wrote || (causal.level === 'monotonic' && (causal.touchedPrimary || causal.servedBy.size > 0));
+  }
+
+  /**
    * The token a finished request's response carries, or undefined when it needs none: at
    * `read_your_writes`, only after a write; at `monotonic`, also after reads, at a position each server it
    * read from had reached after reading (an upper bound of what it saw). Never lower than the presented token.
    * Never throws: a position that cannot be read leaves the response without a new token (counted).
    */
   async finish(causal: CausalRequest, wrote: boolean): Promise<string | undefined> {
+    if (!this.owes(causal, wrote)) return undefined;
     try {
       const positions: WalPosition[] = [];
       let needPrimary = wrote || (causal.level === 'monotonic' && causal.touchedPrimary);
