@@ -1,5 +1,6 @@
 // The variable table of docs/configuration.md names exactly the environment variables the source reads:
-// the router's (`routerEnvironment`), and every `env.NAME` in the service's and packages' sources.
+// the router's (`routerEnvironment`), and every `env.NAME` (or `booleanVariable(env, 'NAME', …)`) in the
+// service's and packages' sources.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,9 +24,9 @@ const roots = [
 const read = new Set<string>(routerEnvironment);
 for (const file of roots.flatMap(sources)) {
   for (const m of readFileSync(file, 'utf8').matchAll(
-    /\benv(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\])/g,
+    /\benv(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\]|, ['"]([A-Z][A-Z0-9_]+)['"])/g,
   )) {
-    read.add((m[1] ?? m[2]) as string);
+    read.add((m[1] ?? m[2] ?? m[3]) as string);
   }
 }
 const documented = new Set([...doc.matchAll(/^\| `([A-Z][A-Z0-9_]+)` +\|/gm)].map((m) => m[1] as string));

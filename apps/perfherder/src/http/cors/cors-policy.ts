@@ -11,9 +11,8 @@ export interface CorsPolicy {
   /** `Access-Control-Allow-Headers` on OPTIONS requests that carry `Origin`. */
   readonly allowHeaders: readonly string[];
   /**
-   * `Access-Control-Expose-Headers`: response headers a cross-origin script may read. Empty, as in the
-   * reference (no header is sent); a header the service adds for clients to read (a causal-consistency
-   * token, say) belongs here.
+   * `Access-Control-Expose-Headers`: response headers a cross-origin script may read. The reference exposes
+   * none; the service exposes the causal-consistency token it adds for clients to send back.
    */
   readonly exposeHeaders: readonly string[];
   /** `Access-Control-Max-Age` on OPTIONS requests that carry `Origin`, in seconds. */
@@ -23,12 +22,16 @@ export interface CorsPolicy {
 /** django-cors-headers' default `CORS_ALLOW_METHODS`. */
 export const CORS_ALLOW_METHODS: readonly string[] = ['DELETE', 'GET', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
 
-/** django-cors-headers' default `CORS_ALLOW_HEADERS`. */
+/**
+ * django-cors-headers' default `CORS_ALLOW_HEADERS`, and `x-causal-token`: a cross-origin script sends its causal
+ * token back in that header (cookies do not cross origins here: credentials are not allowed).
+ */
 export const CORS_ALLOW_HEADERS: readonly string[] = [
   'accept',
   'authorization',
   'content-type',
   'user-agent',
+  'x-causal-token',
   'x-csrftoken',
   'x-requested-with',
 ];
@@ -37,7 +40,7 @@ export const CORS_ALLOW_HEADERS: readonly string[] = [
  * The response headers cross-origin clients may read: the one list to extend when the service adds a
  * header meant for browser clients.
  */
-export const CORS_EXPOSE_HEADERS: readonly string[] = [];
+export const CORS_EXPOSE_HEADERS: readonly string[] = ['X-Causal-Token'];
 
 /** django-cors-headers' default `CORS_PREFLIGHT_MAX_AGE` (one day). */
 export const CORS_PREFLIGHT_MAX_AGE_SECONDS = 86_400;
