@@ -9,7 +9,8 @@
  *    `pg_last_wal_replay_lsn()` (the direct check, and the monotonic refresh). Alternating blocks (ABAB).
  * 3. The same costs seen per HTTP request through the service (inject): a write at `eventual` vs
  *    `read_your_writes` (the capture), a read with a token vs without (verification, bookkeeping), a `monotonic`
- *    read vs a `read_your_writes` one (the refresh).
+ *    read vs a `read_your_writes` one (the refresh). The cases take turns request by request; the extra cost is
+ *    the median of the paired differences.
  * 4. A token-holding workload with ingestion at 500 datums/s (the `npm run ingest` machinery): 16 clients loop
  *    write → read own → read routed → read another's, per consistency variant, alternating variants over rounds.
  *    Share of the token-holding reads served by replicas, the primary's extra statements (its own
@@ -255,22 +256,30 @@ try {
     'read, monotonic, token presented (refreshed)': () =>
       mono.inject({ url: workload.routedPath, headers: { 'x-causal-token': caughtUp } }),
   };
-  const requestSamples = await sampleAlternating(requestCases, 10, 30);
+  // One call of each case per block, the order flipped every block: the i-th samples of two cases are
+  // neighbours in time, so their difference is paired (the machine's load drifts cancel out).
+  const requestSamples = await sampleAlternating(requestCases, 600, 1);
   const m = (name: string) => median(requestSamples.get(name)!);
+  const pairedExtra = (name: string, base: string) => {
+    const [a, b] = [requestSamples.get(name)!, requestSamples.get(base)!];
+    return round(median(a.map((x, i) => x - b[i]!)), 0);
+  };
   const perRequest = {
     writeEventualMicros: round(m('write, eventual'), 0),
     writeTokenIssuedMicros: round(m('write, read_your_writes (token issued)'), 0),
-    writeExtraMicros: round(m('write, read_your_writes (token issued)') - m('write, eventual'), 0),
+    writeExtraMicros: pairedExtra('write, read_your_writes (token issued)', 'write, eventual'),
     readEventualMicros: round(m('read, eventual'), 0),
     readWithTokenMicros: round(m('read, read_your_writes, token presented'), 0),
-    readWithTokenExtraMicros: round(m('read, read_your_writes, token presented') - m('read, eventual'), 0),
+    readWithTokenExtraMicros: pairedExtra('read, read_your_writes, token presented', 'read, eventual'),
     readMonotonicMicros: round(m('read, monotonic, token presented (refreshed)'), 0),
-    monotonicRefreshExtraMicros: round(
-      m('read, monotonic, token presented (refreshed)') - m('read, read_your_writes, token presented'),
-      0,
+    monotonicRefreshExtraMicros: pairedExtra(
+      'read, monotonic, token presented (refreshed)',
+      'read, read_your_writes, token presented',
     ),
   };
-  console.log('\nper HTTP request through the service (inject, µs, median of 300, ABAB blocks of 30)');
+  console.log(
+    '\nper HTTP request through the service (inject, µs; medians of 600, extras: median of paired differences)',
+  );
   console.table([perRequest]);
   for (const app of apps.splice(0)) await app.close();
 
