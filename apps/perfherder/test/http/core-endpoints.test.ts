@@ -315,7 +315,8 @@ describe('Treeherder core endpoints', () => {
       const rows = await node!.query<{ query: string; calls: string }>(
         `SELECT query, calls FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-           AND query NOT ILIKE '%pg_stat_statements%'`,
+           AND query NOT ILIKE '%pg_stat_statements%'
+           AND query NOT LIKE '%replica-router probe%'`,
         [],
         'perfherder',
       );

@@ -50,17 +50,23 @@ export async function buildServiceApp(
   urls: Pick<ClusterUrls, 'primary' | 'replicas'>,
   options: ServiceAppOptions = {},
 ): Promise<FastifyInstance> {
-  const pool = createServicePool({
-    ...DEFAULT_POOL,
-    ...options.pool,
-    primaryUrl: urls.primary,
-    replicaUrls: (options.replicas ?? true) ? urls.replicas : [],
-  });
-  // pg-pool's end() resolves before its sockets are closed, so the cluster's fast shutdown (or a stopped
-  // replica) can still reach an idle connection; that must not crash the test file.
-  pool.on('error', () => {});
   const app = await build({
-    pool,
+    // Built with the app's logger, as the service does: the pool's own lines reach the test's log stream.
+    pool: (logger) => {
+      const pool = createServicePool(
+        {
+          ...DEFAULT_POOL,
+          ...options.pool,
+          primaryUrl: urls.primary,
+          replicaUrls: (options.replicas ?? true) ? urls.replicas : [],
+        },
+        logger,
+      );
+      // pg-pool's end() resolves before its sockets are closed, so the cluster's fast shutdown (or a stopped
+      // replica) can still reach an idle connection; that must not crash the test file.
+      pool.on('error', () => {});
+      return pool;
+    },
     closePool: true,
     logger: options.logger ?? false,
     corsAllowedOrigins: options.corsAllowedOrigins ?? '*',
