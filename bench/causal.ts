@@ -17,7 +17,7 @@
  *    pg_stat_statements) against `eventual`, and the `causal_behind` reads per-app positions would have kept on
  *    a replica (reads whose relations include no app the clients wrote).
  *
- * Usage: node --import tsx bench/causal.ts [seconds per variant and round, default 6] [rounds, default 2]
+ * Usage: node --conditions=@perfherder/source --import tsx bench/causal.ts [seconds per variant and round, default 6] [rounds, default 2]
  * Prints tables and writes bench/results/causal.json. Not part of npm test.
  */
 import pg from 'pg';

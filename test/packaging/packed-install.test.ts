@@ -65,11 +65,17 @@ async function run(cmd: string, args: string[], cwd: string, env = strangerEnv()
   }
 }
 
-function installedVersion(name: string): string | undefined {
-  const file = join(root, 'node_modules', name, 'package.json');
-  return existsSync(file)
-    ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-    : undefined;
+/**
+ * The version of `name` installed here: the one a workspace package resolves when given (its own nested copy
+ * wins over the hoisted one, as in Node's resolution), else the hoisted one.
+ */
+function installedVersion(name: string, from?: PackageName): string | undefined {
+  const candidates = [
+    ...(from ? [join(root, 'packages', from, 'node_modules', name, 'package.json')] : []),
+    join(root, 'node_modules', name, 'package.json'),
+  ];
+  const file = candidates.find((f) => existsSync(f));
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : undefined;
 }
 
 function manifest(name: PackageName): Record<string, Record<string, string>> {
@@ -103,7 +109,7 @@ before(async () => {
   for (const name of PACKAGES) {
     const m = manifest(name);
     for (const dep of Object.keys({ ...m.dependencies, ...m.optionalDependencies })) {
-      const version = installedVersion(dep);
+      const version = installedVersion(dep, name);
       if (version) overrides[dep] = version;
     }
   }

@@ -4,7 +4,10 @@
  * exhausted pool cannot starve. Where reads went is asked of each server (pg_stat_statements), not of our events.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { ReplicaNode } from 'pg-devcluster';
 import { type RoutedPool, type RouterLogger, runInReplicaScope } from '../src/index.ts';
 import { pollUntil, type RoutingCluster, startRoutingCluster, WHERE } from './support/routing-cluster.ts';
@@ -158,6 +161,35 @@ describe('lag-aware routing', () => {
     );
     const served = await busy;
     assert.deepEqual(served.map((r) => r.rows[0].in_recovery).sort(), [true, true]);
+  });
+});
+
+describe('a script with nothing else running', () => {
+  test('its first routed statement waits for the first probes (their sockets keep it alive) and is answered', async () => {
+    // A bare process: no test runner, no other pool. The probe connections are unreferenced while idle, so
+    // only a probe in flight may keep the process running; this would exit before the answer otherwise.
+    const script = `
+      import { RoutedPool, runInReplicaScope } from ${JSON.stringify(join(import.meta.dirname, '../src/index.ts'))};
+      const [primary, replica] = JSON.parse(process.argv[1]);
+      const pool = new RoutedPool({ primary, replicas: [replica], tableApps: { perf_scan_probe: 'perf' },
+        tokenSecret: 'script-secret-0123456789-0123456789-abc' });
+      const { rows } = await runInReplicaScope(() => pool.query('SELECT pg_is_in_recovery() AS r FROM perf_scan_probe LIMIT 1'));
+      console.log(JSON.stringify(rows[0]));
+      await pool.end();
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+        JSON.stringify([rc.urls.primary, rc.urls.replicas[0]]),
+      ],
+      { timeout: 60_000 },
+    );
+    assert.deepEqual(JSON.parse(stdout.trim()), { r: true });
   });
 });
 

@@ -8,23 +8,24 @@ export type TimerHandle = unknown;
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Calls `fn` after `ms`. The real clock's timers never keep the process alive. */
+  /** Calls `fn` after `ms`. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /** Lets the process exit while only this timer is pending (background work: the probe schedule). */
+  unref?(handle: TimerHandle): void;
   /** A number in [0, 1), for jitter. */
   random(): number;
 }
 
-/** Wall-clock time, unref'd Node timers, `Math.random`. */
+/** Wall-clock time, Node timers, `Math.random`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return timer;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout(handle) {
     clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+  unref(handle) {
+    (handle as ReturnType<typeof setTimeout>).unref();
   },
   random: () => Math.random(),
 };

@@ -88,6 +88,8 @@ export class HealthMonitor {
       this.#timers.delete(replica);
       void this.#cycle(replica);
     }, this.#policy.probeMs * spread);
+    // The schedule alone never keeps the process alive (a probe in flight does: its socket is referenced).
+    this.#clock.unref?.(handle);
     this.#timers.set(replica, handle);
   }
 
@@ -132,6 +134,7 @@ export class HealthMonitor {
         settled = true;
         resolve({ ok: false, timedOut: true, error: undefined });
       }, this.#policy.probeTimeoutMs);
+      this.#clock.unref?.(timer);
       work.then(
         (value) => {
           if (settled) return;

@@ -2,7 +2,7 @@ import pg from 'pg';
 
 /** pg.Client's socket, which is not in its types: destroying it is the only way out of a frozen connection. */
 interface WithSocket {
-  readonly connection?: { readonly stream?: { destroy(): void; unref?(): void } };
+  readonly connection?: { readonly stream?: { destroy(): void; ref?(): void; unref?(): void } };
 }
 
 /**
@@ -33,12 +33,18 @@ export class ProbeConnection {
 
   async query<R extends pg.QueryResultRow>(sql: string): Promise<R[]> {
     const client = await this.#connected();
+    const stream = (client as WithSocket).connection?.stream;
+    // Idle, the connection must not keep the process alive; while a probe waits for its answer it must (a
+    // script whose first statement waits for the first probe has nothing else keeping it running).
+    stream?.ref?.();
     try {
       return (await client.query<R>(sql)).rows;
     } catch (error) {
       // Cheaper to reconnect than to tell a broken connection from a statement error.
       this.reset();
       throw error;
+    } finally {
+      if (this.#client === client) stream?.unref?.();
     }
   }
 
@@ -73,7 +79,7 @@ export class ProbeConnection {
         (client as WithSocket).connection?.stream?.destroy();
         throw error;
       }
-      // A probe must not keep the process alive: its connection is open for the pool's whole life.
+      // An idle probe connection must not keep the process alive: it is open for the pool's whole life.
       (client as WithSocket).connection?.stream?.unref?.();
       this.#client = client;
       this.#connecting = undefined;
