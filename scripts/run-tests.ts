@@ -47,7 +47,7 @@ const result = spawnSync(
     'tsx',
     '--test',
     '--test-concurrency=1',
-    '--test-timeout=180000',
+    '--test-timeout=600000', // a whole file's run: a hang guard, loose enough for a loaded machine
     '--test-reporter=spec',
     ...files,
   ],

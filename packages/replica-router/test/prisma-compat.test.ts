@@ -97,7 +97,10 @@ describe('Prisma through @prisma/adapter-pg on a RoutedPool', () => {
       replicas: urls.replicas,
       tableApps: { prisma_item: 'perf', prisma_item_where: 'perf' },
       max: 4,
+      // A loaded test machine can take over the 1 s default to open a probe connection.
+      probeTimeoutMs: 5_000,
     });
+    await pool.probeReplicas();
     const generated = (await import(pathToFileURL(join(here, 'generated', 'client.ts')).href)) as {
       PrismaClient: new (options: { adapter: PrismaPg }) => Prisma;
     };

@@ -80,7 +80,7 @@ async function writeBallast(): Promise<void> {
 }
 
 describe('lag-aware routing', () => {
-  test('replay paused: the replica stops getting reads within 2 probes; resumed: back within 2 probes', async () => {
+  test('replay paused: the replica stops getting reads within 2 probes; caught up: back within 2 probes', async () => {
     const logger = recordingLogger();
     const pool = rc.makePool({ probeMs: PROBE_MS, maxLagBytes: 64 * 1024, maxLagMs: 0, logger });
     await pool.probeReplicas();
@@ -116,6 +116,9 @@ describe('lag-aware routing', () => {
     } finally {
       await lagging.resumeReplay();
     }
+    // Recovery is the replica back under the limit: count probes from the moment it has replayed the ballast
+    // (a loaded machine can take longer than a probe interval to replay it).
+    await rc.cluster.waitForReplicas({ replicas: [lagging] });
     const resumed = probesOf(pool, 0);
     await pollUntil(
       async () => pool.stats().replicas[0]!.state,

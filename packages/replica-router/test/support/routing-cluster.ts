@@ -127,6 +127,8 @@ export async function startRoutingCluster(options: { replicas?: number } = {}): 
         ...(secret === undefined ? {} : { tokenSecret: secret }),
         // Generous: the pool-wait timeout is this one too, and the test machine has two busy cores.
         replicaConnectTimeoutMs: 10_000,
+        // Generous too: on a loaded machine a probe's new connection (fork + SCRAM) can take over the 1 s default.
+        probeTimeoutMs: 5_000,
         ...rest,
       });
       // An idle primary connection dying (a fault test) must not crash the test process.
