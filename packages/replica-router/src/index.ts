@@ -24,6 +24,7 @@ export { type NodeRef, type RouteEvent, routeChannel } from './events/route-even
 export type { ReplicaHealthSnapshot } from './health/replica-health.ts';
 export type { ReplicaState, ReplicaStateReason } from './health/replica-state.ts';
 export { type ReplicaStateEvent, replicaStateChannel } from './health/replica-state-event.ts';
+export type { HedgeStats, ReplicaHedgeStats } from './hedge/hedger.ts';
 export { CAUSAL_TOKEN_COOKIE, CAUSAL_TOKEN_HEADER } from './http/causal-cookie.ts';
 export { SAFE_METHODS } from './http/safe-methods.ts';
 export { withReplicaScope } from './http/with-replica-scope.ts';

@@ -66,7 +66,14 @@ describe('concurrent HTTP requests', () => {
   test('1,000 interleaved GET and POST requests of five kinds each get their own routing', async () => {
     // A generous pool-wait timeout: on a loaded 2-core machine, 1,000 requests may queue for a while, and a
     // queue timeout would (rightly) fall back to the primary and spoil the per-request expectations.
-    const pool = rc.makePool({ readOnlyFunctions: ['perf_touch'], max: 6, replicaConnectTimeoutMs: 60_000 });
+    // Hedging off: on an overloaded machine a statement may well take longer than the hedge delay, and the
+    // primary's answer would (rightly) spoil the per-request expectations too. Hedges: hedged-reads.test.ts.
+    const pool = rc.makePool({
+      readOnlyFunctions: ['perf_touch'],
+      max: 6,
+      replicaConnectTimeoutMs: 60_000,
+      hedgeMs: 0,
+    });
     const { app, lines } = await buildApp(pool);
     try {
       const kinds = ['GET /read', 'POST /read', 'GET /plain', 'GET /write', 'GET /lying'] as const;
@@ -173,7 +180,8 @@ describe('concurrent transactions in opted-in scopes', () => {
 
 describe('a saturated replica pool', () => {
   test('a read that waited too long for a replica connection is served by the primary, and the replica stays in use', async () => {
-    const pool = rc.makePool({ max: 1, replicaConnectTimeoutMs: 300, probeMs: 600_000 });
+    // Hedging off: the slow read below would be hedged (this is about the pool-wait fallback).
+    const pool = rc.makePool({ max: 1, replicaConnectTimeoutMs: 300, probeMs: 600_000, hedgeMs: 0 });
     const [slow, queued] = await runInReplicaScope(() =>
       Promise.all([
         // Holds the only replica connection for longer than the pool-wait timeout.

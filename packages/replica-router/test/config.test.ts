@@ -188,6 +188,8 @@ describe('tunables', () => {
     { name: 'READ_REPLICA_READMIT_PROBES', key: 'readmitProbes', default: 2, min: 1, max: 100 },
     { name: 'READ_REPLICA_TOKEN_TTL_MS', key: 'tokenTtlMs', default: 60_000, min: 1000, max: 604_800_000 },
     { name: 'READ_REPLICA_CATCHUP_WAIT_MS', key: 'catchUpWaitMs', default: 0, min: 0, max: 10_000 },
+    { name: 'READ_REPLICA_HEDGE_FLOOR_MS', key: 'hedgeFloorMs', default: 20, min: 0, max: 60_000 },
+    { name: 'READ_REPLICA_HEDGE_CAP_MS', key: 'hedgeCapMs', default: 250, min: 0, max: 60_000 },
   ] as const;
 
   /** Other variables a tunable's bounds depend on: the TTL must outlive the lag limit. */
@@ -195,6 +197,9 @@ describe('tunables', () => {
     READ_REPLICA_TOKEN_TTL_MS: { READ_REPLICA_MAX_LAG_MS: '0' },
     READ_REPLICA_MAX_LAG_MS: { READ_REPLICA_TOKEN_TTL_MS: '604800000' },
     READ_REPLICA_PROBE_MS: { READ_REPLICA_TOKEN_TTL_MS: '604800000' },
+    // The cap may not be under the floor.
+    READ_REPLICA_HEDGE_FLOOR_MS: { READ_REPLICA_HEDGE_CAP_MS: '60000' },
+    READ_REPLICA_HEDGE_CAP_MS: { READ_REPLICA_HEDGE_FLOOR_MS: '0' },
   };
 
   test('every tunable is in routerEnvironment, with the units in the name where it has one', () => {
@@ -220,6 +225,44 @@ describe('tunables', () => {
       }
     });
   }
+});
+
+describe('hedged reads', () => {
+  test('READ_REPLICA_HEDGE_MS: unset = adaptive, 0 = off, else a fixed delay; anything else names it', () => {
+    assert.equal(readRouterConfig({}).hedgeMs, undefined);
+    assert.equal(readRouterConfig({ READ_REPLICA_HEDGE_MS: ' ' }).hedgeMs, undefined);
+    assert.equal(readRouterConfig({ READ_REPLICA_HEDGE_MS: '0' }).hedgeMs, 0);
+    assert.equal(readRouterConfig({ READ_REPLICA_HEDGE_MS: ' 75 ' }).hedgeMs, 75);
+    assert.equal(readRouterConfig({ READ_REPLICA_HEDGE_MS: '60000' }).hedgeMs, 60_000);
+    for (const bad of ['-1', '60001', '1.5', 'off', '20ms', '1e2']) {
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_HEDGE_MS: bad }),
+        configError('READ_REPLICA_HEDGE_MS'),
+        bad,
+      );
+    }
+  });
+
+  test('READ_REPLICA_HEDGE_BUDGET: a share from 0 to 1, default 0.1; anything else names it', () => {
+    assert.equal(readRouterConfig({}).hedgeBudget, 0.1);
+    assert.equal(readRouterConfig({ READ_REPLICA_HEDGE_BUDGET: '0' }).hedgeBudget, 0);
+    assert.equal(readRouterConfig({ READ_REPLICA_HEDGE_BUDGET: '.25' }).hedgeBudget, 0.25);
+    assert.equal(readRouterConfig({ READ_REPLICA_HEDGE_BUDGET: ' 1 ' }).hedgeBudget, 1);
+    for (const bad of ['-0.1', '1.5', '10%', 'abc', '2', '0x1']) {
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_HEDGE_BUDGET: bad }),
+        configError('READ_REPLICA_HEDGE_BUDGET'),
+        bad,
+      );
+    }
+  });
+
+  test('a cap under the floor names READ_REPLICA_HEDGE_CAP_MS', () => {
+    assert.throws(
+      () => readRouterConfig({ READ_REPLICA_HEDGE_FLOOR_MS: '100', READ_REPLICA_HEDGE_CAP_MS: '50' }),
+      configError('READ_REPLICA_HEDGE_CAP_MS'),
+    );
+  });
 });
 
 describe('READ_REPLICA_CONSISTENCY', () => {

@@ -134,6 +134,9 @@ describe('faults: a broken replica never breaks an opted-in read', () => {
       replicaQueryTimeoutMs: 1000,
       probeMs: PROBE_MS,
       probeTimeoutMs: 500,
+      // These cases are the fallback paths (a failed replica statement reruns on the primary): hedging off, so a
+      // slow statement is not answered by a hedge first. Hedged reads have their own file (hedged-reads.test.ts).
+      hedgeMs: 0,
       logger,
       ...options,
     });

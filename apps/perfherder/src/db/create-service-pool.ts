@@ -2,11 +2,12 @@ import { RoutedPool, type RouterConfig, type RouterLogger, type RouterTunable } 
 import { tableApps } from './table-apps.ts';
 
 /** The router settings the service's pool takes from its configuration. */
-export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency' | RouterTunable> & {
-  readonly primaryUrl: string;
-  /** The causal-token secret (a `SecretValue` from the environment, or the value itself). */
-  readonly tokenSecret?: { reveal(): string } | string | undefined;
-};
+export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency' | RouterTunable> &
+  Partial<Pick<RouterConfig, 'hedgeMs' | 'hedgeBudget'>> & {
+    readonly primaryUrl: string;
+    /** The causal-token secret (a `SecretValue` from the environment, or the value itself). */
+    readonly tokenSecret?: { reveal(): string } | string | undefined;
+  };
 
 /**
  * The service's routed pool: the app labels of its tables, the reference allow-list `{perf, model}`, probes and
@@ -32,6 +33,10 @@ export function createServicePool(config: ServicePoolConfig, logger?: RouterLogg
     consistency: config.consistency,
     tokenTtlMs: config.tokenTtlMs,
     catchUpWaitMs: config.catchUpWaitMs,
+    hedgeFloorMs: config.hedgeFloorMs,
+    hedgeCapMs: config.hedgeCapMs,
+    ...(config.hedgeMs === undefined ? {} : { hedgeMs: config.hedgeMs }),
+    ...(config.hedgeBudget === undefined ? {} : { hedgeBudget: config.hedgeBudget }),
     ...(secret === undefined ? {} : { tokenSecret: secret }),
     ...(logger ? { logger } : {}),
   });

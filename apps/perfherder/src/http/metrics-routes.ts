@@ -167,6 +167,54 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
       this.set({ source: 'failed' }, tokens.captureFailures);
     },
   });
+  new Gauge({
+    name: 'perfherder_db_hedges_total',
+    help:
+      'Replica statements that also ran on the primary (hedged reads), by replica and by who answered first ' +
+      '(winner primary or replica)',
+    labelNames: ['replica', 'winner'],
+    registers: [registry],
+    collect() {
+      for (const r of stats().hedging?.replicas ?? []) {
+        this.set({ replica: r.replica, winner: 'primary' }, r.primaryWon);
+        this.set({ replica: r.replica, winner: 'replica' }, r.replicaWon);
+      }
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_hedge_losers_total',
+    help:
+      'Losing statements of hedged reads: cancelled (connection back in its pool, idle) or destroyed (the ' +
+      'cancel did not get through in time)',
+    labelNames: ['replica', 'outcome'],
+    registers: [registry],
+    collect() {
+      for (const r of stats().hedging?.replicas ?? []) {
+        this.set({ replica: r.replica, outcome: 'cancelled' }, r.cancelled);
+        this.set({ replica: r.replica, outcome: 'destroyed' }, r.destroyed);
+      }
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_hedge_delay_ms',
+    help: 'The hedge delay a replica statement gets now (fixed, or adaptive from the replica’s p95 latency)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      const hedging = stats().hedging;
+      if (!hedging?.enabled) return;
+      for (const r of hedging.replicas) this.set({ replica: r.replica }, r.delayMs);
+    },
+  });
+  new Gauge({
+    name: 'perfherder_db_hedge_budget_ejections_total',
+    help: 'Times a replica was ejected for going past the hedge budget (reason hedge_budget)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      for (const r of stats().hedging?.replicas ?? []) this.set({ replica: r.replica }, r.budgetEjections);
+    },
+  });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);

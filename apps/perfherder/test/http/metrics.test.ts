@@ -1,6 +1,7 @@
 // GET /metrics: routing decisions and replica health in the Prometheus format, with no secret in it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { runInReplicaScope } from 'replica-router';
 import { buildServiceApp, type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 function sample(text: string, name: string, labels: string): number | undefined {
@@ -80,6 +81,36 @@ describe('GET /metrics', () => {
       for (const printed of [text, status, lines.join('\n'), JSON.stringify(app.db), String(app.db)]) {
         assert.ok(!printed.includes(secret), 'the token secret leaked');
       }
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('hedged reads: the hedged reason, who won, the loser cancelled, the delay', async () => {
+    const app = await buildServiceApp(service!.db.urls, { pool: { hedgeMs: 30 } });
+    try {
+      // Slow on the replica only: the primary answers it after the 30 ms delay.
+      const sql =
+        'SELECT pg_is_in_recovery() AS in_recovery, ' +
+        '(CASE WHEN pg_is_in_recovery() THEN pg_sleep(20) END) IS NULL AS slept FROM performance_framework LIMIT 1';
+      const { rows } = await runInReplicaScope(() => app.db.query<{ in_recovery: boolean }>(sql));
+      assert.equal(rows[0]?.in_recovery, false);
+      let text = '';
+      for (let i = 0; i < 100; i++) {
+        text = (await app.inject('/metrics')).body;
+        if (sample(text, 'perfherder_db_hedge_losers_total', 'replica="replica_1",outcome="cancelled"') === 1)
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(sample(text, 'perfherder_db_statements_total', 'reason="hedged"'), 1, text);
+      assert.equal(sample(text, 'perfherder_db_hedges_total', 'replica="replica_1",winner="primary"'), 1);
+      assert.equal(sample(text, 'perfherder_db_hedges_total', 'replica="replica_1",winner="replica"'), 0);
+      assert.equal(
+        sample(text, 'perfherder_db_hedge_losers_total', 'replica="replica_1",outcome="cancelled"'),
+        1,
+      );
+      assert.equal(sample(text, 'perfherder_db_hedge_delay_ms', 'replica="replica_1"'), 30);
+      assert.equal(sample(text, 'perfherder_db_hedge_budget_ejections_total', 'replica="replica_1"'), 0);
     } finally {
       await app.close();
     }

@@ -27,6 +27,12 @@ export interface RouterConfig {
   readonly readmitProbes: number;
   readonly tokenTtlMs: number;
   readonly catchUpWaitMs: number;
+  readonly hedgeFloorMs: number;
+  readonly hedgeCapMs: number;
+  /** `READ_REPLICA_HEDGE_MS`: a fixed hedge delay, 0 = off; undefined (unset) = adaptive. */
+  readonly hedgeMs: number | undefined;
+  /** `READ_REPLICA_HEDGE_BUDGET`: share of a replica's statements that may be hedged. */
+  readonly hedgeBudget: number;
   /** `READ_REPLICA_CONSISTENCY`, default `read_your_writes`. */
   readonly consistency: ConsistencyLevel;
   /** `READ_REPLICA_TOKEN_SECRET`, wrapped so it never prints; undefined when unset. */
@@ -45,7 +51,9 @@ export type RouterTunable =
   | 'maxLagBytes'
   | 'readmitProbes'
   | 'tokenTtlMs'
-  | 'catchUpWaitMs';
+  | 'catchUpWaitMs'
+  | 'hedgeFloorMs'
+  | 'hedgeCapMs';
 
 /** Tunables: name, default, bounds. Units are in the names. Exported for the test that syncs the docs. */
 export const routerTunables = {
@@ -60,6 +68,8 @@ export const routerTunables = {
   READ_REPLICA_READMIT_PROBES: { key: 'readmitProbes', default: 2, min: 1, max: 100 },
   READ_REPLICA_TOKEN_TTL_MS: { key: 'tokenTtlMs', default: 60_000, min: 1000, max: 604_800_000 },
   READ_REPLICA_CATCHUP_WAIT_MS: { key: 'catchUpWaitMs', default: 0, min: 0, max: 10_000 },
+  READ_REPLICA_HEDGE_FLOOR_MS: { key: 'hedgeFloorMs', default: 20, min: 0, max: 60_000 },
+  READ_REPLICA_HEDGE_CAP_MS: { key: 'hedgeCapMs', default: 250, min: 0, max: 60_000 },
 } as const satisfies Record<string, { key: RouterTunable; default: number; min: number; max: number }>;
 const tunables = routerTunables;
 
@@ -73,6 +83,8 @@ export const routerEnvironment = [
   'READ_REPLICA_ENABLED',
   'READ_REPLICA_CONSISTENCY',
   'READ_REPLICA_TOKEN_SECRET',
+  'READ_REPLICA_HEDGE_MS',
+  'READ_REPLICA_HEDGE_BUDGET',
   ...Object.keys(tunables),
 ] as const;
 
@@ -145,14 +157,54 @@ export function readRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     );
   }
 
+  if (numbers.hedgeCapMs < numbers.hedgeFloorMs) {
+    throw new RouterConfigError(
+      'READ_REPLICA_HEDGE_CAP_MS',
+      `must be at least READ_REPLICA_HEDGE_FLOOR_MS (${numbers.hedgeFloorMs})`,
+    );
+  }
+
   return {
     primaryUrl,
     replicaUrls: enabled ? replicas : [],
     enabled,
     ...numbers,
+    hedgeMs: hedgeMs(env.READ_REPLICA_HEDGE_MS),
+    hedgeBudget: hedgeBudget(env.READ_REPLICA_HEDGE_BUDGET),
     consistency: consistency(env.READ_REPLICA_CONSISTENCY),
     tokenSecret: secret(env.READ_REPLICA_TOKEN_SECRET),
   };
+}
+
+/** Longest fixed hedge delay: past it a hedge no longer saves anything worth an extra primary statement. */
+const MAX_HEDGE_MS = 60_000;
+
+/** `READ_REPLICA_HEDGE_MS`: unset = adaptive (undefined), else a fixed delay in ms, 0 = hedging off. */
+function hedgeMs(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = raw.trim();
+  if (!/^\d+$/.test(value) || Number(value) > MAX_HEDGE_MS) {
+    throw new RouterConfigError(
+      'READ_REPLICA_HEDGE_MS',
+      `must be an integer from 0 (hedging off) to ${MAX_HEDGE_MS}, or unset for the adaptive delay (got "${raw}")`,
+    );
+  }
+  return Number(value);
+}
+
+/** Default share of a replica's statements that may be hedged. */
+const DEFAULT_HEDGE_BUDGET = 0.1;
+
+function hedgeBudget(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_HEDGE_BUDGET;
+  const parsed = z.coerce.number().min(0).max(1).safeParse(raw.trim());
+  if (!parsed.success || !/^(0|1|0?\.\d+|1\.0*)$/.test(raw.trim())) {
+    throw new RouterConfigError(
+      'READ_REPLICA_HEDGE_BUDGET',
+      `must be a share from 0 to 1, e.g. 0.1 (got "${raw}")`,
+    );
+  }
+  return parsed.data;
 }
 
 function consistency(raw: string | undefined): ConsistencyLevel {

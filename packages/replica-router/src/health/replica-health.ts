@@ -187,6 +187,14 @@ export class ReplicaHealth {
     }
   }
 
+  /** Too many of its statements were hedged (see the hedge budget): no reads until probes say so. */
+  recordHedgeBudget(): void {
+    this.#goodStreak = 0;
+    if (this.#state === 'healthy' || this.#state === 'lagging') {
+      this.#enter('ejected', 'hedge_budget', this.#clock.now());
+    }
+  }
+
   snapshot(): ReplicaHealthSnapshot {
     const now = this.#clock.now();
     const replay = this.replayPosition;

@@ -4,7 +4,8 @@
  * - `starting`: not probed yet (the pool waits for the first probe before its first statement).
  * - `healthy`: answers its probes, is in recovery, and is within the lag limits.
  * - `lagging`: over `maxLagMs` or `maxLagBytes`; back once under half of both (hysteresis).
- * - `ejected`: a probe failed or timed out, or a statement met a connection error; back after
+ * - `ejected`: a probe failed or timed out, a statement met a connection error, or its hedges went past the
+ *   hedge budget; back after
  *   `readmitProbes` consecutive good probes.
  * - `not_a_replica`: answers `pg_is_in_recovery() = false` (promoted, or a URL that points at a primary); back
  *   only after `readmitProbes` consecutive probes that find it in recovery.
@@ -21,6 +22,8 @@ export type ReplicaStateReason =
   | 'probe_timeout'
   /** A routed statement (or an idle pooled connection) met a connection error. */
   | 'connection_error'
+  /** Past the hedge budget: too many of its statements needed the primary's help (a slow or frozen replica). */
+  | 'hedge_budget'
   /** Over a lag limit. */
   | 'replica_lagging'
   /** The server is not in recovery. */

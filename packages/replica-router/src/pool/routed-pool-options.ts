@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ConsistencyLevel } from '../causal/consistency-level.ts';
+import type { HedgeStats } from '../hedge/hedger.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { CausalTokenCounts } from './causal-tokens.ts';
 import type { CatchUpCounts } from './replica-chooser.ts';
@@ -36,6 +37,21 @@ export interface RoutedPoolOptions {
   readonly maxLagBytes?: number;
   /** Consecutive good probes before an ejected replica gets reads again. Default 2. */
   readonly readmitProbes?: number;
+  /**
+   * Hedged reads: a replica statement (outside a transaction) that has not answered within this many ms also
+   * runs on the primary, and the first answer wins. Undefined (the default): adaptive, 2 × the replica's p95
+   * latency within [`hedgeFloorMs`, `hedgeCapMs`]. 0: off.
+   */
+  readonly hedgeMs?: number;
+  /** Lowest adaptive hedge delay. Default 20. */
+  readonly hedgeFloorMs?: number;
+  /** Highest adaptive hedge delay (also the delay until 20 statements were timed). Default 250. */
+  readonly hedgeCapMs?: number;
+  /**
+   * Share of a replica's statements (over 10 s; at least 3 hedges are always allowed) that may be hedged; a
+   * hedge past it ejects the replica (`hedge_budget`). Default 0.1.
+   */
+  readonly hedgeBudget?: number;
   /** Default consistency of requests (routes may override it). Default `read_your_writes`. */
   readonly consistency?: ConsistencyLevel;
   /**
@@ -75,6 +91,8 @@ export interface RoutedPoolStats {
     readonly waitingCount: number;
   };
   readonly replicas: readonly ReplicaMemberState[];
+  /** Hedged reads per replica; undefined when routing is off. */
+  readonly hedging: HedgeStats | undefined;
   /** Causal tokens and checks; undefined when routing is off. */
   readonly causal:
     | {

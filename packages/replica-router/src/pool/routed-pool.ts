@@ -7,6 +7,8 @@ import { createStatementClassifier } from '../classify/statement-classifier.ts';
 import { RouterConfigError } from '../errors.ts';
 import { systemClock } from '../health/clock.ts';
 import { defaultHealthPolicy, type HealthPolicy } from '../health/health-policy.ts';
+import { defaultHedgePolicy, type HedgePolicy } from '../hedge/hedge-policy.ts';
+import { Hedger } from '../hedge/hedger.ts';
 import { createReplicaRouter, type ReplicaRouter } from '../router/replica-router.ts';
 import { runInScope, type ScopeInfo } from '../scope/request-scope.ts';
 import { formatWalPosition } from '../wal/wal-position.ts';
@@ -36,6 +38,25 @@ function healthPolicy(options: RoutedPoolOptions): HealthPolicy {
   };
 }
 
+function hedgePolicy(options: RoutedPoolOptions): HedgePolicy {
+  const policy: HedgePolicy = {
+    fixedMs: options.hedgeMs ?? defaultHedgePolicy.fixedMs,
+    floorMs: options.hedgeFloorMs ?? defaultHedgePolicy.floorMs,
+    capMs: options.hedgeCapMs ?? defaultHedgePolicy.capMs,
+    budget: options.hedgeBudget ?? defaultHedgePolicy.budget,
+  };
+  const ms = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 0);
+  if (!ms(policy.fixedMs)) throw new RouterConfigError('hedgeMs', 'must be an integer ≥ 0 (0 = off)');
+  if (!ms(policy.floorMs)) throw new RouterConfigError('hedgeFloorMs', 'must be an integer ≥ 0');
+  if (!ms(policy.capMs) || policy.capMs < policy.floorMs) {
+    throw new RouterConfigError('hedgeCapMs', 'must be an integer ≥ hedgeFloorMs');
+  }
+  if (!(policy.budget >= 0 && policy.budget <= 1)) {
+    throw new RouterConfigError('hedgeBudget', 'must be a share from 0 to 1');
+  }
+  return policy;
+}
+
 /** Default lifetime of a causal token. */
 const DEFAULT_TOKEN_TTL_MS = 60_000;
 
@@ -57,6 +78,7 @@ export class RoutedPool extends pg.Pool {
   readonly #replicas: ReplicaSet | undefined;
   readonly #tokens: CausalTokens | undefined;
   readonly #consistency: ConsistencyLevel;
+  readonly #hedger: Hedger | undefined;
 
   constructor(options: RoutedPoolOptions) {
     const max = options.max ?? 10;
@@ -74,7 +96,9 @@ export class RoutedPool extends pg.Pool {
     });
     const replicaSources = options.replicas ?? [];
     let chooser: ReplicaChooser | undefined;
+    const hedging = hedgePolicy(options);
     if (replicaSources.length > 0) {
+      this.#hedger = new Hedger(hedging, systemClock);
       const replicas = new ReplicaSet(
         replicaSources.map((r) =>
           toPoolConfig(r, {
@@ -116,6 +140,8 @@ export class RoutedPool extends pg.Pool {
         : undefined,
       router: this.router,
       logger: options.logger,
+      hedger: this.#hedger,
+      acquirePrimary: () => super.connect(),
     });
   }
 
@@ -341,6 +367,7 @@ export class RoutedPool extends pg.Pool {
         waitingCount: this.waitingCount,
       },
       replicas: this.#replicas?.state() ?? [],
+      hedging: this.#hedger?.stats(this.#replicas?.members.map((m) => m.ref.name) ?? []),
       causal:
         tokens && checks
           ? { tokens: { ...tokens, invalid: { ...tokens.invalid } }, checks: { ...checks } }

@@ -3,6 +3,9 @@ import type { Classification } from '../classify/classification.ts';
 import type { StatementClassifier } from '../classify/statement-classifier.ts';
 import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
+import { hedgeCancelTimeoutMs } from '../hedge/hedge-policy.ts';
+import { hedgedQuery } from '../hedge/hedged-query.ts';
+import type { Hedger } from '../hedge/hedger.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
@@ -44,6 +47,7 @@ function emptyCounts(): ReasonCounts {
     not_a_replica: 0,
     causal_behind: 0,
     fallback: 0,
+    hedged: 0,
     after_write: 0,
   };
 }
@@ -61,6 +65,8 @@ export class StatementDispatcher {
   readonly #classifier: StatementClassifier | undefined;
   readonly #router: ReplicaRouter;
   readonly #logger: RouterLogger | undefined;
+  readonly #hedger: Hedger | undefined;
+  readonly #acquirePrimary: (() => Promise<pg.PoolClient>) | undefined;
   #loaded: Promise<void> | undefined;
 
   constructor(options: {
@@ -72,6 +78,10 @@ export class StatementDispatcher {
     classifier: StatementClassifier | undefined;
     router: ReplicaRouter;
     logger: RouterLogger | undefined;
+    /** Hedged reads (undefined or disabled: a replica statement waits for its replica alone). */
+    hedger?: Hedger | undefined;
+    /** A primary connection of the pool's own, for a hedge (never a checked-out client's). */
+    acquirePrimary?: () => Promise<pg.PoolClient>;
   }) {
     this.replicas = options.replicas;
     this.chooser = options.chooser;
@@ -79,6 +89,8 @@ export class StatementDispatcher {
     this.#classifier = options.classifier;
     this.#router = options.router;
     this.#logger = options.logger;
+    this.#hedger = options.hedger;
+    this.#acquirePrimary = options.acquirePrimary;
     if (this.#classifier) {
       this.#loaded = Promise.all([loadClassifierParser(), options.probed]).then(() => {
         this.#loaded = undefined;
@@ -173,29 +185,131 @@ export class StatementDispatcher {
     this.counts[decision.reason]++;
     const replica = decision.replica;
     if (!replica) return this.#onPrimary(sql, config, values, decision.reason, primary);
+    if (this.#hedger?.enabled && this.#acquirePrimary) {
+      return this.#executeHedged(sql, config, values, replica, this.#hedger, this.#acquirePrimary, primary);
+    }
     const started = routeChannel.hasSubscribers ? performance.now() : 0;
     replica.outstanding++;
     return replica.pool.query(config, values).then(
       (result) => {
         replica.outstanding--;
-        replica.served++;
-        this.noteServed(replica);
-        if (started) this.publish(replica.ref, 'routed', sql, started);
+        this.#servedBy(replica, sql, started);
         return result;
       },
       (error: unknown) => {
         replica.outstanding--;
-        if (!isFallbackError(error)) {
-          if (started) this.publish(replica.ref, 'routed', sql, started, error);
-          throw error;
+        return this.#fallBack(sql, config, values, replica, error, started, primary);
+      },
+    );
+  }
+
+  #servedBy(replica: ReplicaMember, sql: string, started: number): void {
+    replica.served++;
+    this.noteServed(replica);
+    if (started) this.publish(replica.ref, 'routed', sql, started);
+  }
+
+  /**
+   * A replica attempt failed: an error of the operational kind runs the statement once on the primary (a
+   * connection error also ejects the replica); any other error propagates.
+   */
+  #fallBack(
+    sql: string,
+    config: QueryInput,
+    values: unknown[] | undefined,
+    replica: ReplicaMember,
+    error: unknown,
+    started: number,
+    primary: PrimaryRunner,
+  ): Promise<pg.QueryResult> {
+    if (!isFallbackError(error)) {
+      if (started) this.publish(replica.ref, 'routed', sql, started, error);
+      return Promise.reject(error);
+    }
+    this.#noteReplicaFailure(replica, error);
+    if (started) this.publish(replica.ref, 'routed', sql, started, error, true);
+    this.noteFallback(error);
+    this.counts.fallback++;
+    return this.#onPrimary(sql, config, values, 'fallback', primary);
+  }
+
+  #noteReplicaFailure(replica: ReplicaMember, error: unknown): void {
+    replica.failures++;
+    this.fallbacks++;
+    if (isConnectionError(error)) this.replicas!.eject(replica, error);
+  }
+
+  /**
+   * A replica statement with a hedge: if the replica has not answered within its hedge delay, the statement
+   * also runs on a primary connection of the pool's own; the first answer wins and the loser is cancelled in
+   * the background (its connection back in its pool, clean, or destroyed). A hedge past the budget ejects the
+   * replica (`hedge_budget`) and still runs: the replica's later reads go to the primary once, not twice.
+   * A replica failure before the hedge falls back exactly as without hedging.
+   */
+  #executeHedged(
+    sql: string,
+    config: QueryInput,
+    values: unknown[] | undefined,
+    replica: ReplicaMember,
+    hedger: Hedger,
+    acquirePrimary: () => Promise<pg.PoolClient>,
+    primary: PrimaryRunner,
+  ): Promise<pg.QueryResult> {
+    const name = replica.ref.name;
+    const started = performance.now();
+    const publishing = routeChannel.hasSubscribers;
+    replica.outstanding++;
+    hedger.noteStatement(name);
+    return hedgedQuery(config, values, {
+      replica: () => replica.pool.connect(),
+      primary: acquirePrimary,
+      delayMs: hedger.delayMs(name),
+      cancelTimeoutMs: hedgeCancelTimeoutMs,
+      onHedge: () => {
+        if (!hedger.spend(name)) replica.health.recordHedgeBudget();
+        this.counts.hedged++;
+        return true;
+      },
+      onReplicaErrorWhileHedged: (error) => {
+        if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
+        if (publishing) this.publish(replica.ref, 'routed', sql, started, error, true);
+      },
+    }).then(
+      (outcome) => {
+        if (outcome.kind === 'replica_failed') {
+          replica.outstanding--;
+          return this.#fallBack(
+            sql,
+            config,
+            values,
+            replica,
+            outcome.error,
+            publishing ? started : 0,
+            primary,
+          );
         }
-        replica.failures++;
-        this.fallbacks++;
-        if (isConnectionError(error)) this.replicas!.eject(replica, error);
-        if (started) this.publish(replica.ref, 'routed', sql, started, error, true);
-        this.noteFallback(error);
-        this.counts.fallback++;
-        return this.#onPrimary(sql, config, values, 'fallback', primary);
+        // The replica stays busy until its losing statement has stopped.
+        if (outcome.winner === 'replica') replica.outstanding--;
+        void outcome.loser.then((left) => {
+          if (outcome.winner === 'primary') replica.outstanding--;
+          hedger.noteLoser(name, left);
+        });
+        if (outcome.hedged) hedger.noteWinner(name, outcome.winner);
+        if (outcome.winner === 'replica') {
+          hedger.recordLatency(name, outcome.replicaMs ?? 0);
+          this.#servedBy(replica, sql, publishing ? started : 0);
+        } else {
+          this.noteOnPrimary(sql);
+          if (publishing) {
+            this.publish(this.primaryRef, 'hedged', sql, performance.now() - (outcome.primaryMs ?? 0));
+          }
+        }
+        return outcome.result;
+      },
+      (error: unknown) => {
+        replica.outstanding--;
+        if (publishing) this.publish(this.primaryRef, 'hedged', sql, started, error);
+        throw error;
       },
     );
   }

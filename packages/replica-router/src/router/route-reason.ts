@@ -29,6 +29,11 @@ export type RouteReason =
   | 'causal_behind'
   /** A replica failed this request once: the retry and the rest of the request use the primary. */
   | 'fallback'
+  /**
+   * A replica statement had not answered within the hedge delay: it also ran on the primary, and the first
+   * answer was used (counted once per hedge, on top of `routed`).
+   */
+  | 'hedged'
   /** This request wrote earlier: later reads use the primary so it sees its own writes. */
   | 'after_write';
 

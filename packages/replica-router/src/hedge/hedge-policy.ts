@@ -1,0 +1,47 @@
+/**
+ * When a replica statement also runs on the primary. Every field has a default (see {@link defaultHedgePolicy}).
+ */
+export interface HedgePolicy {
+  /**
+   * A fixed hedge delay in ms, or undefined for the adaptive one (from the replica's recent latency). 0 turns
+   * hedging off: replica statements then run exactly as without it (no timer, no extra connection).
+   */
+  readonly fixedMs: number | undefined;
+  /** Lowest adaptive delay: below it a hedge would mostly race the network, not a sick replica. */
+  readonly floorMs: number;
+  /** Highest adaptive delay: a slow replica never costs a request more than this before the primary starts. */
+  readonly capMs: number;
+  /**
+   * Share of a replica's statements over the budget window that may be hedged. A hedge past it ejects the
+   * replica (`hedge_budget`): its reads then go to the primary once, instead of twice.
+   */
+  readonly budget: number;
+}
+
+/** The adaptive delay is this many times the replica's p95 latency (clamped to floor and cap). */
+export const hedgeLatencyFactor = 2;
+
+/** Statement latencies kept per replica for the p95 (the most recent ones). */
+export const hedgeLatencySamples = 256;
+
+/** Samples needed before the p95 is trusted; until then the delay is the cap. */
+export const hedgeMinSamples = 20;
+
+/** The budget counts statements and hedges over this sliding window. */
+export const hedgeBudgetWindowMs = 10_000;
+
+/** Hedges always allowed per window, whatever the share: a quiet replica is not ejected for one slow read. */
+export const hedgeBudgetBurst = 3;
+
+/**
+ * How long the loser of a race may take to acknowledge its cancel (the cancel request, then the statement's
+ * end) before its connection is destroyed instead of returned to its pool.
+ */
+export const hedgeCancelTimeoutMs = 1000;
+
+export const defaultHedgePolicy: HedgePolicy = {
+  fixedMs: undefined,
+  floorMs: 20,
+  capMs: 250,
+  budget: 0.1,
+};

@@ -1,0 +1,131 @@
+import type pg from 'pg';
+import { type AbandonOutcome, CancellableQuery, type StatementInput } from './cancellable-query.ts';
+
+/** What the caller learns about a race, after it is decided. */
+export type HedgeResult = HedgeOutcome | { readonly kind: 'replica_failed'; readonly error: unknown };
+
+/** A race decided by an answer. */
+export interface HedgeOutcome {
+  readonly kind: 'answered';
+  readonly result: pg.QueryResult;
+  /** Which server's answer was returned. */
+  readonly winner: 'replica' | 'primary';
+  /** Whether the primary was started at all (false: the replica answered within the delay). */
+  readonly hedged: boolean;
+  /** ms from the start to the replica's answer, when it answered (for the latency window). */
+  readonly replicaMs: number | undefined;
+  /** ms from the start of the primary's attempt to its answer, when it answered. */
+  readonly primaryMs: number | undefined;
+  /** Settles once the loser's connection is clean (cancelled and back in its pool, or destroyed). */
+  readonly loser: Promise<AbandonOutcome | undefined>;
+}
+
+export interface HedgedQueryOptions {
+  readonly replica: () => Promise<pg.PoolClient>;
+  readonly primary: () => Promise<pg.PoolClient>;
+  readonly delayMs: number;
+  readonly cancelTimeoutMs: number;
+  /**
+   * Called when the delay has passed without an answer, just before the primary starts; `false` keeps waiting on
+   * the replica alone.
+   */
+  readonly onHedge: () => boolean;
+  /** Called when the replica failed after the primary was started (the race is then the primary's). */
+  readonly onReplicaErrorWhileHedged: (error: unknown) => void;
+}
+
+/**
+ * Runs a statement on a replica; if it has not answered within `delayMs` of being sent, also on the primary. The first
+ * success is returned; the other attempt is abandoned (cancelled, its connection left clean) in the background.
+ * The replica failing before the primary started resolves `replica_failed` (the caller falls back as without
+ * hedging); after, one attempt failing leaves the race to the other, and both failing rejects with the
+ * primary's error.
+ */
+export function hedgedQuery(
+  config: StatementInput,
+  values: unknown[] | undefined,
+  options: HedgedQueryOptions,
+): Promise<HedgeResult> {
+  const started = performance.now();
+  const replica = new CancellableQuery(options.replica, config, values, options);
+  return new Promise<HedgeResult>((resolve, reject) => {
+    let primary: CancellableQuery | undefined;
+    let primaryStarted = 0;
+    let decided = false;
+    let replicaFailed: { error: unknown } | undefined;
+    let primaryFailed: { error: unknown } | undefined;
+
+    const startPrimary = () => {
+      if (primary || decided) return;
+      primaryStarted = performance.now();
+      primary = new CancellableQuery(options.primary, config, values, options);
+      primary.result.then(
+        (result) => {
+          if (decided) return;
+          decided = true;
+          resolve({
+            kind: 'answered',
+            result,
+            winner: 'primary',
+            hedged: true,
+            replicaMs: undefined,
+            primaryMs: performance.now() - primaryStarted,
+            loser: replicaFailed ? Promise.resolve(undefined) : replica.abandon(),
+          });
+        },
+        (error: unknown) => {
+          if (decided) return;
+          primaryFailed = { error };
+          if (replicaFailed) {
+            decided = true;
+            reject(error);
+          }
+        },
+      );
+    };
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      if (decided) return;
+      timer = setTimeout(() => {
+        if (!decided && options.onHedge()) startPrimary();
+      }, options.delayMs);
+    };
+    // From the moment the statement is sent: waiting for a connection is bounded by the pool's own timeouts
+    // (a new connection that does not open ejects the replica; a full pool falls back without ejecting), and
+    // neither a cold pool nor a saturated one should turn into primary load.
+    void replica.sent.then(arm);
+
+    replica.result.then(
+      (result) => {
+        clearTimeout(timer);
+        if (decided) return;
+        decided = true;
+        resolve({
+          kind: 'answered',
+          result,
+          winner: 'replica',
+          hedged: primary !== undefined,
+          replicaMs: performance.now() - started,
+          primaryMs: undefined,
+          loser: primary && !primaryFailed ? primary.abandon() : Promise.resolve(undefined),
+        });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (decided) return;
+        replicaFailed = { error };
+        if (!primary) {
+          decided = true;
+          resolve({ kind: 'replica_failed', error });
+          return;
+        }
+        options.onReplicaErrorWhileHedged(error);
+        if (primaryFailed) {
+          decided = true;
+          reject(primaryFailed.error);
+        }
+      },
+    );
+  });
+}

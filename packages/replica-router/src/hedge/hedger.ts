@@ -1,0 +1,168 @@
+import type { Clock } from '../health/clock.ts';
+import type { AbandonOutcome } from './cancellable-query.ts';
+import { HedgeBudget } from './hedge-budget.ts';
+import {
+  type HedgePolicy,
+  hedgeBudgetBurst,
+  hedgeBudgetWindowMs,
+  hedgeLatencyFactor,
+  hedgeLatencySamples,
+  hedgeMinSamples,
+} from './hedge-policy.ts';
+import { LatencyWindow } from './latency-window.ts';
+
+/** One replica's hedging in `pool.stats().hedging`. */
+export interface ReplicaHedgeStats {
+  readonly replica: string;
+  /** The delay a statement sent to it now would get. */
+  readonly delayMs: number;
+  /** p95 of its recent statement latencies (undefined before the first). */
+  readonly p95Ms: number | undefined;
+  /** Statements that also ran on the primary. */
+  readonly hedges: number;
+  /** …of which the primary answered first, and the replica did. */
+  readonly primaryWon: number;
+  readonly replicaWon: number;
+  /** Losers whose connection went back to its pool after a cancel, and losers whose connection was destroyed. */
+  readonly cancelled: number;
+  readonly destroyed: number;
+  /** Times it was ejected for being past the budget (`hedge_budget`). */
+  readonly budgetEjections: number;
+  /** Its hedges and statements in the budget window now. */
+  readonly window: { readonly hedges: number; readonly statements: number };
+}
+
+/** Hedging as `pool.stats()` shows it. Holds no secret. */
+export interface HedgeStats {
+  /** False when `hedgeMs` is 0. */
+  readonly enabled: boolean;
+  /** `hedgeMs` when fixed; undefined for the adaptive delay. */
+  readonly fixedMs: number | undefined;
+  readonly floorMs: number;
+  readonly capMs: number;
+  readonly budget: number;
+  readonly replicas: readonly ReplicaHedgeStats[];
+}
+
+interface ReplicaHedging {
+  readonly latency: LatencyWindow;
+  readonly budget: HedgeBudget;
+  hedges: number;
+  primaryWon: number;
+  replicaWon: number;
+  cancelled: number;
+  destroyed: number;
+  budgetEjections: number;
+}
+
+/**
+ * Per-replica hedging state: recent latencies (for the adaptive delay), the budget window, and counters.
+ * The delay is `hedgeLatencyFactor` × the p95 of the replica's recent latencies, within [floor, cap]; the cap
+ * until enough statements were seen; `fixedMs` when set.
+ */
+export class Hedger {
+  readonly policy: HedgePolicy;
+  readonly #clock: Clock;
+  readonly #replicas = new Map<string, ReplicaHedging>();
+
+  constructor(policy: HedgePolicy, clock: Clock) {
+    this.policy = policy;
+    this.#clock = clock;
+  }
+
+  get enabled(): boolean {
+    return this.policy.fixedMs !== 0;
+  }
+
+  delayMs(replica: string): number {
+    const { fixedMs, floorMs, capMs } = this.policy;
+    if (fixedMs !== undefined) return fixedMs;
+    const latency = this.#of(replica).latency;
+    const p95 = latency.size >= hedgeMinSamples ? latency.p95() : undefined;
+    if (p95 === undefined) return capMs;
+    return Math.min(capMs, Math.max(floorMs, Math.ceil(p95 * hedgeLatencyFactor)));
+  }
+
+  /** A statement was sent to the replica (hedged or not). */
+  noteStatement(replica: string): void {
+    this.#of(replica).budget.noteStatement(this.#clock.now());
+  }
+
+  /** A hedge is about to start; false when it is past the budget (the caller ejects the replica). */
+  spend(replica: string): boolean {
+    const r = this.#of(replica);
+    r.hedges++;
+    const within = r.budget.spend(this.#clock.now());
+    if (!within) {
+      r.budgetEjections++;
+      // Readmitted later, it starts with a fresh window (and the burst allowance).
+      r.budget.reset();
+    }
+    return within;
+  }
+
+  /** The replica answered a statement in `ms` (hedged or not): a latency sample. */
+  recordLatency(replica: string, ms: number): void {
+    this.#of(replica).latency.record(ms);
+  }
+
+  noteWinner(replica: string, winner: 'replica' | 'primary'): void {
+    const r = this.#of(replica);
+    if (winner === 'primary') r.primaryWon++;
+    else r.replicaWon++;
+  }
+
+  noteLoser(replica: string, outcome: AbandonOutcome | undefined): void {
+    const r = this.#of(replica);
+    if (outcome === 'cancelled') r.cancelled++;
+    else if (outcome === 'destroyed') r.destroyed++;
+  }
+
+  stats(names: readonly string[]): HedgeStats {
+    const now = this.#clock.now();
+    return {
+      enabled: this.enabled,
+      fixedMs: this.policy.fixedMs,
+      floorMs: this.policy.floorMs,
+      capMs: this.policy.capMs,
+      budget: this.policy.budget,
+      replicas: names.map((name) => {
+        const r = this.#of(name);
+        return {
+          replica: name,
+          delayMs: this.delayMs(name),
+          p95Ms: r.latency.p95(),
+          hedges: r.hedges,
+          primaryWon: r.primaryWon,
+          replicaWon: r.replicaWon,
+          cancelled: r.cancelled,
+          destroyed: r.destroyed,
+          budgetEjections: r.budgetEjections,
+          window: r.budget.usage(now),
+        };
+      }),
+    };
+  }
+
+  #of(replica: string): ReplicaHedging {
+    let r = this.#replicas.get(replica);
+    if (!r) {
+      r = {
+        latency: new LatencyWindow(hedgeLatencySamples),
+        budget: new HedgeBudget({
+          windowMs: hedgeBudgetWindowMs,
+          share: this.policy.budget,
+          burst: hedgeBudgetBurst,
+        }),
+        hedges: 0,
+        primaryWon: 0,
+        replicaWon: 0,
+        cancelled: 0,
+        destroyed: 0,
+        budgetEjections: 0,
+      };
+      this.#replicas.set(replica, r);
+    }
+    return r;
+  }
+}
