@@ -2,11 +2,12 @@ import { RoutedPool, type RouterConfig, type RouterLogger, type RouterTunable } 
 import { tableApps } from './table-apps.ts';
 
 /** The router settings the service's pool takes from its configuration. */
-export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency' | RouterTunable> & {
-  readonly primaryUrl: string;
-  /** The causal-token secret (a `SecretValue` from the environment, or the value itself). */
-  readonly tokenSecret?: { reveal(): string } | string | undefined;
-};
+export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency' | RouterTunable> &
+  Partial<Pick<RouterConfig, 'replicaWeights' | 'selector' | 'discovery'>> & {
+    readonly primaryUrl: string;
+    /** The causal-token secret (a `SecretValue` from the environment, or the value itself). */
+    readonly tokenSecret?: { reveal(): string } | string | undefined;
+  };
 
 /**
  * The service's routed pool: the app labels of its tables, the reference allow-list `{perf, model}`, probes and
@@ -15,9 +16,23 @@ export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency'
  */
 export function createServicePool(config: ServicePoolConfig, logger?: RouterLogger): RoutedPool {
   const secret = typeof config.tokenSecret === 'string' ? config.tokenSecret : config.tokenSecret?.reveal();
+  const discovery = config.discovery;
   return new RoutedPool({
     primary: config.primaryUrl,
     replicas: config.replicaUrls,
+    ...(config.replicaWeights ? { replicaWeights: config.replicaWeights } : {}),
+    ...(config.selector ? { selector: config.selector } : {}),
+    ...(discovery
+      ? {
+          discovery: {
+            host: discovery.host,
+            port: discovery.port,
+            intervalMs: config.discoveryIntervalMs,
+            servers: discovery.servers,
+            ...(discovery.connectionUrl ? { connection: discovery.connectionUrl } : {}),
+          },
+        }
+      : {}),
     tableApps,
     allowList: ['perf', 'model'],
     max: config.poolMax,

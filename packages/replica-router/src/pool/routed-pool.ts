@@ -20,6 +20,7 @@ import {
 } from './read-only-transaction.ts';
 import { ReplicaChooser } from './replica-chooser.ts';
 import { ReplicaSet } from './replica-set.ts';
+import { planReplicas } from './replica-specs.ts';
 import { RoutedClient } from './routed-client.ts';
 import type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
 import { type PrimaryRunner, type QueryInput, StatementDispatcher } from './statement-dispatcher.ts';
@@ -72,19 +73,21 @@ export class RoutedPool extends pg.Pool {
       tableApps: options.tableApps ?? {},
       ...(options.allowList ? { allowList: options.allowList } : {}),
     });
-    const replicaSources = options.replicas ?? [];
+    const plan = planReplicas(options, primaryConfig, {
+      max,
+      connectionTimeoutMillis: options.replicaConnectTimeoutMs ?? 2000,
+      query_timeout: options.replicaQueryTimeoutMs ?? 30_000,
+    });
     let chooser: ReplicaChooser | undefined;
-    if (replicaSources.length > 0) {
-      const replicas = new ReplicaSet(
-        replicaSources.map((r) =>
-          toPoolConfig(r, {
-            max,
-            connectionTimeoutMillis: options.replicaConnectTimeoutMs ?? 2000,
-            query_timeout: options.replicaQueryTimeoutMs ?? 30_000,
-          }),
-        ),
-        { primary: primaryConfig, policy: healthPolicy(options), clock: systemClock, logger: options.logger },
-      );
+    if (plan) {
+      const replicas = new ReplicaSet(plan.specs, {
+        primary: primaryConfig,
+        policy: healthPolicy(options),
+        clock: systemClock,
+        logger: options.logger,
+        selector: plan.selector,
+        discovery: plan.discovery,
+      });
       this.#replicas = replicas;
       chooser = new ReplicaChooser(replicas, {
         askReplica: options.askReplicaWhenBehind ?? true,
@@ -144,6 +147,14 @@ export class RoutedPool extends pg.Pool {
    */
   async probeReplicas(): Promise<void> {
     await this.#replicas?.probeNow();
+  }
+
+  /**
+   * Resolves the discovery name now, outside its schedule, and applies the answer (new addresses get pools,
+   * gone ones drain). A no-op when the replicas are listed or routing is off.
+   */
+  async discoverReplicas(): Promise<void> {
+    await this.#replicas?.discoverNow();
   }
 
   /** The default consistency level of requests (routes may override it). */
@@ -340,7 +351,9 @@ export class RoutedPool extends pg.Pool {
         idleCount: this.idleCount,
         waitingCount: this.waitingCount,
       },
+      selector: this.#replicas?.selectorName,
       replicas: this.#replicas?.state() ?? [],
+      discovery: this.#replicas?.discoveryState(),
       causal:
         tokens && checks
           ? { tokens: { ...tokens, invalid: { ...tokens.invalid } }, checks: { ...checks } }
