@@ -103,7 +103,15 @@ export class DnsDiscovery {
 
   async #round(): Promise<void> {
     if (this.#stopped) return;
-    await this.refresh();
+    try {
+      await this.refresh();
+    } catch (error) {
+      // Applying an answer failed (a pool could not be made): keep the schedule, the next round tries again.
+      this.#logger?.warn(
+        { db_routing: 'discovery_failed', host: this.host, exception_type: codeOf(error) },
+        `db_routing_discovery_failed host=${this.host} code=${codeOf(error)} kept=${this.#current.length}`,
+      );
+    }
     if (this.#stopped) return;
     this.#timer = this.#clock.setTimeout(() => void this.#round(), this.intervalMs);
     this.#clock.unref?.(this.#timer);
@@ -150,7 +158,7 @@ export class DnsDiscovery {
       answer.addresses.length === this.#current.length &&
       answer.addresses.every((a, i) => a === this.#current[i]);
     if (same) return;
+    this.#onChange(answer.addresses);
     this.#current = answer.addresses;
-    this.#onChange(this.#current);
   }
 }
