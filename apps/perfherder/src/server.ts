@@ -63,7 +63,7 @@ export async function startService(
     }
     let tokenSecret = config.router.tokenSecret?.reveal();
     // Tokens are signed only when routing is on (the replica alias exists).
-    if (tokenSecret === undefined && replicaUrls.length > 0) {
+    if (tokenSecret === undefined && (replicaUrls.length > 0 || config.router.discovery)) {
       const kept = tokenSecretFromFile(TOKEN_SECRET_FILE);
       tokenSecret = kept.secret;
       say(`tokens:   causal-token secret ${kept.created ? 'created in' : 'read from'} .data/token-secret`);
@@ -84,8 +84,11 @@ export async function startService(
     };
     say(`primary:  ${redactUrl(primaryUrl)}`);
     for (const r of replicaUrls) say(`replica:  ${redactUrl(r)}`);
+    const discovery = config.router.discovery;
+    if (discovery) say(`replicas: from DNS ${discovery.host}:${discovery.port}`);
+    const fleet = discovery ? 'replicas from DNS' : `${replicaUrls.length} replica`;
     say(
-      `routing:  ${pool.routingEnabled ? `on (${replicaUrls.length} replica), consistency ${pool.consistency}` : 'off (everything on the primary)'}`,
+      `routing:  ${pool.routingEnabled ? `on (${fleet}, ${pool.stats().selector}), consistency ${pool.consistency}` : 'off (everything on the primary)'}`,
     );
     say(`API:      ${address}/api/performance/framework/`);
     say(`docs:     ${address}/docs`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { type Cluster, startCluster } from '../src/index.ts';
+import { type Cluster, createTcpProxy, startCluster } from '../src/index.ts';
 
 async function connectAndAsk(url: string, timeoutMs = 1500): Promise<number> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
@@ -59,6 +59,26 @@ describe('faults through real processes and sockets', () => {
     await assert.rejects(connectAndAsk(replica.url), { code: 'ECONNREFUSED' });
     await replica.proxy!.setMode('pass');
     assert.equal(await connectAndAsk(replica.url), replica.port);
+  });
+
+  it('proxies on other loopback addresses share one port, each reaching its own server', async () => {
+    const replica = cluster.replicas[0]!;
+    const first = await createTcpProxy(replica.port, 0, { host: '127.0.0.2' });
+    const second = await createTcpProxy(cluster.primary.port, first.port, { host: '127.0.0.3' });
+    try {
+      assert.deepEqual([first.host, second.host, second.port], ['127.0.0.2', '127.0.0.3', first.port]);
+      const at = (host: string) => {
+        const u = new URL(replica.directUrl);
+        u.hostname = host;
+        u.port = String(first.port);
+        return u.toString();
+      };
+      assert.equal(await connectAndAsk(at('127.0.0.2')), replica.port);
+      assert.equal(await connectAndAsk(at('127.0.0.3')), cluster.primary.port);
+      await assert.rejects(connectAndAsk(at('127.0.0.4')), { code: 'ECONNREFUSED' });
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 
   it('latency: each round trip is delayed', async () => {

@@ -6,6 +6,7 @@ export {
   loadClassifierParser,
   type StatementClassifier,
 } from './classify/statement-classifier.ts';
+export type { DiscoveryConfig } from './config/fleet-config.ts';
 export { booleanVariable } from './config/parse-boolean.ts';
 export { redactUrl } from './config/redact-url.ts';
 export {
@@ -15,6 +16,7 @@ export {
   routerEnvironment,
 } from './config/router-config.ts';
 export type { SecretValue } from './config/secret-value.ts';
+export type { DiscoveryOptions } from './discover/dns-discovery.ts';
 export {
   ClassifierNotLoadedError,
   RouterConfigError,
@@ -37,7 +39,7 @@ export type {
   ReadOnlyTransactionOptions,
 } from './pool/read-only-transaction.ts';
 export type { CatchUpCounts } from './pool/replica-chooser.ts';
-export type { ReplicaMemberState } from './pool/replica-set.ts';
+export type { DiscoveryState, ReplicaMemberState, ReplicaSource } from './pool/replica-set.ts';
 export type { RoutedClient } from './pool/routed-client.ts';
 export { RoutedPool, type RoutedPoolOptions, type RoutedPoolStats } from './pool/routed-pool.ts';
 export type { ReasonCounts } from './pool/statement-dispatcher.ts';
@@ -55,3 +57,8 @@ export {
   type ScopeInfo,
   usePrimary,
 } from './scope/request-scope.ts';
+export { leastLagSelector } from './select/least-lag-selector.ts';
+export { leastOutstandingSelector } from './select/least-outstanding-selector.ts';
+export type { ReplicaCandidate, ReplicaSelector } from './select/replica-selector.ts';
+export { roundRobinSelector } from './select/round-robin-selector.ts';
+export { type SelectorName, selectorNames } from './select/selector-name.ts';

@@ -434,3 +434,124 @@ describe('no password in anything the pool prints', () => {
     }
   });
 });
+
+describe('several replicas and discovery', () => {
+  const TWO = `${REPLICA},postgres://app@replica2.example:5432/perf`;
+  const on = { READ_REPLICA_ENABLED: 'true' };
+
+  test('READ_REPLICA_SELECTOR: the three names in any case, round_robin by default', () => {
+    assert.equal(readRouterConfig({}).selector, 'round_robin');
+    assert.equal(readRouterConfig({ READ_REPLICA_SELECTOR: ' Least_Lag ' }).selector, 'least_lag');
+    assert.equal(
+      readRouterConfig({ READ_REPLICA_SELECTOR: 'least_outstanding' }).selector,
+      'least_outstanding',
+    );
+    for (const bad of ['random', 'least-lag', 'rr', '1'])
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_SELECTOR: bad }),
+        configError('READ_REPLICA_SELECTOR'),
+      );
+  });
+
+  test('READ_REPLICA_WEIGHTS: one positive integer per replica URL', () => {
+    const config = readRouterConfig({ ...on, READ_REPLICA_DATABASE_URL: TWO, READ_REPLICA_WEIGHTS: '2, 1' });
+    assert.deepEqual(config.replicaWeights, [2, 1]);
+    assert.equal(readRouterConfig({ READ_REPLICA_DATABASE_URL: TWO }).replicaWeights, undefined);
+    for (const bad of ['2', '2,1,1', '0,1', '2.5,1', '-1,1', 'a,b', '2,,1', '1001,1']) {
+      assert.throws(
+        () => readRouterConfig({ ...on, READ_REPLICA_DATABASE_URL: TWO, READ_REPLICA_WEIGHTS: bad }),
+        configError('READ_REPLICA_WEIGHTS'),
+        bad,
+      );
+    }
+  });
+
+  test('READ_REPLICA_DISCOVERY: <hostname>:<port>, template from the replica URL or the primary', () => {
+    const config = readRouterConfig({
+      ...on,
+      DATABASE_URL: PRIMARY,
+      READ_REPLICA_DISCOVERY: 'db-replicas.prod.svc.cluster.local:6432',
+      READ_REPLICA_DISCOVERY_DNS_SERVERS: '127.0.0.1:5353, [::1]:53, 10.0.0.2',
+    });
+    assert.deepEqual(config.discovery, {
+      host: 'db-replicas.prod.svc.cluster.local',
+      port: 6432,
+      servers: ['127.0.0.1:5353', '[::1]:53', '10.0.0.2'],
+      connectionUrl: undefined,
+    });
+    assert.deepEqual(config.replicaUrls, []);
+    const templated = readRouterConfig({
+      ...on,
+      READ_REPLICA_DISCOVERY: '[fd00::1]:5432',
+      READ_REPLICA_DATABASE_URL: REPLICA,
+    });
+    assert.deepEqual([templated.discovery?.host, templated.discovery?.connectionUrl], ['fd00::1', REPLICA]);
+    assert.deepEqual(templated.replicaUrls, [], 'the URL is the template, not a replica');
+    assert.equal(
+      readRouterConfig({ READ_REPLICA_DISCOVERY: 'r.example:5432' }).discovery,
+      undefined,
+      'kill switch',
+    );
+    assert.equal(readRouterConfig({}).discoveryIntervalMs, 5000);
+  });
+
+  test('READ_REPLICA_DISCOVERY: bad values stop start-up naming the variable', () => {
+    for (const bad of [
+      'replicas.example',
+      'replicas.example:',
+      ':5432',
+      'r.example:0',
+      'r.example:70000',
+      'r example:5432',
+      'postgres://r:5432',
+      '[zz]:5432',
+    ]) {
+      assert.throws(
+        () => readRouterConfig({ READ_REPLICA_DISCOVERY: bad }),
+        configError('READ_REPLICA_DISCOVERY'),
+        bad,
+      );
+    }
+    assert.throws(
+      () => readRouterConfig({ READ_REPLICA_DISCOVERY: 'r.example:5432', READ_REPLICA_DATABASE_URL: TWO }),
+      configError('READ_REPLICA_DATABASE_URL'),
+    );
+    assert.throws(
+      () => readRouterConfig({ READ_REPLICA_DISCOVERY: 'r.example:5432', READ_REPLICA_WEIGHTS: '1' }),
+      configError('READ_REPLICA_WEIGHTS'),
+    );
+    for (const bad of ['dns.example', '127.0.0.1:99999', '127.0.0.1,', '1.2.3']) {
+      assert.throws(
+        () =>
+          readRouterConfig({
+            READ_REPLICA_DISCOVERY: 'r.example:5432',
+            READ_REPLICA_DISCOVERY_DNS_SERVERS: bad,
+          }),
+        configError('READ_REPLICA_DISCOVERY_DNS_SERVERS'),
+        bad,
+      );
+    }
+    assert.throws(
+      () => readRouterConfig({ READ_REPLICA_DISCOVERY_DNS_SERVERS: '127.0.0.1' }),
+      configError('READ_REPLICA_DISCOVERY_DNS_SERVERS'),
+    );
+    assert.throws(
+      () => readRouterConfig({ READ_REPLICA_DISCOVERY_INTERVAL_MS: '10s' }),
+      configError('READ_REPLICA_DISCOVERY_INTERVAL_MS'),
+    );
+  });
+
+  test('pool options: weights aligned with replicas, a known selector, discovery not mixed with a list', () => {
+    const make = (o: Partial<ConstructorParameters<typeof RoutedPool>[0]>) => () =>
+      new RoutedPool({ primary: PRIMARY, replicas: [REPLICA, REPLICA], ...o });
+    assert.throws(make({ replicaWeights: [1] }), configError('replicaWeights'));
+    assert.throws(make({ replicaWeights: [1, 0] }), configError('replicaWeights'));
+    assert.throws(make({ selector: 'fastest' as never }), configError('selector'));
+    assert.throws(make({ selector: { name: 'x' } as never }), configError('selector'));
+    assert.throws(make({ discovery: { host: 'r.example', port: 5432 } }), configError('discovery'));
+    assert.throws(
+      () => new RoutedPool({ primary: PRIMARY, discovery: { host: 'r.example', port: 0 } }),
+      configError('discovery.port'),
+    );
+  });
+});

@@ -3,7 +3,7 @@ import { tableApps } from './table-apps.ts';
 
 /** The router settings the service's pool takes from its configuration. */
 export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency' | RouterTunable> &
-  Partial<Pick<RouterConfig, 'hedgeMs' | 'hedgeBudget'>> & {
+  Partial<Pick<RouterConfig, 'hedgeMs' | 'hedgeBudget' | 'replicaWeights' | 'selector' | 'discovery'>> & {
     readonly primaryUrl: string;
     /** The causal-token secret (a `SecretValue` from the environment, or the value itself). */
     readonly tokenSecret?: { reveal(): string } | string | undefined;
@@ -16,9 +16,23 @@ export type ServicePoolConfig = Pick<RouterConfig, 'replicaUrls' | 'consistency'
  */
 export function createServicePool(config: ServicePoolConfig, logger?: RouterLogger): RoutedPool {
   const secret = typeof config.tokenSecret === 'string' ? config.tokenSecret : config.tokenSecret?.reveal();
+  const discovery = config.discovery;
   return new RoutedPool({
     primary: config.primaryUrl,
     replicas: config.replicaUrls,
+    ...(config.replicaWeights ? { replicaWeights: config.replicaWeights } : {}),
+    ...(config.selector ? { selector: config.selector } : {}),
+    ...(discovery
+      ? {
+          discovery: {
+            host: discovery.host,
+            port: discovery.port,
+            intervalMs: config.discoveryIntervalMs,
+            servers: discovery.servers,
+            ...(discovery.connectionUrl ? { connection: discovery.connectionUrl } : {}),
+          },
+        }
+      : {}),
     tableApps,
     allowList: ['perf', 'model'],
     max: config.poolMax,

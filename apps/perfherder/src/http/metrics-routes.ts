@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
 import type { ReplicaState } from 'replica-router';
+import { registerFleetMetrics } from './fleet-metrics.ts';
 
 const REPLICA_STATES: readonly ReplicaState[] = [
   'starting',
@@ -52,6 +53,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['node', 'state'],
     registers: [registry],
     collect() {
+      this.reset();
       const s = stats();
       for (const node of [{ name: 'primary', ...s.primary }, ...s.replicas]) {
         this.set({ node: node.name, state: 'total' }, node.totalCount);
@@ -66,6 +68,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['replica'],
     registers: [registry],
     collect() {
+      this.reset(); // a replica that left the discovered set leaves no stale series
       for (const r of stats().replicas) this.set({ replica: r.name }, r.state === 'healthy' ? 1 : 0);
     },
   });
@@ -75,6 +78,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['replica', 'outcome'],
     registers: [registry],
     collect() {
+      this.reset();
       for (const r of stats().replicas) {
         this.set({ replica: r.name, outcome: 'served' }, r.served);
         this.set({ replica: r.name, outcome: 'failed' }, r.failures);
@@ -88,6 +92,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['replica', 'state'],
     registers: [registry],
     collect() {
+      this.reset();
       for (const r of stats().replicas) {
         for (const state of REPLICA_STATES) this.set({ replica: r.name, state }, r.state === state ? 1 : 0);
       }
@@ -99,6 +104,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['replica'],
     registers: [registry],
     collect() {
+      this.reset();
       for (const r of stats().replicas) if (r.lagMs !== undefined) this.set({ replica: r.name }, r.lagMs);
     },
   });
@@ -108,6 +114,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['replica'],
     registers: [registry],
     collect() {
+      this.reset();
       for (const r of stats().replicas)
         if (r.lagBytes !== undefined) this.set({ replica: r.name }, r.lagBytes);
     },
@@ -118,6 +125,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['replica', 'outcome'],
     registers: [registry],
     collect() {
+      this.reset();
       for (const r of stats().replicas) {
         this.set({ replica: r.name, outcome: 'ok' }, r.probes.ok);
         this.set({ replica: r.name, outcome: 'failed' }, r.probes.failed);
@@ -215,6 +223,8 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
       for (const r of stats().hedging?.replicas ?? []) this.set({ replica: r.replica }, r.budgetEjections);
     },
   });
+
+  registerFleetMetrics(registry, stats);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);

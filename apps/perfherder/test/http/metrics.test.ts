@@ -1,7 +1,8 @@
 // GET /metrics: routing decisions and replica health in the Prometheus format, with no secret in it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { runInReplicaScope } from 'replica-router';
+import type { FastifyInstance } from 'fastify';
+import { readRouterConfig, runInReplicaScope } from 'replica-router';
 import { buildServiceApp, type ServiceApp, startServiceApp } from '../support/service-app.ts';
 
 function sample(text: string, name: string, labels: string): number | undefined {
@@ -127,6 +128,91 @@ describe('GET /metrics', () => {
       assert.ok(!text.includes('replica_1'));
     } finally {
       await off.close();
+    }
+  });
+});
+
+describe('several replicas and discovery, from the environment', () => {
+  let service: ServiceApp | undefined;
+  before(async () => {
+    service = await startServiceApp({ replicas: false });
+  });
+  after(async () => {
+    await service?.close();
+  });
+
+  /** The service's pool built from these variables, as `npm start` builds it. */
+  async function fromEnv(env: NodeJS.ProcessEnv): Promise<FastifyInstance> {
+    const config = readRouterConfig({
+      DATABASE_URL: service!.db.urls.primary,
+      READ_REPLICA_ENABLED: 'true',
+      ...env,
+    });
+    return buildServiceApp(
+      { primary: service!.db.urls.primary, replicas: config.replicaUrls },
+      {
+        pool: {
+          selector: config.selector,
+          replicaWeights: config.replicaWeights,
+          discovery: config.discovery,
+        },
+      },
+    );
+  }
+
+  test('READ_REPLICA_SELECTOR and READ_REPLICA_WEIGHTS: in the status JSON and the metrics', async () => {
+    const app = await fromEnv({
+      READ_REPLICA_DATABASE_URL: service!.db.urls.replicas[0],
+      READ_REPLICA_SELECTOR: 'least_outstanding',
+      READ_REPLICA_WEIGHTS: '3',
+    });
+    try {
+      for (let i = 0; i < 3; i++)
+        assert.equal((await app.inject('/api/performance/framework/')).statusCode, 200);
+      const status = JSON.parse((await app.inject('/api/status/routing/')).body);
+      assert.equal(status.selector, 'least_outstanding');
+      assert.deepEqual(
+        status.replicas.map((r: Record<string, unknown>) => [r.name, r.source, r.weight, r.draining]),
+        [['replica_1', 'static', 3, false]],
+      );
+      assert.ok(status.replicas[0].selected >= 3);
+      assert.equal(status.discovery, undefined);
+      const text = (await app.inject('/metrics')).body;
+      assert.equal(sample(text, 'perfherder_db_replica_selector', 'selector="least_outstanding"'), 1);
+      assert.equal(sample(text, 'perfherder_db_replica_weight', 'replica="replica_1",source="static"'), 3);
+      assert.ok((sample(text, 'perfherder_db_replica_selections_total', 'replica="replica_1"') ?? 0) >= 3);
+      assert.equal(sample(text, 'perfherder_db_replica_outstanding', 'replica="replica_1"'), 0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('READ_REPLICA_DISCOVERY (an IP literal: a set of one, no DNS query): the replica is found and serves reads', async () => {
+    const replica = new URL(service!.db.urls.replicas[0]!);
+    const app = await fromEnv({ READ_REPLICA_DISCOVERY: `${replica.hostname}:${replica.port}` });
+    try {
+      const { rows } = await runInReplicaScope(() =>
+        app.db.query(
+          'SELECT pg_is_in_recovery() AS r, inet_server_port() AS port FROM performance_framework LIMIT 1',
+        ),
+      );
+      assert.deepEqual(rows[0], { r: true, port: Number(replica.port) });
+      const status = JSON.parse((await app.inject('/api/status/routing/')).body);
+      assert.deepEqual(
+        status.replicas.map((r: Record<string, unknown>) => [r.name, r.source, r.state]),
+        [[`replica_${replica.hostname}`, 'dns', 'healthy']],
+      );
+      assert.deepEqual(
+        [status.discovery.host, status.discovery.port, status.discovery.addresses],
+        [replica.hostname, Number(replica.port), [replica.hostname]],
+      );
+      const text = (await app.inject('/metrics')).body;
+      assert.equal(sample(text, 'perfherder_db_discovery_addresses', ''), 1);
+      assert.equal(sample(text, 'perfherder_db_discovery_resolutions_total', 'outcome="failed"'), 0);
+      const password = new URL(service!.db.urls.primary).password;
+      assert.ok(!text.includes(password) && !JSON.stringify(status).includes(password), 'no password');
+    } finally {
+      await app.close();
     }
   });
 });

@@ -13,6 +13,8 @@ export type ProxyMode = 'pass' | 'stall' | 'reset' | 'refuse';
 
 /** A TCP proxy in front of a server, to inject network faults with real sockets. */
 export interface TcpProxy {
+  /** The address it listens on (`127.0.0.1` unless given). */
+  readonly host: string;
   readonly port: number;
   readonly mode: ProxyMode;
   /** Connections open right now. */
@@ -28,14 +30,16 @@ interface Pair {
 
 class TcpProxyImpl implements TcpProxy {
   readonly #targetPort: number;
+  readonly host: string;
   readonly #pairs = new Set<Pair>();
   #server: Server | undefined;
   #port = 0;
   #mode: ProxyMode = 'pass';
   #latencyMs = 0;
 
-  constructor(targetPort: number) {
+  constructor(targetPort: number, host: string) {
     this.#targetPort = targetPort;
+    this.host = host;
   }
 
   get port(): number {
@@ -54,7 +58,7 @@ class TcpProxyImpl implements TcpProxy {
     const server = createServer((client) => this.#accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, this.host, () => resolve());
     });
     const address = server.address();
     this.#port = typeof address === 'object' && address ? address.port : port;
@@ -142,9 +146,17 @@ class TcpProxyImpl implements TcpProxy {
   }
 }
 
-/** Start a proxy on 127.0.0.1 (`port` 0 = any free port) forwarding to 127.0.0.1:`targetPort`. */
-export async function createTcpProxy(targetPort: number, port = 0): Promise<TcpProxy> {
-  const proxy = new TcpProxyImpl(targetPort);
+/**
+ * Start a proxy on `options.host` (default 127.0.0.1; any 127.x.y.z works on Linux, where all of 127/8 is
+ * loopback) and `port` (0 = any free port), forwarding to 127.0.0.1:`targetPort`. Distinct loopback hosts let
+ * several servers appear on one port, as replicas behind one DNS name do.
+ */
+export async function createTcpProxy(
+  targetPort: number,
+  port = 0,
+  options: { readonly host?: string } = {},
+): Promise<TcpProxy> {
+  const proxy = new TcpProxyImpl(targetPort, options.host ?? '127.0.0.1');
   await proxy.listen(port);
   return proxy;
 }

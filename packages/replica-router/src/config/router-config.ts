@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { type ConsistencyLevel, consistencyLevels } from '../causal/consistency-level.ts';
 import { MIN_SECRET_BYTES } from '../causal/token-codec.ts';
 import { RouterConfigError } from '../errors.ts';
+import type { SelectorName } from '../select/selector-name.ts';
+import {
+  type DiscoveryConfig,
+  discoveryVariables,
+  selectorVariable,
+  weightsVariable,
+} from './fleet-config.ts';
 import { booleanVariable } from './parse-boolean.ts';
 import { SecretValue } from './secret-value.ts';
 
@@ -14,6 +21,17 @@ export interface RouterConfig {
    * `READ_REPLICA_ENABLED` is true: that is the kill switch. Empty means routing is a true no-op.
    */
   readonly replicaUrls: readonly string[];
+  /** `READ_REPLICA_WEIGHTS`, aligned with `replicaUrls`; undefined = every replica weighs 1. */
+  readonly replicaWeights: readonly number[] | undefined;
+  /** `READ_REPLICA_SELECTOR`, default `round_robin`. */
+  readonly selector: SelectorName;
+  /**
+   * `READ_REPLICA_DISCOVERY`: replicas found by DNS instead of listed (then `replicaUrls` is empty). Set only
+   * when `READ_REPLICA_ENABLED` is true. `connectionUrl` is `READ_REPLICA_DATABASE_URL` when given (user,
+   * password, database and parameters of every discovered replica; its host and port are not used);
+   * undefined means the primary's.
+   */
+  readonly discovery: (DiscoveryConfig & { readonly connectionUrl: string | undefined }) | undefined;
   /** `READ_REPLICA_ENABLED` as given (false when unset). */
   readonly enabled: boolean;
   readonly poolMax: number;
@@ -33,6 +51,7 @@ export interface RouterConfig {
   readonly hedgeMs: number | undefined;
   /** `READ_REPLICA_HEDGE_BUDGET`: share of a replica's statements that may be hedged. */
   readonly hedgeBudget: number;
+  readonly discoveryIntervalMs: number;
   /** `READ_REPLICA_CONSISTENCY`, default `read_your_writes`. */
   readonly consistency: ConsistencyLevel;
   /** `READ_REPLICA_TOKEN_SECRET`, wrapped so it never prints; undefined when unset. */
@@ -53,7 +72,8 @@ export type RouterTunable =
   | 'tokenTtlMs'
   | 'catchUpWaitMs'
   | 'hedgeFloorMs'
-  | 'hedgeCapMs';
+  | 'hedgeCapMs'
+  | 'discoveryIntervalMs';
 
 /** Tunables: name, default, bounds. Units are in the names. Exported for the test that syncs the docs. */
 export const routerTunables = {
@@ -70,6 +90,7 @@ export const routerTunables = {
   READ_REPLICA_CATCHUP_WAIT_MS: { key: 'catchUpWaitMs', default: 0, min: 0, max: 10_000 },
   READ_REPLICA_HEDGE_FLOOR_MS: { key: 'hedgeFloorMs', default: 20, min: 0, max: 60_000 },
   READ_REPLICA_HEDGE_CAP_MS: { key: 'hedgeCapMs', default: 250, min: 0, max: 60_000 },
+  READ_REPLICA_DISCOVERY_INTERVAL_MS: { key: 'discoveryIntervalMs', default: 5000, min: 100, max: 3_600_000 },
 } as const satisfies Record<string, { key: RouterTunable; default: number; min: number; max: number }>;
 const tunables = routerTunables;
 
@@ -85,6 +106,10 @@ export const routerEnvironment = [
   'READ_REPLICA_TOKEN_SECRET',
   'READ_REPLICA_HEDGE_MS',
   'READ_REPLICA_HEDGE_BUDGET',
+  'READ_REPLICA_SELECTOR',
+  'READ_REPLICA_WEIGHTS',
+  'READ_REPLICA_DISCOVERY',
+  'READ_REPLICA_DISCOVERY_DNS_SERVERS',
   ...Object.keys(tunables),
 ] as const;
 
@@ -141,6 +166,20 @@ export function readRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     );
   }
   const replicas = listed.map((s) => url('READ_REPLICA_DATABASE_URL', s));
+  const discovered = discoveryVariables(env.READ_REPLICA_DISCOVERY, env.READ_REPLICA_DISCOVERY_DNS_SERVERS);
+  if (discovered && replicas.length > 1) {
+    throw new RouterConfigError(
+      'READ_REPLICA_DATABASE_URL',
+      'with READ_REPLICA_DISCOVERY, give at most one URL: the connection settings (user, password, database) of the discovered replicas',
+    );
+  }
+  if (discovered && (env.READ_REPLICA_WEIGHTS?.trim() ?? '') !== '') {
+    throw new RouterConfigError(
+      'READ_REPLICA_WEIGHTS',
+      'applies to listed replicas, not to READ_REPLICA_DISCOVERY',
+    );
+  }
+  const replicaWeights = discovered ? undefined : weightsVariable(env.READ_REPLICA_WEIGHTS, replicas.length);
 
   const numbers = Object.fromEntries(
     (Object.keys(tunables) as (keyof typeof tunables)[]).map((name) => [
@@ -166,7 +205,10 @@ export function readRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
 
   return {
     primaryUrl,
-    replicaUrls: enabled ? replicas : [],
+    replicaUrls: enabled && !discovered ? replicas : [],
+    replicaWeights,
+    selector: selectorVariable(env.READ_REPLICA_SELECTOR),
+    discovery: enabled && discovered ? { ...discovered, connectionUrl: replicas[0] } : undefined,
     enabled,
     ...numbers,
     hedgeMs: hedgeMs(env.READ_REPLICA_HEDGE_MS),

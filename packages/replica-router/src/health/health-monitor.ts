@@ -24,7 +24,7 @@ type Outcome<T> =
  */
 export class HealthMonitor {
   readonly #primary: ProbeTarget<WalPosition>;
-  readonly #replicas: readonly MonitoredReplica[];
+  readonly #replicas: MonitoredReplica[];
   readonly #policy: HealthPolicy;
   readonly #clock: Clock;
   readonly #history: PrimaryPositionHistory;
@@ -42,7 +42,7 @@ export class HealthMonitor {
     history: PrimaryPositionHistory;
   }) {
     this.#primary = options.primary;
-    this.#replicas = options.replicas;
+    this.#replicas = [...options.replicas];
     this.#policy = options.policy;
     this.#clock = options.clock;
     this.#history = options.history;
@@ -55,6 +55,27 @@ export class HealthMonitor {
   start(): Promise<void> {
     this.#firstRound ??= Promise.all(this.#replicas.map((replica) => this.#cycle(replica))).then(() => {});
     return this.#firstRound;
+  }
+
+  /**
+   * Starts probing a replica that joined after construction (discovery). Its loop starts at once when the
+   * monitor is running; otherwise with the others at {@link start}. Resolves once its first probe settled.
+   */
+  async add(replica: MonitoredReplica): Promise<void> {
+    if (this.#stopped || this.#replicas.includes(replica)) return;
+    this.#replicas.push(replica);
+    if (this.#firstRound) await this.#cycle(replica);
+  }
+
+  /** Stops probing a replica (it left the set) and closes its probe connection. */
+  async remove(replica: MonitoredReplica): Promise<void> {
+    const index = this.#replicas.indexOf(replica);
+    if (index < 0) return;
+    this.#replicas.splice(index, 1);
+    const handle = this.#timers.get(replica);
+    if (handle !== undefined) this.#clock.clearTimeout(handle);
+    this.#timers.delete(replica);
+    await replica.target.close().catch(() => {});
   }
 
   /** The primary's last known position. */
@@ -80,9 +101,9 @@ export class HealthMonitor {
   }
 
   async #cycle(replica: MonitoredReplica): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || !this.#replicas.includes(replica)) return;
     await this.#probe(replica);
-    if (this.#stopped) return;
+    if (this.#stopped || !this.#replicas.includes(replica)) return;
     const spread = 1 + (this.#clock.random() * 2 - 1) * probeJitter;
     const handle = this.#clock.setTimeout(() => {
       this.#timers.delete(replica);
@@ -98,7 +119,7 @@ export class HealthMonitor {
     const primary = await this.#samplePrimary();
     if (this.#stopped) return;
     const outcome = await this.#bounded(replica.target.probe());
-    if (this.#stopped) return;
+    if (this.#stopped || !this.#replicas.includes(replica)) return;
     if (outcome.ok) replica.health.recordProbe(outcome.value, primary);
     else {
       if (outcome.timedOut) replica.target.reset();

@@ -54,6 +54,7 @@ export class ReplicaHealth {
   readonly #clock: Clock;
   readonly #logger: RouterLogger | undefined;
   readonly #history: PrimaryPositionHistory;
+  readonly #onProbation: boolean;
   #state: ReplicaState = 'starting';
   #reason: ReplicaStateReason | undefined;
   #since: number;
@@ -79,6 +80,11 @@ export class ReplicaHealth {
       clock: Clock;
       history: PrimaryPositionHistory;
       logger?: RouterLogger | undefined;
+      /**
+       * A replica that joins a running pool (discovery) is admitted like an ejected one, after `readmitProbes`
+       * good probes in a row; at start-up the first good probe admits (serving from replicas at once).
+       */
+      onProbation?: boolean;
     },
   ) {
     this.name = name;
@@ -86,6 +92,7 @@ export class ReplicaHealth {
     this.#clock = options.clock;
     this.#history = options.history;
     this.#logger = options.logger;
+    this.#onProbation = options.onProbation ?? false;
     this.#since = this.#clock.now();
     this.#outSince = this.#since;
   }
@@ -148,6 +155,8 @@ export class ReplicaHealth {
     const over = lagKnown && this.#overLimit(1);
     switch (this.#state) {
       case 'starting':
+        if (this.#onProbation && !over && ++this.#goodStreak < this.#policy.readmitProbes) break;
+        this.#goodStreak = 0;
         this.#enter(over ? 'lagging' : 'healthy', over ? 'replica_lagging' : undefined, now);
         break;
       case 'healthy':

@@ -96,7 +96,7 @@ export class ReplicaChooser {
     for (let round = 0; ; round++) {
       await Promise.all(candidates.map((m) => this.#ask(m, required)));
       const caught = candidates.filter(
-        (m) => m.health.routable && (m.health.replayPosition ?? -1n) >= required,
+        (m) => m.health.routable && !m.draining && (m.health.replayPosition ?? -1n) >= required,
       );
       if (caught.length > 0) {
         if (round === 0) this.counts.caughtUp++;
@@ -104,7 +104,7 @@ export class ReplicaChooser {
         return this.#routed(caught);
       }
       const left = deadline - clock.now();
-      if (left <= 0 || !candidates.some((m) => m.health.routable)) return this.#behind();
+      if (left <= 0 || !candidates.some((m) => m.health.routable && !m.draining)) return this.#behind();
       await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(POLL_MS, left)));
     }
   }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type DiscoveryOptions, DnsDiscovery } from '../discover/dns-discovery.ts';
 import type { NodeRef } from '../events/route-event.ts';
 import type { Clock } from '../health/clock.ts';
 import { HealthMonitor, type MonitoredReplica } from '../health/health-monitor.ts';
@@ -9,20 +10,31 @@ import { ReplicaHealth, type ReplicaHealthSnapshot } from '../health/replica-hea
 import { createReplicaProbe } from '../health/replica-probe.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { RouteReason } from '../router/route-reason.ts';
+import type { ReplicaSelector } from '../select/replica-selector.ts';
+import { roundRobinSelector } from '../select/round-robin-selector.ts';
 import { endpointOf } from './connection-config.ts';
 import { exceptionType } from './fallback-error.ts';
-import { type ReplicaSelector, roundRobinSelector } from './replica-selector.ts';
+
+/** How a replica joined the set: listed in the configuration, or found by DNS discovery. */
+export type ReplicaSource = 'static' | 'dns';
 
 /** A replica behind the `read_replica` alias: its own pool, its health (from probes) and its counters. */
 export interface ReplicaMember {
   readonly ref: NodeRef;
   readonly pool: pg.Pool;
   readonly health: ReplicaHealth;
+  readonly source: ReplicaSource;
+  /** Its share of reads relative to the others, for the selector (default 1). */
+  readonly weight: number;
   /** Statements running on it now. */
   outstanding: number;
   /** Statements it served, and replica attempts that failed over to the primary. */
   served: number;
   failures: number;
+  /** Times the selector chose it. */
+  selected: number;
+  /** Left the set (DNS no longer lists it): no new statements; its pool closes once its work is done. */
+  draining: boolean;
 }
 
 /** One replica in `pool.stats()`: where it is, its probed health, its counters and its pool's. */
@@ -30,7 +42,12 @@ export interface ReplicaMemberState extends ReplicaHealthSnapshot {
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  readonly source: ReplicaSource;
+  readonly weight: number;
+  /** Left the set and finishing its work; gone from the list once its pool closed. */
+  readonly draining: boolean;
   readonly outstanding: number;
+  readonly selected: number;
   readonly served: number;
   readonly failures: number;
   readonly totalCount: number;
@@ -38,79 +55,113 @@ export interface ReplicaMemberState extends ReplicaHealthSnapshot {
   readonly waitingCount: number;
 }
 
+/** DNS discovery as `pool.stats()` shows it. */
+export interface DiscoveryState {
+  readonly host: string;
+  readonly port: number;
+  readonly intervalMs: number;
+  /** The addresses of the last good answer. */
+  readonly addresses: readonly string[];
+  readonly resolutions: number;
+  readonly failures: number;
+  /** The last resolution failed (the set in use is the last good one). */
+  readonly failing: boolean;
+}
+
+/** A configured replica: its connection and its weight. */
+export interface ReplicaSpec {
+  readonly config: pg.PoolConfig;
+  readonly weight: number;
+}
+
+/** Between two looks at a draining replica's work. */
+const DRAIN_POLL_MS = 50;
+
 /**
- * The replicas behind the alias. Background probes decide which are healthy (see `ReplicaHealth`); reads go
- * to the healthy ones through the selector (round-robin by default). A connection error of a routed statement
+ * The replicas behind the alias: listed ones, or those DNS discovery finds (added as they appear, drained and
+ * closed as they disappear). Background probes decide which are healthy (see `ReplicaHealth`); reads go to
+ * the healthy ones through the selector (round-robin by default). A connection error of a routed statement
  * ejects a replica at once; only probes readmit it.
  */
 export class ReplicaSet {
-  readonly members: readonly ReplicaMember[];
+  readonly #members: ReplicaMember[] = [];
+  readonly #draining = new Set<ReplicaMember>();
   readonly #monitor: HealthMonitor;
-  readonly #monitored: readonly MonitoredReplica[];
+  readonly #monitored = new Map<ReplicaMember, MonitoredReplica>();
   readonly #select: ReplicaSelector;
+  readonly #policy: HealthPolicy;
+  readonly #clock: Clock;
+  readonly #logger: RouterLogger | undefined;
+  readonly #history: PrimaryPositionHistory;
+  readonly #discovery: DnsDiscovery | undefined;
+  readonly #template: pg.PoolConfig | undefined;
+  #started = false;
+  #ended = false;
 
   constructor(
-    configs: readonly pg.PoolConfig[],
+    specs: readonly ReplicaSpec[],
     options: {
       primary: pg.PoolConfig;
       policy: HealthPolicy;
       clock: Clock;
       logger: RouterLogger | undefined;
-      selector?: ReplicaSelector;
+      selector?: ReplicaSelector | undefined;
+      /** Find replicas by DNS; each address gets a pool made from `template` with its host and port. */
+      discovery?: { readonly options: DiscoveryOptions; readonly template: pg.PoolConfig } | undefined;
     },
   ) {
     this.#select = options.selector ?? roundRobinSelector();
-    const history = new PrimaryPositionHistory(Math.max(60_000, options.policy.maxLagMs * 2));
-    const timeout = options.policy.probeTimeoutMs;
-    this.members = configs.map((config, i) => {
-      const pool = new pg.Pool(config);
-      const endpoint = endpointOf(config);
-      const name = `replica_${i + 1}`;
-      const member: ReplicaMember = {
-        ref: { alias: 'read_replica', name, host: endpoint.host, port: endpoint.port },
-        pool,
-        health: new ReplicaHealth(name, {
-          policy: options.policy,
-          clock: options.clock,
-          history,
-          logger: options.logger,
-        }),
-        outstanding: 0,
-        served: 0,
-        failures: 0,
-      };
-      // An idle replica connection dying (replica restarted, network cut) must never crash the process.
-      pool.on('error', (error) => {
-        options.logger?.warn(
-          { replica: name, exception_type: exceptionType(error) },
-          `db_routing_replica_error replica=${name} exception_type=${exceptionType(error)}`,
-        );
-        member.health.recordConnectionError(error);
-      });
-      return member;
-    });
-    this.#monitored = this.members.map((m, i) => ({
-      health: m.health,
-      target: createReplicaProbe(configs[i]!, timeout),
-    }));
+    this.#policy = options.policy;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#history = new PrimaryPositionHistory(Math.max(60_000, options.policy.maxLagMs * 2));
     this.#monitor = new HealthMonitor({
-      primary: createPrimaryProbe(options.primary, timeout),
-      replicas: this.#monitored,
+      primary: createPrimaryProbe(options.primary, options.policy.probeTimeoutMs),
+      replicas: [],
       policy: options.policy,
       clock: options.clock,
-      history,
+      history: this.#history,
     });
+    for (const [i, spec] of specs.entries()) this.#add(`replica_${i + 1}`, spec, 'static');
+    if (options.discovery) {
+      this.#template = options.discovery.template;
+      this.#discovery = new DnsDiscovery(options.discovery.options, {
+        clock: options.clock,
+        logger: options.logger,
+        onChange: (addresses) => this.#sync(addresses),
+      });
+    }
   }
 
-  /** Starts the probes; resolves once every replica has been probed once (answered, failed or timed out). */
-  start(): Promise<void> {
-    return this.#monitor.start();
+  /** The replicas in the set now (not those draining). */
+  get members(): readonly ReplicaMember[] {
+    return this.#members;
+  }
+
+  /** The selector's name, for stats. */
+  get selectorName(): string {
+    return this.#select.name;
+  }
+
+  /**
+   * Starts discovery (first answer in) and the probes; resolves once every replica known then has been probed
+   * once (answered, failed or timed out).
+   */
+  async start(): Promise<void> {
+    await this.#discovery?.start();
+    this.#started = true;
+    await this.#monitor.start();
   }
 
   /** Probes every replica now, outside the schedule; resolves when each probe has settled. */
   async probeNow(): Promise<void> {
     await this.#monitor.start();
-    await Promise.all(this.#monitored.map((m) => this.#monitor.probeNow(m)));
+    await Promise.all([...this.#monitored.values()].map((m) => this.#monitor.probeNow(m)));
+  }
+
+  /** Resolves the discovery name now, outside its schedule (a no-op without discovery). */
+  async discoverNow(): Promise<void> {
+    await this.#discovery?.refresh();
   }
 
   /** The primary's last probed WAL position. */
@@ -120,16 +171,18 @@ export class ReplicaSet {
 
   /** The replicas that may receive reads now. */
   routable(): ReplicaMember[] {
-    return this.members.filter((m) => m.health.routable);
+    return this.#members.filter((m) => m.health.routable);
   }
 
   /** One of `candidates` (default: every routable replica), by the selector. */
   pick(candidates: readonly ReplicaMember[] = this.routable()): ReplicaMember | undefined {
-    return this.#select(candidates);
+    const member = this.#select.select(candidates);
+    if (member) member.selected++;
+    return member;
   }
 
   byName(name: string): ReplicaMember | undefined {
-    return this.members.find((m) => m.ref.name === name);
+    return this.#members.find((m) => m.ref.name === name);
   }
 
   /**
@@ -137,8 +190,10 @@ export class ReplicaSet {
    * `not_a_replica` when every one answers as a primary, else `replica_down`.
    */
   unroutableReason(): RouteReason {
-    if (this.members.some((m) => m.health.state === 'lagging')) return 'replica_lagging';
-    if (this.members.every((m) => m.health.state === 'not_a_replica')) return 'not_a_replica';
+    if (this.#members.some((m) => m.health.state === 'lagging')) return 'replica_lagging';
+    if (this.#members.length > 0 && this.#members.every((m) => m.health.state === 'not_a_replica')) {
+      return 'not_a_replica';
+    }
     return 'replica_down';
   }
 
@@ -148,12 +203,16 @@ export class ReplicaSet {
   }
 
   state(): ReplicaMemberState[] {
-    return this.members.map((m) => ({
+    return [...this.#members, ...this.#draining].map((m) => ({
       name: m.ref.name,
       host: m.ref.host,
       port: m.ref.port,
+      source: m.source,
+      weight: m.weight,
+      draining: m.draining,
       ...m.health.snapshot(),
       outstanding: m.outstanding,
+      selected: m.selected,
       served: m.served,
       failures: m.failures,
       totalCount: m.pool.totalCount,
@@ -162,8 +221,117 @@ export class ReplicaSet {
     }));
   }
 
+  discoveryState(): DiscoveryState | undefined {
+    const d = this.#discovery;
+    if (!d) return undefined;
+    return { host: d.host, port: d.port, intervalMs: d.intervalMs, addresses: d.addresses, ...d.counts };
+  }
+
   async end(): Promise<void> {
+    this.#ended = true;
+    this.#discovery?.stop();
     await this.#monitor.stop();
-    await Promise.allSettled(this.members.map((m) => m.pool.end()));
+    await Promise.allSettled([...this.#members, ...this.#draining].map((m) => m.pool.end()));
+  }
+
+  #add(name: string, spec: ReplicaSpec, source: ReplicaSource): ReplicaMember {
+    const pool = new pg.Pool(spec.config);
+    const endpoint = endpointOf(spec.config);
+    const member: ReplicaMember = {
+      ref: { alias: 'read_replica', name, host: endpoint.host, port: endpoint.port },
+      pool,
+      health: new ReplicaHealth(name, {
+        policy: this.#policy,
+        clock: this.#clock,
+        history: this.#history,
+        logger: this.#logger,
+        // Found while the pool runs: admitted after `readmitProbes` good probes, as a returning replica is.
+        onProbation: this.#started,
+      }),
+      source,
+      weight: spec.weight,
+      outstanding: 0,
+      served: 0,
+      failures: 0,
+      selected: 0,
+      draining: false,
+    };
+    // An idle replica connection dying (replica restarted, network cut) must never crash the process.
+    pool.on('error', (error) => {
+      this.#logger?.warn(
+        { replica: name, exception_type: exceptionType(error) },
+        `db_routing_replica_error replica=${name} exception_type=${exceptionType(error)}`,
+      );
+      member.health.recordConnectionError(error);
+    });
+    const monitored: MonitoredReplica = {
+      health: member.health,
+      target: createReplicaProbe(spec.config, this.#policy.probeTimeoutMs),
+    };
+    this.#members.push(member);
+    this.#monitored.set(member, monitored);
+    void this.#monitor.add(monitored);
+    return member;
+  }
+
+  /** Discovery answered a new set of addresses: pools for the new ones, drain for the gone ones. */
+  #sync(addresses: readonly string[]): void {
+    if (this.#ended) return;
+    const wanted = new Set(addresses);
+    for (const member of [...this.#members]) {
+      if (member.source === 'dns' && !wanted.has(member.ref.host)) this.#retire(member);
+    }
+    const port = this.#discovery!.port;
+    for (const address of addresses) {
+      if (this.#members.some((m) => m.source === 'dns' && m.ref.host === address)) continue;
+      const name = `replica_${address}`;
+      this.#add(name, { config: { ...this.#template, host: address, port }, weight: 1 }, 'dns');
+      const log = this.#logger?.info ?? this.#logger?.warn;
+      log?.call(
+        this.#logger,
+        { db_routing: 'replica_added', replica: name, source: 'dns' },
+        `db_routing_replica_added replica=${name} source=dns`,
+      );
+    }
+  }
+
+  /**
+   * Takes a replica out of the set: no new statement goes to it (it is no longer a candidate), its probes stop,
+   * and its pool closes once the statements and transactions it is running have ended.
+   */
+  #retire(member: ReplicaMember): void {
+    const index = this.#members.indexOf(member);
+    if (index < 0) return;
+    this.#members.splice(index, 1);
+    member.draining = true;
+    this.#draining.add(member);
+    const monitored = this.#monitored.get(member);
+    this.#monitored.delete(member);
+    if (monitored) void this.#monitor.remove(monitored);
+    const log = this.#logger?.info ?? this.#logger?.warn;
+    log?.call(
+      this.#logger,
+      { db_routing: 'replica_draining', replica: member.ref.name, outstanding: member.outstanding },
+      `db_routing_replica_draining replica=${member.ref.name} outstanding=${member.outstanding}`,
+    );
+    const startedAt = this.#clock.now();
+    const closeWhenIdle = () => {
+      if (this.#ended) return;
+      if (member.outstanding > 0) {
+        this.#clock.unref?.(this.#clock.setTimeout(closeWhenIdle, DRAIN_POLL_MS));
+        return;
+      }
+      // pg-pool's end() closes idle connections now and each checked-out one as it is released.
+      void member.pool.end().finally(() => {
+        this.#draining.delete(member);
+        const afterMs = Math.round(this.#clock.now() - startedAt);
+        log?.call(
+          this.#logger,
+          { db_routing: 'replica_removed', replica: member.ref.name, after_ms: afterMs },
+          `db_routing_replica_removed replica=${member.ref.name} after_ms=${afterMs}`,
+        );
+      });
+    };
+    closeWhenIdle();
   }
 }

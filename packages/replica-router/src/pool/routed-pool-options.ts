@@ -1,10 +1,13 @@
 import type pg from 'pg';
 import type { ConsistencyLevel } from '../causal/consistency-level.ts';
+import type { DiscoveryOptions } from '../discover/dns-discovery.ts';
 import type { HedgeStats } from '../hedge/hedger.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
+import type { ReplicaSelector } from '../select/replica-selector.ts';
+import type { SelectorName } from '../select/selector-name.ts';
 import type { CausalTokenCounts } from './causal-tokens.ts';
 import type { CatchUpCounts } from './replica-chooser.ts';
-import type { ReplicaMemberState } from './replica-set.ts';
+import type { DiscoveryState, ReplicaMemberState } from './replica-set.ts';
 import type { ReasonCounts } from './statement-dispatcher.ts';
 
 export interface RoutedPoolOptions {
@@ -15,6 +18,28 @@ export interface RoutedPoolOptions {
    * pg.Pool on the primary (no classification, no scope, no fallback log, no probe, no extra query).
    */
   readonly replicas?: readonly (string | pg.PoolConfig)[];
+  /**
+   * Each replica's share of reads, aligned with `replicas` (same length; positive integers). Default: all 1.
+   * `round_robin` interleaves by weight (smooth weighted round-robin); `least_outstanding` divides each
+   * replica's statements in flight by its weight; `least_lag` rotates by weight among equally fresh replicas.
+   */
+  readonly replicaWeights?: readonly number[];
+  /**
+   * How a read picks among healthy replicas: `round_robin` (default), `least_outstanding` (fewest statements
+   * in flight), `least_lag` (least behind at the last probes), or your own {@link ReplicaSelector}.
+   */
+  readonly selector?: SelectorName | ReplicaSelector;
+  /**
+   * Find the replicas by DNS instead of listing them: every A/AAAA record of `host` is a replica on `port`,
+   * re-resolved every `intervalMs` (default 5000). New addresses get a pool (admitted after `readmitProbes`
+   * good probes); addresses that disappear stop getting statements and their pool closes once its work is
+   * done; a failed resolution keeps the last set. User, password, database and TLS settings come from
+   * `connection` (default: the primary's). Cannot be combined with `replicas`.
+   *
+   * @example
+   * new RoutedPool({ primary, discovery: { host: 'db-replicas.prod.svc.cluster.local', port: 5432 } });
+   */
+  readonly discovery?: DiscoveryOptions & { readonly connection?: string | pg.PoolConfig };
   /** Table → app label; with `allowList`, decides which tables may be read from a replica. */
   readonly tableApps?: Readonly<Record<string, string>>;
   /** Apps readable from a replica. Default `['perf', 'model']`. */
@@ -90,9 +115,13 @@ export interface RoutedPoolStats {
     readonly idleCount: number;
     readonly waitingCount: number;
   };
+  /** The selector's name (`round_robin`, `least_outstanding`, `least_lag`, or a custom one's). */
+  readonly selector: string | undefined;
   readonly replicas: readonly ReplicaMemberState[];
   /** Hedged reads per replica; undefined when routing is off. */
   readonly hedging: HedgeStats | undefined;
+  /** DNS discovery (undefined when the replicas are listed). */
+  readonly discovery: DiscoveryState | undefined;
   /** Causal tokens and checks; undefined when routing is off. */
   readonly causal:
     | {

@@ -22,6 +22,7 @@ import {
 } from './read-only-transaction.ts';
 import { ReplicaChooser } from './replica-chooser.ts';
 import { ReplicaSet } from './replica-set.ts';
+import { planReplicas } from './replica-specs.ts';
 import { RoutedClient } from './routed-client.ts';
 import type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
 import { type PrimaryRunner, type QueryInput, StatementDispatcher } from './statement-dispatcher.ts';
@@ -94,21 +95,23 @@ export class RoutedPool extends pg.Pool {
       tableApps: options.tableApps ?? {},
       ...(options.allowList ? { allowList: options.allowList } : {}),
     });
-    const replicaSources = options.replicas ?? [];
+    const plan = planReplicas(options, primaryConfig, {
+      max,
+      connectionTimeoutMillis: options.replicaConnectTimeoutMs ?? 2000,
+      query_timeout: options.replicaQueryTimeoutMs ?? 30_000,
+    });
     let chooser: ReplicaChooser | undefined;
     const hedging = hedgePolicy(options);
-    if (replicaSources.length > 0) {
+    if (plan) {
       this.#hedger = new Hedger(hedging, systemClock);
-      const replicas = new ReplicaSet(
-        replicaSources.map((r) =>
-          toPoolConfig(r, {
-            max,
-            connectionTimeoutMillis: options.replicaConnectTimeoutMs ?? 2000,
-            query_timeout: options.replicaQueryTimeoutMs ?? 30_000,
-          }),
-        ),
-        { primary: primaryConfig, policy: healthPolicy(options), clock: systemClock, logger: options.logger },
-      );
+      const replicas = new ReplicaSet(plan.specs, {
+        primary: primaryConfig,
+        policy: healthPolicy(options),
+        clock: systemClock,
+        logger: options.logger,
+        selector: plan.selector,
+        discovery: plan.discovery,
+      });
       this.#replicas = replicas;
       chooser = new ReplicaChooser(replicas, {
         askReplica: options.askReplicaWhenBehind ?? true,
@@ -170,6 +173,14 @@ export class RoutedPool extends pg.Pool {
    */
   async probeReplicas(): Promise<void> {
     await this.#replicas?.probeNow();
+  }
+
+  /**
+   * Resolves the discovery name now, outside its schedule, and applies the answer (new addresses get pools,
+   * gone ones drain). A no-op when the replicas are listed or routing is off.
+   */
+  async discoverReplicas(): Promise<void> {
+    await this.#replicas?.discoverNow();
   }
 
   /** The default consistency level of requests (routes may override it). */
@@ -366,8 +377,10 @@ export class RoutedPool extends pg.Pool {
         idleCount: this.idleCount,
         waitingCount: this.waitingCount,
       },
+      selector: this.#replicas?.selectorName,
       replicas: this.#replicas?.state() ?? [],
       hedging: this.#hedger?.stats(this.#replicas?.members.map((m) => m.ref.name) ?? []),
+      discovery: this.#replicas?.discoveryState(),
       causal:
         tokens && checks
           ? { tokens: { ...tokens, invalid: { ...tokens.invalid } }, checks: { ...checks } }
