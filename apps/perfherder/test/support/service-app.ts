@@ -39,6 +39,8 @@ const DEFAULT_POOL: ServicePoolOptions = {
   connectTimeoutMs: 1000,
   queryTimeoutMs: 5000,
   probeMs: 200,
+  // A loaded test machine can take over the 1 s default to open a probe's connection (fork + SCRAM).
+  probeTimeoutMs: 5000,
   classifierCacheSize: 100,
 };
 
