@@ -31,6 +31,8 @@ export interface ReplicaMember {
   /** Statements it served, and replica attempts that failed over to the primary. */
   served: number;
   failures: number;
+  /** Routed statements it cancelled for a conflict with recovery (40001), each retried elsewhere once. */
+  conflicts: number;
   /** Times the selector chose it. */
   selected: number;
   /** Left the set (DNS no longer lists it): no new statements; its pool closes once its work is done. */
@@ -50,6 +52,7 @@ export interface ReplicaMemberState extends ReplicaHealthSnapshot {
   readonly selected: number;
   readonly served: number;
   readonly failures: number;
+  readonly conflicts: number;
   readonly totalCount: number;
   readonly idleCount: number;
   readonly waitingCount: number;
@@ -215,6 +218,7 @@ export class ReplicaSet {
       selected: m.selected,
       served: m.served,
       failures: m.failures,
+      conflicts: m.conflicts,
       totalCount: m.pool.totalCount,
       idleCount: m.pool.idleCount,
       waitingCount: m.pool.waitingCount,
@@ -253,6 +257,7 @@ export class ReplicaSet {
       outstanding: 0,
       served: 0,
       failures: 0,
+      conflicts: 0,
       selected: 0,
       draining: false,
     };
