@@ -13,6 +13,7 @@ import { createReplicaRouter, type ReplicaRouter } from '../router/replica-route
 import { runInScope, type ScopeInfo } from '../scope/request-scope.ts';
 import { formatWalPosition } from '../wal/wal-position.ts';
 import { CausalTokens } from './causal-tokens.ts';
+import { listenWhileCheckedOut } from './checked-out-errors.ts';
 import { endpointOf, toPoolConfig } from './connection-config.ts';
 import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
 import {
@@ -300,7 +301,9 @@ export class RoutedPool extends pg.Pool {
           reject(connectError);
           return;
         }
+        const stopListening = listenWhileCheckedOut(client);
         const callback = (error: Error | null, result: pg.QueryResult) => {
+          stopListening();
           done(error ?? undefined);
           if (error) reject(error);
           else resolve(result);
