@@ -44,6 +44,7 @@ export function renderStatusPage(options: PollOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Perfherder: read-replica routing status</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body data-routing="${options.initial.routing.routingEnabled ? 'on' : 'off'}">
