@@ -93,11 +93,17 @@ function renderReplica(replica) {
   const detail = [];
   if (replica.reason) detail.push(`reason <b>${escapeHtml(replica.reason)}</b>`);
   detail.push(`for ${formatMs(replica.stateForMs)}`);
-  detail.push(`lag <b data-lag-ms="${replica.lagMs ?? ''}">${formatMs(replica.lagMs)}</b>`);
-  detail.push(`${formatBytes(replica.lagBytes)} behind`);
+  // An ejected replica's last lag is history, not its lag now.
+  const out = replica.state === 'ejected' || replica.state === 'not_a_replica';
+  if (out) detail.push(`lag unknown (last ${formatMs(replica.lagMs)})`);
+  else {
+    detail.push(`lag <b data-lag-ms="${replica.lagMs ?? ''}">${formatMs(replica.lagMs)}</b>`);
+    detail.push(`${formatBytes(replica.lagBytes)} behind`);
+  }
   if (replica.replayPaused) detail.push('<b>replay paused</b>');
   detail.push(`served ${replica.served}`);
-  if (replica.lastError) detail.push(`last error ${escapeHtml(replica.lastError)}`);
+  if (replica.lastError && replica.state !== 'healthy')
+    detail.push(`last error ${escapeHtml(replica.lastError)}`);
   if (replica.draining) detail.push('draining');
   return (
     `<li class="replica" data-replica="${escapeHtml(replica.name)}" data-state="${escapeHtml(replica.state)}"` +
@@ -226,7 +232,7 @@ function renderShare(model) {
   );
   return (
     `<p class="big"><b id="replica-share" data-share="${Number.isFinite(recent.share) ? recent.share.toFixed(3) : ''}">` +
-    `${percent(recent.share)}</b> of the last 10 s's ${recent.statements} statements were served by a replica; ` +
+    `${percent(recent.share)}</b> of ${recent.statements} statements in the last 10 s were served by a replica; ` +
     `${percent(whole.share)} of ${whole.statements} over the last ${escapeHtml(formatMs(windowMs))}.</p>` +
     svg(
       'share-chart',
