@@ -104,6 +104,13 @@ describe('the routing status page and its JSON', () => {
     assert.ok(newer.samples.every((s) => s.at > since));
   });
 
+  test('the OpenAPI document lists the JSON routes, not the page', async () => {
+    const doc = (await service!.app.inject('/docs/json')).json() as { paths: Record<string, unknown> };
+    assert.ok(doc.paths['/api/status/routing/']);
+    assert.ok(doc.paths['/api/status/routing/history/']);
+    assert.equal(doc.paths['/status/'], undefined);
+  });
+
   test('a bad since, or an unknown parameter, is a 400 naming it', async () => {
     const { app } = service!;
     for (const [query, name] of [
