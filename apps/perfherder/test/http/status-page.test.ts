@@ -45,7 +45,8 @@ describe('the routing status page and its JSON', () => {
     assert.deepEqual(replicaStates(html), [{ replica: 'replica_1', state: 'healthy' }]);
     assert.match(html, /<body data-routing="on">/);
     assert.match(drawn(html), /data-color="green"/);
-    for (const id of ['lag-chart', 'share-chart', 'timeline-chart', 'replica-share', 'events']) {
+    assert.match(drawn(html), /<tr data-reason="routed" data-count="\d+">/);
+    for (const id of ['lag-chart', 'share-chart', 'timeline-chart', 'replica-share', 'events', 'reasons']) {
       assert.match(drawn(html), new RegExp(`id="${id}"`), id);
     }
     // The script polls the two JSON URLs and loads nothing else: no src, no stylesheet link, no absolute URL
