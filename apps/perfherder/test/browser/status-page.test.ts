@@ -7,11 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { type TestDatabase, withTestDatabase } from '../support/database.ts';
-import { buildServiceApp } from '../support/service-app.ts';
+import type { Page } from 'playwright-core';
+import { type BrowserService, startBrowserService } from '../support/browser-service.ts';
 
 /** Bound of every wait: the machine is shared and loaded; an ejection or readmission takes a probe or two. */
 const WAIT_MS = 90_000;
@@ -19,9 +16,7 @@ const WAIT_MS = 90_000;
 const replicaBadge = (state: string) => `li.replica[data-replica="replica_1"][data-state="${state}"]`;
 
 describe('the status page in Chromium follows a replica stopped and started again', () => {
-  let db: TestDatabase | undefined;
-  let app: FastifyInstance | undefined;
-  let browser: Browser | undefined;
+  let service: BrowserService | undefined;
   let page: Page;
   let skip: string | undefined;
   let origin = '';
@@ -29,16 +24,14 @@ describe('the status page in Chromium follows a replica stopped and started agai
   const pageErrors: string[] = [];
 
   before(async () => {
-    const launched = await launchChromium();
-    if ('skip' in launched) {
-      skip = launched.skip;
+    const started = await startBrowserService();
+    if ('skip' in started) {
+      skip = started.skip;
       return;
     }
-    browser = launched;
-    db = await withTestDatabase({ stopAfter: false });
-    app = await buildServiceApp(db.urls);
-    origin = await app.listen({ port: 0, host: '127.0.0.1' });
-    page = await browser.newPage();
+    service = started;
+    origin = started.origin;
+    page = await started.browser.newPage();
     page.on('request', (request) => {
       if (new URL(request.url()).origin !== origin) foreignRequests.push(request.url());
     });
@@ -52,14 +45,12 @@ describe('the status page in Chromium follows a replica stopped and started agai
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await db?.close();
+    await service?.close();
   });
 
   it('healthy, then ejected (with the ejection in the timeline), then healthy again', async (t) => {
     if (skip) return t.skip(skip);
-    const replica = db!.cluster.replicas[0]!;
+    const replica = service!.db.cluster.replicas[0]!;
     await page.goto(`${origin}/status/`);
     assert.equal(await page.getAttribute('body', 'data-routing'), 'on');
     await page.waitForSelector(replicaBadge('healthy'), { timeout: WAIT_MS });
@@ -109,7 +100,7 @@ describe('the status page in Chromium follows a replica stopped and started agai
       /replica_1 readmitted/,
     );
     // The server agrees with what the page shows.
-    const stats = app!.db.stats();
+    const stats = service!.app.db.stats();
     assert.equal(stats.replicas[0]?.state, 'healthy');
     assert.deepEqual(foreignRequests, [], 'the page loads nothing from another origin');
     assert.deepEqual(pageErrors, [], 'no script error');

@@ -45,7 +45,8 @@ describe('the routing status page and its JSON', () => {
     assert.deepEqual(replicaStates(html), [{ replica: 'replica_1', state: 'healthy' }]);
     assert.match(html, /<body data-routing="on">/);
     assert.match(drawn(html), /data-color="green"/);
-    for (const id of ['lag-chart', 'share-chart', 'timeline-chart', 'replica-share', 'events']) {
+    assert.match(drawn(html), /<tr data-reason="routed" data-count="\d+">/);
+    for (const id of ['lag-chart', 'share-chart', 'timeline-chart', 'replica-share', 'events', 'reasons']) {
       assert.match(drawn(html), new RegExp(`id="${id}"`), id);
     }
     // The script polls the two JSON URLs and loads nothing else: no src, no stylesheet link, no absolute URL
@@ -122,6 +123,65 @@ describe('the routing status page and its JSON', () => {
       assert.equal(res.statusCode, 400, query);
       assert.match(String(res.headers['content-type']), /^application\/json/);
       assert.ok(name in (res.json() as object), `${query}: ${res.body}`);
+    }
+  });
+
+  test('a replica whose replay is paused shows amber, lagging, with its lag charted and the change in the timeline', async () => {
+    const { db } = service!;
+    const replica = db.cluster.replicas[0]!;
+    const app = await buildServiceApp(db.urls, { pool: { maxLagMs: 500 } });
+    const page = async () => (await app.inject('/status/')).body;
+    /** Poll the page (bounded) until `done` holds of it. */
+    let writes = 0;
+    const until = async (done: (html: string) => boolean, what: string) => {
+      const deadline = Date.now() + 60_000;
+      let html = await page();
+      while (!done(html)) {
+        assert.ok(Date.now() < deadline, `timed out waiting for ${what}: ${drawn(html).slice(0, 2000)}`);
+        // Keep the primary moving, so a paused replica falls further behind.
+        await db.primary.query('INSERT INTO performance_tag (name) VALUES ($1)', [
+          `status-page-lag-${writes++}`,
+        ]);
+        await new Promise((r) => setTimeout(r, 200));
+        html = await page();
+      }
+      return html;
+    };
+    try {
+      await until((h) => replicaStates(h)[0]?.state === 'healthy', 'healthy');
+      await replica.pauseReplay();
+      try {
+        const html = await until((h) => replicaStates(h)[0]?.state === 'lagging', 'lagging');
+        assert.match(drawn(html), /data-replica="replica_1" data-state="lagging" data-color="amber"/);
+        assert.match(drawn(html), /reason <b>replica_lagging<\/b>/);
+        assert.match(
+          drawn(html),
+          /<li data-kind="replica_state" data-replica="replica_1" data-from="healthy" data-to="lagging" data-reason="replica_lagging">/,
+        );
+        // The history samples each second: its newest sample shows the lag too (bounded wait).
+        const deadline = Date.now() + 30_000;
+        let sampled: RoutingHistorySnapshot['samples'][number]['replicas'][number] | undefined;
+        for (;;) {
+          const history = (await app.inject('/api/status/routing/history/')).json() as RoutingHistorySnapshot;
+          sampled = history.samples.at(-1)?.replicas[0];
+          if (sampled?.state === 'lagging' || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.equal(sampled?.state, 'lagging');
+        assert.equal(sampled?.reason, 'replica_lagging');
+        assert.ok((sampled?.lagMs ?? 0) > 500, `lag ${sampled?.lagMs}`);
+        assert.match(drawn(await page()), /<polyline[^>]+data-series="replica_1"/);
+      } finally {
+        await replica.resumeReplay();
+      }
+      const back = await until((h) => replicaStates(h)[0]?.state === 'healthy', 'healthy again');
+      assert.match(
+        drawn(back),
+        /<li data-kind="replica_state" data-replica="replica_1" data-from="lagging" data-to="healthy">/,
+      );
+    } finally {
+      await app.close();
+      await db.primary.query("DELETE FROM performance_tag WHERE name LIKE 'status-page-lag-%'");
     }
   });
 

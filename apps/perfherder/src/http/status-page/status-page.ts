@@ -26,6 +26,10 @@ svg .grid { stroke: #e5e7eb; }
   vertical-align: middle; background: var(--c); }
 .events { list-style: none; padding: 0; margin: 6px 0 0; max-height: 260px; overflow: auto; font-size: 13px; }
 .events time { color: #6b7280; font-variant-numeric: tabular-nums; }
+.reasons { border-collapse: collapse; width: 100%; font-size: 13px; }
+.reasons th { text-align: left; font-weight: 500; width: 160px; } .reasons td { text-align: right; width: 70px; }
+.reasons td.bar { width: auto; text-align: left; padding-left: 10px; }
+.reasons .bar span { display: inline-block; height: 9px; background: #93c5fd; }
 `;
 
 /** A JSON value safe inside `<script>`: no `</script>` or `<!--` can close or confuse it. */

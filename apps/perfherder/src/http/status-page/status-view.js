@@ -242,6 +242,22 @@ function renderShare(model) {
   );
 }
 
+/** Statements per routing reason since start, largest first, with a bar of each one's share. */
+function renderReasons(model) {
+  const reasons = Object.entries(model.routing.reasons ?? {}).filter(([, n]) => n > 0);
+  if (reasons.length === 0) return '<p class="empty">No statement yet.</p>';
+  reasons.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const top = reasons[0][1];
+  const rows = reasons
+    .map(
+      ([reason, n]) =>
+        `<tr data-reason="${escapeHtml(reason)}" data-count="${n}"><th>${escapeHtml(reason)}</th><td>${n}</td>` +
+        `<td class="bar"><span style="width:${Math.max(1, Math.round((n / top) * 100))}%"></span></td></tr>`,
+    )
+    .join('');
+  return `<table class="reasons" id="reasons">${rows}</table>`;
+}
+
 /** What an event says, for the timeline. */
 function describeEvent(e) {
   if (e.kind === 'fallbacks')
@@ -306,6 +322,7 @@ export function renderStatus(model) {
     `<section><h2>Lag, last ${sampleWindow}</h2>${renderLagChart(model, names)}</section>` +
     `<section><h2>Reads served by replicas</h2>${renderShare(model)}</section>` +
     `<section><h2>Events: ejections, readmissions, fallbacks, hedges</h2>${renderTimeline(model)}</section>` +
+    `<section><h2>Statements by routing reason, since start</h2>${renderReasons(model)}</section>` +
     `<p class="updated" id="updated" data-updated-at="${model.history.now}">Updated ${clockTime(model.history.now)} UTC` +
     `${model.stale ? ' · <b>status unavailable, retrying</b>' : ''}</p>`
   );
