@@ -347,7 +347,7 @@ try {
       },
     },
     {
-      // Down while the primary writes ~10 MB of WAL: it comes back behind and catches up under load.
+      // Down while the primary writes about 8 MB of WAL: it comes back behind and catches up under load.
       fault: 'replica coming back (behind)',
       targets: [replica2],
       warn: [ejectedLine('replica_2')],
