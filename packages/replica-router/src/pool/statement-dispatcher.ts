@@ -322,10 +322,12 @@ export class StatementDispatcher {
     const publishing = routeChannel.hasSubscribers;
     replica.outstanding++;
     hedger.noteStatement(name);
+    const delayMs = hedger.delayMs(name);
     return hedgedQuery(config, values, {
       replica: () => replica.pool.connect(),
       primary: acquirePrimary,
-      delayMs: hedger.delayMs(name),
+      delayMs,
+      connectDelayMs: opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined,
       cancelTimeoutMs: hedgeCancelTimeoutMs,
       onHedge: () => {
         if (!hedger.spend(name)) replica.health.recordHedgeBudget();
@@ -457,4 +459,9 @@ export class StatementDispatcher {
       ...(retried ? { retried } : {}),
     });
   }
+}
+
+/** Whether `pool.connect()` now opens a new connection: no idle one, and room for one more. */
+function opensConnection(pool: pg.Pool): boolean {
+  return pool.idleCount === 0 && pool.totalCount < (pool.options.max ?? 10);
 }
