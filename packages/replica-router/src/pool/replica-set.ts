@@ -167,6 +167,11 @@ export class ReplicaSet {
     await this.#discovery?.refresh();
   }
 
+  /** How long a probe may take; also the bound of a direct question to a replica (its replay position). */
+  get probeTimeoutMs(): number {
+    return this.#policy.probeTimeoutMs;
+  }
+
   /** The primary's last probed WAL position. */
   get primaryPosition(): bigint | undefined {
     return this.#monitor.primary?.position;
