@@ -72,6 +72,7 @@ export class ReplicaHealth {
   #ok = 0;
   #failed = 0;
   #lastError: string | undefined;
+  readonly #onOut: (() => void) | undefined;
 
   constructor(
     name: string,
@@ -85,6 +86,8 @@ export class ReplicaHealth {
        * good probes in a row; at start-up the first good probe admits (serving from replicas at once).
        */
       onProbation?: boolean;
+      /** Called when it stops taking reads because it is out (ejected, or not a replica), not for lag. */
+      onOut?: () => void;
     },
   ) {
     this.name = name;
@@ -93,6 +96,7 @@ export class ReplicaHealth {
     this.#history = options.history;
     this.#logger = options.logger;
     this.#onProbation = options.onProbation ?? false;
+    this.#onOut = options.onOut;
     this.#since = this.#clock.now();
     this.#outSince = this.#since;
   }
@@ -293,6 +297,7 @@ export class ReplicaHealth {
         (this.#logger?.error ?? this.#logger?.warn)?.call(this.#logger, detail, message);
       else this.#logger?.warn(detail, message);
     }
+    if (next === 'ejected' || next === 'not_a_replica') this.#onOut?.();
     if (replicaStateChannel.hasSubscribers) {
       replicaStateChannel.publish({
         replica: this.name,

@@ -26,12 +26,18 @@ export interface HedgedQueryOptions {
   readonly delayMs: number;
   readonly cancelTimeoutMs: number;
   /**
-   * Called when the delay has passed without an answer, just before the primary starts; `false` keeps waiting on
-   * the replica alone.
+   * Called when the delay has passed without an answer (`now` false), or the caller asked for the hedge at once
+   * (`now` true), just before the primary starts; `false` keeps waiting on the replica alone.
    */
-  readonly onHedge: () => boolean;
+  readonly onHedge: (now: boolean) => boolean;
   /** Called when the replica failed after the primary was started (the race is then the primary's). */
   readonly onReplicaErrorWhileHedged: (error: unknown) => void;
+  /**
+   * Called at the start with a function that hedges at once (its `onHedge` consulted as for the delay); returns
+   * the function to call once the race is decided. The dispatcher calls it for the statements in flight on a
+   * replica that gets ejected.
+   */
+  readonly register?: (hedgeNow: () => void) => () => void;
 }
 
 /**
@@ -62,7 +68,7 @@ export function hedgedQuery(
       primary.result.then(
         (result) => {
           if (decided) return;
-          decided = true;
+          decide();
           resolve({
             kind: 'answered',
             result,
@@ -77,7 +83,7 @@ export function hedgedQuery(
           if (decided) return;
           primaryFailed = { error };
           if (replicaFailed) {
-            decided = true;
+            decide();
             reject(error);
           }
         },
@@ -85,11 +91,25 @@ export function hedgedQuery(
     };
 
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Set while onHedge runs: a hedge past the budget ejects the replica, which asks its statements in flight,
+    // this one included, to hedge at once.
+    let hedging = false;
+    const hedge = (now: boolean) => {
+      clearTimeout(timer);
+      if (decided || primary || hedging) return;
+      hedging = true;
+      const go = options.onHedge(now);
+      hedging = false;
+      if (go) startPrimary();
+    };
+    const unregister = options.register?.(() => hedge(true));
+    const decide = () => {
+      decided = true;
+      unregister?.();
+    };
     const arm = () => {
-      if (decided) return;
-      timer = setTimeout(() => {
-        if (!decided && options.onHedge()) startPrimary();
-      }, options.delayMs);
+      if (decided || primary) return;
+      timer = setTimeout(() => hedge(false), options.delayMs);
     };
     // From the moment the statement is sent: waiting for a connection is bounded by the pool's own timeouts
     // (a new connection that does not open ejects the replica; a full pool falls back without ejecting), and
@@ -100,7 +120,7 @@ export function hedgedQuery(
       (result) => {
         clearTimeout(timer);
         if (decided) return;
-        decided = true;
+        decide();
         resolve({
           kind: 'answered',
           result,
@@ -116,13 +136,13 @@ export function hedgedQuery(
         if (decided) return;
         replicaFailed = { error };
         if (!primary) {
-          decided = true;
+          decide();
           resolve({ kind: 'replica_failed', error });
           return;
         }
         options.onReplicaErrorWhileHedged(error);
         if (primaryFailed) {
-          decided = true;
+          decide();
           reject(primaryFailed.error);
         }
       },

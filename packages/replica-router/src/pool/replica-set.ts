@@ -28,6 +28,8 @@ export interface ReplicaMember {
   readonly weight: number;
   /** Statements running on it now. */
   outstanding: number;
+  /** Hedged statements in flight on it, each with the function that hedges it at once (called on ejection). */
+  readonly hedgeNow: Set<() => void>;
   /** Statements it served, and replica attempts that failed over to the primary. */
   served: number;
   failures: number;
@@ -246,6 +248,7 @@ export class ReplicaSet {
   #add(name: string, spec: ReplicaSpec, source: ReplicaSource): ReplicaMember {
     const pool = new pg.Pool(spec.config);
     const endpoint = endpointOf(spec.config);
+    const hedgeNow = new Set<() => void>();
     const member: ReplicaMember = {
       ref: { alias: 'read_replica', name, host: endpoint.host, port: endpoint.port },
       pool,
@@ -256,10 +259,15 @@ export class ReplicaSet {
         logger: this.#logger,
         // Found while the pool runs: admitted after `readmitProbes` good probes, as a returning replica is.
         onProbation: this.#started,
+        // Out: what still runs on it should not wait for it any longer (hedged statements start on the primary).
+        onOut: () => {
+          for (const hedge of [...hedgeNow]) hedge();
+        },
       }),
       source,
       weight: spec.weight,
       outstanding: 0,
+      hedgeNow,
       served: 0,
       failures: 0,
       conflicts: 0,

@@ -325,10 +325,16 @@ export class StatementDispatcher {
     return hedgedQuery(config, values, {
       replica: () => replica.pool.connect(),
       primary: acquirePrimary,
-      delayMs: hedger.delayMs(name),
+      delayMs: hedger.delayMs(name, sql),
       cancelTimeoutMs: hedgeCancelTimeoutMs,
-      onHedge: () => {
-        if (!hedger.spend(name)) replica.health.recordHedgeBudget();
+      register: (hedgeNow) => {
+        replica.hedgeNow.add(hedgeNow);
+        return () => replica.hedgeNow.delete(hedgeNow);
+      },
+      onHedge: (now) => {
+        // At once: the replica was ejected under the statement (no budget: it is out already).
+        if (now) hedger.noteEjectionHedge(name);
+        else if (!hedger.spend(name)) replica.health.recordHedgeBudget();
         this.counts.hedged++;
         return true;
       },
@@ -359,9 +365,10 @@ export class StatementDispatcher {
         });
         if (outcome.hedged) hedger.noteWinner(name, outcome.winner);
         if (outcome.winner === 'replica') {
-          hedger.recordLatency(name, outcome.replicaMs ?? 0);
+          hedger.recordLatency(name, outcome.replicaMs ?? 0, sql);
           this.#servedBy(replica, reason, sql, publishing ? started : 0);
         } else {
+          hedger.recordShape(sql, outcome.primaryMs ?? 0);
           this.noteOnPrimary(sql);
           if (publishing) {
             this.publish(this.primaryRef, 'hedged', sql, performance.now() - (outcome.primaryMs ?? 0));
