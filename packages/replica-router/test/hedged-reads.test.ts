@@ -268,4 +268,53 @@ describe('hedged reads', { timeout: 120_000 }, () => {
       { what: 'the replica serving again', intervalMs: 10 },
     );
   });
+
+  it('a statement slow by nature is hedged only until its shape has latencies of its own', async () => {
+    const app = 'hedge-heavy';
+    const pool = await rc.makeQuietPool({ applicationName: app });
+    // 300 ms on either server: over the 250 ms cap of the replica-wide delay, and normal.
+    const heavy = `SELECT ${WHERE}, pg_sleep(0.3) IS NULL AS slept FROM performance_framework WHERE id = 1`;
+    const hedges = () => pool.stats().hedging?.replicas[0]?.hedges ?? 0;
+    for (let i = 0; i < 3; i++) await read(pool, heavy);
+    const early = hedges();
+    for (let i = 0; i < 10; i++) await read(pool, heavy);
+    const later = hedges() - early;
+    assert.ok(early >= 1, `the first runs, with no history, were hedged (${early})`);
+    assert.ok(
+      later <= 2,
+      `${later} of the next 10 runs were hedged: the shape's own delay (2 × p95) lets them run`,
+    );
+    assert.equal(pool.stats().replicas[0]?.state, 'healthy', 'the budget ejected nobody');
+    assert.ok((pool.stats().hedging?.shapes ?? 0) >= 1);
+  });
+
+  it('statements in flight on a replica that gets ejected are hedged at once (whatever their delay)', async () => {
+    // A delay far beyond the test's life: only the ejection can start the primary.
+    const pool = await rc.makeQuietPool({ hedgeMs: 600_000, probeTimeoutMs: 1_000 });
+    await pollUntil(
+      async () => (await read(pool, FAST)).in_recovery,
+      (onReplica) => onReplica,
+      { what: 'a read served by the replica', intervalMs: 10 },
+    );
+    const proxy = replica.proxy!;
+    await proxy.setMode('stall');
+    try {
+      const pending = read(pool, FAST);
+      await pollUntil(
+        async () => pool.stats().replicas[0]?.outstanding ?? 0,
+        (n) => n > 0,
+        { what: 'the read to be in flight on the replica', intervalMs: 10 },
+      );
+      await pool.probeReplicas(); // times out on the stalled link: ejected
+      assert.equal(pool.stats().replicas[0]?.state, 'ejected');
+      const row = await pending;
+      assert.equal(row.in_recovery, false, 'answered by the primary');
+      assert.equal(row.server_port, primaryPort);
+      assert.equal(pool.stats().hedging?.onEjection, 1);
+      assert.equal(pool.stats().reasons.hedged, 1);
+    } finally {
+      await proxy.setMode('pass');
+    }
+    await readmitted(pool);
+  });
 });

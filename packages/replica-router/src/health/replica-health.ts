@@ -73,6 +73,7 @@ export class ReplicaHealth {
   #ok = 0;
   #failed = 0;
   #lastError: string | undefined;
+  readonly #onOut: (() => void) | undefined;
 
   constructor(
     name: string,
@@ -88,6 +89,8 @@ export class ReplicaHealth {
       onProbation?: boolean;
       /** Told of every state change, as the channel is, but only this replica's (its pool's status history). */
       onChange?: ((event: ReplicaStateEvent) => void) | undefined;
+      /** Called when it stops taking reads because it is out (ejected, or not a replica), not for lag. */
+      onOut?: () => void;
     },
   ) {
     this.name = name;
@@ -97,6 +100,7 @@ export class ReplicaHealth {
     this.#logger = options.logger;
     this.#onProbation = options.onProbation ?? false;
     this.#onChange = options.onChange;
+    this.#onOut = options.onOut;
     this.#since = this.#clock.now();
     this.#outSince = this.#since;
   }
@@ -297,6 +301,7 @@ export class ReplicaHealth {
         (this.#logger?.error ?? this.#logger?.warn)?.call(this.#logger, detail, message);
       else this.#logger?.warn(detail, message);
     }
+    if (next === 'ejected' || next === 'not_a_replica') this.#onOut?.();
     if (replicaStateChannel.hasSubscribers || this.#onChange) {
       const event: ReplicaStateEvent = {
         replica: this.name,

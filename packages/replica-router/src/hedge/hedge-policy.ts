@@ -27,6 +27,18 @@ export const hedgeLatencySamples = 256;
 /** Samples needed before the p95 is trusted; until then the delay is the cap. */
 export const hedgeMinSamples = 20;
 
+/** Statement shapes (SQL texts) whose latencies are kept, least recently used first out. */
+export const hedgeShapes = 1000;
+
+/** Latencies kept per shape (the most recent ones). */
+export const hedgeShapeSamples = 32;
+
+/** Samples of a shape needed before its own p95 sets its delay; until then the replica-wide delay applies. */
+export const hedgeShapeMinSamples = 3;
+
+/** SQL longer than this gets no shape window (the replica-wide delay): a huge text is no key to keep. */
+export const hedgeShapeMaxSqlLength = 2000;
+
 /** The budget counts statements and hedges over this sliding window. */
 export const hedgeBudgetWindowMs = 10_000;
 

@@ -33,12 +33,18 @@ export interface HedgedQueryOptions {
   readonly connectDelayMs?: number | undefined;
   readonly cancelTimeoutMs: number;
   /**
-   * Called when the delay has passed without an answer, just before the primary starts; `false` keeps waiting on
-   * the replica alone.
+   * Called when the delay has passed without an answer (`now` false), or the caller asked for the hedge at once
+   * (`now` true), just before the primary starts; `false` keeps waiting on the replica alone.
    */
-  readonly onHedge: () => boolean;
+  readonly onHedge: (now: boolean) => boolean;
   /** Called when the replica failed after the primary was started (the race is then the primary's). */
   readonly onReplicaErrorWhileHedged: (error: unknown) => void;
+  /**
+   * Called at the start with a function that hedges at once (its `onHedge` consulted as for the delay); returns
+   * the function to call once the race is decided. The dispatcher calls it for the statements in flight on a
+   * replica that gets ejected.
+   */
+  readonly register?: (hedgeNow: () => void) => () => void;
 }
 
 /**
@@ -69,7 +75,7 @@ export function hedgedQuery(
       primary.result.then(
         (result) => {
           if (decided) return;
-          decided = true;
+          decide();
           resolve({
             kind: 'answered',
             result,
@@ -84,7 +90,7 @@ export function hedgedQuery(
           if (decided) return;
           primaryFailed = { error };
           if (replicaFailed) {
-            decided = true;
+            decide();
             reject(error);
           }
         },
@@ -92,12 +98,26 @@ export function hedgedQuery(
     };
 
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Set while onHedge runs: a hedge past the budget ejects the replica, which asks its statements in flight,
+    // this one included, to hedge at once.
+    let hedging = false;
+    const hedge = (now: boolean) => {
+      clearTimeout(timer);
+      if (decided || primary || hedging) return;
+      hedging = true;
+      const go = options.onHedge(now);
+      hedging = false;
+      if (go) startPrimary();
+    };
+    const unregister = options.register?.(() => hedge(true));
+    const decide = () => {
+      decided = true;
+      unregister?.();
+    };
     const arm = (ms: number) => {
       clearTimeout(timer);
       if (decided || primary) return;
-      timer = setTimeout(() => {
-        if (!decided && !primary && options.onHedge()) startPrimary();
-      }, ms);
+      timer = setTimeout(() => hedge(false), ms);
     };
     // From the moment the statement is sent: waiting for an idle connection of a full pool is not hedged (a
     // saturated replica should not turn into primary load; the pool's own timeout falls back). A new
@@ -110,7 +130,7 @@ export function hedgedQuery(
       (result) => {
         clearTimeout(timer);
         if (decided) return;
-        decided = true;
+        decide();
         resolve({
           kind: 'answered',
           result,
@@ -126,13 +146,13 @@ export function hedgedQuery(
         if (decided) return;
         replicaFailed = { error };
         if (!primary) {
-          decided = true;
+          decide();
           resolve({ kind: 'replica_failed', error });
           return;
         }
         options.onReplicaErrorWhileHedged(error);
         if (primaryFailed) {
-          decided = true;
+          decide();
           reject(primaryFailed.error);
         }
       },

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../health/clock.ts';
 import type { AbandonOutcome } from './cancellable-query.ts';
 import { HedgeBudget } from './hedge-budget.ts';
@@ -8,13 +9,17 @@ import {
   hedgeLatencyFactor,
   hedgeLatencySamples,
   hedgeMinSamples,
+  hedgeShapeMaxSqlLength,
+  hedgeShapeMinSamples,
+  hedgeShapeSamples,
+  hedgeShapes,
 } from './hedge-policy.ts';
 import { LatencyWindow } from './latency-window.ts';
 
 /** One replica's hedging in `pool.stats().hedging`. */
 export interface ReplicaHedgeStats {
   readonly replica: string;
-  /** The delay a statement sent to it now would get. */
+  /** The delay a statement sent to it now would get, unless its shape has latencies of its own. */
   readonly delayMs: number;
   /** p95 of its recent statement latencies (undefined before the first). */
   readonly p95Ms: number | undefined;
@@ -41,6 +46,10 @@ export interface HedgeStats {
   readonly floorMs: number;
   readonly capMs: number;
   readonly budget: number;
+  /** Statement shapes with a latency window of their own (at most 1000). */
+  readonly shapes: number;
+  /** Hedges started at once because the replica was ejected while the statement ran on it. */
+  readonly onEjection: number;
   readonly replicas: readonly ReplicaHedgeStats[];
 }
 
@@ -56,14 +65,20 @@ interface ReplicaHedging {
 }
 
 /**
- * Per-replica hedging state: recent latencies (for the adaptive delay), the budget window, and counters.
- * The delay is `hedgeLatencyFactor` × the p95 of the replica's recent latencies, within [floor, cap]; the cap
- * until enough statements were seen; `fixedMs` when set.
+ * Hedging state: recent latencies per replica and per statement shape (for the adaptive delay), each replica's
+ * budget window, and counters. The delay of a statement is `fixedMs` when set; else, once its shape (its SQL
+ * text, as the classifier caches it) has `hedgeShapeMinSamples` latencies, `hedgeLatencyFactor` × the shape's
+ * p95, at least the floor and with no cap (a statement that is normally slow is not hedged for being slow);
+ * else `hedgeLatencyFactor` × the p95 of the replica's recent latencies, within [floor, cap] (the cap until
+ * enough statements were seen). A frozen replica is bounded by its ejection instead: statements in flight on it
+ * are hedged at once (see the dispatcher).
  */
 export class Hedger {
   readonly policy: HedgePolicy;
   readonly #clock: Clock;
   readonly #replicas = new Map<string, ReplicaHedging>();
+  readonly #shapes = new LRUCache<string, LatencyWindow>({ max: hedgeShapes });
+  onEjection = 0;
 
   constructor(policy: HedgePolicy, clock: Clock) {
     this.policy = policy;
@@ -74,13 +89,29 @@ export class Hedger {
     return this.policy.fixedMs !== 0;
   }
 
-  delayMs(replica: string): number {
-    const { fixedMs, floorMs, capMs } = this.policy;
+  /** The hedge delay of a statement of shape `sql` sent to `replica` now. */
+  delayMs(replica: string, sql?: string): number {
+    const { fixedMs, floorMs } = this.policy;
     if (fixedMs !== undefined) return fixedMs;
+    const shape = sql === undefined ? undefined : this.#shapes.get(sql);
+    if (shape && shape.size >= hedgeShapeMinSamples) {
+      return Math.max(floorMs, Math.ceil((shape.p95() ?? 0) * hedgeLatencyFactor));
+    }
+    return this.#replicaDelayMs(replica);
+  }
+
+  #replicaDelayMs(replica: string): number {
+    const { floorMs, capMs } = this.policy;
     const latency = this.#of(replica).latency;
     const p95 = latency.size >= hedgeMinSamples ? latency.p95() : undefined;
     if (p95 === undefined) return capMs;
     return Math.min(capMs, Math.max(floorMs, Math.ceil(p95 * hedgeLatencyFactor)));
+  }
+
+  /** A statement in flight on the replica is hedged at once: the replica was ejected under it. */
+  noteEjectionHedge(replica: string): void {
+    this.#of(replica).hedges++;
+    this.onEjection++;
   }
 
   /** A statement was sent to the replica (hedged or not). */
@@ -101,9 +132,28 @@ export class Hedger {
     return within;
   }
 
-  /** The replica answered a statement in `ms` (hedged or not): a latency sample. */
-  recordLatency(replica: string, ms: number): void {
+  /**
+   * The replica answered a statement of shape `sql` in `ms` (hedged or not): a sample of the replica's and of
+   * the shape's latency.
+   */
+  recordLatency(replica: string, ms: number, sql?: string): void {
     this.#of(replica).latency.record(ms);
+    if (sql !== undefined) this.recordShape(sql, ms);
+  }
+
+  /**
+   * A statement of shape `sql` took `ms` on a server (the primary, when it won a hedge): what the statement costs,
+   * whichever server ran it. Never a replica's time it did not answer in, so a frozen replica cannot stretch a
+   * delay; the primary's time of a statement that is slow by nature lets its later runs go unhedged.
+   */
+  recordShape(sql: string, ms: number): void {
+    if (sql.length > hedgeShapeMaxSqlLength) return;
+    let window = this.#shapes.get(sql);
+    if (!window) {
+      window = new LatencyWindow(hedgeShapeSamples, 4);
+      this.#shapes.set(sql, window);
+    }
+    window.record(ms);
   }
 
   noteWinner(replica: string, winner: 'replica' | 'primary'): void {
@@ -126,6 +176,8 @@ export class Hedger {
       floorMs: this.policy.floorMs,
       capMs: this.policy.capMs,
       budget: this.policy.budget,
+      shapes: this.#shapes.size,
+      onEjection: this.onEjection,
       replicas: names.map((name) => {
         const r = this.#of(name);
         return {

@@ -9,8 +9,12 @@ export class LatencyWindow {
   #sinceSorted = 0;
   #p95: number | undefined;
 
-  constructor(capacity: number) {
+  readonly #resortEvery: number;
+
+  /** `resortEvery`: new samples after which the percentile is recomputed (default 16). */
+  constructor(capacity: number, resortEvery = 16) {
     this.#capacity = capacity;
+    this.#resortEvery = resortEvery;
   }
 
   get size(): number {
@@ -27,7 +31,7 @@ export class LatencyWindow {
   /** The 95th percentile (nearest rank) of the kept samples; undefined while there are none. */
   p95(): number | undefined {
     if (this.#samples.length === 0) return undefined;
-    if (this.#p95 === undefined || this.#sinceSorted >= 16) {
+    if (this.#p95 === undefined || this.#sinceSorted >= this.#resortEvery) {
       const sorted = [...this.#samples].sort((a, b) => a - b);
       this.#p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
       this.#sinceSorted = 0;

@@ -114,7 +114,9 @@ export class CausalTokens {
       if (causal.level === 'monotonic') {
         for (const name of causal.servedBy) {
           const member = this.#replicas.byName(name);
-          const position = member ? await askReplayPosition(member) : undefined;
+          const position = member
+            ? await askReplayPosition(member, this.#replicas.probeTimeoutMs)
+            : undefined;
           this.counts.replicaCaptures++;
           // Without the replica's word, the primary's position bounds what it can have shown.
           if (position === undefined) needPrimary = true;

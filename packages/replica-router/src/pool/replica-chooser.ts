@@ -38,6 +38,11 @@ function covers(member: ReplicaMember, required: WalPosition): boolean {
   return replay !== undefined && walPositionCovers(replay, required);
 }
 
+/** Whether `member` may still take a read (it may have been ejected or left the set while it was asked). */
+function usable(member: ReplicaMember): boolean {
+  return member.health.routable && !member.draining;
+}
+
 /** Between two asks while waiting for a replica to catch up. */
 const POLL_MS = 10;
 
@@ -108,19 +113,38 @@ export class ReplicaChooser {
     const deadline = clock.now() + catchUpWaitMs;
     this.counts.asked++;
     for (let round = 0; ; round++) {
-      await Promise.all(candidates.map((m) => this.#ask(m, required)));
-      const caught = candidates.filter(
-        (m) => m.health.routable && !m.draining && (m.health.replayPosition ?? -1n) >= required,
-      );
-      if (caught.length > 0) {
+      const caught = await this.#firstCaughtUp(candidates, required);
+      if (caught) {
         if (round === 0) this.counts.caughtUp++;
         else this.counts.waited++;
-        return this.#routed(caught);
+        return this.#routed([caught]);
       }
       const left = deadline - clock.now();
-      if (left <= 0 || !candidates.some((m) => m.health.routable && !m.draining)) return this.#behind();
+      if (left <= 0 || !candidates.some(usable)) return this.#behind();
       await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(POLL_MS, left)));
     }
+  }
+
+  /**
+   * Asks every candidate at once and settles with the first that answers having replayed `required` (still
+   * routable), or undefined once every ask has answered short, failed or timed out (each is bounded by the
+   * probe timeout): a frozen replica costs a token holder at most that, and never delays an answer from
+   * another one.
+   */
+  #firstCaughtUp(
+    candidates: readonly ReplicaMember[],
+    required: WalPosition,
+  ): Promise<ReplicaMember | undefined> {
+    return new Promise((resolve) => {
+      let pending = candidates.length;
+      if (pending === 0) resolve(undefined);
+      for (const member of candidates) {
+        void this.#ask(member, required).then(() => {
+          if (usable(member) && covers(member, required)) resolve(member);
+          else if (--pending === 0) resolve(undefined);
+        });
+      }
+    });
   }
 
   /** Joins an ask already running; if it answers short of `required`, asks once more itself. */
@@ -130,7 +154,7 @@ export class ReplicaChooser {
       const answer = await running;
       if (answer !== undefined && walPositionCovers(answer, required)) return;
     }
-    const ask = askReplayPosition(member).finally(() => {
+    const ask = askReplayPosition(member, this.#replicas.probeTimeoutMs).finally(() => {
       if (this.#asking.get(member) === ask) this.#asking.delete(member);
     });
     this.#asking.set(member, ask);

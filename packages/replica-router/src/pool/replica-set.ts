@@ -29,6 +29,8 @@ export interface ReplicaMember {
   readonly weight: number;
   /** Statements running on it now. */
   outstanding: number;
+  /** Hedged statements in flight on it, each with the function that hedges it at once (called on ejection). */
+  readonly hedgeNow: Set<() => void>;
   /** Statements it served, and replica attempts that failed over to the primary. */
   served: number;
   failures: number;
@@ -172,6 +174,11 @@ export class ReplicaSet {
     await this.#discovery?.refresh();
   }
 
+  /** How long a probe may take; also the bound of a direct question to a replica (its replay position). */
+  get probeTimeoutMs(): number {
+    return this.#policy.probeTimeoutMs;
+  }
+
   /** The primary's last probed WAL position. */
   get primaryPosition(): bigint | undefined {
     return this.#monitor.primary?.position;
@@ -246,6 +253,7 @@ export class ReplicaSet {
   #add(name: string, spec: ReplicaSpec, source: ReplicaSource): ReplicaMember {
     const pool = new pg.Pool(spec.config);
     const endpoint = endpointOf(spec.config);
+    const hedgeNow = new Set<() => void>();
     const member: ReplicaMember = {
       ref: { alias: 'read_replica', name, host: endpoint.host, port: endpoint.port },
       pool,
@@ -257,10 +265,15 @@ export class ReplicaSet {
         // Found while the pool runs: admitted after `readmitProbes` good probes, as a returning replica is.
         onProbation: this.#started,
         onChange: this.#onStateChange,
+        // Out: what still runs on it should not wait for it any longer (hedged statements start on the primary).
+        onOut: () => {
+          for (const hedge of [...hedgeNow]) hedge();
+        },
       }),
       source,
       weight: spec.weight,
       outstanding: 0,
+      hedgeNow,
       served: 0,
       failures: 0,
       conflicts: 0,

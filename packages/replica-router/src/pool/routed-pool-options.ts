@@ -64,13 +64,18 @@ export interface RoutedPoolOptions {
   readonly readmitProbes?: number;
   /**
    * Hedged reads: a replica statement (outside a transaction) that has not answered within this many ms also
-   * runs on the primary, and the first answer wins. Undefined (the default): adaptive, 2 × the replica's p95
-   * latency within [`hedgeFloorMs`, `hedgeCapMs`]. 0: off.
+   * runs on the primary, and the first answer wins. Undefined (the default): adaptive, 2 × the p95 latency of the
+   * statement's shape (its SQL text) once it has 3 samples, at least `hedgeFloorMs`, uncapped; before that 2 × the
+   * replica's p95 within [`hedgeFloorMs`, `hedgeCapMs`]. Statements in flight on a replica that gets ejected are
+   * hedged at once. 0: off.
    */
   readonly hedgeMs?: number;
   /** Lowest adaptive hedge delay. Default 20. */
   readonly hedgeFloorMs?: number;
-  /** Highest adaptive hedge delay (also the delay until 20 statements were timed). Default 250. */
+  /**
+   * Highest replica-wide adaptive hedge delay, for shapes without history (also the delay until 20 statements
+   * were timed). Default 250.
+   */
   readonly hedgeCapMs?: number;
   /**
    * Share of a replica's statements (over 10 s; at least 3 hedges are always allowed) that may be hedged; a

@@ -322,15 +322,21 @@ export class StatementDispatcher {
     const publishing = routeChannel.hasSubscribers;
     replica.outstanding++;
     hedger.noteStatement(name);
-    const delayMs = hedger.delayMs(name);
+    const delayMs = hedger.delayMs(name, sql);
     return hedgedQuery(config, values, {
       replica: () => replica.pool.connect(),
       primary: acquirePrimary,
       delayMs,
       connectDelayMs: opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined,
       cancelTimeoutMs: hedgeCancelTimeoutMs,
-      onHedge: () => {
-        if (!hedger.spend(name)) replica.health.recordHedgeBudget();
+      register: (hedgeNow) => {
+        replica.hedgeNow.add(hedgeNow);
+        return () => replica.hedgeNow.delete(hedgeNow);
+      },
+      onHedge: (now) => {
+        // At once: the replica was ejected under the statement (no budget: it is out already).
+        if (now) hedger.noteEjectionHedge(name);
+        else if (!hedger.spend(name)) replica.health.recordHedgeBudget();
         this.counts.hedged++;
         return true;
       },
@@ -361,9 +367,10 @@ export class StatementDispatcher {
         });
         if (outcome.hedged) hedger.noteWinner(name, outcome.winner);
         if (outcome.winner === 'replica') {
-          hedger.recordLatency(name, outcome.replicaMs ?? 0);
+          hedger.recordLatency(name, outcome.replicaMs ?? 0, sql);
           this.#servedBy(replica, reason, sql, publishing ? started : 0);
         } else {
+          hedger.recordShape(sql, outcome.primaryMs ?? 0);
           this.noteOnPrimary(sql);
           if (publishing) {
             this.publish(this.primaryRef, 'hedged', sql, performance.now() - (outcome.primaryMs ?? 0));
