@@ -62,3 +62,17 @@ function decimalDigits(x: number): { digits: string; pointAt: number } {
   const leadingZeros = (whole + fraction).length - stripped.length;
   return { digits: stripped === '' ? '0' : stripped, pointAt: whole.length + exponent - leadingZeros };
 }
+
+/**
+ * {@link quantize2} with `half-even` as a PostgreSQL expression, for statements that round many values
+ * where they are read. `numeric` is a `numeric` expression holding the double's shortest decimal text
+ * (`value::text::numeric`: PostgreSQL prints a double with the same shortest round-trip digits as
+ * JavaScript's `String(x)`); the expression is a `double precision`. `round()` breaks ties away from zero,
+ * so an exact tie (three decimals, the last a 5) that rounded to an odd last digit steps back to the even
+ * one. Reference it on a column computed once per row (a LATERAL), as it names `numeric` several times.
+ */
+export function quantize2HalfEvenSql(numeric: string): string {
+  return `(CASE WHEN trunc(${numeric}, 3) = ${numeric} AND mod(abs(${numeric}) * 1000, 10) = 5
+             AND mod(round(abs(${numeric}), 2) * 100, 2) = 1
+           THEN round(${numeric}, 2) - sign(${numeric}) * 0.01 ELSE round(${numeric}, 2) END)::double precision`;
+}
