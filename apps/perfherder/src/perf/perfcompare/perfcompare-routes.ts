@@ -127,16 +127,19 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         framework: params.framework || null,
         updatedSince,
       };
-      const baseSignatures = await loadSignatures(db, {
-        ...signatureFilter,
-        repositoryId: baseRepoId,
-        parentSignature: params.baseParentSignature,
-      });
-      const newSignatures = await loadSignatures(db, {
-        ...signatureFilter,
-        repositoryId: newRepoId,
-        parentSignature: params.newParentSignature,
-      });
+      // Each pair of statements (one per side) runs at once, on two connections.
+      const [baseSignatures, newSignatures] = await Promise.all([
+        loadSignatures(db, {
+          ...signatureFilter,
+          repositoryId: baseRepoId,
+          parentSignature: params.baseParentSignature,
+        }),
+        loadSignatures(db, {
+          ...signatureFilter,
+          repositoryId: newRepoId,
+          parentSignature: params.newParentSignature,
+        }),
+      ]);
       const newSelection: DataSelection = { revision: params.newRevision };
       const baseIds = baseSignatures.map((s) => s.id);
       const newIds = newSignatures.map((s) => s.id);
@@ -150,8 +153,10 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
       };
       const load = async () => {
-        const baseData = await loadGroupedData(db, baseRepoId, baseIds, baseSelection);
-        const newData = await loadGroupedData(db, newRepoId, newIds, newSelection);
+        const [baseData, newData] = await Promise.all([
+          loadGroupedData(db, baseRepoId, baseIds, baseSelection),
+          loadGroupedData(db, newRepoId, newIds, newSelection),
+        ]);
         return {
           baseData,
           newData,
@@ -164,9 +169,11 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
 
       // The cache key holds the number of statistics per side, counted in PostgreSQL: a hit reads no data
       // points and sends the stored JSON text as it is.
-      const totalDataPoints =
-        (await countDataPoints(db, baseRepoId, baseIds, baseSelection, params.replicates)) +
-        (await countDataPoints(db, newRepoId, newIds, newSelection, params.replicates));
+      const counts = await Promise.all([
+        countDataPoints(db, baseRepoId, baseIds, baseSelection, params.replicates),
+        countDataPoints(db, newRepoId, newIds, newSelection, params.replicates),
+      ]);
+      const totalDataPoints = counts[0] + counts[1];
       const hashKey = mwuCacheKey({
         base_rev: params.baseRevision,
         new_rev: params.newRevision,
