@@ -96,6 +96,13 @@ const summary = (samples: number[]) => {
 
 const root = resolve(import.meta.dirname, '..');
 const servers: Server[] = [];
+// Interrupted: stop the servers too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const server of servers) server.child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 const client = new pg.Client({ connectionString: primaryUrl, application_name: 'bench-speed' });
 try {
   await client.connect();
