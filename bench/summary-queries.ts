@@ -201,11 +201,11 @@ try {
   // OLD's datum rows are aggregated the same way to compare, both sorted by signature.
   const asLists = (old: Statement): Statement => ({
     text: `SELECT o.signature_id,
-             json_agg(${quantize2HalfEvenSql('v.n')} ORDER BY o.job_id, o.id)::text AS values,
+             json_agg(${quantize2HalfEvenSql('v.t')} ORDER BY o.job_id, o.id)::text AS values,
              json_agg(o.job_id ORDER BY o.job_id, o.id)::text AS job_ids,
              json_agg(o.submit_time ORDER BY o.job_id, o.id)::text AS submit_times
            FROM (${old.text}) o
-           CROSS JOIN LATERAL (SELECT coalesce(o.replicate_value, o.value)::text::numeric AS n) v
+           CROSS JOIN LATERAL (SELECT coalesce(o.replicate_value, o.value)::text AS t) v
            GROUP BY o.signature_id ORDER BY o.signature_id`,
     values: old.values,
   });

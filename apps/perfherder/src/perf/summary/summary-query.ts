@@ -127,13 +127,13 @@ export function summaryDataSql({ modeA, replicates, timeCond }: SummaryDataShape
             LEFT JOIN js ON js.job_id = d.job_id
             ORDER BY d.push_timestamp, d.push_id, d.job_id, d.id${replicateOrder}`
          : `SELECT d.signature_id,
-              json_agg(${quantize2HalfEvenSql('v.n')} ORDER BY ${order})::text AS values,
+              json_agg(${quantize2HalfEvenSql('v.t')} ORDER BY ${order})::text AS values,
               json_agg(d.job_id ORDER BY ${order})::text AS job_ids,
               json_agg(js.submit_time ORDER BY ${order})::text AS submit_times
             FROM d
             ${replicateJoin}
             LEFT JOIN js ON js.job_id = d.job_id
-            CROSS JOIN LATERAL (SELECT coalesce(${replicate}, d.value)::text::numeric AS n) v
+            CROSS JOIN LATERAL (SELECT coalesce(${replicate}, d.value)::text AS t) v
             GROUP BY d.signature_id`
      }`;
 }

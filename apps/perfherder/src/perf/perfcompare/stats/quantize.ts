@@ -65,14 +65,15 @@ function decimalDigits(x: number): { digits: string; pointAt: number } {
 
 /**
  * {@link quantize2} with `half-even` as a PostgreSQL expression, for statements that round many values
- * where they are read. `numeric` is a `numeric` expression holding the double's shortest decimal text
- * (`value::text::numeric`: PostgreSQL prints a double with the same shortest round-trip digits as
- * JavaScript's `String(x)`); the expression is a `double precision`. `round()` breaks ties away from zero,
- * so an exact tie (three decimals, the last a 5) that rounded to an odd last digit steps back to the even
- * one. Reference it on a column computed once per row (a LATERAL), as it names `numeric` several times.
+ * where they are read. `text` is a `text` expression holding the double's shortest decimal text
+ * (`value::text`: PostgreSQL prints a double with the same shortest round-trip digits as JavaScript's
+ * `String(x)`); the expression is a `double precision`. `round()` on numeric breaks ties away from zero, so
+ * an exact tie (exactly three decimals, the last a 5: the text ends in `.dd5`) that rounded to an odd last
+ * digit steps back to the even one. Reference it on a column computed once per row (a LATERAL), as it names
+ * `text` several times.
  */
-export function quantize2HalfEvenSql(numeric: string): string {
-  return `(CASE WHEN trunc(${numeric}, 3) = ${numeric} AND mod(abs(${numeric}) * 1000, 10) = 5
-             AND mod(round(abs(${numeric}), 2) * 100, 2) = 1
-           THEN round(${numeric}, 2) - sign(${numeric}) * 0.01 ELSE round(${numeric}, 2) END)::double precision`;
+export function quantize2HalfEvenSql(text: string): string {
+  return `(CASE WHEN ${text} LIKE '%.__5' AND mod(round(abs(${text}::numeric), 2) * 100, 2) = 1
+           THEN round(${text}::numeric, 2) - sign(${text}::numeric) * 0.01
+           ELSE round(${text}::numeric, 2) END)::double precision`;
 }
