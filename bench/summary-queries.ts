@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { RoutedPool } from 'replica-router';
 import { ALERT_SUMMARY_TASKS_SQL } from '../apps/perfherder/src/perf/alertsummary-tasks/alertsummary-tasks-routes.ts';
+import { quantize2HalfEvenSql } from '../apps/perfherder/src/perf/perfcompare/stats/quantize.ts';
 import { parseSummaryParams } from '../apps/perfherder/src/perf/summary/summary-params.ts';
 import { runSummary } from '../apps/perfherder/src/perf/summary/summary-query.ts';
 import { seed } from '../apps/perfherder/src/seed/index.ts';
@@ -196,7 +197,25 @@ try {
     return Number(line?.match(/([\d.]+) ms/)?.[1]);
   };
   const checks: Record<string, { rows: number; oldExecMs?: number; newExecMs?: number }> = {};
-  checks[`summary ${endpointQuery}`] = { rows: await sameRows('summary', oldSummary, newSummary) };
+  // Since issue 14 the parallel-list shapes come as one row per signature (json_agg, values rounded in SQL):
+  // OLD's datum rows are aggregated the same way to compare, both sorted by signature.
+  const asLists = (old: Statement): Statement => ({
+    text: `SELECT o.signature_id,
+             json_agg(${quantize2HalfEvenSql('v.t')} ORDER BY o.job_id, o.id)::text AS values,
+             json_agg(o.job_id ORDER BY o.job_id, o.id)::text AS job_ids,
+             json_agg(o.submit_time ORDER BY o.job_id, o.id)::text AS submit_times
+           FROM (${old.text}) o
+           CROSS JOIN LATERAL (SELECT coalesce(o.replicate_value, o.value)::text AS t) v
+           GROUP BY o.signature_id ORDER BY o.signature_id`,
+    values: old.values,
+  });
+  const bySignature = (s: Statement): Statement => ({
+    text: `SELECT * FROM (${s.text}) n ORDER BY n.signature_id`,
+    values: s.values,
+  });
+  checks[`summary ${endpointQuery}`] = {
+    rows: await sameRows('summary', asLists(oldSummary), bySignature(newSummary)),
+  };
   for (const [label, query, modeA, replicates, byRevision] of [
     [
       'all_data',
@@ -225,7 +244,7 @@ try {
     const timeCond = byRevision ? 'p.revision = $3' : 'd.push_timestamp > $3::timestamptz';
     const old = { text: oldSummaryDataSql(modeA, replicates, timeCond), values: s.values };
     checks[`summary ${label}: ${query}`] = {
-      rows: await sameRows(label, old, s),
+      rows: await sameRows(label, modeA ? old : asLists(old), modeA ? s : bySignature(s)),
       oldExecMs: await execMs(old),
       newExecMs: await execMs(s),
     };

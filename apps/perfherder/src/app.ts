@@ -6,6 +6,7 @@ import { coreRoutes } from './core/core-routes.ts';
 import { corsPolicy, installCors } from './http/cors/index.ts';
 import { dbPlugin } from './http/db-plugin.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { installEtag } from './http/etag.ts';
 import { installJsonContentType } from './http/json-content-type.ts';
 import { metricsRoutes } from './http/metrics-routes.ts';
 import { installNullCharacterCheck } from './http/null-characters.ts';
@@ -52,6 +53,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   // CORS first: a preflight is answered before anything else looks at the request.
   installCors(app, corsPolicy(options.corsAllowedOrigins ?? '*'));
   installJsonContentType(app);
+  // After the content type is final: the ETag hashes the bytes sent.
+  installEtag(app);
   installErrorHandler(app);
   installNullCharacterCheck(app);
   installOptionsRoutes(app);

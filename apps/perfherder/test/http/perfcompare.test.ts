@@ -823,6 +823,55 @@ describe('GET /api/perfcompare/results/', () => {
       assert.equal((await cacheRows()).length, 1);
     });
 
+    it('a cache hit sends the stored text: the same bytes as the jsonb read back, no data points read', async () => {
+      const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
+      const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
+      const first = await app.inject(url);
+      assert.equal(first.statusCode, 200, first.body);
+      await db.cluster.waitForReplicas();
+      const second = await captureQueries(() => app.inject(url));
+      assert.equal(second.result.statusCode, 200);
+      assert.equal(second.result.headers['content-type'], 'application/json');
+      // The answer before results_text existed: the jsonb column parsed and serialised again.
+      const { rows } = await db.primary.query('SELECT results, results_text FROM perf_compare_mwu_cache');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].results_text, JSON.stringify(rows[0].results));
+      assert.equal(second.result.body, JSON.stringify(rows[0].results));
+      assert.ok(
+        second.queries.every((q) => !/performance_datum_replicate|d\.value/.test(q.sql)),
+        JSON.stringify(second.queries.map((q) => q.sql.slice(0, 80))),
+      );
+      // A row cached before migration 0005 (no results_text) is served from its jsonb.
+      await db.primary.query('UPDATE perf_compare_mwu_cache SET results_text = NULL');
+      await db.cluster.waitForReplicas();
+      const third = await app.inject(url);
+      assert.equal(third.body, second.result.body);
+    });
+
+    it('Cache-Control only on a comparison of two fixed revisions', async () => {
+      const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
+      for (const test_version of ['student-t', 'mann-whitney-u']) {
+        const fixed = await app.inject(
+          query(w, { base_revision: w.basePush.revision, no_subtests: 'true', test_version }),
+        );
+        assert.equal(fixed.statusCode, 200, fixed.body);
+        assert.equal(fixed.headers['cache-control'], 'public, max-age=3600');
+        await db.cluster.waitForReplicas();
+        const again = await app.inject(
+          query(w, { base_revision: w.basePush.revision, no_subtests: 'true', test_version }),
+        );
+        assert.equal(again.headers['cache-control'], 'public, max-age=3600', test_version);
+        const window = await app.inject(query(w, { interval: 604800, no_subtests: 'true', test_version }));
+        assert.equal(window.statusCode, 200);
+        assert.equal(window.headers['cache-control'], undefined);
+      }
+      const missing = await app.inject(
+        query(w, { base_revision: 'nonexistentrevision', no_subtests: 'true' }),
+      );
+      assert.equal(missing.statusCode, 400);
+      assert.equal(missing.headers['cache-control'], undefined);
+    });
+
     it('mwu_cache_different_params_produce_different_cache_keys', async () => {
       const w = await world({ base: [100, 105, 102], next: [110, 115, 112] });
       const base = { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' };

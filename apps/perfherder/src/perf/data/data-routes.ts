@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { markFixedAnswer } from '../../http/etag.ts';
 import { INT8 } from '../../http/integer-param.ts';
 import { asList, drfBoolean, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
@@ -156,7 +157,7 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: { type: 'object', additionalProperties: { type: 'array', items: datumSchema } } },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { where, params, skipRetriggers } = await parseAfterRepository(
         app.db,
         request.params.project,
@@ -201,6 +202,10 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
           push_timestamp: Number(row.push_timestamp),
           value: pyRound2(row.value),
         });
+      }
+      // One push's data (no window relative to now): Cache-Control.
+      if (asList(request.query.push_id).length > 0 && asList(request.query.interval).length === 0) {
+        markFixedAnswer(reply);
       }
       return result;
     },

@@ -54,19 +54,46 @@ export function mwuCacheKey(input: MwuCacheKeyInput): string {
   return createHash('sha256').update(pythonJsonDumps(payload)).digest('hex');
 }
 
-/** The cached results for a key, or undefined. Runs on whatever the routed pool picks (a replica). */
-export async function readMwuCache(db: Queryable, hashKey: string): Promise<unknown[] | undefined> {
-  const { rows } = await db.query('SELECT results FROM perf_compare_mwu_cache WHERE hash_key = $1', [
-    hashKey,
-  ]);
-  return rows[0]?.results as unknown[] | undefined;
+/**
+ * A JSON value with every object's keys in jsonb's order (shorter keys first, then by bytes), the order
+ * in which PostgreSQL gives back the `results` jsonb column: the cached answer keeps the key order it has
+ * always had when read back from jsonb.
+ */
+export function inJsonbKeyOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(inJsonbKeyOrder);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value).sort((a, b) => {
+    if (a.length !== b.length) return a.length - b.length;
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  });
+  return Object.fromEntries(keys.map((k) => [k, inJsonbKeyOrder((value as Record<string, unknown>)[k])]));
 }
 
-/** Stores results under a key (get-or-create: a concurrent insert of the same key is kept). A write: primary. */
+/**
+ * The cached answer for a key as JSON text, ready to send, or undefined. `results_text` holds it as sent
+ * (migration 0005); a row cached before that column existed is serialised from its jsonb once per hit. Runs
+ * on whatever the routed pool picks (a replica).
+ */
+export async function readMwuCache(db: Queryable, hashKey: string): Promise<string | undefined> {
+  const { rows } = await db.query(
+    `SELECT results_text, CASE WHEN results_text IS NULL THEN results END AS results
+       FROM perf_compare_mwu_cache WHERE hash_key = $1`,
+    [hashKey],
+  );
+  const row = rows[0] as { results_text: string | null; results: unknown } | undefined;
+  if (row === undefined) return undefined;
+  return row.results_text ?? JSON.stringify(row.results);
+}
+
+/**
+ * Stores results under a key (get-or-create: a concurrent insert of the same key is kept): the jsonb as
+ * the reference stores it, and the answer a cache hit sends, as text. A write: primary.
+ */
 export async function writeMwuCache(db: Queryable, hashKey: string, results: unknown[]): Promise<void> {
   await db.query(
-    `INSERT INTO perf_compare_mwu_cache (hash_key, results, created) VALUES ($1, $2::jsonb, now())
+    `INSERT INTO perf_compare_mwu_cache (hash_key, results, results_text, created)
+     VALUES ($1, $2::jsonb, $3, now())
      ON CONFLICT (hash_key) DO NOTHING`,
-    [hashKey, JSON.stringify(results)],
+    [hashKey, JSON.stringify(results), JSON.stringify(inJsonbKeyOrder(results))],
   );
 }

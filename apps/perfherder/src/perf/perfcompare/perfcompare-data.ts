@@ -62,7 +62,35 @@ export async function loadSignatures(db: Queryable, filter: SignatureFilter): Pr
 /** Which data points of one side: a revision, or a push-timestamp window (both ends exclusive). */
 export type DataSelection = { readonly revision: string } | { readonly after: Date; readonly before: Date };
 
-/** Loads and groups one side's data points (datum values, job ids, replicates). */
+/**
+ * The FROM and WHERE of one side's data points, and its parameters: `d` the datums of the signatures, with
+ * `replicates` `r` their replicates (LEFT JOIN, so a datum without replicates keeps one row). The push is
+ * joined only to select by revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
+ */
+function sideData(
+  repositoryId: number,
+  signatureIds: readonly number[],
+  selection: DataSelection,
+  replicates: boolean,
+): { readonly from: string; readonly params: unknown[] } {
+  const byRevision = 'revision' in selection;
+  return {
+    from: `FROM performance_datum d
+       ${byRevision ? 'JOIN push p ON p.id = d.push_id' : ''}
+       ${replicates ? 'LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id' : ''}
+      WHERE d.signature_id = ANY($1::integer[]) AND d.repository_id = $2
+        AND ${byRevision ? 'p.revision = $3' : 'd.push_timestamp > $3 AND d.push_timestamp < $4'}`,
+    params: byRevision
+      ? [signatureIds, repositoryId, selection.revision]
+      : [signatureIds, repositoryId, selection.after, selection.before],
+  };
+}
+
+/**
+ * Loads and groups one side's data points (datum values, job ids, replicates): one row per signature, its
+ * three lists aggregated in PostgreSQL as JSON text in the order the reference reads them (push time, datum
+ * id, then replicate id), so no JavaScript work per data point is left but JSON.parse.
+ */
 export async function loadGroupedData(
   db: Queryable,
   repositoryId: number,
@@ -71,40 +99,42 @@ export async function loadGroupedData(
 ): Promise<GroupedData> {
   const grouped: GroupedData = { values: new Map(), jobIds: new Map(), replicates: new Map() };
   if (signatureIds.length === 0) return grouped;
-  const byRevision = 'revision' in selection;
+  const { from, params } = sideData(repositoryId, signatureIds, selection, false);
   const { rows } = await db.query(
-    `SELECT d.id, d.signature_id, d.value, d.job_id, r.value AS replicate
-       FROM performance_datum d
-       JOIN push p ON p.id = d.push_id
-       LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id
-      WHERE d.signature_id = ANY($1::integer[]) AND d.repository_id = $2
-        AND ${byRevision ? 'p.revision = $3' : 'd.push_timestamp > $3 AND d.push_timestamp < $4'}
-      ORDER BY d.push_timestamp, d.id, r.id`,
-    byRevision
-      ? [signatureIds, repositoryId, selection.revision]
-      : [signatureIds, repositoryId, selection.after, selection.before],
+    `WITH d AS MATERIALIZED (SELECT d.id, d.signature_id, d.value, d.job_id, d.push_timestamp ${from})
+     SELECT v.signature_id, v.values, v.job_ids, r.replicates
+     FROM (SELECT d.signature_id,
+             json_agg(d.value ORDER BY d.push_timestamp, d.id)::text AS values,
+             json_agg(d.job_id ORDER BY d.push_timestamp, d.id)::text AS job_ids
+           FROM d GROUP BY d.signature_id) v
+     JOIN (SELECT d.signature_id,
+             json_agg(coalesce(r.value, d.value) ORDER BY d.push_timestamp, d.id, r.id)::text AS replicates
+           FROM d LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id
+           GROUP BY d.signature_id) r ON r.signature_id = v.signature_id`,
+    params,
   );
-  let lastDatum: string | null = null;
-  for (const row of rows as {
-    id: string;
-    signature_id: number;
-    value: number;
-    job_id: string | null;
-    replicate: number | null;
-  }[]) {
-    const sig = row.signature_id;
-    if (row.id !== lastDatum) {
-      lastDatum = row.id;
-      push(grouped.values, sig, row.value);
-      push(grouped.jobIds, sig, row.job_id === null ? null : Number(row.job_id));
-    }
-    push(grouped.replicates, sig, row.replicate ?? row.value);
+  for (const row of rows as { signature_id: number; values: string; job_ids: string; replicates: string }[]) {
+    grouped.values.set(row.signature_id, JSON.parse(row.values));
+    grouped.jobIds.set(row.signature_id, JSON.parse(row.job_ids));
+    grouped.replicates.set(row.signature_id, JSON.parse(row.replicates));
   }
   return grouped;
 }
 
-function push<T>(map: Map<number, T[]>, key: number, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/**
+ * How many statistics one side's {@link loadGroupedData} would yield: its datums, or with `replicates` its
+ * datum ⋈ replicate rows. Counted in PostgreSQL, so a Mann-Whitney cache lookup (whose key holds the total)
+ * reads no data points.
+ */
+export async function countDataPoints(
+  db: Queryable,
+  repositoryId: number,
+  signatureIds: readonly number[],
+  selection: DataSelection,
+  replicates: boolean,
+): Promise<number> {
+  if (signatureIds.length === 0) return 0;
+  const { from, params } = sideData(repositoryId, signatureIds, selection, replicates);
+  const { rows } = await db.query(`SELECT count(*)::bigint AS n ${from}`, params);
+  return Number(rows[0]?.n ?? 0);
 }

@@ -62,3 +62,18 @@ function decimalDigits(x: number): { digits: string; pointAt: number } {
   const leadingZeros = (whole + fraction).length - stripped.length;
   return { digits: stripped === '' ? '0' : stripped, pointAt: whole.length + exponent - leadingZeros };
 }
+
+/**
+ * {@link quantize2} with `half-even` as a PostgreSQL expression, for statements that round many values
+ * where they are read. `text` is a `text` expression holding the double's shortest decimal text
+ * (`value::text`: PostgreSQL prints a double with the same shortest round-trip digits as JavaScript's
+ * `String(x)`); the expression is a `double precision`. `round()` on numeric breaks ties away from zero, so
+ * an exact tie (exactly three decimals, the last a 5: the text ends in `.dd5`) that rounded to an odd last
+ * digit steps back to the even one. Reference it on a column computed once per row (a LATERAL), as it names
+ * `text` several times.
+ */
+export function quantize2HalfEvenSql(text: string): string {
+  return `(CASE WHEN ${text} LIKE '%.__5' AND mod(round(abs(${text}::numeric), 2) * 100, 2) = 1
+           THEN round(${text}::numeric, 2) - sign(${text}::numeric) * 0.01
+           ELSE round(${text}::numeric, 2) END)::double precision`;
+}

@@ -1,0 +1,222 @@
+/**
+ * Speed benchmark (issue 14): the service against the reference's figures, and against an older checkout
+ * of the service on the same database, side by side in one run.
+ *
+ * Each checkout runs in its own process (bench/support/serve-checkout.ts; routing on, one replica) on a
+ * database seeded beforehand (`npm run db:seed -- --size medium` or `large`). Per endpoint: every server
+ * answers a warm-up (ours first, so a Mann-Whitney result is cached by the current code), the answers are
+ * compared (the same bytes, or at least the same JSON), then `--requests` sequential requests per server,
+ * alternating in blocks of `--block` (ABAB…), timed at the client from sending to the last byte. Then the same
+ * number of conditional requests (If-None-Match with the ETag) against ours: the 304 path.
+ *
+ * Usage: node --conditions=@perfherder/source --import tsx bench/speed.ts --primary-url <url> --replica-url <url>
+ *        [--size medium] [--baseline <checkout folder>] [--requests 200] [--block 25] [--only <name part>]
+ * Prints a table, writes bench/results/speed-<size>.json and speed-<size>.md. Not part of npm test.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import pg from 'pg';
+import { benchEnvironment, resultsDir, writeResult } from './support/bench-env.ts';
+import { speedRequests } from './support/speed-requests.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    'primary-url': { type: 'string' },
+    'replica-url': { type: 'string' },
+    size: { type: 'string', default: 'medium' },
+    baseline: { type: 'string' },
+    requests: { type: 'string', default: '200' },
+    block: { type: 'string', default: '25' },
+    only: { type: 'string' },
+  },
+});
+const primaryUrl = args['primary-url'];
+const replicaUrl = args['replica-url'];
+if (!primaryUrl || !replicaUrl) throw new Error('--primary-url and --replica-url are required');
+const requestsPerServer = Number(args.requests);
+const block = Number(args.block);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Server {
+  readonly label: 'ours' | 'baseline';
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+async function serve(label: Server['label'], checkout: string): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@perfherder/source',
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'support', 'serve-checkout.ts'),
+      checkout,
+    ],
+    {
+      cwd: checkout,
+      env: { ...process.env, PRIMARY_URL: primaryUrl, REPLICA_URL: replicaUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    const match = /^listening (\S+)/.exec(line);
+    if (match?.[1]) return { label, url: match[1], child };
+  }
+  throw new Error(`${label}: the server exited before listening`);
+}
+
+interface Timed {
+  readonly ms: number;
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Headers;
+}
+
+async function timed(url: string, headers: Record<string, string> = {}): Promise<Timed> {
+  const started = performance.now();
+  const res = await fetch(url, { headers });
+  const body = await res.text();
+  return { ms: performance.now() - started, status: res.status, body, headers: res.headers };
+}
+
+/** Nearest-rank percentile, 2 significant decimals. */
+function percentile(sorted: readonly number[], p: number): number {
+  const value = sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  return Math.round(value * 100) / 100;
+}
+const summary = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
+
+const root = resolve(import.meta.dirname, '..');
+const servers: Server[] = [];
+// Interrupted: stop the servers too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const server of servers) server.child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+const client = new pg.Client({ connectionString: primaryUrl, application_name: 'bench-speed' });
+try {
+  await client.connect();
+  const datums = Number(
+    (await client.query('SELECT count(*)::bigint AS n FROM performance_datum')).rows[0]?.n ?? 0,
+  );
+  const { requests, parameters } = await speedRequests(client);
+  servers.push(await serve('ours', root));
+  if (args.baseline) servers.push(await serve('baseline', resolve(args.baseline)));
+  const ours = servers[0] as Server;
+
+  const rows: Record<string, unknown>[] = [];
+  const results: Record<string, unknown>[] = [];
+  for (const request of requests) {
+    if (args.only && !request.name.includes(args.only)) continue;
+    // Warm-up, ours first; the answers must agree.
+    const first = new Map<string, Timed>();
+    for (const server of servers) {
+      for (let i = 0; i < 3; i++) first.set(server.label, await timed(`${server.url}${request.path}`));
+    }
+    const mine = first.get('ours') as Timed;
+    if (mine.status !== 200)
+      throw new Error(`${request.name}: HTTP ${mine.status} ${mine.body.slice(0, 200)}`);
+    let same = 'n/a';
+    const theirs = first.get('baseline');
+    if (theirs) {
+      if (theirs.body === mine.body) same = 'same bytes';
+      else if (isDeepStrictEqual(JSON.parse(theirs.body), JSON.parse(mine.body))) same = 'same JSON';
+      else same = 'DIFFERENT';
+    }
+    const samples = new Map<string, number[]>(servers.map((s) => [s.label, []]));
+    for (let done = 0; done < requestsPerServer; done += block) {
+      for (const server of servers) {
+        const list = samples.get(server.label) as number[];
+        for (let i = 0; i < Math.min(block, requestsPerServer - done); i++) {
+          list.push((await timed(`${server.url}${request.path}`)).ms);
+        }
+      }
+    }
+    const etag = mine.headers.get('etag');
+    const conditional: number[] = [];
+    if (etag) {
+      for (let i = 0; i < requestsPerServer; i++) {
+        const res = await timed(`${ours.url}${request.path}`, { 'if-none-match': etag });
+        if (res.status !== 304) throw new Error(`${request.name}: If-None-Match answered ${res.status}`);
+        conditional.push(res.ms);
+      }
+    }
+    const o = summary(samples.get('ours') as number[]);
+    const b = args.baseline ? summary(samples.get('baseline') as number[]) : undefined;
+    const c = conditional.length > 0 ? summary(conditional) : undefined;
+    const ref = request.reference;
+    const ratio = (a: number, r: number) => Math.round((a / r) * 100) / 100;
+    const met = o.p50 <= ref.p50 / 3 && o.p99 <= ref.p99 / 2;
+    rows.push({
+      endpoint: request.name,
+      'ref p50': ref.p50,
+      ...(b ? { 'before p50': b.p50 } : {}),
+      'ours p50': o.p50,
+      'p50/ref': ratio(o.p50, ref.p50),
+      'ref p99': ref.p99,
+      ...(b ? { 'before p99': b.p99 } : {}),
+      'ours p99': o.p99,
+      'p99/ref': ratio(o.p99, ref.p99),
+      '304 p50': c?.p50 ?? '-',
+      goal: met ? 'met' : 'missed',
+    });
+    results.push({
+      name: request.name,
+      path: request.path,
+      bytes: Buffer.byteLength(mine.body),
+      reference: ref,
+      ours: o,
+      ...(b ? { before: b, answers: same } : {}),
+      ...(c ? { notModified: c } : {}),
+      cacheControl: mine.headers.get('cache-control'),
+      goalMet: met,
+    });
+    log(
+      `${request.name}: ours p50 ${o.p50} p99 ${o.p99}${b ? `, before p50 ${b.p50} p99 ${b.p99} (${same})` : ''}, ${Buffer.byteLength(mine.body)} bytes`,
+    );
+  }
+  const size = args.size ?? 'medium';
+  console.log(`\n${size}: ${datums} datums, ${requestsPerServer} sequential requests per server, ms`);
+  console.table(rows);
+  const result = {
+    benchmark: 'speed',
+    ...benchEnvironment({ roundLoad: true }),
+    size,
+    datums,
+    requestsPerServer,
+    block,
+    baseline: args.baseline ? 'an older checkout of the service (see the commit message)' : null,
+    parameters,
+    endpoints: results,
+  };
+  writeResult(`speed-${size}.json`, result);
+  const columns = Object.keys(rows[0] ?? {});
+  const md = [
+    `# Speed, ${size} data set (${datums} datums)`,
+    '',
+    `Generated by \`bench/speed.ts\` on ${result.date}, load average ${result.loadAverage.join(' ')}; ` +
+      `${requestsPerServer} sequential requests per server, alternating in blocks of ${block}; ms at the client. ` +
+      '`ref`: the reference (Treeherder under gunicorn, medium set). `before`: the service before issue 14, ' +
+      'same database, same run. `304 p50`: the same request with If-None-Match. Goal: p50 ≤ ref/3, p99 ≤ ref/2.',
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${columns.map((c) => String(r[c])).join(' | ')} |`),
+    '',
+  ].join('\n');
+  writeFileSync(join(resultsDir(), `speed-${size}.md`), md);
+  log(`wrote bench/results/speed-${size}.json and speed-${size}.md`);
+} finally {
+  await client.end().catch(() => {});
+  for (const server of servers) server.child.kill('SIGTERM');
+}
