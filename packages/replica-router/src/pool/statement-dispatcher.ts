@@ -338,7 +338,9 @@ export class StatementDispatcher {
         return true;
       },
       onReplicaErrorWhileHedged: (error) => {
-        if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
+        // The primary already runs it: a recovery conflict is then retried there, not a failure of the replica.
+        if (isRecoveryConflict(error)) replica.conflicts++;
+        else if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
         if (publishing) this.publish(replica.ref, reason, sql, started, error, true);
       },
     }).then(
