@@ -186,6 +186,33 @@ describe('hedged reads', { timeout: 120_000 }, () => {
     );
   });
 
+  it('a frozen replica and no open connection: the read is hedged while the new connection hangs, not held for the connect timeout', async () => {
+    const logger = recordingLogger();
+    const pool = await rc.makeQuietPool({ hedgeMs: 50, replicaConnectTimeoutMs: 20_000, logger });
+    assert.equal(pool.stats().replicas[0]?.totalCount, 0, 'a cold pool: the read must open a connection');
+    const proxy = replica.proxy!;
+    await proxy.setMode('stall');
+    try {
+      const { result: row, queries } = await captureQueries(() => read(pool, FAST));
+      assert.equal(row.in_recovery, false, 'answered by the primary');
+      assert.equal(row.server_port, primaryPort);
+      assert.deepEqual(
+        queries.map((q) => [q.node, q.reason]),
+        [['primary', 'hedged']],
+        'hedged during the connect, not a fallback after its timeout',
+      );
+      assert.equal(pool.stats().reasons.hedged, 1);
+    } finally {
+      await proxy.setMode('pass');
+    }
+    await readmitted(pool);
+    await pollUntil(
+      async () => (await read(pool, FAST)).in_recovery,
+      (onReplica) => onReplica,
+      { what: 'the replica serving again', intervalMs: 10 },
+    );
+  });
+
   it('a frozen replica (stalled proxy, open connection): the primary answers; the loser’s connection is destroyed', async () => {
     const pool = await rc.makeQuietPool({ hedgeMs: 50 });
     // Warm: one open replica connection (a first connect, with its password exchange, may itself take longer

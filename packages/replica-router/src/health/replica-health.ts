@@ -55,6 +55,7 @@ export class ReplicaHealth {
   readonly #logger: RouterLogger | undefined;
   readonly #history: PrimaryPositionHistory;
   readonly #onProbation: boolean;
+  readonly #onChange: ((event: ReplicaStateEvent) => void) | undefined;
   #state: ReplicaState = 'starting';
   #reason: ReplicaStateReason | undefined;
   #since: number;
@@ -86,6 +87,8 @@ export class ReplicaHealth {
        * good probes in a row; at start-up the first good probe admits (serving from replicas at once).
        */
       onProbation?: boolean;
+      /** Told of every state change, as the channel is, but only this replica's (its pool's status history). */
+      onChange?: ((event: ReplicaStateEvent) => void) | undefined;
       /** Called when it stops taking reads because it is out (ejected, or not a replica), not for lag. */
       onOut?: () => void;
     },
@@ -96,6 +99,7 @@ export class ReplicaHealth {
     this.#history = options.history;
     this.#logger = options.logger;
     this.#onProbation = options.onProbation ?? false;
+    this.#onChange = options.onChange;
     this.#onOut = options.onOut;
     this.#since = this.#clock.now();
     this.#outSince = this.#since;
@@ -298,8 +302,8 @@ export class ReplicaHealth {
       else this.#logger?.warn(detail, message);
     }
     if (next === 'ejected' || next === 'not_a_replica') this.#onOut?.();
-    if (replicaStateChannel.hasSubscribers) {
-      replicaStateChannel.publish({
+    if (replicaStateChannel.hasSubscribers || this.#onChange) {
+      const event: ReplicaStateEvent = {
         replica: this.name,
         from,
         to: next,
@@ -307,7 +311,9 @@ export class ReplicaHealth {
         at: now,
         lagMs: this.#lagMs,
         lagBytes: this.#lagBytes,
-      } satisfies ReplicaStateEvent);
+      };
+      this.#onChange?.(event);
+      if (replicaStateChannel.hasSubscribers) replicaStateChannel.publish(event);
     }
   }
 }

@@ -24,6 +24,13 @@ export interface HedgedQueryOptions {
   readonly replica: () => Promise<pg.PoolClient>;
   readonly primary: () => Promise<pg.PoolClient>;
   readonly delayMs: number;
+  /**
+   * When the replica's connection is a new one (no idle connection, room in its pool), the hedge may also start
+   * this long after the start, before the statement is sent: a host that accepts TCP but never answers (frozen,
+   * stalled) would otherwise hold the read for the whole connect timeout. Undefined: the delay counts from the
+   * send alone.
+   */
+  readonly connectDelayMs?: number | undefined;
   readonly cancelTimeoutMs: number;
   /**
    * Called when the delay has passed without an answer (`now` false), or the caller asked for the hedge at once
@@ -107,14 +114,17 @@ export function hedgedQuery(
       decided = true;
       unregister?.();
     };
-    const arm = () => {
+    const arm = (ms: number) => {
+      clearTimeout(timer);
       if (decided || primary) return;
-      timer = setTimeout(() => hedge(false), options.delayMs);
+      timer = setTimeout(() => hedge(false), ms);
     };
-    // From the moment the statement is sent: waiting for a connection is bounded by the pool's own timeouts
-    // (a new connection that does not open ejects the replica; a full pool falls back without ejecting), and
-    // neither a cold pool nor a saturated one should turn into primary load.
-    void replica.sent.then(arm);
+    // From the moment the statement is sent: waiting for an idle connection of a full pool is not hedged (a
+    // saturated replica should not turn into primary load; the pool's own timeout falls back). A new
+    // connection is, after `connectDelayMs`, well past what opening one costs a live server: a frozen or
+    // stalled host would otherwise hold the read for the whole connect timeout.
+    if (options.connectDelayMs !== undefined) arm(options.connectDelayMs);
+    void replica.sent.then(() => arm(options.delayMs));
 
     replica.result.then(
       (result) => {

@@ -8,6 +8,7 @@ import { PrimaryPositionHistory } from '../health/primary-position-history.ts';
 import { createPrimaryProbe } from '../health/primary-probe.ts';
 import { ReplicaHealth, type ReplicaHealthSnapshot } from '../health/replica-health.ts';
 import { createReplicaProbe } from '../health/replica-probe.ts';
+import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { RouteReason } from '../router/route-reason.ts';
 import type { ReplicaSelector } from '../select/replica-selector.ts';
@@ -97,6 +98,7 @@ export class ReplicaSet {
   readonly #policy: HealthPolicy;
   readonly #clock: Clock;
   readonly #logger: RouterLogger | undefined;
+  readonly #onStateChange: ((event: ReplicaStateEvent) => void) | undefined;
   readonly #history: PrimaryPositionHistory;
   readonly #discovery: DnsDiscovery | undefined;
   readonly #template: pg.PoolConfig | undefined;
@@ -113,12 +115,15 @@ export class ReplicaSet {
       selector?: ReplicaSelector | undefined;
       /** Find replicas by DNS; each address gets a pool made from `template` with its host and port. */
       discovery?: { readonly options: DiscoveryOptions; readonly template: pg.PoolConfig } | undefined;
+      /** Told of every state change of its replicas (the pool's own listeners). */
+      onStateChange?: ((event: ReplicaStateEvent) => void) | undefined;
     },
   ) {
     this.#select = options.selector ?? roundRobinSelector();
     this.#policy = options.policy;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#onStateChange = options.onStateChange;
     this.#history = new PrimaryPositionHistory(Math.max(60_000, options.policy.maxLagMs * 2));
     this.#monitor = new HealthMonitor({
       primary: createPrimaryProbe(options.primary, options.policy.probeTimeoutMs),
@@ -259,6 +264,7 @@ export class ReplicaSet {
         logger: this.#logger,
         // Found while the pool runs: admitted after `readmitProbes` good probes, as a returning replica is.
         onProbation: this.#started,
+        onChange: this.#onStateChange,
         // Out: what still runs on it should not wait for it any longer (hedged statements start on the primary).
         onOut: () => {
           for (const hedge of [...hedgeNow]) hedge();

@@ -323,10 +323,12 @@ export class StatementDispatcher {
     const publishing = routeChannel.hasSubscribers;
     replica.outstanding++;
     hedger.noteStatement(name);
+    const delayMs = hedger.delayMs(name, sql);
     return hedgedQuery(config, values, {
       replica: () => replica.pool.connect(),
       primary: acquirePrimary,
-      delayMs: hedger.delayMs(name, sql),
+      delayMs,
+      connectDelayMs: opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined,
       cancelTimeoutMs: hedgeCancelTimeoutMs,
       register: (hedgeNow) => {
         replica.hedgeNow.add(hedgeNow);
@@ -469,4 +471,9 @@ export class StatementDispatcher {
       ...(retried ? { retried } : {}),
     });
   }
+}
+
+/** Whether `pool.connect()` now opens a new connection: no idle one, and room for one more. */
+function opensConnection(pool: pg.Pool): boolean {
+  return pool.idleCount === 0 && pool.totalCount < (pool.options.max ?? 10);
 }
