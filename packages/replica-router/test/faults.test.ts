@@ -11,8 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { type Cluster, type ReplicaNode, startCluster } from 'pg-devcluster';
-import { RoutedPool, type RoutedPoolOptions, type RouterLogger, runInReplicaScope } from '../src/index.ts';
+import { RoutedPool, type RoutedPoolOptions, runInReplicaScope } from '../src/index.ts';
 import { type CapturedQuery, captureQueries } from '../src/testing/index.ts';
+import { type LogLine, recordingLogger } from './support/recording-logger.ts';
 
 const DATABASE = 'faults';
 const EXPECTED = [
@@ -28,23 +29,6 @@ const LONG_READ =
   'SELECT t.id, t.v, pg_is_in_recovery() AS in_recovery, inet_server_port() AS port FROM pg_sleep(1) AS s, fault_item AS t ORDER BY t.id';
 /** Only the start-up probe runs on its own: the test probes by hand. */
 const PROBE_MS = 600_000;
-
-interface LogLine {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly fields: object;
-  readonly msg: string;
-}
-
-function recordingLogger(): RouterLogger & { readonly lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  return {
-    lines,
-    debug: (fields, msg) => lines.push({ level: 'debug', fields, msg }),
-    info: (fields, msg) => lines.push({ level: 'info', fields, msg }),
-    warn: (fields, msg) => lines.push({ level: 'warn', fields, msg }),
-    error: (fields, msg) => lines.push({ level: 'error', fields, msg }),
-  };
-}
 
 interface ScopeRun {
   readonly rows: Record<string, unknown>[][];

@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ReplicaNode } from 'pg-devcluster';
-import { type RoutedPool, type RouterLogger, runInReplicaScope } from '../src/index.ts';
+import { type RoutedPool, runInReplicaScope } from '../src/index.ts';
 import { captureQueries } from '../src/testing/index.ts';
+import { recordingLogger } from './support/recording-logger.ts';
 import {
   pollUntil,
   type RoutingCluster,
@@ -34,22 +35,6 @@ type Row = ServedBy & { pid: number };
 
 function read(pool: RoutedPool, sql: string): Promise<Row> {
   return runInReplicaScope(async () => (await pool.query<Row>(sql)).rows[0]!);
-}
-
-interface LogLine {
-  readonly level: string;
-  readonly msg: string;
-}
-
-function recordingLogger(): RouterLogger & { readonly lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  return {
-    lines,
-    debug: (_f, msg) => lines.push({ level: 'debug', msg }),
-    info: (_f, msg) => lines.push({ level: 'info', msg }),
-    warn: (_f, msg) => lines.push({ level: 'warn', msg }),
-    error: (_f, msg) => lines.push({ level: 'error', msg }),
-  };
 }
 
 /** The pool's client backends on `node` (not its probes), from the server itself. */
@@ -269,17 +254,24 @@ describe('hedged reads', { timeout: 120_000 }, () => {
     );
   });
 
-  it('a statement slow by nature is hedged only until its shape has latencies of its own', async () => {
+  it('a statement slow by nature is hedged only until its shape has latencies of its own, and races the replica won spend no budget', async () => {
     const app = 'hedge-heavy';
-    const pool = await rc.makeQuietPool({ applicationName: app });
+    // A budget of 0: only the 3 races per window always allowed; a 4th lost race would eject the replica.
+    const pool = await rc.makeQuietPool({ applicationName: app, hedgeBudget: 0 });
     // 300 ms on either server: over the 250 ms cap of the replica-wide delay, and normal.
     const heavy = `SELECT ${WHERE}, pg_sleep(0.3) IS NULL AS slept FROM performance_framework WHERE id = 1`;
     const hedges = () => pool.stats().hedging?.replicas[0]?.hedges ?? 0;
-    for (let i = 0; i < 3; i++) await read(pool, heavy);
+    // Five at once, before the shape has any history: each is hedged, and the replica, ahead, wins each race.
+    const first = await Promise.all(Array.from({ length: 5 }, () => read(pool, heavy)));
     const early = hedges();
+    assert.ok(early >= 4, `the first runs, with no history, were hedged (${early})`);
+    assert.ok(
+      first.every((row) => row.in_recovery),
+      'the replica answered them all',
+    );
+    assert.equal(pool.stats().replicas[0]?.state, 'healthy', 'races the replica won spend no budget');
     for (let i = 0; i < 10; i++) await read(pool, heavy);
     const later = hedges() - early;
-    assert.ok(early >= 1, `the first runs, with no history, were hedged (${early})`);
     assert.ok(
       later <= 2,
       `${later} of the next 10 runs were hedged: the shape's own delay (2 × p95) lets them run`,

@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ReplicaNode } from 'pg-devcluster';
-import { type RouterLogger, runInReplicaScope } from '../src/index.ts';
+import { runInReplicaScope } from '../src/index.ts';
 import { captureQueries } from '../src/testing/index.ts';
+import { recordingLogger } from './support/recording-logger.ts';
 import {
   pollUntil,
   type RoutingCluster,
@@ -25,22 +26,6 @@ function holdingLock(seconds: number, tag: string): string {
     `(CASE WHEN pg_is_in_recovery() THEN pg_sleep(${seconds}) END) IS NULL AS slept ` +
     'FROM perf_scan_probe WHERE id = 1'
   );
-}
-
-interface LogLine {
-  readonly level: string;
-  readonly msg: string;
-}
-
-function recordingLogger(): RouterLogger & { readonly lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  return {
-    lines,
-    debug: (_f, msg) => lines.push({ level: 'debug', msg }),
-    info: (_f, msg) => lines.push({ level: 'info', msg }),
-    warn: (_f, msg) => lines.push({ level: 'warn', msg }),
-    error: (_f, msg) => lines.push({ level: 'error', msg }),
-  };
 }
 
 describe('hot-standby conflicts (40001) are retried once elsewhere', { timeout: 180_000 }, () => {

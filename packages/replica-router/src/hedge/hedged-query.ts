@@ -98,8 +98,8 @@ export function hedgedQuery(
     };
 
     let timer: ReturnType<typeof setTimeout> | undefined;
-    // Set while onHedge runs: a hedge past the budget ejects the replica, which asks its statements in flight,
-    // this one included, to hedge at once.
+    // Set while onHedge runs: should it eject the replica, the ejection asks its statements in flight, this one
+    // included, to hedge at once.
     let hedging = false;
     const hedge = (now: boolean) => {
       clearTimeout(timer);

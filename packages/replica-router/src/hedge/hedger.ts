@@ -108,10 +108,12 @@ export class Hedger {
     return Math.min(capMs, Math.max(floorMs, Math.ceil(p95 * hedgeLatencyFactor)));
   }
 
-  /** A statement in flight on the replica is hedged at once: the replica was ejected under it. */
-  noteEjectionHedge(replica: string): void {
+  /**
+   * A hedge starts: its delay passed (`now` false), or the replica was ejected under the statement (`now` true).
+   */
+  noteHedge(replica: string, now: boolean): void {
     this.#of(replica).hedges++;
-    this.onEjection++;
+    if (now) this.onEjection++;
   }
 
   /** A statement was sent to the replica (hedged or not). */
@@ -119,10 +121,13 @@ export class Hedger {
     this.#of(replica).budget.noteStatement(this.#clock.now());
   }
 
-  /** A hedge is about to start; false when it is past the budget (the caller ejects the replica). */
+  /**
+   * The primary won a hedge the delay started: the replica was slower than the primary on a statement it had
+   * every head start for. Counts against its budget; false when past it (the caller ejects the replica). A race
+   * the replica won does not count: the statement was slow on both servers, not on the replica.
+   */
   spend(replica: string): boolean {
     const r = this.#of(replica);
-    r.hedges++;
     const within = r.budget.spend(this.#clock.now());
     if (!within) {
       r.budgetEjections++;

@@ -78,8 +78,9 @@ export interface RoutedPoolOptions {
    */
   readonly hedgeCapMs?: number;
   /**
-   * Share of a replica's statements (over 10 s; at least 3 hedges are always allowed) that may be hedged; a
-   * hedge past it ejects the replica (`hedge_budget`). Default 0.1.
+   * Share of a replica's statements (over 10 s; at least 3 are always allowed) that may be hedged races the
+   * replica lost (the primary answered first); a lost race past it ejects the replica (`hedge_budget`). Default
+   * 0.1.
    */
   readonly hedgeBudget?: number;
   /** Default consistency of requests (routes may override it). Default `read_your_writes`. */

@@ -303,9 +303,10 @@ export class StatementDispatcher {
   /**
    * A replica statement with a hedge: if the replica has not answered within its hedge delay, the statement
    * also runs on a primary connection of the pool's own; the first answer wins and the loser is cancelled in
-   * the background (its connection back in its pool, clean, or destroyed). A hedge past the budget ejects the
-   * replica (`hedge_budget`) and still runs: the replica's later reads go to the primary once, not twice.
-   * A replica failure before the hedge falls back exactly as without hedging.
+   * the background (its connection back in its pool, clean, or destroyed). A race the primary won past the
+   * budget ejects the replica (`hedge_budget`): its later reads go to the primary once, not twice. An ejection
+   * of the replica, whatever its cause, hedges its statements in flight at once. A replica failure before the
+   * hedge falls back exactly as without hedging.
    */
   #executeHedged(
     sql: string,
@@ -334,14 +335,14 @@ export class StatementDispatcher {
         return () => replica.hedgeNow.delete(hedgeNow);
       },
       onHedge: (now) => {
-        // At once: the replica was ejected under the statement (no budget: it is out already).
-        if (now) hedger.noteEjectionHedge(name);
-        else if (!hedger.spend(name)) replica.health.recordHedgeBudget();
+        hedger.noteHedge(name, now);
         this.counts.hedged++;
         return true;
       },
       onReplicaErrorWhileHedged: (error) => {
-        if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
+        // The primary already runs it: a recovery conflict is then retried there, not a failure of the replica.
+        if (isRecoveryConflict(error)) replica.conflicts++;
+        else if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
         if (publishing) this.publish(replica.ref, reason, sql, started, error, true);
       },
     }).then(
@@ -366,6 +367,10 @@ export class StatementDispatcher {
           hedger.noteLoser(name, left);
         });
         if (outcome.hedged) hedger.noteWinner(name, outcome.winner);
+        // Lost a race it had the delay's head start in (not one started by its ejection): the budget's business.
+        if (outcome.winner === 'primary' && replica.health.routable && !hedger.spend(name)) {
+          replica.health.recordHedgeBudget();
+        }
         if (outcome.winner === 'replica') {
           hedger.recordLatency(name, outcome.replicaMs ?? 0, sql);
           this.#servedBy(replica, reason, sql, publishing ? started : 0);
