@@ -152,19 +152,16 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         params,
         timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
       };
-      const load = async () => {
+      // Both sides' data points, matched into rows.
+      const loadRows = async () => {
         const [baseData, newData] = await Promise.all([
           loadGroupedData(db, baseRepoId, baseIds, baseSelection),
           loadGroupedData(db, newRepoId, newIds, newSelection),
         ]);
-        return {
-          baseData,
-          newData,
-          rows: matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates),
-        };
+        return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
       if (params.testVersion !== 'mann-whitney-u') {
-        return answer((await load()).rows.map((row) => studentTRow(row, ctx)));
+        return answer((await loadRows()).map((row) => studentTRow(row, ctx)));
       }
 
       // The cache key holds the number of statistics per side, counted in PostgreSQL: a hit reads no data
@@ -192,7 +189,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       });
       const cached = await readMwuCache(db, hashKey);
       if (cached !== undefined) return answer(reply.type('application/json').send(cached));
-      const results = (await load()).rows.map((row) => mannWhitneyRow(row, ctx));
+      const results = (await loadRows()).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
       return answer(results);
     },
