@@ -1,0 +1,360 @@
+/**
+ * Offload: what routing takes off the primary. The same HTTP read mix (every replica-routed endpoint, with
+ * parameters read from the data) against the service on the `medium` data set while ingestion writes 500
+ * datums/s, with routing on and off, runs alternating (on, off, off, on, …):
+ *
+ * - requests/s, p50/p99 (autocannon in a worker thread);
+ * - database CPU seconds per server: the postmaster and all its children, from /proc (a backend that exits
+ *   during the run is counted through its parent's cutime/cstime);
+ * - statements per server (reads and writes) from each server's pg_stat_statements;
+ * - replica lag during the run (the primary's pg_stat_replication, every 250 ms);
+ * - ingestion throughput during the run.
+ *
+ * Ingestion-only windows (no HTTP) before and after the runs give each server's CPU rate without reads; a
+ * run's CPU on reads is its CPU minus that rate over its length. Headline: the primary's CPU on reads with
+ * routing on as a share of routing off (goal under 5 %), and ingestion's rate on vs off.
+ *
+ * The cluster lives in a persistent folder (default .data/bench-<size>) and is seeded once; later runs reuse
+ * it. Usage: node --conditions=@perfherder/source --import tsx bench/offload.ts [--size medium] [--seconds 12]
+ *   [--rounds 2] [--connections 8] [--ingest-rate 500] [--data-dir DIR] [--quick]
+ * Writes bench/results/offload.json. Not part of npm test.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { readRouterConfig } from 'replica-router';
+import { build } from '../apps/perfherder/src/app.ts';
+import { createServicePool } from '../apps/perfherder/src/db/create-service-pool.ts';
+import { runIngest } from '../apps/perfherder/src/ingest/index.ts';
+import { benchEnvironment, startBenchCluster, writeResult } from './support/bench-env.ts';
+import { endpointRequests } from './support/endpoint-requests.ts';
+import { seededDatabase, seedSize } from './support/seeded-database.ts';
+import { median, percentile, round3 } from './support/stats.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'medium' },
+    seconds: { type: 'string', default: '12' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '8' },
+    'ingest-rate': { type: 'string', default: '500' },
+    'data-dir': { type: 'string' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const size = seedSize(args.quick ? 'small' : args.size, '--size');
+const seconds = args.quick ? 4 : Number(args.seconds);
+const rounds = args.quick ? 1 : Number(args.rounds);
+const connections = Number(args.connections);
+const ingestRate = Number(args['ingest-rate']);
+for (const [name, v] of Object.entries({ seconds, rounds, connections, 'ingest-rate': ingestRate })) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name}: a positive integer`);
+}
+const dataDir = args['data-dir'] ?? join(import.meta.dirname, '..', '.data', `bench-${size}`);
+const DATABASE = 'perfherder_bench';
+const BASELINE_SECONDS = Math.max(3, Math.round(seconds / 2));
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+type Server = 'primary' | 'replica';
+type Variant = 'routing on' | 'routing off';
+interface Statements {
+  readonly reads: number;
+  readonly writes: number;
+  readonly readMs: number;
+}
+
+const { cluster, stopCluster } = await startBenchCluster({
+  replicas: 1,
+  dataDir,
+  settings: { shared_buffers: '128MB' },
+});
+const apps: FastifyInstance[] = [];
+const monitors: pg.Client[] = [];
+const controller = new AbortController();
+try {
+  const { urls, datums } = await seededDatabase(cluster, DATABASE, size, log);
+  const replicaUrl = urls.replicas[0] as string;
+  const primary = new pg.Client({ connectionString: urls.primary, application_name: 'bench-monitor' });
+  const replica = new pg.Client({ connectionString: replicaUrl, application_name: 'bench-monitor' });
+  monitors.push(primary, replica);
+  await primary.connect();
+  await replica.connect();
+
+  // The read mix: every request of the endpoint benchmark whose endpoint is replica-routed.
+  const { endpoints, parameters } = await endpointRequests(primary);
+  const mix = endpoints.filter(([name]) => !name.endsWith('(primary)'));
+
+  // --- the service twice: routing on (the replica) and off (no replicas)
+  const router = { ...readRouterConfig({}), queryTimeoutMs: 60_000 };
+  const listen = async (replicaUrls: string[]): Promise<string> => {
+    const app = await build({
+      pool: createServicePool({ ...router, primaryUrl: urls.primary, replicaUrls }),
+      closePool: true,
+      logger: false,
+    });
+    apps.push(app);
+    return app.listen({ host: '127.0.0.1', port: 0 });
+  };
+  const baseUrls: Record<Variant, string> = {
+    'routing on': await listen([replicaUrl]),
+    'routing off': await listen([]),
+  };
+  for (const url of Object.values(baseUrls)) {
+    for (const [, path] of mix) {
+      const res = await fetch(`${url}${path}`);
+      if (res.status !== 200) throw new Error(`warm-up ${path}: HTTP ${res.status}`);
+      await res.arrayBuffer();
+    }
+  }
+
+  // --- ingestion for the whole measurement
+  let ingested = { datums: 0, atMs: performance.now() };
+  const ingestStarted = performance.now();
+  const ingest = runIngest(urls.primary, {
+    ratePerSecond: ingestRate,
+    durationMs: 3_600_000,
+    seed: Date.now() % 1_000_000,
+    progressIntervalMillis: 250,
+    signal: controller.signal,
+    onProgress: (p) => {
+      ingested = { datums: p.datums, atMs: ingestStarted + p.elapsedMs };
+    },
+  });
+  let ingestFailure: unknown;
+  ingest.catch((e: unknown) => {
+    ingestFailure = e;
+  });
+  await new Promise((r) => setTimeout(r, 3000)); // let ingestion reach its rate
+
+  const pids: Record<Server, number> = {
+    primary: cluster.primary.pid ?? Number.NaN,
+    replica: cluster.replicas[0]?.pid ?? Number.NaN,
+  };
+  const cpu = () => ({ primary: treeCpuSeconds(pids.primary), replica: treeCpuSeconds(pids.replica) });
+  const statements = async () => ({
+    primary: await statementCounts(primary),
+    replica: await statementCounts(replica),
+  });
+
+  /** One window: ingestion runs; `load` (if any) runs the HTTP mix against `baseUrl`. */
+  const window = async (load: string | undefined, windowSeconds: number) => {
+    const lagSamples: { ms: number; bytes: number }[] = [];
+    const lagTimer = setInterval(() => {
+      primary
+        .query<{ ms: number | null; bytes: string | null }>(
+          `SELECT extract(epoch FROM replay_lag) * 1000 AS ms,
+                  pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS bytes FROM pg_stat_replication`,
+        )
+        .then((r) => {
+          const row = r.rows[0];
+          if (row) lagSamples.push({ ms: Number(row.ms ?? 0), bytes: Number(row.bytes ?? 0) });
+        })
+        .catch(() => {});
+    }, 250);
+    const [cpu0, st0, in0] = [cpu(), await statements(), ingested];
+    const started = performance.now();
+    const http = load
+      ? await autocannon({
+          url: load,
+          requests: mix.map(([, path]) => ({ method: 'GET' as const, path })),
+          connections,
+          duration: windowSeconds,
+          timeout: 60,
+          workers: 1,
+        })
+      : await new Promise<undefined>((r) => setTimeout(() => r(undefined), windowSeconds * 1000));
+    const elapsed = (performance.now() - started) / 1000;
+    const [cpu1, st1, in1] = [cpu(), await statements(), ingested];
+    clearInterval(lagTimer);
+    const lagMs = lagSamples.map((s) => s.ms).sort((a, b) => a - b);
+    const lagBytes = lagSamples.map((s) => s.bytes).sort((a, b) => a - b);
+    return {
+      seconds: round3(elapsed),
+      http: http && {
+        requests: http['2xx'] + http.non2xx,
+        errors: http.errors + http.non2xx,
+        rps: Math.round(http.requests.average * 10) / 10,
+        p50Ms: http.latency.p50,
+        p99Ms: http.latency.p99,
+      },
+      cpuSeconds: {
+        primary: round3(cpu1.primary - cpu0.primary),
+        replica: round3(cpu1.replica - cpu0.replica),
+      },
+      statements: { primary: diff(st1.primary, st0.primary), replica: diff(st1.replica, st0.replica) },
+      lag: {
+        p50Ms: Math.round(percentile(lagMs, 0.5)),
+        maxMs: Math.round(lagMs.at(-1) ?? 0),
+        maxBytes: lagBytes.at(-1) ?? 0,
+      },
+      ingestRate: Math.round((in1.datums - in0.datums) / Math.max(0.001, (in1.atMs - in0.atMs) / 1000)),
+    };
+  };
+
+  const baselines = [await window(undefined, BASELINE_SECONDS)];
+  log(
+    `baseline (ingestion only): ${JSON.stringify(baselines[0]?.cpuSeconds)} CPU s in ${BASELINE_SECONDS} s`,
+  );
+  const runs: ({ variant: Variant; round: number } & Awaited<ReturnType<typeof window>>)[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order: Variant[] = round % 2 === 0 ? ['routing on', 'routing off'] : ['routing off', 'routing on'];
+    for (const variant of order) {
+      const w = await window(baseUrls[variant], seconds);
+      runs.push({ variant, round, ...w });
+      log(
+        `${variant}: ${w.http?.rps} req/s, p50 ${w.http?.p50Ms} ms, p99 ${w.http?.p99Ms} ms, CPU s primary ` +
+          `${w.cpuSeconds.primary} replica ${w.cpuSeconds.replica}, ingest ${w.ingestRate}/s, lag max ${w.lag.maxMs} ms`,
+      );
+    }
+  }
+  baselines.push(await window(undefined, BASELINE_SECONDS));
+  controller.abort();
+  await ingest.catch(() => undefined);
+  if (ingestFailure && !controller.signal.aborted) throw ingestFailure;
+
+  // CPU per second each server spends with ingestion alone (the mean of the two windows)
+  const baselineRate = (s: Server) =>
+    baselines.reduce((t, b) => t + b.cpuSeconds[s], 0) / baselines.reduce((t, b) => t + b.seconds, 0);
+  const readCpu = (r: (typeof runs)[number], s: Server) =>
+    Math.max(0, r.cpuSeconds[s] - baselineRate(s) * r.seconds);
+  const of = (v: Variant) => runs.filter((r) => r.variant === v);
+  const summary = (v: Variant) => ({
+    rps: median(of(v).map((r) => r.http?.rps ?? 0)),
+    p50Ms: median(of(v).map((r) => r.http?.p50Ms ?? 0)),
+    p99Ms: median(of(v).map((r) => r.http?.p99Ms ?? 0)),
+    readCpuSecondsPerRequest: {
+      primary: median(of(v).map((r) => readCpu(r, 'primary') / Math.max(1, r.http?.requests ?? 1))),
+      replica: median(of(v).map((r) => readCpu(r, 'replica') / Math.max(1, r.http?.requests ?? 1))),
+    },
+    readCpuSeconds: {
+      primary: median(of(v).map((r) => readCpu(r, 'primary'))),
+      replica: median(of(v).map((r) => readCpu(r, 'replica'))),
+    },
+    primaryReadStatementsPerRequest: median(
+      of(v).map((r) => r.statements.primary.reads / Math.max(1, r.http?.requests ?? 1)),
+    ),
+    ingestRate: median(of(v).map((r) => r.ingestRate)),
+    lagMaxMs: Math.max(...of(v).map((r) => r.lag.maxMs)),
+  });
+  const on = summary('routing on');
+  const off = summary('routing off');
+  // Per request, so a faster variant serving more requests in the same time is not counted against it.
+  const share = on.readCpuSecondsPerRequest.primary / off.readCpuSecondsPerRequest.primary;
+  const statementShare = on.primaryReadStatementsPerRequest / off.primaryReadStatementsPerRequest;
+  console.table(
+    runs.map((r) => ({
+      variant: r.variant,
+      'req/s': r.http?.rps,
+      'p50 ms': r.http?.p50Ms,
+      'p99 ms': r.http?.p99Ms,
+      'CPU s primary': r.cpuSeconds.primary,
+      'CPU s replica': r.cpuSeconds.replica,
+      'reads primary': r.statements.primary.reads,
+      'reads replica': r.statements.replica.reads,
+      'ingest/s': r.ingestRate,
+      'lag max ms': r.lag.maxMs,
+    })),
+  );
+  console.log(
+    `primary CPU on reads per request, routing on ÷ off: ${(share * 100).toFixed(1)} % (goal < 5 %); ` +
+      `primary read statements per request: ${(statementShare * 100).toFixed(1)} %; ingestion ${on.ingestRate} vs ${off.ingestRate} datums/s`,
+  );
+  writeResult('offload.json', {
+    benchmark: 'offload',
+    ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
+    size,
+    datums,
+    settings: {
+      seconds,
+      rounds,
+      connections,
+      ingestRate,
+      baselineSeconds: BASELINE_SECONDS,
+      shared_buffers: '128MB',
+    },
+    parameters,
+    mix: mix.map(([name, path]) => ({ name, path })),
+    baselines,
+    baselineCpuPerSecond: {
+      primary: round3(baselineRate('primary')),
+      replica: round3(baselineRate('replica')),
+    },
+    runs,
+    summary: { 'routing on': on, 'routing off': off },
+    headline: {
+      primaryReadCpuShare: round3(share),
+      primaryReadStatementShare: round3(statementShare),
+      goalShare: 0.05,
+      ingestRateOn: on.ingestRate,
+      ingestRateOff: off.ingestRate,
+      ingestTarget: ingestRate,
+    },
+  });
+  log('wrote bench/results/offload.json');
+} finally {
+  controller.abort();
+  for (const app of apps) await app.close().catch(() => {});
+  for (const m of monitors) await m.end().catch(() => {});
+  await stopCluster();
+}
+
+function diff(a: Statements, b: Statements): Statements {
+  return { reads: a.reads - b.reads, writes: a.writes - b.writes, readMs: round3(a.readMs - b.readMs) };
+}
+
+/**
+ * Statements this database ran, from the server's pg_stat_statements: reads (SELECT/WITH … SELECT that name
+ * no monitoring or replication function) and writes (the rest, utility statements included).
+ */
+async function statementCounts(client: pg.Client): Promise<Statements> {
+  const { rows } = await client.query<{ reads: string; writes: string; read_ms: number }>(
+    `WITH s AS (
+       SELECT calls, total_exec_time,
+              query ~* '^\\s*(select|with)\\b' AND query !~* 'pg_stat|pg_is_in_recovery|pg_last_|pg_current_|pg_wal|pg_backend|pg_snapshot|txid_' AS is_read
+         FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()))
+     SELECT coalesce(sum(calls) FILTER (WHERE is_read), 0) AS reads,
+            coalesce(sum(calls) FILTER (WHERE NOT is_read), 0) AS writes,
+            coalesce(sum(total_exec_time) FILTER (WHERE is_read), 0) AS read_ms FROM s`,
+  );
+  const row = rows[0];
+  return {
+    reads: Number(row?.reads ?? 0),
+    writes: Number(row?.writes ?? 0),
+    readMs: Number(row?.read_ms ?? 0),
+  };
+}
+
+/**
+ * CPU seconds (user + system) of process `root` and every process below it, from /proc: live processes'
+ * own time plus what their exited children left in cutime/cstime.
+ */
+function treeCpuSeconds(root: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // fields after the command (which may hold spaces) in parentheses
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const n = (i: number) => Number(fields[i - 3] ?? 0); // stat(5) numbers fields from 1; field 3 is first here
+      stats.set(Number(entry), { ppid: n(4), ticks: n(14) + n(15) + n(16) + n(17) });
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  let ticks = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    ticks += stats.get(pid)?.ticks ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return ticks / TICKS_PER_SECOND;
+}

@@ -1,0 +1,213 @@
+/** The offload section: the primary's CPU and statements on reads, routing on vs off, under ingestion. */
+import type { Chart } from './charts.ts';
+import { environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
+import type { Section } from './section.ts';
+
+type Server = 'primary' | 'replica';
+type Variant = 'routing on' | 'routing off';
+interface Statements {
+  readonly reads: number;
+  readonly writes: number;
+}
+export interface OffloadRun {
+  readonly variant: Variant;
+  readonly round: number;
+  readonly seconds: number;
+  readonly http?: {
+    readonly requests: number;
+    readonly errors: number;
+    readonly rps: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+  };
+  readonly cpuSeconds: Readonly<Record<Server, number>>;
+  readonly statements: Readonly<Record<Server, Statements>>;
+  readonly lag: { readonly p50Ms: number; readonly maxMs: number; readonly maxBytes: number };
+  readonly ingestRate: number;
+}
+export interface OffloadResults extends RunEnvironment {
+  readonly size: string;
+  readonly datums: number;
+  readonly settings: {
+    readonly seconds: number;
+    readonly rounds: number;
+    readonly connections: number;
+    readonly ingestRate: number;
+  };
+  readonly mix: readonly { readonly name: string; readonly path: string }[];
+  readonly baselineCpuPerSecond: Readonly<Record<Server, number>>;
+  readonly runs: readonly OffloadRun[];
+  readonly headline: {
+    readonly primaryReadCpuShare: number;
+    readonly primaryReadStatementShare: number;
+    readonly goalShare: number;
+    readonly ingestRateOn: number;
+    readonly ingestRateOff: number;
+    readonly ingestTarget: number;
+  };
+}
+
+export function offloadSection(results: OffloadResults | undefined): Section {
+  const title = 'Offload: what routing takes off the primary';
+  if (!results)
+    return { title, markdown: missing('offload.json', 'npm run bench -- --only offload'), charts: [] };
+  const h = results.headline;
+  const met = h.primaryReadCpuShare < h.goalShare;
+  const readCpu = (r: OffloadRun, s: Server) =>
+    Math.max(0, r.cpuSeconds[s] - results.baselineCpuPerSecond[s] * r.seconds);
+  const charts: Chart[] = [cpuChart(results, readCpu), statementsChart(results)];
+  const markdown = [
+    environmentLine(results),
+    '',
+    `The service twice in one process (routing on: the replica; routing off: no replicas), the \`${results.size}\` ` +
+      `data set (${results.datums.toLocaleString('en')} datums), ingestion writing ${results.settings.ingestRate} datums/s ` +
+      `on the primary throughout. The read mix is every replica-routed endpoint (${results.mix.length} requests, ` +
+      `parameters read from the data), ${results.settings.connections} connections, ${results.settings.seconds} s per run, ` +
+      `${results.settings.rounds} round(s) of on/off in alternating order. Database CPU is the postmaster and all its ` +
+      `children from /proc; CPU on reads is a run's CPU minus what ingestion alone costs per second (windows without ` +
+      `HTTP before and after: primary ${fixed(results.baselineCpuPerSecond.primary, 3)}, replica ` +
+      `${fixed(results.baselineCpuPerSecond.replica, 3)} CPU s/s). Shares are per request, so serving more requests does not count against a variant.`,
+    '',
+    `- **Primary CPU on reads with routing on: ${fixed(h.primaryReadCpuShare * 100, 1)} % of routing off** ` +
+      `(goal under ${h.goalShare * 100} %: ${met ? 'met' : '**not met**'}); primary read statements per request: ` +
+      `${fixed(h.primaryReadStatementShare * 100, 1)} % of routing off.`,
+    `- Ingestion: ${h.ingestRateOn} datums/s with routing on, ${h.ingestRateOff} with routing off (target ${h.ingestTarget}).`,
+    '',
+    `![${charts[0]?.title}](benchmarks/${charts[0]?.file})`,
+    '',
+    `![${charts[1]?.title}](benchmarks/${charts[1]?.file})`,
+    '',
+    table(
+      [
+        'run',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'CPU s primary',
+        'CPU s replica',
+        'reads primary',
+        'reads replica',
+        'writes primary',
+        'ingest/s',
+        'lag p50 / max ms',
+      ],
+      results.runs.map((r) => [
+        `${r.variant} (${r.round + 1})`,
+        r.http?.rps,
+        r.http?.p50Ms,
+        r.http?.p99Ms,
+        r.http?.errors,
+        r.cpuSeconds.primary,
+        r.cpuSeconds.replica,
+        r.statements.primary.reads,
+        r.statements.replica.reads,
+        r.statements.primary.writes,
+        r.ingestRate,
+        `${r.lag.p50Ms} / ${r.lag.maxMs}`,
+      ]),
+    ),
+    '',
+    `The mix: ${results.mix.map((m) => `\`${m.name}\``).join(', ')}.`,
+  ].join('\n');
+  return { title, markdown, charts };
+}
+
+function cpuChart(results: OffloadResults, readCpu: (r: OffloadRun, s: Server) => number): Chart {
+  const values = results.runs.flatMap((r) =>
+    (['primary', 'replica'] as const).map((server) => ({
+      variant: r.variant,
+      server,
+      run: r.round + 1,
+      cpuMsPerRequest: Math.round((readCpu(r, server) / Math.max(1, r.http?.requests ?? 1)) * 1e5) / 100,
+    })),
+  );
+  return {
+    file: 'offload-cpu.svg',
+    title: 'Database CPU on reads per request, per server, routing on vs off',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: `Primary CPU on reads, routing on: ${fixed(results.headline.primaryReadCpuShare * 100, 1)} % of routing off`,
+        subtitle: `database CPU ms per request (minus ingestion's own), ${results.settings.ingestRate} datums/s ingested throughout`,
+      },
+      data: { values },
+      width: 160,
+      height: 220,
+      mark: 'bar',
+      encoding: {
+        column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
+        x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
+        xOffset: { field: 'run', type: 'ordinal' },
+        y: { field: 'cpuMsPerRequest', type: 'quantitative', title: 'CPU ms per request' },
+        color: {
+          field: 'variant',
+          type: 'nominal',
+          title: null,
+          scale: { domain: ['routing off', 'routing on'], range: ['#e45756', '#4c78a8'] },
+        },
+        tooltip: [{ field: 'variant' }, { field: 'server' }, { field: 'run' }, { field: 'cpuMsPerRequest' }],
+      },
+    },
+  };
+}
+
+function statementsChart(results: OffloadResults): Chart {
+  const values = results.runs.flatMap((r) =>
+    (['primary', 'replica'] as const).map((server) => ({
+      variant: r.variant,
+      server,
+      run: r.round + 1,
+      readsPerRequest:
+        Math.round((r.statements[server].reads / Math.max(1, r.http?.requests ?? 1)) * 100) / 100,
+    })),
+  );
+  const ingest = results.runs.map((r) => ({
+    variant: r.variant,
+    run: r.round + 1,
+    datumsPerSecond: r.ingestRate,
+  }));
+  return {
+    file: 'offload-statements.svg',
+    title: 'Read statements per request on each server, and ingestion throughput, routing on vs off',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Where the reads ran, and ingestion unchanged',
+        subtitle: 'pg_stat_statements on each server; datums/s ingested during each run',
+      },
+      hconcat: [
+        {
+          data: { values },
+          width: 160,
+          height: 220,
+          mark: 'bar',
+          encoding: {
+            column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
+            x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
+            xOffset: { field: 'run', type: 'ordinal' },
+            y: { field: 'readsPerRequest', type: 'quantitative', title: 'read statements per request' },
+            color: {
+              field: 'variant',
+              type: 'nominal',
+              title: null,
+              scale: { domain: ['routing off', 'routing on'], range: ['#e45756', '#4c78a8'] },
+            },
+          },
+        },
+        {
+          data: { values: ingest },
+          width: 120,
+          height: 220,
+          mark: 'bar',
+          encoding: {
+            x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
+            xOffset: { field: 'run', type: 'ordinal' },
+            y: { field: 'datumsPerSecond', type: 'quantitative', title: 'ingested datums/s' },
+            color: { field: 'variant', type: 'nominal', title: null },
+          },
+        },
+      ],
+    },
+  };
+}
