@@ -114,14 +114,19 @@ export function offloadSection(results: OffloadResults | undefined): Section {
 }
 
 function cpuChart(results: OffloadResults, readCpu: (r: OffloadRun, s: Server) => number): Chart {
-  const values = results.runs.flatMap((r) =>
-    (['primary', 'replica'] as const).map((server) => ({
-      variant: r.variant,
-      server,
-      run: r.round + 1,
-      cpuMsPerRequest: Math.round((readCpu(r, server) / Math.max(1, r.http?.requests ?? 1)) * 1e5) / 100,
-    })),
-  );
+  const values = results.runs
+    .flatMap((r) =>
+      (['primary', 'replica'] as const).map((server) => ({
+        variant: r.variant,
+        server,
+        run: r.round + 1,
+        cpuMsPerRequest: Math.round((readCpu(r, server) / Math.max(1, r.http?.requests ?? 1)) * 1e5) / 100,
+      })),
+    )
+    .map((v) => ({
+      ...v,
+      label: `${v.variant}, run ${v.run}, ${v.server}: ${v.cpuMsPerRequest} CPU ms per request`,
+    }));
   return {
     file: 'offload-cpu.svg',
     title: 'Database CPU on reads per request, per server, routing on vs off',
@@ -146,26 +151,32 @@ function cpuChart(results: OffloadResults, readCpu: (r: OffloadRun, s: Server) =
           title: null,
           scale: { domain: ['routing off', 'routing on'], range: ['#e45756', '#4c78a8'] },
         },
-        tooltip: [{ field: 'variant' }, { field: 'server' }, { field: 'run' }, { field: 'cpuMsPerRequest' }],
+        description: { field: 'label' },
       },
     },
   };
 }
 
 function statementsChart(results: OffloadResults): Chart {
-  const values = results.runs.flatMap((r) =>
-    (['primary', 'replica'] as const).map((server) => ({
-      variant: r.variant,
-      server,
-      run: r.round + 1,
-      readsPerRequest:
-        Math.round((r.statements[server].reads / Math.max(1, r.http?.requests ?? 1)) * 100) / 100,
-    })),
-  );
+  const values = results.runs
+    .flatMap((r) =>
+      (['primary', 'replica'] as const).map((server) => ({
+        variant: r.variant,
+        server,
+        run: r.round + 1,
+        readsPerRequest:
+          Math.round((r.statements[server].reads / Math.max(1, r.http?.requests ?? 1)) * 100) / 100,
+      })),
+    )
+    .map((v) => ({
+      ...v,
+      label: `${v.variant}, run ${v.run}, ${v.server}: ${v.readsPerRequest} read statements per request`,
+    }));
   const ingest = results.runs.map((r) => ({
     variant: r.variant,
     run: r.round + 1,
     datumsPerSecond: r.ingestRate,
+    label: `${r.variant}, run ${r.round + 1}: ${r.ingestRate} datums/s ingested`,
   }));
   return {
     file: 'offload-statements.svg',
@@ -187,6 +198,7 @@ function statementsChart(results: OffloadResults): Chart {
             x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
             xOffset: { field: 'run', type: 'ordinal' },
             y: { field: 'readsPerRequest', type: 'quantitative', title: 'read statements per request' },
+            description: { field: 'label' },
             color: {
               field: 'variant',
               type: 'nominal',
@@ -204,6 +216,7 @@ function statementsChart(results: OffloadResults): Chart {
             x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
             xOffset: { field: 'run', type: 'ordinal' },
             y: { field: 'datumsPerSecond', type: 'quantitative', title: 'ingested datums/s' },
+            description: { field: 'label' },
             color: { field: 'variant', type: 'nominal', title: null },
           },
         },

@@ -144,6 +144,7 @@ function throughputChart(results: PeersResults): Chart {
     peer: r.peer,
     ratio: r.ratioMedian,
     server: r.peer === results.floor ? 'floor (replica)' : r.server,
+    label: `${r.peer}, ${WORKLOAD_TITLE[r.workload]}, concurrency ${r.concurrency}: ${fixed(r.ratioMedian, 2)}× the floor`,
   }));
   return {
     file: 'peers-throughput.svg',
@@ -156,7 +157,12 @@ function throughputChart(results: PeersResults): Chart {
       },
       data: { values },
       facet: {
-        row: { field: 'workload', type: 'nominal', title: null },
+        row: {
+          field: 'workload',
+          type: 'nominal',
+          title: null,
+          header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' },
+        },
         column: {
           field: 'concurrency',
           type: 'nominal',
@@ -171,7 +177,13 @@ function throughputChart(results: PeersResults): Chart {
           {
             mark: 'bar',
             encoding: {
-              y: { field: 'peer', type: 'nominal', sort: peerOrder(results), title: null },
+              y: {
+                field: 'peer',
+                type: 'nominal',
+                sort: peerOrder(results),
+                title: null,
+                axis: { labelLimit: 260 },
+              },
               x: { field: 'ratio', type: 'quantitative', title: 'ratio to floor', scale: { domainMin: 0 } },
               color: {
                 field: 'server',
@@ -182,7 +194,7 @@ function throughputChart(results: PeersResults): Chart {
                   range: ['#4c78a8', '#72b7b2', '#e45756'],
                 },
               },
-              tooltip: [{ field: 'peer' }, { field: 'ratio' }],
+              description: { field: 'label' },
             },
           },
           {
@@ -213,6 +225,7 @@ function latencyChart(results: PeersResults): Chart {
         peer: r.peer,
         percentile: p,
         addedMicros: p === 'p50' ? r.addedP50MicrosMedian : r.addedP99MicrosMedian,
+        label: `${r.peer}, ${WORKLOAD_TITLE[r.workload]}, concurrency ${r.concurrency}: ${p} +${p === 'p50' ? r.addedP50MicrosMedian : r.addedP99MicrosMedian} µs`,
       })),
     );
   return {
@@ -226,7 +239,12 @@ function latencyChart(results: PeersResults): Chart {
       },
       data: { values },
       facet: {
-        row: { field: 'workload', type: 'nominal', title: null },
+        row: {
+          field: 'workload',
+          type: 'nominal',
+          title: null,
+          header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' },
+        },
         column: {
           field: 'concurrency',
           type: 'nominal',
@@ -239,7 +257,13 @@ function latencyChart(results: PeersResults): Chart {
         height: { step: 10 },
         mark: 'bar',
         encoding: {
-          y: { field: 'peer', type: 'nominal', sort: peerOrder(results), title: null },
+          y: {
+            field: 'peer',
+            type: 'nominal',
+            sort: peerOrder(results),
+            title: null,
+            axis: { labelLimit: 260 },
+          },
           yOffset: { field: 'percentile', type: 'nominal' },
           x: { field: 'addedMicros', type: 'quantitative', title: 'µs added' },
           color: {
@@ -248,7 +272,7 @@ function latencyChart(results: PeersResults): Chart {
             title: 'percentile',
             scale: { range: ['#4c78a8', '#f58518'] },
           },
-          tooltip: [{ field: 'peer' }, { field: 'percentile' }, { field: 'addedMicros' }],
+          description: { field: 'label' },
         },
       },
       resolve: { scale: { x: 'independent' } },

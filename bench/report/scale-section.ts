@@ -47,6 +47,7 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
       endpoint,
       p50: Math.max(0.5, m.p50),
       p99: Math.max(0.5, m.p99),
+      label: `${endpoint}, ${s}: p50 ${m.p50} ms, p99 ${m.p99} ms`,
     })),
   );
   const chart: Chart = {
@@ -68,7 +69,7 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
             x: { field: 'size', type: 'ordinal', title: null, sort: null },
             y: { field: 'p50', type: 'quantitative', title: 'p50 ms', scale: { type: 'log' } },
             color: { field: 'endpoint', type: 'nominal', title: 'endpoint', sort: names },
-            tooltip: [{ field: 'endpoint' }, { field: 'size' }, { field: 'p50' }, { field: 'p99' }],
+            description: { field: 'label' },
           },
         },
       ],

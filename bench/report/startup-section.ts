@@ -61,6 +61,7 @@ export function startupSection(
     medianS: r.median / 1000,
     minS: r.min / 1000,
     maxS: r.max / 1000,
+    label: `${r.what}: ${(r.median / 1000).toFixed(1)} s`,
   }));
   const chart: Chart = {
     file: 'startup.svg',
@@ -81,6 +82,7 @@ export function startupSection(
             y: { field: 'what', type: 'nominal', title: null, sort: null },
             x: { field: 'medianS', type: 'quantitative', title: 'seconds' },
             color: { field: 'kind', type: 'nominal', title: null },
+            description: { field: 'label' },
           },
         },
         {
