@@ -14,10 +14,11 @@
  * - pgpool-II (statement-level load balancing, all reads to the replica), installed when missing as root.
  *
  * Where each peer's statements ran is asked of the servers (pg_stat_statements deltas on each) and saved.
- * Per run: throughput and per-query latency p50/p99; per round: ratio to the floor and the latency added
- * over it (µs). Medians over the rounds.
+ * Per run: throughput, per-query latency p50/p99 and this process's CPU per query. Every peer run is paired
+ * with a floor run next to it (floor first in even rounds, the peer first in odd ones); per pair: ratio to the
+ * floor, the latency and client CPU added over it (µs). Medians over the rounds.
  *
- * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 6] [--ms 1000] [--quick]
+ * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 4] [--ms 800] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
 import { execFileSync } from 'node:child_process';
@@ -50,13 +51,13 @@ import { median, percentile, round3 } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '6' },
-    ms: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '4' },
+    ms: { type: 'string', default: '800' },
     quick: { type: 'boolean', default: false },
   },
 });
 const rounds = args.quick ? 2 : Number(args.rounds);
-const runMs = args.quick ? 400 : Number(args.ms);
+const runMs = args.quick ? 300 : Number(args.ms);
 if (!Number.isInteger(rounds) || rounds < 2) throw new Error('--rounds: an integer ≥ 2');
 if (!Number.isInteger(runMs) || runMs < 100) throw new Error('--ms: an integer ≥ 100');
 const ROWS = 100_000;
@@ -312,18 +313,26 @@ try {
   for (const workload of ['point', 'endpoint'] as const) {
     for (const concurrency of CONCURRENCIES) {
       for (const p of peers) await drive(p.run, workload, concurrency, Math.min(500, runMs)); // warm-up
+      // Each peer's run is paired with a floor run right next to it (floor first in even rounds, the peer
+      // first in odd ones: ABBA over two rounds), so a ratio compares two runs under the same machine load.
       const runs = new Map(peers.map((p) => [p.name, [] as Measured[]]));
+      const floors = new Map(peers.map((p) => [p.name, [] as Measured[]]));
+      const floorPeer = peers[0] as Peer;
+      const others = peers.slice(1);
       for (let r = 0; r < rounds; r++) {
-        // rotate the order every round, so no peer always runs first or right after the floor
-        const order = peers.map((_, i) => peers[(i + r) % peers.length] as Peer);
-        if (r % 2 === 1) order.reverse();
-        for (const p of order) runs.get(p.name)?.push(await drive(p.run, workload, concurrency, runMs));
+        const order = others.map((_, i) => others[(i + r) % others.length] as Peer); // rotated every round
+        for (const p of order) {
+          const pair = r % 2 === 0 ? [floorPeer, p] : [p, floorPeer];
+          for (const q of pair) {
+            const m = await drive(q.run, workload, concurrency, runMs);
+            (q === floorPeer ? floors : runs).get(p.name)?.push(m);
+          }
+        }
       }
-      const floor = runs.get(FLOOR) ?? [];
-      for (const p of peers) {
-        const own = runs.get(p.name) ?? [];
-        rows.push(summarise(workload, concurrency, p, own, floor));
-      }
+      const allFloor = [...floors.values()].flat();
+      rows.push(summarise(workload, concurrency, floorPeer, allFloor, allFloor));
+      for (const p of others)
+        rows.push(summarise(workload, concurrency, p, runs.get(p.name) ?? [], floors.get(p.name) ?? []));
       log(`  done: ${workload}, concurrency ${concurrency}`);
     }
   }
@@ -338,6 +347,8 @@ try {
       '+p50 µs': r.addedP50MicrosMedian,
       '+p99 µs': r.addedP99MicrosMedian,
       errors: r.errors,
+      'client CPU µs': r.cpuMicrosMedian,
+      '+CPU µs': r.addedCpuMicrosMedian,
     })),
   );
   writeResult('peers.json', {
@@ -368,6 +379,8 @@ interface Measured {
   readonly p50Micros: number;
   readonly p99Micros: number;
   readonly errors: number;
+  /** This process's CPU (user + system) per query: the client-side cost, steadier than throughput on a loaded machine. */
+  readonly cpuMicros: number;
 }
 interface Row {
   workload: Workload;
@@ -387,6 +400,8 @@ interface Row {
   addedP50MicrosMedian: number;
   addedP99MicrosMedian: number;
   errors: number;
+  cpuMicrosMedian: number;
+  addedCpuMicrosMedian: number;
 }
 
 function summarise(w: Workload, concurrency: number, p: Peer, own: Measured[], floor: Measured[]): Row {
@@ -411,6 +426,10 @@ function summarise(w: Workload, concurrency: number, p: Peer, own: Measured[], f
     addedP50MicrosMedian: Math.round(median(addedP50)),
     addedP99MicrosMedian: Math.round(median(addedP99)),
     errors: own.reduce((t, o) => t + o.errors, 0),
+    cpuMicrosMedian: round3(median(own.map((o) => o.cpuMicros))),
+    addedCpuMicrosMedian: round3(
+      median(own.map((o, i) => o.cpuMicros - (floor[i]?.cpuMicros ?? Number.NaN))),
+    ),
   };
 }
 
@@ -426,6 +445,7 @@ async function drive(run: Run, w: Workload, concurrency: number, ms: number): Pr
   };
   const latencies: number[] = [];
   let errors = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + ms;
   await Promise.all(
@@ -442,12 +462,14 @@ async function drive(run: Run, w: Workload, concurrency: number, ms: number): Pr
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
   return {
     ops: latencies.length / seconds,
     p50Micros: percentile(latencies, 0.5) * 1000,
     p99Micros: percentile(latencies, 0.99) * 1000,
     errors,
+    cpuMicros: (used.user + used.system) / Math.max(1, latencies.length),
   };
 }
 

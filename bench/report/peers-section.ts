@@ -17,6 +17,8 @@ export interface PeersRow {
   readonly p99MicrosMedian: number;
   readonly addedP50MicrosMedian: number;
   readonly addedP99MicrosMedian: number;
+  readonly cpuMicrosMedian?: number;
+  readonly addedCpuMicrosMedian?: number;
 }
 
 export interface PeersResults extends RunEnvironment {
@@ -70,9 +72,11 @@ export function peersSection(results: PeersResults | undefined): Section {
     environmentLine(results),
     '',
     `Every peer in one process on one cluster (primary + 1 streaming replica), pool max ${results.poolMax} ` +
-      `everywhere, ${results.rounds} rounds of ${results.runMs} ms per peer, the order rotated every round. ` +
-      `The floor is a raw \`pg.Pool\` on the replica: each round's ratio is a peer's throughput over the ` +
-      `floor's in the same round, and its added latency is its p50/p99 minus the floor's. Medians over the rounds.`,
+      `everywhere, ${results.rounds} rounds of ${results.runMs} ms runs, the peers' order rotated every round. ` +
+      `The floor is a raw \`pg.Pool\` on the replica, and every peer run is paired with a floor run right next to ` +
+      `it (floor first in even rounds, the peer first in odd ones): a pair's ratio is the peer's throughput over ` +
+      `the floor's, its added latency the peer's p50/p99 minus the floor's, its added client CPU the peer's CPU ` +
+      `per query in this process minus the floor's (the steadiest of the three on a loaded machine). Medians over the rounds.`,
     '',
     `- Point query: \`${results.statements.point}\``,
     `- Endpoint statement (platforms, \`?interval=\`): \`${results.statements.endpoint.replace(/\s+/g, ' ')}\``,
@@ -99,6 +103,8 @@ export function peersSection(results: PeersResults | undefined): Section {
         'p99 µs',
         '+p50 µs',
         '+p99 µs',
+        'client CPU µs',
+        '+CPU µs',
       ],
       results.rows.map((r) => [
         r.workload,
@@ -112,6 +118,8 @@ export function peersSection(results: PeersResults | undefined): Section {
         r.p99MicrosMedian,
         r.peer === results.floor ? null : r.addedP50MicrosMedian,
         r.peer === results.floor ? null : r.addedP99MicrosMedian,
+        r.cpuMicrosMedian,
+        r.peer === results.floor ? null : r.addedCpuMicrosMedian,
       ]),
     ),
     '',
