@@ -22,7 +22,6 @@
  */
 import pg from 'pg';
 import { build } from '../apps/perfherder/src/app.ts';
-import { createUser, issueToken } from '../apps/perfherder/src/auth/index.ts';
 import { tableApps } from '../apps/perfherder/src/db/table-apps.ts';
 import { runIngest } from '../apps/perfherder/src/ingest/index.ts';
 import { seed } from '../apps/perfherder/src/seed/index.ts';
@@ -41,7 +40,7 @@ import {
   startBenchCluster,
   writeResult,
 } from './support/bench-env.ts';
-import { runWorkload, type Workload, type WorkloadResult } from './support/causal-workload.ts';
+import { prepareWorkload, runWorkload, type WorkloadResult } from './support/causal-workload.ts';
 
 const seconds = Number(process.argv[2] ?? 6);
 const rounds = Number(process.argv[3] ?? 2);
@@ -130,49 +129,8 @@ try {
   const ingestUrl = new URL(urls.primary);
   ingestUrl.username = 'bench_ingest';
   ingestUrl.password = 'bench_ingest';
-  const sheriff = await createUser(admin, {
-    username: 'bench-sheriff',
-    email: 'b@example.com',
-    isStaff: true,
-  });
-  const sheriffToken = await issueToken(admin, sheriff.id);
-  const autoland = (await admin.query("SELECT id FROM repository WHERE name = 'autoland'")).rows[0]
-    .id as number;
-  const pushes = (await admin.query('SELECT id FROM push WHERE repository_id = $1 ORDER BY time', [autoland]))
-    .rows;
-  const framework = (
-    await admin.query('SELECT framework_id FROM performance_signature WHERE repository_id = $1 LIMIT 1', [
-      autoland,
-    ])
-  ).rows[0].framework_id;
-  const taken = new Set(
-    (await admin.query('SELECT push_id, prev_push_id FROM performance_alert_summary')).rows.map(
-      (r) => `${r.push_id}/${r.prev_push_id}`,
-    ),
-  );
-  const summaries: number[] = [];
-  for (let i = 1; i < pushes.length && summaries.length < CLIENTS; i++) {
-    for (let j = 0; j < i && summaries.length < CLIENTS; j++) {
-      if (taken.has(`${pushes[i].id}/${pushes[j].id}`)) continue;
-      const { rows } = await admin.query(
-        `INSERT INTO performance_alert_summary (repository_id, framework_id, push_id, prev_push_id, original_push_id,
-           original_prev_push_id, manually_created, created, last_updated, triage_due_date, bug_due_date)
-         VALUES ($1, $2, $3, $4, $3, $4, true, now(), now(), now(), now()) RETURNING id`,
-        [autoland, framework, pushes[i].id, pushes[j].id],
-      );
-      summaries.push(rows[0].id);
-    }
-  }
-  const signatures = (
-    await admin.query('SELECT id FROM performance_signature WHERE repository_id = $1 ORDER BY id LIMIT 10', [
-      autoland,
-    ])
-  ).rows.map((r) => r.id);
-  const workload: Workload = {
-    summaries,
-    routedPath: `/api/project/autoland/performance/data/?${signatures.map((s) => `signature_id=${s}`).join('&')}`,
-    sheriffToken,
-  };
+  const workload = await prepareWorkload(admin, CLIENTS);
+  const { summaries, sheriffToken } = workload;
   await cluster.waitForReplicas();
 
   // --- 2. the WAL position after a write, three ways; and a replica's replay position

@@ -6,6 +6,8 @@
  * per-app position would have kept on a replica.
  */
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { createUser, issueToken } from '../../apps/perfherder/src/auth/index.ts';
 import type { ClusterNode } from '../../packages/pg-devcluster/src/index.ts';
 import { type RouteEvent, routeChannel } from '../../packages/replica-router/src/index.ts';
 
@@ -35,6 +37,56 @@ export interface WorkloadResult {
   /** causal_behind statements whose relations include no app the clients wrote (`perf`). */
   readonly behindWithoutWrittenApp: number;
   readonly errors: number;
+}
+
+/**
+ * On a seeded database (through `admin`, on the primary): a staff user and its API token, `clients` alert
+ * summaries of autoland made for the workload (one per client), and the routed endpoint (10 signatures' data).
+ */
+export async function prepareWorkload(admin: pg.Pool, clients: number): Promise<Workload> {
+  const sheriff = await createUser(admin, {
+    username: 'bench-sheriff',
+    email: 'b@example.com',
+    isStaff: true,
+  });
+  const sheriffToken = await issueToken(admin, sheriff.id);
+  const autoland = (await admin.query("SELECT id FROM repository WHERE name = 'autoland'")).rows[0]
+    .id as number;
+  const pushes = (await admin.query('SELECT id FROM push WHERE repository_id = $1 ORDER BY time', [autoland]))
+    .rows;
+  const framework = (
+    await admin.query('SELECT framework_id FROM performance_signature WHERE repository_id = $1 LIMIT 1', [
+      autoland,
+    ])
+  ).rows[0].framework_id;
+  const taken = new Set(
+    (await admin.query('SELECT push_id, prev_push_id FROM performance_alert_summary')).rows.map(
+      (r) => `${r.push_id}/${r.prev_push_id}`,
+    ),
+  );
+  const summaries: number[] = [];
+  for (let i = 1; i < pushes.length && summaries.length < clients; i++) {
+    for (let j = 0; j < i && summaries.length < clients; j++) {
+      if (taken.has(`${pushes[i].id}/${pushes[j].id}`)) continue;
+      const { rows } = await admin.query(
+        `INSERT INTO performance_alert_summary (repository_id, framework_id, push_id, prev_push_id, original_push_id,
+           original_prev_push_id, manually_created, created, last_updated, triage_due_date, bug_due_date)
+         VALUES ($1, $2, $3, $4, $3, $4, true, now(), now(), now(), now()) RETURNING id`,
+        [autoland, framework, pushes[i].id, pushes[j].id],
+      );
+      summaries.push(rows[0].id);
+    }
+  }
+  const signatures = (
+    await admin.query('SELECT id FROM performance_signature WHERE repository_id = $1 ORDER BY id LIMIT 10', [
+      autoland,
+    ])
+  ).rows.map((r) => r.id);
+  return {
+    summaries,
+    routedPath: `/api/project/autoland/performance/data/?${signatures.map((s) => `signature_id=${s}`).join('&')}`,
+    sheriffToken,
+  };
 }
 
 async function primaryCalls(primary: ClusterNode, database: string): Promise<number> {

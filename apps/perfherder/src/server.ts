@@ -92,7 +92,7 @@ export async function startService(
     );
     say(`API:      ${address}/api/performance/framework/`);
     say(`docs:     ${address}/docs`);
-    say(`status:   ${address}/api/status/routing/`);
+    say(`status:   ${address}/status/ (JSON: ${address}/api/status/routing/)`);
     say(`try:      curl '${address}/api/project/mozilla-central/performance/platforms/'`);
     return { app, cluster, url: address, stop };
   } catch (error) {

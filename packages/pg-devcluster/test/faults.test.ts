@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type Cluster, createTcpProxy, startCluster } from '../src/index.ts';
+
+/** The state letter of a process (`T` = stopped by a signal), from /proc. */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+}
 
 async function connectAndAsk(url: string, timeoutMs = 1500): Promise<number> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
@@ -101,6 +108,41 @@ describe('faults through real processes and sockets', () => {
     }
   });
 
+  it('freeze: the postmaster and its backends stop; nothing answers within 1 s; thaw: it answers again', async () => {
+    const replica = cluster.replicas[0]!;
+    const open = new pg.Client({ connectionString: replica.directUrl, query_timeout: 1000 });
+    open.on('error', () => {});
+    await open.connect();
+    const backend = (await open.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    await replica.freeze();
+    try {
+      assert.equal(replica.frozen, true);
+      assert.equal(processState(replica.pid!), 'T');
+      assert.equal(processState(backend), 'T');
+      await assert.rejects(connectAndAsk(replica.directUrl, 1000), /timeout/i);
+      await assert.rejects(open.query('SELECT 1'), /timeout/i);
+    } finally {
+      await replica.thaw();
+    }
+    assert.equal(replica.frozen, false);
+    assert.notEqual(processState(replica.pid!), 'T');
+    assert.equal(await connectAndAsk(replica.directUrl, 5000), replica.port);
+    await open.end().catch(() => {});
+  });
+
+  it('stop and kill of a frozen replica thaw it first, and it starts again', async () => {
+    const replica = cluster.replicas[0]!;
+    await replica.freeze();
+    await replica.stop('fast');
+    assert.equal(replica.running, false);
+    assert.equal(replica.frozen, false);
+    await replica.start();
+    await replica.freeze();
+    await replica.kill();
+    await replica.start();
+    assert.equal(await connectAndAsk(replica.directUrl, 5000), replica.port);
+  });
+
   it('kill -9 and start again', async () => {
     const replica = cluster.replicas[0]!;
     const pid = replica.pid!;
@@ -111,5 +153,13 @@ describe('faults through real processes and sockets', () => {
     await cluster.waitForReplicas();
     const rows = await replica.query('SELECT count(*)::int AS n FROM after_kill');
     assert.equal(rows[0]?.n, 0);
+  });
+
+  it('the cluster stops with a frozen replica: teardown thaws it first (last: it stops the cluster)', async () => {
+    const replica = cluster.replicas[0]!;
+    await replica.freeze();
+    const pids = [cluster.primary.pid!, replica.pid!];
+    await cluster.stop();
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0));
   });
 });

@@ -43,6 +43,10 @@ test('the testing subpath exports exactly captureQueries', async () => {
   assert.deepEqual(Object.keys(await import('../src/testing/index.ts')).sort(), ['captureQueries']);
 });
 
+test('the status subpath exports exactly createRoutingHistory', async () => {
+  assert.deepEqual(Object.keys(await import('../src/status/index.ts')).sort(), ['createRoutingHistory']);
+});
+
 test('the fastify subpath exports exactly readReplicaPlugin', async () => {
   assert.deepEqual(Object.keys(await import('../src/http/fastify.ts')).sort(), ['readReplicaPlugin']);
 });
@@ -74,6 +78,7 @@ test('package.json maps each subpath to its source, its declarations and its Jav
     './hono': entry('http/hono'),
     './http': entry('http/with-replica-scope'),
     './testing': entry('testing/index'),
+    './status': entry('status/index'),
     './package.json': './package.json',
   });
 });

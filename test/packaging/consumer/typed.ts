@@ -27,6 +27,7 @@ import { readReplica as expressReadReplica } from 'replica-router/express';
 import { readReplicaPlugin } from 'replica-router/fastify';
 import { readReplica as honoReadReplica } from 'replica-router/hono';
 import { withReplicaScope } from 'replica-router/http';
+import { createRoutingHistory, type RoutingHistorySnapshot } from 'replica-router/status';
 import { type CapturedQuery, captureQueries } from 'replica-router/testing';
 
 export async function main(): Promise<void> {
@@ -49,6 +50,11 @@ export async function main(): Promise<void> {
   const stats: RoutedPoolStats = pool.stats();
   const onPrimary = await usePrimary(() => pool.query('SELECT 1'));
   const { queries }: { queries: CapturedQuery[] } = await captureQueries(() => pool.query('SELECT 1'));
+  const history = createRoutingHistory(pool, { sampleMs: 500 });
+  const series: RoutingHistorySnapshot = history.snapshot({ sinceMs: 0 });
+  // @ts-expect-error a sample's lag is a number or null
+  const sampledLag: string = series.samples[0]?.replicas[0]?.lagMs ?? '';
+  history.stop();
   routeChannel.subscribe((message) => {
     const event = message as RouteEvent;
     console.log(event.node.alias, event.reason);
@@ -81,5 +87,5 @@ export async function main(): Promise<void> {
     if (error instanceof DevClusterError) console.log(error.code.toUpperCase());
     if (isFallbackError(error)) console.log('fallback');
   }
-  console.log(lag, n, stats.routingEnabled, onPrimary.rowCount, queries.length);
+  console.log(lag, sampledLag, n, stats.routingEnabled, onPrimary.rowCount, queries.length);
 }

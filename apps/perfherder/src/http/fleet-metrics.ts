@@ -47,6 +47,18 @@ export function registerFleetMetrics(registry: Registry, stats: () => RoutedPool
     },
   });
   new Gauge({
+    name: 'perfherder_db_replica_conflicts_total',
+    help:
+      'Routed reads the replica cancelled for a conflict with recovery (SQLSTATE 40001), each retried once on ' +
+      'another healthy replica or on the primary (reason conflict_retry)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of stats().replicas) this.set({ replica: r.name }, r.conflicts);
+    },
+  });
+  new Gauge({
     name: 'perfherder_db_replica_draining',
     help: '1 while a replica that left the discovered set finishes its work (its pool then closes)',
     labelNames: ['replica'],

@@ -7,18 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seed } from '../../src/seed/index.ts';
-import {
-  type FetchOutcome,
-  fetchAll,
-  launchChromium,
-  type PageServer,
-  serveBlankPage,
-} from '../support/browser.ts';
-import { type TestDatabase, withTestDatabase } from '../support/database.ts';
-import { buildServiceApp } from '../support/service-app.ts';
+import { type FetchOutcome, fetchAll, type PageServer, serveBlankPage } from '../support/browser.ts';
+import { type BrowserService, startBrowserService } from '../support/browser-service.ts';
+import type { TestDatabase } from '../support/database.ts';
 
 const TWO_WEEKS = 1_209_600;
 
@@ -39,10 +32,8 @@ function nonEmptyArray(outcome: FetchOutcome): Json[] {
 }
 
 describe('the Perfherder UI and PerfCompare calls, cross-origin in Chromium', () => {
-  let db: TestDatabase | undefined;
-  let app: FastifyInstance | undefined;
+  let service: BrowserService | undefined;
   let pageServer: PageServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let skip: string | undefined;
   let api = '';
@@ -77,17 +68,28 @@ describe('the Perfherder UI and PerfCompare calls, cross-origin in Chromium', ()
   }
 
   before(async () => {
-    const launched = await launchChromium();
-    if ('skip' in launched) {
-      skip = launched.skip;
+    const started = await startBrowserService({ prepare: prepareFacts });
+    if ('skip' in started) {
+      skip = started.skip;
       return;
     }
-    browser = launched;
-    db = await withTestDatabase({ stopAfter: false });
+    service = started;
+    api = started.origin;
+    pageServer = await serveBlankPage();
+    assert.notEqual(new URL(api).origin, pageServer.origin);
+    page = await started.browser.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(pageServer.url);
+  });
+
+  /** The tiny seed, and the revisions and signature the calls below name. */
+  async function prepareFacts(db: TestDatabase): Promise<void> {
     await seed(db.urls.primary, { size: 'tiny', seed: 11 });
     await db.cluster.waitForReplicas();
     const one = async (sql: string) => {
-      const { rows } = await db!.primary.query(sql);
+      const { rows } = await db.primary.query(sql);
       assert.ok(rows[0], sql);
       return rows[0];
     };
@@ -116,23 +118,11 @@ describe('the Perfherder UI and PerfCompare calls, cross-origin in Chromium', ()
     facts.signatureId = signature.id;
     facts.signatureHash = signature.signature_hash;
     facts.platform = signature.platform;
-
-    app = await buildServiceApp(db.urls);
-    api = await app.listen({ port: 0, host: '127.0.0.1' });
-    pageServer = await serveBlankPage();
-    assert.notEqual(new URL(api).origin, pageServer.origin);
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    await page.goto(pageServer.url);
-  });
+  }
 
   after(async () => {
-    await browser?.close();
     await pageServer?.close();
-    await app?.close();
-    await db?.close();
+    await service?.close();
   });
 
   it('every Perfherder page: repositories, frameworks, tags (all non-empty) and the anonymous user', async (t) => {

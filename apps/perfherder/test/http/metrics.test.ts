@@ -182,6 +182,8 @@ describe('several replicas and discovery, from the environment', () => {
       assert.equal(sample(text, 'perfherder_db_replica_weight', 'replica="replica_1",source="static"'), 3);
       assert.ok((sample(text, 'perfherder_db_replica_selections_total', 'replica="replica_1"') ?? 0) >= 3);
       assert.equal(sample(text, 'perfherder_db_replica_outstanding', 'replica="replica_1"'), 0);
+      assert.equal(sample(text, 'perfherder_db_replica_conflicts_total', 'replica="replica_1"'), 0);
+      assert.equal(sample(text, 'perfherder_db_statements_total', 'reason="conflict_retry"'), 0);
     } finally {
       await app.close();
     }

@@ -69,6 +69,18 @@ export class ClusterNodeImpl implements ClusterNode {
     return this.node.start();
   }
 
+  get frozen(): boolean {
+    return this.node.frozen;
+  }
+
+  freeze(): Promise<void> {
+    return this.node.freeze();
+  }
+
+  async thaw(): Promise<void> {
+    this.node.thaw();
+  }
+
   killSync(signal: NodeJS.Signals): void {
     this.node.killSync(signal);
   }

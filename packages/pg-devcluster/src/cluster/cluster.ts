@@ -26,6 +26,16 @@ export interface ClusterNode {
   stop(mode?: StopMode): Promise<void>;
   /** kill -9 the postmaster. */
   kill(): Promise<void>;
+  /** Stopped by `freeze()` and not thawed yet. */
+  readonly frozen: boolean;
+  /**
+   * SIGSTOP the postmaster and every process below it (Linux): a frozen host. The kernel still accepts
+   * connections, nothing answers them; open sessions hang. Resolves once all of them are stopped.
+   * `stop()`, `kill()` and the cluster's teardown thaw first.
+   */
+  freeze(): Promise<void>;
+  /** SIGCONT what `freeze()` stopped: the server carries on where it was. No-op unless frozen. */
+  thaw(): Promise<void>;
   /** Start again after stop/kill; a replica resolves once it streams again. */
   start(): Promise<void>;
   /** Terminate every client backend; resolves to how many were terminated. */

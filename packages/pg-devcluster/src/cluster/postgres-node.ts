@@ -6,6 +6,7 @@ import pg from 'pg';
 import { DevClusterError, devClusterErrorCodes } from '../errors.ts';
 import type { OsAccount } from './os-account.ts';
 import { processAlive } from './process-alive.ts';
+import { processTree, signalEach, stoppedOrGone } from './process-tree.ts';
 import { queryOnce } from './query-once.ts';
 
 /** How a node is stopped: `fast` = SIGINT (clean), `immediate` = SIGQUIT (crash-like, recovery on start). */
@@ -57,6 +58,8 @@ export class PostgresNode {
   readonly #password: string;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
+  /** The processes `freeze()` stopped (SIGSTOP), until `thaw()`. */
+  #frozen: number[] | undefined;
 
   constructor(options: NodeOptions) {
     this.name = options.name;
@@ -83,6 +86,43 @@ export class PostgresNode {
 
   get running(): boolean {
     return this.#child !== undefined;
+  }
+
+  get frozen(): boolean {
+    return this.#frozen !== undefined;
+  }
+
+  /**
+   * SIGSTOP the postmaster, then every process below it (backends, walreceiver, startup…): a frozen host.
+   * Connections are still accepted by the kernel (the listen backlog) but nothing answers. The postmaster is
+   * stopped first so it forks nothing while the tree is read. Resolves once every one of them is stopped.
+   */
+  async freeze(): Promise<void> {
+    const pid = this.#child?.pid;
+    if (pid === undefined) {
+      throw new DevClusterError(
+        devClusterErrorCodes.invalidState,
+        `${this.name} is not running: cannot freeze it`,
+      );
+    }
+    if (this.#frozen) return;
+    if (process.platform !== 'linux') {
+      throw new DevClusterError(devClusterErrorCodes.invalidState, 'freeze() needs Linux (/proc)');
+    }
+    signalEach([pid], 'SIGSTOP');
+    const tree = processTree(pid);
+    signalEach(tree, 'SIGSTOP');
+    this.#frozen = tree;
+    for (let i = 0; i < 200 && !tree.every(stoppedOrGone); i++) await sleep(10);
+  }
+
+  /** SIGCONT every process `freeze()` stopped (and any found below the postmaster now). No-op unless frozen. */
+  thaw(): void {
+    const frozen = this.#frozen;
+    if (!frozen) return;
+    this.#frozen = undefined;
+    const pid = this.#child?.pid;
+    signalEach(new Set([...frozen, ...(pid === undefined ? [] : processTree(pid))]), 'SIGCONT');
   }
 
   /** Run a program from the binary folder as the server account, collecting output for errors. */
@@ -172,7 +212,10 @@ export class PostgresNode {
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         exitCode = code ?? (signal ? -1 : 0);
-        if (this.#child === child) this.#child = undefined;
+        if (this.#child === child) {
+          this.thaw(); // killed from outside while frozen: its backends must run to exit
+          this.#child = undefined;
+        }
         resolve();
       });
     });
@@ -206,6 +249,7 @@ export class PostgresNode {
   async stop(mode: StopMode = 'fast'): Promise<void> {
     const child = this.#child;
     if (!child?.pid) return;
+    this.thaw(); // a stopped process cannot shut down
     child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
     // A fast shutdown waits for walsenders and checkpoints; if it hangs, escalate rather than hang too.
     for (const [afterMs, signal] of [
@@ -226,12 +270,15 @@ export class PostgresNode {
   async kill(): Promise<void> {
     const child = this.#child;
     if (!child?.pid) return;
+    // Thawed first: its backends must run to notice the postmaster died and exit.
+    this.thaw();
     child.kill('SIGKILL');
     await this.#exited;
   }
 
   /** Let this process exit while the server keeps running. */
   detach(): void {
+    this.thaw();
     this.#child?.unref();
   }
 
@@ -239,6 +286,7 @@ export class PostgresNode {
   killSync(signal: NodeJS.Signals): void {
     const pid = this.#child?.pid;
     if (pid === undefined) return;
+    this.thaw();
     try {
       process.kill(pid, signal);
     } catch {

@@ -17,7 +17,8 @@ type Outcome<T> =
   | { readonly ok: false; readonly timedOut: boolean; readonly error: unknown };
 
 /**
- * Background probes: one loop per replica, each probe `probeMs` (±20 % jitter) after the previous one ended.
+ * Background probes: one loop per replica, each probe `probeMs` (±20 % jitter) after the previous one ended
+ * (`probeMs / readmitProbes` while the replica is out, see {@link HealthMonitor.#intervalMs}).
  * A probe first reads the primary's WAL position (one query shared by replicas probing at the same moment),
  * then the replica's replay state, each bounded by `probeTimeoutMs`; a probe that does not answer in time has
  * its connection dropped. Time and timers come from the injected clock.
@@ -108,10 +109,20 @@ export class HealthMonitor {
     const handle = this.#clock.setTimeout(() => {
       this.#timers.delete(replica);
       void this.#cycle(replica);
-    }, this.#policy.probeMs * spread);
+    }, this.#intervalMs(replica) * spread);
     // The schedule alone never keeps the process alive (a probe in flight does: its socket is referenced).
     this.#clock.unref?.(handle);
     this.#timers.set(replica, handle);
+  }
+
+  /**
+   * A replica that is out (ejected, or not a replica) needs `readmitProbes` good probes in a row to come back:
+   * it is probed that many times faster, so that it is back within about one interval of its recovery, with no
+   * fewer good answers.
+   */
+  #intervalMs(replica: MonitoredReplica): number {
+    const out = replica.health.state === 'ejected' || replica.health.state === 'not_a_replica';
+    return out ? this.#policy.probeMs / Math.max(1, this.#policy.readmitProbes) : this.#policy.probeMs;
   }
 
   async #probe(replica: MonitoredReplica): Promise<void> {

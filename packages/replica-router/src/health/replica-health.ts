@@ -55,6 +55,7 @@ export class ReplicaHealth {
   readonly #logger: RouterLogger | undefined;
   readonly #history: PrimaryPositionHistory;
   readonly #onProbation: boolean;
+  readonly #onChange: ((event: ReplicaStateEvent) => void) | undefined;
   #state: ReplicaState = 'starting';
   #reason: ReplicaStateReason | undefined;
   #since: number;
@@ -85,6 +86,8 @@ export class ReplicaHealth {
        * good probes in a row; at start-up the first good probe admits (serving from replicas at once).
        */
       onProbation?: boolean;
+      /** Told of every state change, as the channel is, but only this replica's (its pool's status history). */
+      onChange?: ((event: ReplicaStateEvent) => void) | undefined;
     },
   ) {
     this.name = name;
@@ -93,6 +96,7 @@ export class ReplicaHealth {
     this.#history = options.history;
     this.#logger = options.logger;
     this.#onProbation = options.onProbation ?? false;
+    this.#onChange = options.onChange;
     this.#since = this.#clock.now();
     this.#outSince = this.#since;
   }
@@ -293,8 +297,8 @@ export class ReplicaHealth {
         (this.#logger?.error ?? this.#logger?.warn)?.call(this.#logger, detail, message);
       else this.#logger?.warn(detail, message);
     }
-    if (replicaStateChannel.hasSubscribers) {
-      replicaStateChannel.publish({
+    if (replicaStateChannel.hasSubscribers || this.#onChange) {
+      const event: ReplicaStateEvent = {
         replica: this.name,
         from,
         to: next,
@@ -302,7 +306,9 @@ export class ReplicaHealth {
         at: now,
         lagMs: this.#lagMs,
         lagBytes: this.#lagBytes,
-      } satisfies ReplicaStateEvent);
+      };
+      this.#onChange?.(event);
+      if (replicaStateChannel.hasSubscribers) replicaStateChannel.publish(event);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { listenWhileCheckedOut } from '../pool/checked-out-errors.ts';
 import { cancelBackend } from './cancel-backend.ts';
 
 /** A statement's text or pg query config. */
@@ -43,11 +44,8 @@ export class CancellableQuery {
   #settled: Settled | undefined;
   #abandoned = false;
   #released = false;
-  /**
-   * Listens for the connection's 'error' while it is checked out here: a server that dies mid-statement makes
-   * pg emit one besides failing the statement, and pg-pool listens only while a connection is idle.
-   */
-  readonly #onError = (): void => {};
+  /** Stops listening for the connection's 'error' (listened for while it is checked out here). */
+  #stopListening: () => void = () => {};
 
   constructor(
     acquire: () => Promise<pg.PoolClient>,
@@ -65,7 +63,7 @@ export class CancellableQuery {
         throw new Error('abandoned');
       }
       this.#client = client;
-      client.on('error', this.#onError);
+      this.#stopListening = listenWhileCheckedOut(client);
       const query = client.query(config, values);
       this.#markSent();
       this.#running = query.then(
@@ -116,14 +114,14 @@ export class CancellableQuery {
   #release(client: pg.PoolClient, error?: unknown): void {
     if (this.#released) return;
     this.#released = true;
-    client.removeListener('error', this.#onError);
+    this.#stopListening();
     client.release(error === undefined ? undefined : (error as Error));
   }
 
   /** Out of the pool first (pg-pool ends it), then the socket, which a frozen server would never close. */
   #destroy(client: pg.PoolClient): void {
     // The socket's end may still raise an 'error' after the release.
-    client.on('error', () => {});
+    listenWhileCheckedOut(client);
     this.#release(client, new Error('hedge loser did not stop in time'));
     (client as unknown as WithSocket).connection?.stream?.destroy();
   }

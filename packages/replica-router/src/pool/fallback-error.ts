@@ -71,6 +71,15 @@ export function isConnectionError(error: unknown): boolean {
   return clientMessageType(error.message) !== undefined;
 }
 
+/**
+ * SQLSTATE 40001 from a replica: a hot standby cancelled the statement for a conflict with recovery (replay
+ * needed a lock it held, or removed rows its snapshot could still see). Outside a transaction the statement can
+ * run again elsewhere unchanged; the replica itself is fine.
+ */
+export function isRecoveryConflict(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === '40001';
+}
+
 /** The `exception_type` of the fallback log line: the SQLSTATE or client code, else the class name. */
 export function exceptionType(error: unknown): string {
   if (error instanceof Error) {

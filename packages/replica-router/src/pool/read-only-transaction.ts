@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { NodeRef } from '../events/route-event.ts';
 import type { RouteReason } from '../router/route-reason.ts';
 import { currentScope } from '../scope/request-scope.ts';
+import { listenWhileCheckedOut } from './checked-out-errors.ts';
 import { isConnectionError, isFallbackError } from './fallback-error.ts';
 import type { StatementDispatcher } from './statement-dispatcher.ts';
 
@@ -33,7 +34,24 @@ function placement(dispatcher: StatementDispatcher): RouteReason {
   return 'routed';
 }
 
+/** Runs the transaction on `client`; its 'error' events are listened for meanwhile (never a crash). */
 async function runOn<T>(
+  dispatcher: StatementDispatcher,
+  client: pg.PoolClient,
+  node: NodeRef,
+  reason: RouteReason,
+  begin: string,
+  fn: (client: ReadOnlyClient) => Promise<T>,
+): Promise<T> {
+  const stopListening = listenWhileCheckedOut(client);
+  try {
+    return await runTransaction(dispatcher, client, node, reason, begin, fn);
+  } finally {
+    stopListening();
+  }
+}
+
+async function runTransaction<T>(
   dispatcher: StatementDispatcher,
   client: pg.PoolClient,
   node: NodeRef,

@@ -79,6 +79,20 @@ export class ReplicaChooser {
     return this.#catchUp(routable, required);
   }
 
+  /**
+   * Another replica for a statement `failed` could not serve (a recovery conflict): healthy, not `failed`, and
+   * under a causal token one the probes know has replayed it (no asking: the retry must not wait). Undefined
+   * when there is none, or when the request is pinned (`monotonic`) to the replica that failed.
+   */
+  alternative(causal: CausalRequest | undefined, failed: ReplicaMember): ReplicaMember | undefined {
+    if (causal?.pinned !== undefined) return undefined;
+    const required = causal?.required;
+    const candidates = this.#replicas
+      .routable()
+      .filter((m) => m !== failed && (required === undefined || covers(m, required)));
+    return candidates.length > 0 ? this.#replicas.pick(candidates) : undefined;
+  }
+
   #routed(candidates: readonly ReplicaMember[]): Choice {
     const replica = this.#replicas.pick(candidates);
     return replica ? { reason: 'routed', replica } : { reason: 'replica_down' };

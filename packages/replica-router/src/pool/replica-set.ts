@@ -8,6 +8,7 @@ import { PrimaryPositionHistory } from '../health/primary-position-history.ts';
 import { createPrimaryProbe } from '../health/primary-probe.ts';
 import { ReplicaHealth, type ReplicaHealthSnapshot } from '../health/replica-health.ts';
 import { createReplicaProbe } from '../health/replica-probe.ts';
+import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { RouteReason } from '../router/route-reason.ts';
 import type { ReplicaSelector } from '../select/replica-selector.ts';
@@ -31,6 +32,8 @@ export interface ReplicaMember {
   /** Statements it served, and replica attempts that failed over to the primary. */
   served: number;
   failures: number;
+  /** Routed statements it cancelled for a conflict with recovery (40001), each retried elsewhere once. */
+  conflicts: number;
   /** Times the selector chose it. */
   selected: number;
   /** Left the set (DNS no longer lists it): no new statements; its pool closes once its work is done. */
@@ -50,6 +53,7 @@ export interface ReplicaMemberState extends ReplicaHealthSnapshot {
   readonly selected: number;
   readonly served: number;
   readonly failures: number;
+  readonly conflicts: number;
   readonly totalCount: number;
   readonly idleCount: number;
   readonly waitingCount: number;
@@ -92,6 +96,7 @@ export class ReplicaSet {
   readonly #policy: HealthPolicy;
   readonly #clock: Clock;
   readonly #logger: RouterLogger | undefined;
+  readonly #onStateChange: ((event: ReplicaStateEvent) => void) | undefined;
   readonly #history: PrimaryPositionHistory;
   readonly #discovery: DnsDiscovery | undefined;
   readonly #template: pg.PoolConfig | undefined;
@@ -108,12 +113,15 @@ export class ReplicaSet {
       selector?: ReplicaSelector | undefined;
       /** Find replicas by DNS; each address gets a pool made from `template` with its host and port. */
       discovery?: { readonly options: DiscoveryOptions; readonly template: pg.PoolConfig } | undefined;
+      /** Told of every state change of its replicas (the pool's own listeners). */
+      onStateChange?: ((event: ReplicaStateEvent) => void) | undefined;
     },
   ) {
     this.#select = options.selector ?? roundRobinSelector();
     this.#policy = options.policy;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#onStateChange = options.onStateChange;
     this.#history = new PrimaryPositionHistory(Math.max(60_000, options.policy.maxLagMs * 2));
     this.#monitor = new HealthMonitor({
       primary: createPrimaryProbe(options.primary, options.policy.probeTimeoutMs),
@@ -215,6 +223,7 @@ export class ReplicaSet {
       selected: m.selected,
       served: m.served,
       failures: m.failures,
+      conflicts: m.conflicts,
       totalCount: m.pool.totalCount,
       idleCount: m.pool.idleCount,
       waitingCount: m.pool.waitingCount,
@@ -247,12 +256,14 @@ export class ReplicaSet {
         logger: this.#logger,
         // Found while the pool runs: admitted after `readmitProbes` good probes, as a returning replica is.
         onProbation: this.#started,
+        onChange: this.#onStateChange,
       }),
       source,
       weight: spec.weight,
       outstanding: 0,
       served: 0,
       failures: 0,
+      conflicts: 0,
       selected: 0,
       draining: false,
     };

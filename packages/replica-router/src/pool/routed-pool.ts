@@ -7,12 +7,14 @@ import { createStatementClassifier } from '../classify/statement-classifier.ts';
 import { RouterConfigError } from '../errors.ts';
 import { systemClock } from '../health/clock.ts';
 import { defaultHealthPolicy, type HealthPolicy } from '../health/health-policy.ts';
+import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
 import { defaultHedgePolicy, type HedgePolicy } from '../hedge/hedge-policy.ts';
 import { Hedger } from '../hedge/hedger.ts';
 import { createReplicaRouter, type ReplicaRouter } from '../router/replica-router.ts';
 import { runInScope, type ScopeInfo } from '../scope/request-scope.ts';
 import { formatWalPosition } from '../wal/wal-position.ts';
 import { CausalTokens } from './causal-tokens.ts';
+import { listenWhileCheckedOut } from './checked-out-errors.ts';
 import { endpointOf, toPoolConfig } from './connection-config.ts';
 import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
 import {
@@ -80,6 +82,7 @@ export class RoutedPool extends pg.Pool {
   readonly #tokens: CausalTokens | undefined;
   readonly #consistency: ConsistencyLevel;
   readonly #hedger: Hedger | undefined;
+  readonly #stateListeners = new Set<(event: ReplicaStateEvent) => void>();
 
   constructor(options: RoutedPoolOptions) {
     const max = options.max ?? 10;
@@ -111,6 +114,14 @@ export class RoutedPool extends pg.Pool {
         logger: options.logger,
         selector: plan.selector,
         discovery: plan.discovery,
+        onStateChange: (event) => {
+          for (const listener of this.#stateListeners) {
+            // A listener's bug must not stop the replica's state machine half-way through a change.
+            try {
+              listener(event);
+            } catch {}
+          }
+        },
       });
       this.#replicas = replicas;
       chooser = new ReplicaChooser(replicas, {
@@ -235,6 +246,20 @@ export class RoutedPool extends pg.Pool {
     return runInScope(true, fn, { ...info, ...(causal ? { causal } : {}) });
   }
 
+  /**
+   * Calls `listener` on each state change of this pool's replicas (the `replica-router:replica-state` channel
+   * carries every pool's); returns the function that stops it. Never called when routing is off.
+   *
+   * @example
+   * const stop = pool.onReplicaStateChange((e) => console.log(e.replica, e.from, '→', e.to, e.reason));
+   */
+  onReplicaStateChange(listener: (event: ReplicaStateEvent) => void): () => void {
+    this.#stateListeners.add(listener);
+    return () => {
+      this.#stateListeners.delete(listener);
+    };
+  }
+
   /** Whether the `read_replica` alias exists. */
   get routingEnabled(): boolean {
     return this.#dispatcher.routingEnabled;
@@ -300,7 +325,9 @@ export class RoutedPool extends pg.Pool {
           reject(connectError);
           return;
         }
+        const stopListening = listenWhileCheckedOut(client);
         const callback = (error: Error | null, result: pg.QueryResult) => {
+          stopListening();
           done(error ?? undefined);
           if (error) reject(error);
           else resolve(result);

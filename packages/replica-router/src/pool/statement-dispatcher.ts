@@ -10,7 +10,7 @@ import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
 import { currentScope, markWrote, type RequestScope } from '../scope/request-scope.ts';
-import { exceptionType, isConnectionError, isFallbackError } from './fallback-error.ts';
+import { exceptionType, isConnectionError, isFallbackError, isRecoveryConflict } from './fallback-error.ts';
 import type { Choice, ReplicaChooser } from './replica-chooser.ts';
 import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
 
@@ -28,6 +28,9 @@ export type QueryInput = pg.QueryConfig | string;
 
 /** Runs a statement on the primary (the pool's checkout-run-release, or a client's own connection). */
 export type PrimaryRunner = (config: QueryInput, values: unknown[] | undefined) => Promise<pg.QueryResult>;
+
+/** The reason of a statement run on a replica: a first attempt, or the retry after a recovery conflict. */
+type ReplicaReason = 'routed' | 'conflict_retry';
 
 /** Per-reason statement counts, for metrics and the status page. */
 export type ReasonCounts = Record<RouteReason, number>;
@@ -48,6 +51,7 @@ function emptyCounts(): ReasonCounts {
     causal_behind: 0,
     fallback: 0,
     hedged: 0,
+    conflict_retry: 0,
     after_write: 0,
   };
 }
@@ -185,52 +189,109 @@ export class StatementDispatcher {
     this.counts[decision.reason]++;
     const replica = decision.replica;
     if (!replica) return this.#onPrimary(sql, config, values, decision.reason, primary);
+    return this.#onReplica(sql, config, values, replica, 'routed', primary);
+  }
+
+  /**
+   * A statement on a replica, hedged when hedging is on. `reason` is `routed`, or `conflict_retry` for the one
+   * retry of a statement another replica cancelled for a recovery conflict (its failure falls back to the
+   * primary, never to a third replica).
+   */
+  #onReplica(
+    sql: string,
+    config: QueryInput,
+    values: unknown[] | undefined,
+    replica: ReplicaMember,
+    reason: ReplicaReason,
+    primary: PrimaryRunner,
+  ): Promise<pg.QueryResult> {
     if (this.#hedger?.enabled && this.#acquirePrimary) {
-      return this.#executeHedged(sql, config, values, replica, this.#hedger, this.#acquirePrimary, primary);
+      return this.#executeHedged(
+        sql,
+        config,
+        values,
+        replica,
+        reason,
+        this.#hedger,
+        this.#acquirePrimary,
+        primary,
+      );
     }
     const started = routeChannel.hasSubscribers ? performance.now() : 0;
     replica.outstanding++;
     return replica.pool.query(config, values).then(
       (result) => {
         replica.outstanding--;
-        this.#servedBy(replica, sql, started);
+        this.#servedBy(replica, reason, sql, started);
         return result;
       },
       (error: unknown) => {
         replica.outstanding--;
-        return this.#fallBack(sql, config, values, replica, error, started, primary);
+        return this.#fallBack(sql, config, values, replica, reason, error, started, primary);
       },
     );
   }
 
-  #servedBy(replica: ReplicaMember, sql: string, started: number): void {
+  #servedBy(replica: ReplicaMember, reason: ReplicaReason, sql: string, started: number): void {
     replica.served++;
     this.noteServed(replica);
-    if (started) this.publish(replica.ref, 'routed', sql, started);
+    if (started) this.publish(replica.ref, reason, sql, started);
   }
 
   /**
-   * A replica attempt failed: an error of the operational kind runs the statement once on the primary (a
-   * connection error also ejects the replica); any other error propagates.
+   * A replica attempt failed: a recovery conflict (40001) of a first attempt runs once more on another healthy
+   * replica, or on the primary when there is none; any other error of the operational kind runs the statement
+   * once on the primary (a connection error also ejects the replica); any other error propagates.
    */
   #fallBack(
     sql: string,
     config: QueryInput,
     values: unknown[] | undefined,
     replica: ReplicaMember,
+    reason: ReplicaReason,
     error: unknown,
     started: number,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
     if (!isFallbackError(error)) {
-      if (started) this.publish(replica.ref, 'routed', sql, started, error);
+      if (started) this.publish(replica.ref, reason, sql, started, error);
       return Promise.reject(error);
     }
+    if (started) this.publish(replica.ref, reason, sql, started, error, true);
+    if (reason === 'routed' && isRecoveryConflict(error)) {
+      return this.#retryConflict(sql, config, values, replica, primary);
+    }
     this.#noteReplicaFailure(replica, error);
-    if (started) this.publish(replica.ref, 'routed', sql, started, error, true);
     this.noteFallback(error);
     this.counts.fallback++;
     return this.#onPrimary(sql, config, values, 'fallback', primary);
+  }
+
+  /**
+   * A replica cancelled a routed statement for a conflict with recovery (its replay needed a lock or rows the
+   * statement held): not a sick replica, and not this statement's fault. It runs once more, on another healthy
+   * replica (one that has replayed the request's token, not the one a `monotonic` request is pinned to), or on
+   * the primary; reason `conflict_retry`, one INFO line. The request does not fall back.
+   */
+  #retryConflict(
+    sql: string,
+    config: QueryInput,
+    values: unknown[] | undefined,
+    replica: ReplicaMember,
+    primary: PrimaryRunner,
+  ): Promise<pg.QueryResult> {
+    replica.conflicts++;
+    this.counts.conflict_retry++;
+    const scope = currentScope();
+    const other = this.chooser?.alternative(scope?.causal, replica);
+    const on = other?.ref.name ?? 'primary';
+    const logger = scope?.log ?? this.#logger;
+    const line = `db_routing_conflict_retry replica=${replica.ref.name} retry_on=${on}`;
+    const fields = { db_routing: 'conflict_retry', replica: replica.ref.name, retry_on: on };
+    if (logger?.info) logger.info(fields, line);
+    else logger?.warn(fields, line);
+    if (other) return this.#onReplica(sql, config, values, other, 'conflict_retry', primary);
+    return this.#onPrimary(sql, config, values, 'conflict_retry', primary);
   }
 
   #noteReplicaFailure(replica: ReplicaMember, error: unknown): void {
@@ -251,6 +312,7 @@ export class StatementDispatcher {
     config: QueryInput,
     values: unknown[] | undefined,
     replica: ReplicaMember,
+    reason: ReplicaReason,
     hedger: Hedger,
     acquirePrimary: () => Promise<pg.PoolClient>,
     primary: PrimaryRunner,
@@ -272,7 +334,7 @@ export class StatementDispatcher {
       },
       onReplicaErrorWhileHedged: (error) => {
         if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
-        if (publishing) this.publish(replica.ref, 'routed', sql, started, error, true);
+        if (publishing) this.publish(replica.ref, reason, sql, started, error, true);
       },
     }).then(
       (outcome) => {
@@ -283,6 +345,7 @@ export class StatementDispatcher {
             config,
             values,
             replica,
+            reason,
             outcome.error,
             publishing ? started : 0,
             primary,
@@ -297,7 +360,7 @@ export class StatementDispatcher {
         if (outcome.hedged) hedger.noteWinner(name, outcome.winner);
         if (outcome.winner === 'replica') {
           hedger.recordLatency(name, outcome.replicaMs ?? 0);
-          this.#servedBy(replica, sql, publishing ? started : 0);
+          this.#servedBy(replica, reason, sql, publishing ? started : 0);
         } else {
           this.noteOnPrimary(sql);
           if (publishing) {

@@ -34,6 +34,11 @@ export type RouteReason =
    * answer was used (counted once per hedge, on top of `routed`).
    */
   | 'hedged'
+  /**
+   * A replica cancelled a routed read for a conflict with recovery (40001): this is its one retry, on another
+   * healthy replica, or on the primary when there is none.
+   */
+  | 'conflict_retry'
   /** This request wrote earlier: later reads use the primary so it sees its own writes. */
   | 'after_write';
 

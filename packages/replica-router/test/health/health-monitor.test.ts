@@ -127,12 +127,19 @@ describe('HealthMonitor', () => {
     assert.equal(monitored[0]?.health.state, 'ejected');
     assert.equal(monitored[0]?.health.reason, 'probe_timeout');
     assert.equal(target.resets, 1);
-    // The next probes answer again: two good ones readmit it.
+    // The next probes answer again: two good ones readmit it. While it is out it is probed every
+    // probeMs / readmitProbes, so both fit in one interval.
     target.answer = async () => replicaSample(100n);
-    await clock.advance(1000);
-    assert.equal(monitored[0]?.health.state, 'ejected');
-    await clock.advance(1000);
+    await clock.advance(500);
+    assert.equal(monitored[0]?.health.state, 'ejected', 'one good probe is not enough');
+    await clock.advance(500);
     assert.equal(monitored[0]?.health.state, 'healthy');
+    // Back in: the normal interval again.
+    const asked = target.asked.length;
+    await clock.advance(999);
+    assert.equal(target.asked.length, asked, 'no probe before probeMs once healthy');
+    await clock.advance(1);
+    assert.equal(target.asked.length, asked + 1);
     await monitor.stop();
   });
 

@@ -4,7 +4,7 @@
  * replayed on every replica, and a factory for routed pools that are all ended by `stop()`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, ClusterNode, ClusterUrls } from 'pg-devcluster';
+import type { Cluster, ClusterNode, ClusterUrls, ServerSettings } from 'pg-devcluster';
 import { startCluster } from 'pg-devcluster';
 import { RoutedPool, type RoutedPoolOptions } from '../../src/index.ts';
 
@@ -100,11 +100,13 @@ export function withApplicationName(url: string, name: string): string {
   return u.toString();
 }
 
-export async function startRoutingCluster(options: { replicas?: number } = {}): Promise<RoutingCluster> {
+export async function startRoutingCluster(
+  options: { replicas?: number; settings?: ServerSettings } = {},
+): Promise<RoutingCluster> {
   const cluster = await startCluster({
     replicas: options.replicas ?? 1,
     proxies: true,
-    settings: { max_connections: 80 },
+    settings: { max_connections: 80, ...options.settings },
   });
   const database = 'routing';
   try {
