@@ -19,7 +19,7 @@
  *   [--rounds 2] [--connections 3] [--ingest-rate 500] [--data-dir DIR] [--quick]
  * Writes bench/results/offload.json. Not part of npm test.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -31,6 +31,7 @@ import { createServicePool } from '../apps/perfherder/src/db/create-service-pool
 import { runIngest } from '../apps/perfherder/src/ingest/index.ts';
 import { benchEnvironment, startBenchCluster, writeResult } from './support/bench-env.ts';
 import { endpointRequests } from './support/endpoint-requests.ts';
+import { BackendCpu, treeCpuSeconds } from './support/process-cpu.ts';
 import { seededDatabase, seedSize } from './support/seeded-database.ts';
 import { median, percentile, round3 } from './support/stats.ts';
 
@@ -55,12 +56,13 @@ for (const [name, v] of Object.entries({ seconds, rounds, connections, 'ingest-r
 }
 const dataDir = args['data-dir'] ?? join(import.meta.dirname, '..', '.data', `bench-${size}`);
 const DATABASE = 'perfherder_bench';
+const SERVICE_ROLE = 'bench_service';
 const BASELINE_SECONDS = Math.max(3, Math.round(seconds / 2));
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 type Server = 'primary' | 'replica';
-type Variant = 'routing on' | 'routing off';
+type Variant = 'routing on' | 'routing on, hedging off' | 'routing off';
+const VARIANTS: readonly Variant[] = ['routing on', 'routing on, hedging off', 'routing off'];
 interface Statements {
   readonly reads: number;
   readonly writes: number;
@@ -83,26 +85,45 @@ try {
   monitors.push(primary, replica);
   await primary.connect();
   await replica.connect();
+  // The service connects as its own role, so its statements and its backends' CPU are told apart from
+  // ingestion's (which reads too) on each server. The password is made here and never printed.
+  const servicePassword = randomBytes(16).toString('hex');
+  await primary.query(
+    `DO $$ BEGIN CREATE ROLE ${SERVICE_ROLE} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+  );
+  await primary.query(`ALTER ROLE ${SERVICE_ROLE} PASSWORD '${servicePassword}'`);
+  // The same rights as the URL's own user (the service's statements are not all plain reads of tables).
+  await primary.query(`ALTER ROLE ${SERVICE_ROLE} SUPERUSER`);
+  await cluster.waitForReplicas();
+  const asService = (url: string) => {
+    const u = new URL(url);
+    u.username = SERVICE_ROLE;
+    u.password = servicePassword;
+    return u.toString();
+  };
 
   // The read mix: every request of the endpoint benchmark whose endpoint is replica-routed.
   const { endpoints, parameters } = await endpointRequests(primary);
   const mix = endpoints.filter(([name]) => !name.endsWith('(primary)'));
 
-  // --- the service twice: routing on (the replica) and off (no replicas)
+  // --- the service three times: routing on as configured by default (hedged reads included), routing on
+  // with hedging off (READ_REPLICA_HEDGE_MS=0), and routing off (no replicas)
   const router = { ...readRouterConfig({}), queryTimeoutMs: 60_000 };
-  const listen = async (replicaUrls: string[]): Promise<string> => {
-    const app = await build({
-      pool: createServicePool({ ...router, primaryUrl: urls.primary, replicaUrls }),
-      closePool: true,
-      logger: false,
+  const pools = new Map<Variant, ReturnType<typeof createServicePool>>();
+  const listen = async (variant: Variant): Promise<string> => {
+    const pool = createServicePool({
+      ...router,
+      ...(variant === 'routing on, hedging off' ? { hedgeMs: 0 } : {}),
+      primaryUrl: asService(urls.primary),
+      replicaUrls: variant === 'routing off' ? [] : [asService(replicaUrl)],
     });
+    pools.set(variant, pool);
+    const app = await build({ pool, closePool: true, logger: false });
     apps.push(app);
     return app.listen({ host: '127.0.0.1', port: 0 });
   };
-  const baseUrls: Record<Variant, string> = {
-    'routing on': await listen([replicaUrl]),
-    'routing off': await listen([]),
-  };
+  const baseUrls = {} as Record<Variant, string>;
+  for (const v of VARIANTS) baseUrls[v] = await listen(v);
   for (const url of Object.values(baseUrls)) {
     for (const [, path] of mix) {
       const res = await fetch(`${url}${path}`);
@@ -135,6 +156,16 @@ try {
     replica: cluster.replicas[0]?.pid ?? Number.NaN,
   };
   const cpu = () => ({ primary: treeCpuSeconds(pids.primary), replica: treeCpuSeconds(pids.replica) });
+  // Separate connections for the 250 ms sampling, so it never queues behind the window's own queries.
+  const pollers = await Promise.all(
+    [urls.primary, replicaUrl].map(async (url) => {
+      const c = new pg.Client({ connectionString: url, application_name: 'bench-monitor' });
+      await c.connect();
+      monitors.push(c);
+      return c;
+    }),
+  );
+  const [primaryPoller, replicaPoller] = pollers as [pg.Client, pg.Client];
   const statements = async () => ({
     primary: await statementCounts(primary),
     replica: await statementCounts(replica),
@@ -143,8 +174,15 @@ try {
   /** One window: ingestion runs; `load` (if any) runs the HTTP mix against `baseUrl`. */
   const window = async (load: string | undefined, windowSeconds: number) => {
     const lagSamples: { ms: number; bytes: number }[] = [];
+    const backends = {
+      primary: new BackendCpu(primaryPoller, SERVICE_ROLE),
+      replica: new BackendCpu(replicaPoller, SERVICE_ROLE),
+    };
+    await Promise.all([backends.primary.sample(), backends.replica.sample()]);
     const lagTimer = setInterval(() => {
-      primary
+      void backends.primary.sample();
+      void backends.replica.sample();
+      primaryPoller
         .query<{ ms: number | null; bytes: string | null }>(
           `SELECT extract(epoch FROM replay_lag) * 1000 AS ms,
                   pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS bytes FROM pg_stat_replication`,
@@ -170,6 +208,7 @@ try {
     const elapsed = (performance.now() - started) / 1000;
     const [cpu1, st1, in1] = [cpu(), await statements(), ingested];
     clearInterval(lagTimer);
+    await Promise.all([backends.primary.sample(), backends.replica.sample()]);
     const lagMs = lagSamples.map((s) => s.ms).sort((a, b) => a - b);
     const lagBytes = lagSamples.map((s) => s.bytes).sort((a, b) => a - b);
     return {
@@ -184,6 +223,10 @@ try {
       cpuSeconds: {
         primary: round3(cpu1.primary - cpu0.primary),
         replica: round3(cpu1.replica - cpu0.replica),
+      },
+      serviceCpuSeconds: {
+        primary: round3(backends.primary.seconds()),
+        replica: round3(backends.replica.seconds()),
       },
       statements: { primary: diff(st1.primary, st0.primary), replica: diff(st1.replica, st0.replica) },
       lag: {
@@ -202,7 +245,7 @@ try {
   );
   const runs: ({ variant: Variant; round: number } & Awaited<ReturnType<typeof window>>)[] = [];
   for (let round = 0; round < rounds; round++) {
-    const order: Variant[] = round % 2 === 0 ? ['routing on', 'routing off'] : ['routing off', 'routing on'];
+    const order = round % 2 === 0 ? [...VARIANTS] : [...VARIANTS].reverse();
     for (const variant of order) {
       const w = await window(baseUrls[variant], seconds);
       runs.push({ variant, round, ...w });
@@ -240,6 +283,10 @@ try {
       primary: median(of(v).map((r) => readCpu(r, 'primary'))),
       replica: median(of(v).map((r) => readCpu(r, 'replica'))),
     },
+    serviceCpuSecondsPerRequest: {
+      primary: median(of(v).map((r) => r.serviceCpuSeconds.primary / Math.max(1, r.http?.requests ?? 1))),
+      replica: median(of(v).map((r) => r.serviceCpuSeconds.replica / Math.max(1, r.http?.requests ?? 1))),
+    },
     primaryReadStatementsPerRequest: median(
       of(v).map((r) => r.statements.primary.reads / Math.max(1, r.http?.requests ?? 1)),
     ),
@@ -247,9 +294,13 @@ try {
     lagMaxMs: Math.max(...of(v).map((r) => r.lag.maxMs)),
   });
   const on = summary('routing on');
+  const noHedge = summary('routing on, hedging off');
   const off = summary('routing off');
   // Per request, so a faster variant serving more requests in the same time is not counted against it.
-  const share = on.readCpuSecondsPerRequest.primary / off.readCpuSecondsPerRequest.primary;
+  // The headline: the CPU of the service's own backends on the primary (its role); the whole server's CPU
+  // less ingestion's estimated cost is kept as a cross-check.
+  const share = on.serviceCpuSecondsPerRequest.primary / off.serviceCpuSecondsPerRequest.primary;
+  const serverShare = on.readCpuSecondsPerRequest.primary / off.readCpuSecondsPerRequest.primary;
   const statementShare = on.primaryReadStatementsPerRequest / off.primaryReadStatementsPerRequest;
   console.table(
     runs.map((r) => ({
@@ -259,6 +310,8 @@ try {
       'p99 ms': r.http?.p99Ms,
       'CPU s primary': r.cpuSeconds.primary,
       'CPU s replica': r.cpuSeconds.replica,
+      'service CPU s primary': r.serviceCpuSeconds.primary,
+      'service CPU s replica': r.serviceCpuSeconds.replica,
       'reads primary': r.statements.primary.reads,
       'reads replica': r.statements.replica.reads,
       'ingest/s': r.ingestRate,
@@ -266,7 +319,7 @@ try {
     })),
   );
   console.log(
-    `primary CPU on reads per request, routing on ÷ off: ${(share * 100).toFixed(1)} % (goal < 5 %); ` +
+    `primary CPU of the service per request, routing on ÷ off: ${(share * 100).toFixed(1)} % (goal < 5 %; whole server less ingestion: ${(serverShare * 100).toFixed(1)} %); ` +
       `primary read statements per request: ${(statementShare * 100).toFixed(1)} %; ingestion ${on.ingestRate} vs ${off.ingestRate} datums/s`,
   );
   writeResult('offload.json', {
@@ -290,9 +343,17 @@ try {
       replica: round3(perDatum('replica') * 1000),
     },
     runs,
-    summary: { 'routing on': on, 'routing off': off },
+    summary: { 'routing on': on, 'routing on, hedging off': noHedge, 'routing off': off },
+    routingReasons: Object.fromEntries([...pools].map(([v, p]) => [v, p.stats().reasons])),
     headline: {
       primaryReadCpuShare: round3(share),
+      primaryReadCpuShareHedgingOff: round3(
+        noHedge.serviceCpuSecondsPerRequest.primary / off.serviceCpuSecondsPerRequest.primary,
+      ),
+      primaryReadStatementShareHedgingOff: round3(
+        noHedge.primaryReadStatementsPerRequest / off.primaryReadStatementsPerRequest,
+      ),
+      primaryServerCpuShare: round3(serverShare),
       primaryReadStatementShare: round3(statementShare),
       goalShare: 0.05,
       ingestRateOn: on.ingestRate,
@@ -313,19 +374,23 @@ function diff(a: Statements, b: Statements): Statements {
 }
 
 /**
- * Statements this database ran, from the server's pg_stat_statements: reads (SELECT/WITH … SELECT that name
- * no monitoring or replication function) and writes (the rest, utility statements included).
+ * Statements this database ran, from the server's pg_stat_statements: reads are the service's own (its role)
+ * SELECT/WITH statements that name no monitoring or replication function (the routed pool's probes);
+ * writes are every other role's statements (ingestion's, which include its own lookups).
  */
 async function statementCounts(client: pg.Client): Promise<Statements> {
   const { rows } = await client.query<{ reads: string; writes: string; read_ms: number }>(
     `WITH s AS (
        SELECT calls, total_exec_time,
-              query ~* '^\\s*(select|with)[\\s(]' AND query !~* 'pg_stat|pg_is_in_recovery|pg_last_|pg_current_|pg_wal|pg_backend|pg_snapshot|txid_' AS is_read
+              userid = (SELECT oid FROM pg_roles WHERE rolname = $1) AS by_service,
+              query ~* '^\\s*(select|with)[\\s(]'
+                AND query !~* 'pg_stat|pg_is_in_recovery|pg_last_|pg_current_|pg_wal|pg_backend|pg_snapshot|txid_' AS is_read
          FROM pg_stat_statements
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()))
-     SELECT coalesce(sum(calls) FILTER (WHERE is_read), 0) AS reads,
-            coalesce(sum(calls) FILTER (WHERE NOT is_read), 0) AS writes,
-            coalesce(sum(total_exec_time) FILTER (WHERE is_read), 0) AS read_ms FROM s`,
+     SELECT coalesce(sum(calls) FILTER (WHERE by_service AND is_read), 0) AS reads,
+            coalesce(sum(calls) FILTER (WHERE NOT by_service), 0) AS writes,
+            coalesce(sum(total_exec_time) FILTER (WHERE by_service AND is_read), 0) AS read_ms FROM s`,
+    [SERVICE_ROLE],
   );
   const row = rows[0];
   return {
@@ -333,34 +398,4 @@ async function statementCounts(client: pg.Client): Promise<Statements> {
     writes: Number(row?.writes ?? 0),
     readMs: Number(row?.read_ms ?? 0),
   };
-}
-
-/**
- * CPU seconds (user + system) of process `root` and every process below it, from /proc: live processes'
- * own time plus what their exited children left in cutime/cstime.
- */
-function treeCpuSeconds(root: number): number {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // fields after the command (which may hold spaces) in parentheses
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      const n = (i: number) => Number(fields[i - 3] ?? 0); // stat(5) numbers fields from 1; field 3 is first here
-      stats.set(Number(entry), { ppid: n(4), ticks: n(14) + n(15) + n(16) + n(17) });
-    } catch {
-      // the process exited while we looked
-    }
-  }
-  const children = new Map<number, number[]>();
-  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
-  let ticks = 0;
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop() as number;
-    ticks += stats.get(pid)?.ticks ?? 0;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return ticks / TICKS_PER_SECOND;
 }

@@ -21,9 +21,7 @@
  * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 4] [--ms 800] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -40,6 +38,7 @@ import { tableApps } from '../apps/perfherder/src/db/table-apps.ts';
 import { intervalCutoffSql } from '../apps/perfherder/src/perf/signatures/series-params.ts';
 import { seed } from '../apps/perfherder/src/seed/index.ts';
 import { RoutedPool, runInReplicaScope } from '../packages/replica-router/src/index.ts';
+import { generatePrismaClient as generatePrisma } from '../packages/replica-router/test/support/prisma-generate.ts';
 import {
   benchEnvironment,
   createMigratedDatabase,
@@ -47,7 +46,7 @@ import {
   writeResult,
 } from './support/bench-env.ts';
 import { ensurePgpool, startPgpool } from './support/pgpool.ts';
-import { median, percentile, round3 } from './support/stats.ts';
+import { idSequence, median, percentile, round3 } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -435,14 +434,7 @@ function summarise(w: Workload, concurrency: number, p: Peer, own: Measured[], f
 
 /** `concurrency` callers in a loop for `ms`: ops per second and per-query latency p50/p99 (µs). */
 async function drive(run: Run, w: Workload, concurrency: number, ms: number): Promise<Measured> {
-  let seed = 0x9e3779b9 ^ concurrency;
-  const nextId = () => {
-    // xorshift32: cheap, and the same sequence for every peer
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return ((seed >>> 0) % ROWS) + 1;
-  };
+  const nextId = idSequence(concurrency, ROWS);
   const latencies: number[] = [];
   let errors = 0;
   const cpu = process.cpuUsage();
@@ -504,32 +496,12 @@ function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-/**
- * `prisma generate` for bench/prisma/schema.prisma, offline (the router tests' stand-in for the schema
- * engine, which generating never runs), then the generated client.
- */
+/** `prisma generate` for bench/prisma/schema.prisma (offline, as the router's Prisma test does), then the generated client. */
 async function generatePrismaClient(): Promise<{
   PrismaClient: new (o: { adapter: PrismaPg }) => PrismaBase;
 }> {
   const here = join(import.meta.dirname, 'prisma');
-  const cli = createRequire(import.meta.url).resolve('prisma/build/index.js');
-  execFileSync(process.execPath, [cli, 'generate', '--schema', join(here, 'schema.prisma')], {
-    env: {
-      ...process.env,
-      CHECKPOINT_DISABLE: '1',
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      PRISMA_SCHEMA_ENGINE_BINARY: join(
-        import.meta.dirname,
-        '..',
-        'packages',
-        'replica-router',
-        'test',
-        'prisma',
-        'no-schema-engine',
-      ),
-    },
-    stdio: 'pipe',
-  });
+  generatePrisma(join(here, 'schema.prisma'));
   return (await import(pathToFileURL(join(here, 'generated', 'client.ts')).href)) as {
     PrismaClient: new (o: { adapter: PrismaPg }) => PrismaBase;
   };

@@ -3,7 +3,7 @@
  * chart per fault, from bench/results/fault-matrix.json (written by bench/fault-matrix.ts).
  */
 import type { Chart } from './charts.ts';
-import { environmentLine, missing, type RunEnvironment } from './markdown.ts';
+import { environmentLine, missing, type RunEnvironment, table } from './markdown.ts';
 import type { Section } from './section.ts';
 
 export interface FaultBucket {
@@ -18,7 +18,19 @@ export interface FaultTimeline {
   readonly buckets: readonly FaultBucket[];
   readonly marks: readonly { readonly tMs: number; readonly what: string }[];
 }
-export interface FaultMatrixResults extends RunEnvironment {
+export interface FaultRow {
+  readonly fault: string;
+  readonly failed: number;
+  readonly slowestMs?: number;
+  readonly p99Ms?: number;
+  readonly normalP99Ms?: number;
+  readonly staleReads?: number;
+  readonly readmitWithinMs?: number | null;
+}
+/** bench/fault-matrix.ts's results: the run's machine under `meta`, one row and one timeline per fault. */
+export interface FaultMatrixResults {
+  readonly meta?: RunEnvironment;
+  readonly rows?: readonly FaultRow[];
   readonly timelines: Readonly<Record<string, FaultTimeline>>;
 }
 
@@ -41,8 +53,9 @@ export function faultsSection(results: FaultMatrixResults | undefined): Section 
     const worstP99 = Math.max(0, ...t.buckets.map((b) => b.p99Ms ?? 0));
     return `- **${fault}**: ${served.toLocaleString('en')} requests served, ${failed} failed; worst p99 in a ${t.bucketMs} ms bucket ${worstP99} ms.`;
   });
+  const rows = results.rows ?? [];
   const markdown = [
-    environmentLine(results),
+    environmentLine(results.meta ?? {}),
     '',
     'Latency (p50 and p99 per 250 ms bucket) and requests served by each server while a replica is stopped, frozen, ' +
       'lagging and brought back; the vertical lines mark the fault’s steps. A failed request is one that did not get ' +
@@ -50,6 +63,22 @@ export function faultsSection(results: FaultMatrixResults | undefined): Section 
     '',
     ...lines,
     '',
+    ...(rows.length > 0
+      ? [
+          table(
+            ['fault', 'failed', 'p99 ms (normal)', 'slowest ms', 'stale reads', 'readmitted within ms'],
+            rows.map((r) => [
+              r.fault,
+              r.failed,
+              `${r.p99Ms ?? '–'} (${r.normalP99Ms ?? '–'})`,
+              r.slowestMs,
+              r.staleReads,
+              r.readmitWithinMs,
+            ]),
+          ),
+          '',
+        ]
+      : []),
     ...charts.flatMap((c) => [`![${c.title}](benchmarks/${c.file})`, '']),
   ].join('\n');
   return { title, markdown, charts };
@@ -73,7 +102,8 @@ function faultChart(fault: string, t: FaultTimeline): Chart {
     ...Object.entries(b.served).map(([server, n]) => ({ s: b.tMs / 1000, server, n })),
     ...(b.failed > 0 ? [{ s: b.tMs / 1000, server: 'failed', n: b.failed }] : []),
   ]);
-  const marks = t.marks.map((m) => ({ s: m.tMs / 1000, what: m.what }));
+  // labels staggered over three lines, so steps close in time stay readable
+  const marks = t.marks.map((m, i) => ({ s: m.tMs / 1000, what: m.what, ly: 2 + (i % 3) * 12 }));
   const rules = (y: 'top' | 'none') => ({
     data: { values: marks },
     layer: [
@@ -89,12 +119,11 @@ function faultChart(fault: string, t: FaultTimeline): Chart {
                 align: 'left' as const,
                 baseline: 'top' as const,
                 dx: 3,
-                y: 2,
                 fontSize: 10,
-                angle: 0,
               },
               encoding: {
                 x: { field: 's', type: 'quantitative' as const },
+                y: { field: 'ly', type: 'quantitative' as const, scale: null },
                 text: { field: 'what', type: 'nominal' as const },
               },
             },

@@ -15,3 +15,17 @@ export function percentile(sorted: readonly number[], q: number): number {
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/**
+ * Ids 1…`rows` from a xorshift32 sequence seeded by `seed`: cheap, and the same sequence for every variant a
+ * benchmark compares.
+ */
+export function idSequence(seed: number, rows: number): () => number {
+  let x = 0x9e3779b9 ^ seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return ((x >>> 0) % rows) + 1;
+  };
+}
