@@ -271,25 +271,30 @@ try {
   const readCpu = (r: (typeof runs)[number], s: Server) =>
     Math.max(0, r.cpuSeconds[s] - perDatum(s) * r.ingested);
   const of = (v: Variant) => runs.filter((r) => r.variant === v);
+  // A variant's total over its runs per request it served (a run with few requests weighs little).
+  const perRequest = (v: Variant, f: (r: (typeof runs)[number]) => number) =>
+    of(v).reduce((t, r) => t + f(r), 0) /
+    Math.max(
+      1,
+      of(v).reduce((t, r) => t + (r.http?.requests ?? 0), 0),
+    );
   const summary = (v: Variant) => ({
     rps: median(of(v).map((r) => r.http?.rps ?? 0)),
     p50Ms: median(of(v).map((r) => r.http?.p50Ms ?? 0)),
     p99Ms: median(of(v).map((r) => r.http?.p99Ms ?? 0)),
     readCpuSecondsPerRequest: {
-      primary: median(of(v).map((r) => readCpu(r, 'primary') / Math.max(1, r.http?.requests ?? 1))),
-      replica: median(of(v).map((r) => readCpu(r, 'replica') / Math.max(1, r.http?.requests ?? 1))),
+      primary: perRequest(v, (r) => readCpu(r, 'primary')),
+      replica: perRequest(v, (r) => readCpu(r, 'replica')),
     },
     readCpuSeconds: {
       primary: median(of(v).map((r) => readCpu(r, 'primary'))),
       replica: median(of(v).map((r) => readCpu(r, 'replica'))),
     },
     serviceCpuSecondsPerRequest: {
-      primary: median(of(v).map((r) => r.serviceCpuSeconds.primary / Math.max(1, r.http?.requests ?? 1))),
-      replica: median(of(v).map((r) => r.serviceCpuSeconds.replica / Math.max(1, r.http?.requests ?? 1))),
+      primary: perRequest(v, (r) => r.serviceCpuSeconds.primary),
+      replica: perRequest(v, (r) => r.serviceCpuSeconds.replica),
     },
-    primaryReadStatementsPerRequest: median(
-      of(v).map((r) => r.statements.primary.reads / Math.max(1, r.http?.requests ?? 1)),
-    ),
+    primaryReadStatementsPerRequest: perRequest(v, (r) => r.statements.primary.reads),
     ingestRate: median(of(v).map((r) => r.ingestRate)),
     lagMaxMs: Math.max(...of(v).map((r) => r.lag.maxMs)),
   });

@@ -66,6 +66,10 @@ function answers(inputs: ReportInputs): string[] {
     out.push(
       `**Cost**: the routed pool keeps ${fixed(worst, 3)}× the throughput of a raw pg.Pool on the replica at its worst ` +
         `(target ≥ ${inputs.peers?.targetRatio}×)` +
+        (routed.every((r) => r.addedCpuMicrosMedian !== undefined)
+          ? `, and adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
+            `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query`
+          : '') +
         (pgpool.length > 0
           ? `; pgpool-II ${fixed(Math.min(...pgpool.map((r) => r.ratioMedian)), 2)}–${fixed(Math.max(...pgpool.map((r) => r.ratioMedian)), 2)}×.`
           : '.'),
@@ -75,7 +79,11 @@ function answers(inputs: ReportInputs): string[] {
   out.push(
     h
       ? `**Offload**: with routing on, the primary spends ${fixed(h.primaryReadCpuShare * 100, 1)} % of the CPU on reads ` +
-          `it spends with routing off (goal under ${h.goalShare * 100} %); ingestion ${h.ingestRateOn} vs ${h.ingestRateOff} datums/s.`
+          `it spends with routing off (goal under ${h.goalShare * 100} %)` +
+          (h.primaryReadCpuShareHedgingOff === undefined
+            ? ''
+            : `, ${fixed(h.primaryReadCpuShareHedgingOff * 100, 1)} % with hedged reads off`) +
+          `; ingestion ${h.ingestRateOn} vs ${h.ingestRateOff} datums/s.`
       : '**Offload**: not measured yet (offload).',
   );
   const t = inputs.faultMatrix?.timelines;

@@ -4,7 +4,9 @@ import { environmentLine, fixed, missing, type RunEnvironment, table } from './m
 import type { Section } from './section.ts';
 
 type Server = 'primary' | 'replica';
-type Variant = 'routing on' | 'routing off';
+type Variant = 'routing on' | 'routing on, hedging off' | 'routing off';
+const VARIANTS: readonly Variant[] = ['routing off', 'routing on', 'routing on, hedging off'];
+const COLORS = { domain: [...VARIANTS], range: ['#e45756', '#4c78a8', '#72b7b2'] };
 interface Statements {
   readonly reads: number;
   readonly writes: number;
@@ -42,9 +44,12 @@ export interface OffloadResults extends RunEnvironment {
   /** CPU ms each server spends per ingested datum with ingestion alone. */
   readonly ingestCpuMsPerDatum: Readonly<Record<Server, number>>;
   readonly runs: readonly OffloadRun[];
+  readonly routingReasons?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly headline: {
     readonly primaryReadCpuShare: number;
     readonly primaryServerCpuShare?: number;
+    readonly primaryReadCpuShareHedgingOff?: number;
+    readonly primaryReadStatementShareHedgingOff?: number;
     readonly primaryReadStatementShare: number;
     readonly goalShare: number;
     readonly ingestRateOn: number;
@@ -75,11 +80,22 @@ export function offloadSection(results: OffloadResults | undefined): Section {
       `without HTTP: ${fixed(results.ingestCpuMsPerDatum.primary, 3)} CPU ms per datum on the primary, ` +
       `${fixed(results.ingestCpuMsPerDatum.replica, 3)} on the replica) gives ` +
       `${fixed((h.primaryServerCpuShare ?? Number.NaN) * 100, 0)} % (noisy: ingestion's own cost swings more than the reads cost). ` +
-      `Shares are per request, so serving more requests does not count against a variant.`,
+      `Shares are per request (a variant's totals over its runs), so serving more requests does not count against a variant.`,
     '',
     `- **Primary CPU on the service's reads with routing on: ${fixed(h.primaryReadCpuShare * 100, 1)} % of routing off** ` +
       `(goal under ${h.goalShare * 100} %: ${met ? 'met' : '**not met**'}); primary read statements per request: ` +
       `${fixed(h.primaryReadStatementShare * 100, 1)} % of routing off.`,
+    ...(h.primaryReadCpuShareHedgingOff === undefined
+      ? []
+      : [
+          `- With hedged reads off (\`READ_REPLICA_HEDGE_MS=0\`): ${fixed(h.primaryReadCpuShareHedgingOff * 100, 1)} % ` +
+            `of routing off's primary CPU, ${fixed((h.primaryReadStatementShareHedgingOff ?? Number.NaN) * 100, 1)} % of its ` +
+            `read statements. Hedging sends a replica statement that has not answered within its delay (at most ` +
+            `250 ms) to the primary as well, so the slowest endpoints also run there` +
+            (results.routingReasons?.['routing on']
+              ? ` (${results.routingReasons['routing on'].hedged ?? 0} statements hedged in the routing-on runs).`
+              : '.'),
+        ]),
     `- Ingestion: ${h.ingestRateOn} datums/s with routing on, ${h.ingestRateOff} with routing off (target ${h.ingestTarget}).`,
     '',
     `![${charts[0]?.title}](benchmarks/${charts[0]?.file})`,
@@ -147,7 +163,11 @@ function cpuChart(results: OffloadResults): Chart {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: {
-        text: `Primary CPU on reads, routing on: ${fixed(results.headline.primaryReadCpuShare * 100, 1)} % of routing off`,
+        text:
+          `Primary CPU on the service's reads, routing on: ${fixed(results.headline.primaryReadCpuShare * 100, 1)} % of routing off` +
+          (results.headline.primaryReadCpuShareHedgingOff === undefined
+            ? ''
+            : `, ${fixed(results.headline.primaryReadCpuShareHedgingOff * 100, 1)} % with hedging off`),
         subtitle: `CPU ms per request of the service's own backends on each server; ${results.settings.ingestRate} datums/s ingested throughout`,
       },
       data: { values },
@@ -156,14 +176,20 @@ function cpuChart(results: OffloadResults): Chart {
       mark: 'bar',
       encoding: {
         column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
-        x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
+        x: {
+          field: 'variant',
+          type: 'nominal',
+          title: null,
+          sort: [...VARIANTS],
+          axis: { labels: false, ticks: false },
+        },
         xOffset: { field: 'run', type: 'ordinal' },
         y: { field: 'cpuMsPerRequest', type: 'quantitative', title: 'CPU ms per request' },
         color: {
           field: 'variant',
           type: 'nominal',
           title: null,
-          scale: { domain: ['routing off', 'routing on'], range: ['#e45756', '#4c78a8'] },
+          scale: COLORS,
         },
         description: { field: 'label' },
       },
@@ -198,7 +224,7 @@ function statementsChart(results: OffloadResults): Chart {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: {
-        text: 'Where the reads ran, and ingestion unchanged',
+        text: 'Where the service’s reads ran, and the rate ingestion kept',
         subtitle: 'pg_stat_statements on each server; datums/s ingested during each run',
       },
       hconcat: [
@@ -209,7 +235,13 @@ function statementsChart(results: OffloadResults): Chart {
           mark: 'bar',
           encoding: {
             column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
-            x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
+            x: {
+              field: 'variant',
+              type: 'nominal',
+              title: null,
+              sort: [...VARIANTS],
+              axis: { labels: false, ticks: false },
+            },
             xOffset: { field: 'run', type: 'ordinal' },
             y: { field: 'readsPerRequest', type: 'quantitative', title: 'read statements per request' },
             description: { field: 'label' },
@@ -217,7 +249,7 @@ function statementsChart(results: OffloadResults): Chart {
               field: 'variant',
               type: 'nominal',
               title: null,
-              scale: { domain: ['routing off', 'routing on'], range: ['#e45756', '#4c78a8'] },
+              scale: COLORS,
             },
           },
         },
@@ -227,11 +259,17 @@ function statementsChart(results: OffloadResults): Chart {
           height: 220,
           mark: 'bar',
           encoding: {
-            x: { field: 'variant', type: 'nominal', title: null, sort: ['routing off', 'routing on'] },
+            x: {
+              field: 'variant',
+              type: 'nominal',
+              title: null,
+              sort: [...VARIANTS],
+              axis: { labels: false, ticks: false },
+            },
             xOffset: { field: 'run', type: 'ordinal' },
             y: { field: 'datumsPerSecond', type: 'quantitative', title: 'ingested datums/s' },
             description: { field: 'label' },
-            color: { field: 'variant', type: 'nominal', title: null },
+            color: { field: 'variant', type: 'nominal', title: null, scale: COLORS },
           },
         },
       ],

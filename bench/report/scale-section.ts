@@ -50,6 +50,7 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
       label: `${endpoint}, ${s}: p50 ${m.p50} ms, p99 ${m.p99} ms`,
     })),
   );
+  const lastSize = values.at(-1)?.size ?? '';
   const chart: Chart = {
     file: 'scale.svg',
     title: 'How each endpoint’s p50 latency grows from the small to the medium to the large data set',
@@ -60,16 +61,32 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
         subtitle: 'routed, no write load, 4 connections; under 1 ms drawn at 0.5',
       },
       data: { values },
-      width: 360,
-      height: 300,
+      width: 420,
+      height: 380,
       layer: [
         {
           mark: { type: 'line', point: true },
           encoding: {
-            x: { field: 'size', type: 'ordinal', title: null, sort: null },
+            x: {
+              field: 'size',
+              type: 'ordinal',
+              title: null,
+              sort: null,
+              axis: { labelAngle: 0, labelLimit: 200 },
+            },
             y: { field: 'p50', type: 'quantitative', title: 'p50 ms', scale: { type: 'log' } },
             color: { field: 'endpoint', type: 'nominal', title: 'endpoint', sort: names },
             description: { field: 'label' },
+          },
+        },
+        {
+          transform: [{ filter: { field: 'size', equal: lastSize } }],
+          mark: { type: 'text', align: 'left', dx: 6, fontSize: 10 },
+          encoding: {
+            x: { field: 'size', type: 'ordinal', sort: null },
+            y: { field: 'p50', type: 'quantitative', scale: { type: 'log' } },
+            text: { field: 'endpoint', type: 'nominal' },
+            color: { field: 'endpoint', type: 'nominal', sort: names, legend: null },
           },
         },
       ],

@@ -79,7 +79,7 @@ export function startupSection(
         {
           mark: 'bar',
           encoding: {
-            y: { field: 'what', type: 'nominal', title: null, sort: null },
+            y: { field: 'what', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
             x: { field: 'medianS', type: 'quantitative', title: 'seconds' },
             color: { field: 'kind', type: 'nominal', title: null },
             description: { field: 'label' },
