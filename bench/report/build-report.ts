@@ -87,12 +87,24 @@ function answers(inputs: ReportInputs): string[] {
       : '**Offload**: not measured yet (offload).',
   );
   const t = inputs.faultMatrix?.timelines;
-  out.push(
-    t
-      ? `**Faults**: ${Object.entries(t)
-          .map(([fault, tl]) => `${fault} ${tl.buckets.reduce((n, b) => n + b.failed, 0)} failed requests`)
-          .join(', ')}.`
-      : '**Faults**: not measured yet (fault matrix).',
-  );
+  if (t) {
+    const faults = Object.entries(t).map(([fault, tl]) => ({
+      fault,
+      failed: tl.buckets.reduce((n, b) => n + b.failed, 0),
+      worstP99: Math.max(0, ...tl.buckets.map((b) => b.p99Ms ?? 0)),
+    }));
+    const failed = faults.reduce((n, f) => n + f.failed, 0);
+    const worst = faults.reduce((w, f) => (f.worstP99 > w.worstP99 ? f : w));
+    out.push(
+      `**Faults**: ${failed} failed requests over ${faults.length} replica faults` +
+        (failed > 0
+          ? ` (${faults
+              .filter((f) => f.failed > 0)
+              .map((f) => `${f.fault} ${f.failed}`)
+              .join(', ')})`
+          : '') +
+        `; the worst 250 ms p99 was ${worst.worstP99} ms (${worst.fault}).`,
+    );
+  } else out.push('**Faults**: not measured yet (fault matrix).');
   return out;
 }
