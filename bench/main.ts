@@ -5,8 +5,8 @@
  * Usage: npm run bench -- --report            every benchmark, then the report
  *        npm run bench -- --from-results      the report from the saved results only
  *        npm run bench -- --only <section>    one section's benchmarks (peers, offload, faults, startup, scale), then the report
- *        add --quick for short runs (smoke test: small data sets, few rounds); --size large adds the large data
- *        set to the scale section.
+ *        add --quick for short runs (smoke test: small data sets, few rounds; their results replace the saved
+ *        ones); --size large adds the large data set to the scale section (seeding it takes many minutes).
  * A benchmark that fails is reported and the report is still built (its section says which command to run).
  */
 import { spawnSync } from 'node:child_process';

@@ -143,11 +143,19 @@ try {
   };
   const routed = new RoutedPool({ primary: primaryUrl, replicas: [replicaUrl], ...routing });
   const routingOff = new RoutedPool({ primary: primaryUrl, ...routing });
-  for (const p of [rawPrimary, rawReplica, routed, routingOff]) {
+  // The same with hedged reads off (READ_REPLICA_HEDGE_MS=0), to show what hedging costs per statement.
+  const routedNoHedge = new RoutedPool({
+    primary: primaryUrl,
+    replicas: [replicaUrl],
+    ...routing,
+    hedgeMs: 0,
+  });
+  for (const p of [rawPrimary, rawReplica, routed, routingOff, routedNoHedge]) {
     p.on('error', () => {}); // an idle connection closed by the cluster's shutdown must not crash the run
     closers.push(() => p.end());
   }
   await routed.probeReplicas();
+  await routedNoHedge.probeReplicas();
   const sqlOf = (w: Workload) => (w === 'point' ? POINT : ENDPOINT);
   const paramsOf = (w: Workload, id: number) => (w === 'point' ? [id] : [params.repo, params.interval]);
   const peers: Peer[] = [
@@ -161,6 +169,11 @@ try {
       name: 'RoutedPool in scope',
       expected: 'replica',
       run: (w, id) => runInReplicaScope(() => routed.query(sqlOf(w), paramsOf(w, id))),
+    },
+    {
+      name: 'RoutedPool in scope, hedging off',
+      expected: 'replica',
+      run: (w, id) => runInReplicaScope(() => routedNoHedge.query(sqlOf(w), paramsOf(w, id))),
     },
     {
       name: 'RoutedPool out of scope',

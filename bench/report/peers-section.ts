@@ -61,7 +61,12 @@ export function peersSection(results: PeersResults | undefined): Section {
       ? `**RoutedPool in scope runs at ${fixed(worstRouted.ratioMedian, 3)}× the floor at its worst** ` +
         `(${WORKLOAD_TITLE[worstRouted.workload]}, concurrency ${worstRouted.concurrency}; target ≥ ${results.targetRatio}: ` +
         `${met ? 'met' : '**not met**'}); ` +
-        `median over all cases ${fixed(median(routed.map((r) => r.ratioMedian)), 3)}×.`
+        `median over all cases ${fixed(median(routed.map((r) => r.ratioMedian)), 3)}×` +
+        (routed.every((r) => r.addedCpuMicrosMedian !== undefined)
+          ? `; it adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
+            `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query.`
+          : '.') +
+        hedgingOff(results)
       : 'RoutedPool in scope was not measured.',
     pgpoolMedian === undefined
       ? `pgpool-II: ${results.skipped.find((s) => s.peer === 'pgpool-II')?.reason ?? 'not measured'}.`
@@ -286,4 +291,21 @@ function latencyChart(results: PeersResults): Chart {
       resolve: { scale: { x: 'independent' } },
     },
   };
+}
+
+/** The routed pool with hedged reads off, when measured: its worst ratio and its added client CPU. */
+function hedgingOff(results: PeersResults): string {
+  const rows = results.rows.filter((r) => r.peer === `${ROUTED_IN_SCOPE}, hedging off`);
+  if (rows.length === 0) return '';
+  const worst = Math.min(...rows.map((r) => r.ratioMedian));
+  const cpu = rows.map((r) => r.addedCpuMicrosMedian ?? Number.NaN);
+  const hedged = results.rows
+    .filter((r) => r.peer === ROUTED_IN_SCOPE)
+    .map((r) => r.addedCpuMicrosMedian ?? Number.NaN);
+  const mostly = median(cpu) < median(hedged) / 2;
+  return (
+    ` With hedged reads off (\`READ_REPLICA_HEDGE_MS=0\`) it runs at ${fixed(worst, 3)}× at its worst and adds ` +
+    `${fixed(Math.min(...cpu), 0)}–${fixed(Math.max(...cpu), 0)} µs` +
+    (mostly ? ': hedging is most of the routed pool’s cost per statement.' : '.')
+  );
 }
