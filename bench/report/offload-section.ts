@@ -1,4 +1,6 @@
 /** The offload section: the primary's CPU and statements on reads, routing on vs off, under ingestion. */
+
+import { median } from '../support/stats.ts';
 import type { Chart } from './charts.ts';
 import { environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
 import type { Section } from './section.ts';
@@ -68,11 +70,11 @@ export function offloadSection(results: OffloadResults | undefined): Section {
   const markdown = [
     environmentLine(results),
     '',
-    `The service twice in one process (routing on: the replica; routing off: no replicas), the \`${results.size}\` ` +
+    `The service three times in one process (routing on as configured by default, hedged reads included; routing on with hedging off; routing off: no replicas), the \`${results.size}\` ` +
       `data set (${results.datums.toLocaleString('en')} datums), ingestion writing ${results.settings.ingestRate} datums/s ` +
       `on the primary throughout. The read mix is every replica-routed endpoint (${results.mix.length} requests, ` +
       `parameters read from the data), ${results.settings.connections} connections, ${results.settings.seconds} s per run, ` +
-      `${results.settings.rounds} round(s) of on/off in alternating order. The service connects as its own ` +
+      `${results.settings.rounds} round(s) of the variants, the order reversed every round. The service connects as its own ` +
       `database role, so its statements (pg_stat_statements by role) and its backends' CPU (the role's backends in ` +
       `pg_stat_activity, their CPU from /proc, sampled every 250 ms) are told apart from ingestion's, which reads ` +
       `too. Each server's whole CPU (postmaster and all its children, from /proc) is in the table; as a cross-check, ` +
@@ -96,7 +98,16 @@ export function offloadSection(results: OffloadResults | undefined): Section {
               ? ` (${results.routingReasons['routing on'].hedged ?? 0} statements hedged in the routing-on runs).`
               : '.'),
         ]),
-    `- Ingestion: ${h.ingestRateOn} datums/s with routing on, ${h.ingestRateOff} with routing off (target ${h.ingestTarget}).`,
+    `- Ingestion (median datums/s over a variant's runs, target ${h.ingestTarget}): ` +
+      VARIANTS.filter((v) => results.runs.some((r) => r.variant === v))
+        .map(
+          (v) =>
+            `${v} ${Math.round(median(results.runs.filter((r) => r.variant === v).map((r) => r.ingestRate)))}`,
+        )
+        .join(', ') +
+      '. On this machine the read mix and ingestion share two cores with each other and with other work, so ' +
+      'ingestion falls behind in every variant and catches up between runs; its rate swings more between runs ' +
+      'than between variants.',
     '',
     `![${charts[0]?.title}](benchmarks/${charts[0]?.file})`,
     '',
