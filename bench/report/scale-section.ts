@@ -3,7 +3,7 @@
  * routed pass), the five slowest statements with their plans, and how latency grows with the data.
  */
 import type { Chart } from './charts.ts';
-import { environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
+import { type Cell, environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
 import type { Section } from './section.ts';
 
 export interface EndpointsResults extends RunEnvironment {
@@ -18,6 +18,8 @@ export interface EndpointsResults extends RunEnvironment {
         readonly p99: number;
         readonly rps: number;
         readonly errors: number;
+        /** Requests answered during the run (none: the endpoint took longer than the run). */
+        readonly requests?: number;
       }
     >
   >;
@@ -42,13 +44,15 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
   }
   const names = [...new Set(sizes.flatMap((s) => Object.keys(bySize[s]?.pass1 ?? {})))];
   const values = sizes.flatMap((s) =>
-    Object.entries(bySize[s]?.pass1 ?? {}).map(([endpoint, m]) => ({
-      size: `${s} (${((bySize[s]?.datums ?? 0) / 1e6).toFixed(2)} M datums)`,
-      endpoint,
-      p50: Math.max(0.5, m.p50),
-      p99: Math.max(0.5, m.p99),
-      label: `${endpoint}, ${s}: p50 ${m.p50} ms, p99 ${m.p99} ms`,
-    })),
+    Object.entries(bySize[s]?.pass1 ?? {})
+      .filter(([, m]) => answered(m))
+      .map(([endpoint, m]) => ({
+        size: `${s} (${((bySize[s]?.datums ?? 0) / 1e6).toFixed(2)} M datums)`,
+        endpoint,
+        p50: Math.max(0.5, m.p50),
+        p99: Math.max(0.5, m.p99),
+        label: `${endpoint}, ${s}: p50 ${m.p50} ms, p99 ${m.p99} ms`,
+      })),
   );
   const lastSize = values.at(-1)?.size ?? '';
   const chart: Chart = {
@@ -94,7 +98,13 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
   };
   const latencyTable = table(
     ['endpoint', ...sizes.flatMap((s) => [`${s} p50 ms`, `${s} p99 ms`])],
-    names.map((n) => [n, ...sizes.flatMap((s) => [bySize[s]?.pass1[n]?.p50, bySize[s]?.pass1[n]?.p99])]),
+    names.map((n) => [
+      n,
+      ...sizes.flatMap((s): Cell[] => {
+        const m = bySize[s]?.pass1[n];
+        return m && !answered(m) ? ['no answer within the run', null] : [m?.p50, m?.p99];
+      }),
+    ]),
   );
   const slowest = sizes
     .filter((s) => s !== 'small')
@@ -124,7 +134,10 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
     ...sizes.map((s) => `${s}: ${environmentLine(bySize[s] as EndpointsResults)}`),
     '',
     'Each endpoint over real HTTP (autocannon, 4 connections) with routing on and no write load, parameters read ' +
-      'from the data (bench/endpoints.ts). Full plans of the slowest statements: bench/results/endpoint-plans*.md.',
+      'from the data (bench/endpoints.ts). Full plans of the slowest statements: bench/results/endpoint-plans*.md. ' +
+      'The sizes come from separate runs (their dates and load averages above): on this shared machine a run under ' +
+      'a heavier load moves the lines as much as the data set does, so read the growth from medium to large ' +
+      'together with the loads.',
     ...(sizes.includes('large')
       ? []
       : [
@@ -139,4 +152,9 @@ export function scaleSection(bySize: Partial<Record<ScaleSize, EndpointsResults>
     ...slowest,
   ].join('\n');
   return { title, markdown, charts: [chart] };
+}
+
+/** Whether the run got answers (an endpoint slower than the run has none, and autocannon reports 0 ms). */
+function answered(m: { readonly requests?: number; readonly rps: number }): boolean {
+  return (m.requests ?? 1) > 0 && m.rps > 0;
 }
