@@ -35,6 +35,26 @@ export interface PeersResults extends RunEnvironment {
 }
 
 const ROUTED_IN_SCOPE = 'RoutedPool in scope';
+/** Both peers charts: a row per workload, a column per concurrency. */
+const PEER_FACET = {
+  row: {
+    field: 'workload',
+    type: 'nominal' as const,
+    title: null,
+    header: {
+      labelAngle: 0,
+      labelOrient: 'top' as const,
+      labelAnchor: 'start' as const,
+      labelFontWeight: 'bold' as const,
+    },
+  },
+  column: {
+    field: 'concurrency',
+    type: 'nominal' as const,
+    title: null,
+    sort: ['concurrency 1', 'concurrency 16', 'concurrency 64'],
+  },
+};
 const WORKLOAD_TITLE = {
   point: 'point query by primary key',
   endpoint: 'platforms endpoint statement',
@@ -169,20 +189,7 @@ function throughputChart(results: PeersResults): Chart {
         subtitle: `dashed line: the routed pool's target, ${results.targetRatio}×`,
       },
       data: { values },
-      facet: {
-        row: {
-          field: 'workload',
-          type: 'nominal',
-          title: null,
-          header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' },
-        },
-        column: {
-          field: 'concurrency',
-          type: 'nominal',
-          title: null,
-          sort: ['concurrency 1', 'concurrency 16', 'concurrency 64'],
-        },
-      },
+      facet: PEER_FACET,
       spec: {
         width: 220,
         height: { step: 16 },
@@ -251,20 +258,7 @@ function latencyChart(results: PeersResults): Chart {
         subtitle: 'p50 and p99 of each run minus the floor’s in the same round, median over rounds',
       },
       data: { values },
-      facet: {
-        row: {
-          field: 'workload',
-          type: 'nominal',
-          title: null,
-          header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' },
-        },
-        column: {
-          field: 'concurrency',
-          type: 'nominal',
-          title: null,
-          sort: ['concurrency 1', 'concurrency 16', 'concurrency 64'],
-        },
-      },
+      facet: PEER_FACET,
       spec: {
         width: 220,
         height: { step: 10 },
