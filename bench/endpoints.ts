@@ -20,7 +20,7 @@
  * Usage: node --conditions=@perfherder/source --import tsx bench/endpoints.ts [--seconds 3] [--pass2-seconds 2] [--ingest-rate 500]
  *        [--connections 4] [--size tiny|small|medium|large] [--no-write-pass] [--data-dir DIR]
  * Prints tables, writes bench/results/endpoints.json and bench/results/endpoint-plans.md (other sizes than
- * medium: endpoints-<size>.json and endpoint-plans-<size>.md). Not part of npm test.
+ * medium, and medium with --no-write-pass: endpoints-<size>.json and endpoint-plans-<size>.md). Not part of npm test.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +54,8 @@ const ingestRate = Number(args['ingest-rate']);
 const connections = Number(args.connections);
 const size = seedSize(args.size, '--size');
 const writePass = !args['no-write-pass'];
-const suffix = size === 'medium' ? '' : `-${size}`;
+// endpoints.json is the full run on medium; other sizes, and medium without the write pass, get their own file
+const suffix = size === 'medium' && writePass ? '' : `-${size}`;
 const DATABASE = 'perfherder_bench';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -108,14 +108,16 @@ describe('the benchmark report from results', () => {
     assert.equal(empty.charts.length, 0);
   });
 
-  it('loads results by file and size, and writes the page with its charts', () => {
+  it('loads results by file and size (the newer of two runs of a size), and writes the page with its charts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     try {
       writeFileSync(join(dir, 'endpoints.json'), JSON.stringify(fixtureInputs.endpoints?.medium));
       writeFileSync(join(dir, 'endpoints-small.json'), JSON.stringify(fixtureInputs.endpoints?.small));
       writeFileSync(join(dir, 'peers.json'), JSON.stringify(fixtureInputs.peers));
+      const older = { ...fixtureInputs.endpoints?.medium, date: '2026-12-01T00:00:00.000Z', datums: 1 };
+      writeFileSync(join(dir, 'endpoints-medium.json'), JSON.stringify(older));
       const inputs = loadResults(dir);
-      assert.equal(inputs.endpoints?.medium?.datums, 1_212_480);
+      assert.equal(inputs.endpoints?.medium?.datums, 1_212_480, 'the newer of two medium runs');
       assert.equal(inputs.endpoints?.small?.datums, 50_000);
       assert.equal(inputs.peers?.rows.length, 54);
       assert.equal(inputs.offload, undefined);

@@ -15,7 +15,8 @@ export function loadResults(resultsDir: string): ReportInputs {
   for (const file of readdirSync(resultsDir).filter((f) => /^endpoints(-[a-z]+)?\.json$/.test(f))) {
     const r = readJson<EndpointsResults>(resultsDir, file);
     const size = SCALE_SIZES.find((s) => s === r?.size);
-    if (r && size) endpoints[size] = r;
+    // two runs of one size (the full medium run and a latency-only one): the newer
+    if (r && size && (endpoints[size]?.date ?? '') <= (r.date ?? '')) endpoints[size] = r;
   }
   return {
     peers: readJson(resultsDir, 'peers.json'),
