@@ -14,9 +14,13 @@
  *    on the routed app and on a routing-off app (no replicas: everything on the primary), ABBA, with the
  *    worst replica lag the primary reported meanwhile.
  *
+ * The cluster lives in a persistent folder (default .data/bench-<size>), seeded once and reused by later runs
+ * (and by bench/offload.ts on the same size).
+ *
  * Usage: node --conditions=@perfherder/source --import tsx bench/endpoints.ts [--seconds 3] [--pass2-seconds 2] [--ingest-rate 500]
- *        [--connections 4] [--size medium]
- * Prints tables, writes bench/results/endpoints.json and bench/results/endpoint-plans.md. Not part of npm test.
+ *        [--connections 4] [--size tiny|small|medium|large] [--no-write-pass] [--data-dir DIR]
+ * Prints tables, writes bench/results/endpoints.json and bench/results/endpoint-plans.md (other sizes than
+ * medium, and medium with --no-write-pass: endpoints-<size>.json and endpoint-plans-<size>.md). Not part of npm test.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,15 +32,9 @@ import { readRouterConfig } from 'replica-router';
 import { build } from '../apps/perfherder/src/app.ts';
 import { createServicePool } from '../apps/perfherder/src/db/create-service-pool.ts';
 import { runIngest } from '../apps/perfherder/src/ingest/index.ts';
-import { seed } from '../apps/perfherder/src/seed/index.ts';
-import {
-  benchEnvironment,
-  createMigratedDatabase,
-  resultsDir,
-  startBenchCluster,
-  writeResult,
-} from './support/bench-env.ts';
+import { benchEnvironment, resultsDir, startBenchCluster, writeResult } from './support/bench-env.ts';
 import { endpointRequests } from './support/endpoint-requests.ts';
+import { seededDatabase, seedSize } from './support/seeded-database.ts';
 import { captureStatements, slowestStatements } from './support/slow-statements.ts';
 
 const { values: args } = parseArgs({
@@ -46,13 +44,18 @@ const { values: args } = parseArgs({
     'ingest-rate': { type: 'string', default: '500' },
     connections: { type: 'string', default: '4' },
     size: { type: 'string', default: 'medium' },
+    'no-write-pass': { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
   },
 });
 const seconds = Number(args.seconds);
 const pass2Seconds = Number(args['pass2-seconds']);
 const ingestRate = Number(args['ingest-rate']);
 const connections = Number(args.connections);
-const size = args.size === 'small' || args.size === 'tiny' ? args.size : 'medium';
+const size = seedSize(args.size, '--size');
+const writePass = !args['no-write-pass'];
+// endpoints.json is the full run on medium; other sizes, and medium without the write pass, get their own file
+const suffix = size === 'medium' && writePass ? '' : `-${size}`;
 const DATABASE = 'perfherder_bench';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -61,34 +64,16 @@ captureStatements();
 // --- cluster and data
 const { cluster, stopCluster } = await startBenchCluster({
   replicas: 1,
+  dataDir: args['data-dir'] ?? join(import.meta.dirname, '..', '.data', `bench-${size}`),
   settings: { shared_buffers: '128MB' },
 });
 const apps: FastifyInstance[] = [];
 const monitors: pg.Client[] = [];
 try {
-  const urls = await createMigratedDatabase(cluster, DATABASE);
+  const { urls, datums, seedSeconds } = await seededDatabase(cluster, DATABASE, size, log);
   const replicaUrl = urls.replicas[0] as string;
-  await cluster.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements', [], DATABASE);
-  let seedStarted = performance.now();
-  let lastLog = 0;
-  const counts = await seed(urls.primary, {
-    size,
-    seed: 1,
-    onProgress: (p) => {
-      const s = (performance.now() - seedStarted) / 1000;
-      if (s - lastLog >= 15 || p.phase === 'done') {
-        lastLog = s;
-        log(`seed ${size}: ${s.toFixed(0)} s, ${p.rows} rows, ${p.phase}`);
-      }
-    },
-  });
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
-  seedStarted = performance.now();
-  // As autovacuum would have by the time anyone reads: visibility map for index-only scans, fresh statistics.
-  await cluster.primary.query('VACUUM (ANALYZE)', [], DATABASE);
-  await cluster.waitForReplicas({ timeoutMs: 600_000 });
   log(
-    `seeded ${counts.performance_datum} datums in ${seedSeconds.toFixed(0)} s; vacuum + replica catch-up ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`,
+    `${datums} datums (${seedSeconds === null ? 'seeded before, reused' : `seeded in ${seedSeconds.toFixed(0)} s`})`,
   );
 
   const primary = new pg.Client({ connectionString: urls.primary, application_name: 'bench-monitor' });
@@ -205,100 +190,84 @@ try {
     })),
   );
 
-  // --- pass 2: routed vs routing off, under write load on the primary
-  const controller = new AbortController();
-  // Worst replica lag the primary reported (pg_stat_replication, sampled each second) during the pass.
-  const maxLag = { bytes: 0, ms: 0 };
-  const ingestStarted = performance.now();
-  const ingest = runIngest(urls.primary, {
-    ratePerSecond: ingestRate,
-    durationMs: 3_600_000,
-    seed: 2,
-    signal: controller.signal,
-    onProgress: (p) => {
-      for (const r of p.replicas) {
-        maxLag.bytes = Math.max(maxLag.bytes, r.lagBytes ?? 0);
-        maxLag.ms = Math.max(maxLag.ms, r.lagMillis ?? 0);
+  // --- pass 2 (unless --no-write-pass): routed vs routing off, under write load on the primary
+  const pass2 = writePass ? await writeLoadPass() : null;
+  async function writeLoadPass() {
+    const controller = new AbortController();
+    // Worst replica lag the primary reported (pg_stat_replication, sampled each second) during the pass.
+    const maxLag = { bytes: 0, ms: 0 };
+    const ingestStarted = performance.now();
+    const ingest = runIngest(urls.primary, {
+      ratePerSecond: ingestRate,
+      durationMs: 3_600_000,
+      seed: 2,
+      signal: controller.signal,
+      onProgress: (p) => {
+        for (const r of p.replicas) {
+          maxLag.bytes = Math.max(maxLag.bytes, r.lagBytes ?? 0);
+          maxLag.ms = Math.max(maxLag.ms, r.lagMillis ?? 0);
+        }
+      },
+    });
+    let ingestFailure: unknown;
+    ingest.catch((e: unknown) => {
+      ingestFailure = e;
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const pass2: Record<string, { path: string; routed: Measured; off: Measured }> = {};
+    // ABBA per endpoint (routed, off, off, routed), so drift in the write load or the caches hits both alike;
+    // the table shows the mean of the two runs of each (p99: the worse of the two).
+    const combine = (a: Measured, b: Measured): Measured => ({
+      p50: (a.p50 + b.p50) / 2,
+      p99: Math.max(a.p99, b.p99),
+      rps: Math.round(((a.rps + b.rps) / 2) * 10) / 10,
+      requests: a.requests + b.requests,
+      errors: a.errors + b.errors,
+      primaryStatements: a.primaryStatements + b.primaryStatements,
+      replicaStatements: a.replicaStatements + b.replicaStatements,
+    });
+    for (const [name, path] of endpoints) {
+      const runs: Record<'routed' | 'off', Measured[]> = { routed: [], off: [] };
+      for (const which of ['routed', 'off', 'off', 'routed'] as const) {
+        runs[which].push(await measure(which === 'routed' ? routedUrl : offUrl, path, pass2Seconds));
       }
-    },
-  });
-  let ingestFailure: unknown;
-  ingest.catch((e: unknown) => {
-    ingestFailure = e;
-  });
-  await new Promise((r) => setTimeout(r, 2000));
-  const pass2: Record<string, { path: string; routed: Measured; off: Measured }> = {};
-  // ABBA per endpoint (routed, off, off, routed), so drift in the write load or the caches hits both alike;
-  // the table shows the mean of the two runs of each (p99: the worse of the two).
-  const combine = (a: Measured, b: Measured): Measured => ({
-    p50: (a.p50 + b.p50) / 2,
-    p99: Math.max(a.p99, b.p99),
-    rps: Math.round(((a.rps + b.rps) / 2) * 10) / 10,
-    requests: a.requests + b.requests,
-    errors: a.errors + b.errors,
-    primaryStatements: a.primaryStatements + b.primaryStatements,
-    replicaStatements: a.replicaStatements + b.replicaStatements,
-  });
-  for (const [name, path] of endpoints) {
-    const runs: Record<'routed' | 'off', Measured[]> = { routed: [], off: [] };
-    for (const which of ['routed', 'off', 'off', 'routed'] as const) {
-      runs[which].push(await measure(which === 'routed' ? routedUrl : offUrl, path, pass2Seconds));
+      const [r1, r2] = runs.routed as [Measured, Measured];
+      const [o1, o2] = runs.off as [Measured, Measured];
+      const m = { path, routed: combine(r1, r2), off: combine(o1, o2) };
+      pass2[name] = m;
+      log(`pass 2 ${name}: routed p50 ${m.routed.p50} / off p50 ${m.off.p50} ms`);
     }
-    const [r1, r2] = runs.routed as [Measured, Measured];
-    const [o1, o2] = runs.off as [Measured, Measured];
-    const m = { path, routed: combine(r1, r2), off: combine(o1, o2) };
-    pass2[name] = m;
-    log(`pass 2 ${name}: routed p50 ${m.routed.p50} / off p50 ${m.off.p50} ms`);
-  }
-  const lag = (await cluster.status()).replicas.map((r) => ({
-    name: r.name,
-    lagBytes: r.lagBytes,
-    lagMs: r.lagMs,
-  }));
-  controller.abort();
-  const ingestResult = await ingest;
-  if (ingestFailure) throw ingestFailure;
-  console.log(
-    `\nPass 2: under write load (runIngest ${ingestResult.achievedRate.toFixed(0)} datums/s achieved of ${ingestRate}, ` +
-      `${(ingestResult.walBytes / (ingestResult.elapsedMs / 1000) / 1024).toFixed(0)} kB/s primary WAL, ` +
-      `worst replica lag ${(maxLag.bytes / 1024).toFixed(0)} kB / ${maxLag.ms.toFixed(0)} ms), routed vs routing off, alternating`,
-  );
-  console.table(
-    Object.fromEntries(
-      Object.entries(pass2).map(([name, m]) => [
-        name,
-        {
-          'routed p50': m.routed.p50,
-          'routed p99': m.routed.p99,
-          'routed req/s': m.routed.rps,
-          'off p50': m.off.p50,
-          'off p99': m.off.p99,
-          'off req/s': m.off.rps,
-          errors: m.routed.errors + m.off.errors,
-          'replica stmts routed/off': `${m.routed.replicaStatements}/${m.off.replicaStatements}`,
-        },
-      ]),
-    ),
-  );
-
-  // --- results
-  const result = {
-    benchmark: 'endpoints',
-    ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
-    size,
-    datums: counts.performance_datum,
-    seedSeconds: Math.round(seedSeconds),
-    settings: {
-      shared_buffers: '128MB',
-      connections,
-      seconds,
-      pass2Seconds,
-      tool: 'autocannon 8 (worker thread)',
-    },
-    parameters,
-    pass1,
-    slowest: slowest.map(({ plan: _plan, ...rest }) => rest),
-    pass2: {
+    const lag = (await cluster.status()).replicas.map((r) => ({
+      name: r.name,
+      lagBytes: r.lagBytes,
+      lagMs: r.lagMs,
+    }));
+    controller.abort();
+    const ingestResult = await ingest;
+    if (ingestFailure) throw ingestFailure;
+    console.log(
+      `\nPass 2: under write load (runIngest ${ingestResult.achievedRate.toFixed(0)} datums/s achieved of ${ingestRate}, ` +
+        `${(ingestResult.walBytes / (ingestResult.elapsedMs / 1000) / 1024).toFixed(0)} kB/s primary WAL, ` +
+        `worst replica lag ${(maxLag.bytes / 1024).toFixed(0)} kB / ${maxLag.ms.toFixed(0)} ms), routed vs routing off, alternating`,
+    );
+    console.table(
+      Object.fromEntries(
+        Object.entries(pass2).map(([name, m]) => [
+          name,
+          {
+            'routed p50': m.routed.p50,
+            'routed p99': m.routed.p99,
+            'routed req/s': m.routed.rps,
+            'off p50': m.off.p50,
+            'off p99': m.off.p99,
+            'off req/s': m.off.rps,
+            errors: m.routed.errors + m.off.errors,
+            'replica stmts routed/off': `${m.routed.replicaStatements}/${m.off.replicaStatements}`,
+          },
+        ]),
+      ),
+    );
+    return {
       ingest: {
         targetRate: ingestRate,
         achievedRate: Math.round(ingestResult.achievedRate),
@@ -309,13 +278,33 @@ try {
         worstReplicaLag: { bytes: maxLag.bytes, ms: Math.round(maxLag.ms) },
       },
       endpoints: pass2,
+    };
+  }
+
+  // --- results
+  const result = {
+    benchmark: 'endpoints',
+    ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
+    size,
+    datums,
+    seedSeconds: seedSeconds === null ? null : Math.round(seedSeconds),
+    settings: {
+      shared_buffers: '128MB',
+      connections,
+      seconds,
+      pass2Seconds,
+      tool: 'autocannon 8 (worker thread)',
     },
+    parameters,
+    pass1,
+    slowest: slowest.map(({ plan: _plan, ...rest }) => rest),
+    pass2,
   };
-  writeResult('endpoints.json', result);
+  writeResult(`endpoints${suffix}.json`, result);
   const md = [
     '# Endpoint benchmark: slowest statements and their plans',
     '',
-    `Generated by \`node --conditions=@perfherder/source --import tsx bench/endpoints.ts\` on ${result.date} (${size} seed, ${counts.performance_datum} datums, PostgreSQL ${cluster.version}).`,
+    `Generated by \`node --conditions=@perfherder/source --import tsx bench/endpoints.ts\` on ${result.date} (${size} seed, ${datums} datums, PostgreSQL ${cluster.version}).`,
     'The five slowest distinct statements by `mean_exec_time` in pg_stat_statements after the routed pass, on each server;',
     'plans from `EXPLAIN (ANALYZE, BUFFERS)` replayed with the parameters the app sent (reads on the replica, warm cache).',
     '',
@@ -334,8 +323,8 @@ try {
       '',
     ]),
   ].join('\n');
-  writeFileSync(join(resultsDir(), 'endpoint-plans.md'), md);
-  log('wrote bench/results/endpoints.json and bench/results/endpoint-plans.md');
+  writeFileSync(join(resultsDir(), `endpoint-plans${suffix}.md`), md);
+  log(`wrote bench/results/endpoints${suffix}.json and bench/results/endpoint-plans${suffix}.md`);
 } finally {
   for (const app of apps) await app.close().catch(() => {});
   for (const m of monitors) await m.end().catch(() => {});

@@ -26,6 +26,7 @@ import {
   runInReplicaScope,
 } from '../packages/replica-router/src/index.ts';
 import { benchEnvironment, startBenchCluster, writeResult } from './support/bench-env.ts';
+import { idSequence, median, round3 } from './support/stats.ts';
 
 const rounds = Number(process.argv[2] ?? 8);
 const runMs = Number(process.argv[3] ?? 1500);
@@ -257,14 +258,7 @@ try {
  */
 async function drive(run: Run, concurrency: number, ms: number): Promise<{ ops: number; cpuMicros: number }> {
   let ops = 0;
-  let seed = 0x9e3779b9 ^ concurrency;
-  const nextId = () => {
-    // xorshift32: cheap and the same sequence for every variant
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return ((seed >>> 0) % rows) + 1;
-  };
+  const nextId = idSequence(concurrency, rows);
   const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + ms;
@@ -314,20 +308,10 @@ function fullCacheMemory() {
   };
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? Number.NaN) + (s[m] ?? Number.NaN)) / 2;
-}
-
 function min(xs: readonly number[]): number {
   return Math.min(...xs);
 }
 
 function max(xs: readonly number[]): number {
   return Math.max(...xs);
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

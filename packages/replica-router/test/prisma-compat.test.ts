@@ -5,8 +5,6 @@
  * `inet_server_port()`, so a Prisma read says itself which server produced it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +12,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { type Cluster, startCluster } from 'pg-devcluster';
 import { RoutedPool, runInReplicaScope } from '../src/index.ts';
 import { type CapturedQuery, captureQueries } from '../src/testing/index.ts';
+import { generatePrismaClient } from './support/prisma-generate.ts';
 
 const DATABASE = 'prisma';
 const here = join(import.meta.dirname, 'prisma');
@@ -45,22 +44,8 @@ interface Prisma extends Models {
   $disconnect(): Promise<void>;
 }
 
-/**
- * `prisma generate`, offline. Prisma's CLI insists on its schema engine binary, which it downloads from
- * its own server (unreachable here) although generating a client never runs it: PRISMA_SCHEMA_ENGINE_BINARY
- * points at a stand-in that fails loudly if anything does run it. CHECKPOINT_DISABLE stops the update check.
- */
 function generateClient(): void {
-  const cli = createRequire(import.meta.url).resolve('prisma/build/index.js');
-  execFileSync(process.execPath, [cli, 'generate', '--schema', join(here, 'schema.prisma')], {
-    env: {
-      ...process.env,
-      CHECKPOINT_DISABLE: '1',
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      PRISMA_SCHEMA_ENGINE_BINARY: join(here, 'no-schema-engine'),
-    },
-    stdio: 'pipe', // the error thrown on failure carries Prisma's output
-  });
+  generatePrismaClient(join(here, 'schema.prisma'));
 }
 
 function where(queries: readonly CapturedQuery[]): string[] {

@@ -1,0 +1,521 @@
+/**
+ * Peers side by side: every way of sending reads to a replica that this project could have used, in one
+ * process on one cluster (primary + 1 streaming replica), the same statements, ABAB rounds, ratios.
+ *
+ * Two workloads: a point query by primary key (`SELECT * FROM bench_item WHERE id = $1`, random ids over
+ * 100k rows) and the platforms endpoint's real statement (its SQL built by the endpoint's own helper, on the
+ * `small` seeded data set). At concurrency 1, 16 and 64, every pool max 16:
+ *
+ * - raw pg.Pool on the replica: the floor (every ratio is to it) and raw pg.Pool on the primary;
+ * - RoutedPool in scope (replica), out of scope (primary), routing off (primary);
+ * - Drizzle `withReplicas`, kysely-replication, Prisma with @prisma/extension-read-replicas, each through its
+ *   own API (query builder for the point query; for the endpoint statement, the library's way to run SQL on
+ *   a replica) over the same two raw pools;
+ * - pgpool-II (statement-level load balancing, all reads to the replica), installed when missing as root.
+ *
+ * Where each peer's statements ran is asked of the servers (pg_stat_statements deltas on each) and saved.
+ * Per run: throughput, per-query latency p50/p99 and this process's CPU per query. Every peer run is paired
+ * with a floor run next to it (floor first in even rounds, the peer first in odd ones); per pair: ratio to the
+ * floor, the latency and client CPU added over it (µs). Medians over the rounds.
+ *
+ * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 4] [--ms 800] [--quick]
+ * Writes bench/results/peers.json. Not part of npm test.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { readReplicas } from '@prisma/extension-read-replicas';
+import { sql as dsql, eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { doublePrecision, integer, pgTable, text, timestamp, withReplicas } from 'drizzle-orm/pg-core';
+import { Kysely, sql as ksql, PostgresDialect } from 'kysely';
+import { KyselyReplicationDialect } from 'kysely-replication';
+import { RoundRobinReplicaStrategy } from 'kysely-replication/strategy/round-robin';
+import pg from 'pg';
+import { tableApps } from '../apps/perfherder/src/db/table-apps.ts';
+import { intervalCutoffSql } from '../apps/perfherder/src/perf/signatures/series-params.ts';
+import { seed } from '../apps/perfherder/src/seed/index.ts';
+import { RoutedPool, runInReplicaScope } from '../packages/replica-router/src/index.ts';
+import { generatePrismaClient as generatePrisma } from '../packages/replica-router/test/support/prisma-generate.ts';
+import {
+  benchEnvironment,
+  createMigratedDatabase,
+  startBenchCluster,
+  writeResult,
+} from './support/bench-env.ts';
+import { ensurePgpool, startPgpool } from './support/pgpool.ts';
+import { idSequence, median, percentile, round3 } from './support/stats.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '4' },
+    ms: { type: 'string', default: '800' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const rounds = args.quick ? 2 : Number(args.rounds);
+const runMs = args.quick ? 300 : Number(args.ms);
+if (!Number.isInteger(rounds) || rounds < 2) throw new Error('--rounds: an integer ≥ 2');
+if (!Number.isInteger(runMs) || runMs < 100) throw new Error('--ms: an integer ≥ 100');
+const ROWS = 100_000;
+const CONCURRENCIES = [1, 16, 64] as const;
+const POOL_MAX = 16;
+const TARGET_RATIO = 0.97;
+const DATABASE = 'peers';
+const FLOOR = 'pg.Pool on the replica (floor)';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const POINT = 'SELECT * FROM bench_item WHERE id = $1';
+/** The platforms endpoint's statement for `?interval=` (perf/platforms), its cutoff from the endpoint's helper. */
+const ENDPOINT = `SELECT DISTINCT mp.platform
+         FROM repository r
+         JOIN performance_signature s ON s.repository_id = r.id
+         JOIN machine_platform mp ON mp.id = s.platform_id
+         WHERE r.name = $1 AND s.last_updated >= ${intervalCutoffSql('$2')}
+         ORDER BY mp.platform`;
+
+type Workload = 'point' | 'endpoint';
+type Run = (workload: Workload, id: number) => Promise<unknown>;
+interface Peer {
+  readonly name: string;
+  readonly expected: 'primary' | 'replica';
+  readonly run: Run;
+}
+
+const benchItem = pgTable('bench_item', {
+  id: integer('id').primaryKey(),
+  signatureId: integer('signature_id').notNull(),
+  value: doublePrecision('value').notNull(),
+  pushTimestamp: timestamp('push_timestamp', { withTimezone: true }).notNull(),
+  note: text('note').notNull(),
+});
+interface KyselyDb {
+  bench_item: { id: number; signature_id: number; value: number; push_timestamp: Date; note: string };
+}
+interface PrismaLike {
+  benchItem: { findUnique(args: { where: { id: number } }): Promise<unknown> };
+  $replica(): { $queryRawUnsafe(sql: string, ...values: unknown[]): Promise<unknown> };
+  $disconnect(): Promise<void>;
+}
+interface PrismaBase extends PrismaLike {
+  $extends(extension: unknown): unknown;
+}
+
+// Room for every peer's pool (pgpool-II's children hold their own connections to both servers).
+const { cluster, stopCluster } = await startBenchCluster({ replicas: 1, settings: { max_connections: 300 } });
+const closers: (() => Promise<unknown>)[] = [];
+try {
+  const urls = await createMigratedDatabase(cluster, DATABASE);
+  const [primaryUrl, replicaUrl] = [urls.primary, urls.replicas[0] as string];
+  await cluster.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements', [], DATABASE);
+  log('seeding the small data set and 100k bench_item rows …');
+  await seed(primaryUrl, { size: 'small', seed: 1 });
+  await cluster.primary.query(
+    `CREATE TABLE IF NOT EXISTS bench_item (id int PRIMARY KEY, signature_id int NOT NULL, value float8 NOT NULL,
+       push_timestamp timestamptz NOT NULL, note text NOT NULL);
+     INSERT INTO bench_item SELECT g, g % 997, random() * 1000, now() - g * interval '1 minute', md5(g::text)
+       FROM generate_series(1, ${ROWS}) g ON CONFLICT DO NOTHING`,
+    [],
+    DATABASE,
+  );
+  await cluster.primary.query('VACUUM ANALYZE', [], DATABASE);
+  await cluster.waitForReplicas();
+  // The endpoint's parameters from the data: the repository with the most signatures, an interval that
+  // reaches nine in ten of its signatures (and a day more, so the answer does not shrink during the run).
+  const params = await endpointParameters(primaryUrl);
+  log(`endpoint parameters: ${JSON.stringify(params)}`);
+
+  // --- pools, all the same size; the replica pool configured like the routed pool's own replica pools
+  const rawPrimary = new pg.Pool({ connectionString: primaryUrl, max: POOL_MAX });
+  const rawReplica = new pg.Pool({
+    connectionString: replicaUrl,
+    max: POOL_MAX,
+    connectionTimeoutMillis: 2000,
+    query_timeout: 30_000,
+  });
+  // The service's table labels and allow-list (createServicePool's), so the endpoint statement routes as it does there.
+  const routing = {
+    tableApps: { ...tableApps, bench_item: 'perf' },
+    allowList: ['perf', 'model'],
+    max: POOL_MAX,
+  };
+  const routed = new RoutedPool({ primary: primaryUrl, replicas: [replicaUrl], ...routing });
+  const routingOff = new RoutedPool({ primary: primaryUrl, ...routing });
+  // The same with hedged reads off (READ_REPLICA_HEDGE_MS=0), to show what hedging costs per statement.
+  const routedNoHedge = new RoutedPool({
+    primary: primaryUrl,
+    replicas: [replicaUrl],
+    ...routing,
+    hedgeMs: 0,
+  });
+  for (const p of [rawPrimary, rawReplica, routed, routingOff, routedNoHedge]) {
+    p.on('error', () => {}); // an idle connection closed by the cluster's shutdown must not crash the run
+    closers.push(() => p.end());
+  }
+  await routed.probeReplicas();
+  await routedNoHedge.probeReplicas();
+  const sqlOf = (w: Workload) => (w === 'point' ? POINT : ENDPOINT);
+  const paramsOf = (w: Workload, id: number) => (w === 'point' ? [id] : [params.repo, params.interval]);
+  const peers: Peer[] = [
+    { name: FLOOR, expected: 'replica', run: (w, id) => rawReplica.query(sqlOf(w), paramsOf(w, id)) },
+    {
+      name: 'pg.Pool on the primary',
+      expected: 'primary',
+      run: (w, id) => rawPrimary.query(sqlOf(w), paramsOf(w, id)),
+    },
+    {
+      name: 'RoutedPool in scope',
+      expected: 'replica',
+      run: (w, id) => runInReplicaScope(() => routed.query(sqlOf(w), paramsOf(w, id))),
+    },
+    {
+      name: 'RoutedPool in scope, hedging off',
+      expected: 'replica',
+      run: (w, id) => runInReplicaScope(() => routedNoHedge.query(sqlOf(w), paramsOf(w, id))),
+    },
+    {
+      name: 'RoutedPool out of scope',
+      expected: 'primary',
+      run: (w, id) => routed.query(sqlOf(w), paramsOf(w, id)),
+    },
+    {
+      name: 'RoutedPool, routing off',
+      expected: 'primary',
+      run: (w, id) => routingOff.query(sqlOf(w), paramsOf(w, id)),
+    },
+  ];
+  const skipped: { peer: string; reason: string }[] = [];
+  const versions: Record<string, string> = {
+    'drizzle-orm': packageVersion('drizzle-orm'),
+    kysely: packageVersion('kysely'),
+    'kysely-replication': packageVersion('kysely-replication'),
+  };
+  const endpointTemplate = templateOf(ENDPOINT);
+
+  // Drizzle: withReplicas over one drizzle instance per raw pool; selects go to the replica.
+  const ddb = withReplicas(drizzle({ client: rawPrimary }), [drizzle({ client: rawReplica })]);
+  peers.push({
+    name: 'Drizzle withReplicas',
+    expected: 'replica',
+    run: (w, id) =>
+      w === 'point'
+        ? ddb.select().from(benchItem).where(eq(benchItem.id, id))
+        : ddb
+            .select({ platform: dsql<string>`t.platform` })
+            .from(dsql`(${dsql(endpointTemplate, params.repo, params.interval)}) AS t`),
+  });
+
+  // kysely-replication: selects go to a replica; raw `sql` as the main query would go to the primary, so
+  // the endpoint statement is a derived table of a select.
+  const kdb = new Kysely<KyselyDb>({
+    dialect: new KyselyReplicationDialect({
+      primaryDialect: new PostgresDialect({ pool: rawPrimary }),
+      replicaDialects: [new PostgresDialect({ pool: rawReplica })],
+      replicaStrategy: new RoundRobinReplicaStrategy({}),
+    }),
+  });
+  peers.push({
+    name: 'kysely-replication',
+    expected: 'replica',
+    run: (w, id) =>
+      w === 'point'
+        ? kdb.selectFrom('bench_item').selectAll().where('id', '=', id).execute()
+        : kdb
+            .selectFrom(
+              ksql<{ platform: string }>`(${ksql(endpointTemplate, params.repo, params.interval)})`.as('t'),
+            )
+            .selectAll()
+            .execute(),
+  });
+
+  // Prisma: a client per raw pool through @prisma/adapter-pg, the replica one given to the extension; model
+  // reads go to the replica, raw SQL through `$replica()`.
+  try {
+    versions.prisma = packageVersion('prisma');
+    versions['@prisma/extension-read-replicas'] = packageVersion('@prisma/extension-read-replicas');
+    const generated = await generatePrismaClient();
+    const replicaClient = new generated.PrismaClient({ adapter: new PrismaPg(rawReplica) });
+    const prisma = new generated.PrismaClient({ adapter: new PrismaPg(rawPrimary) }).$extends(
+      readReplicas({ replicas: [replicaClient as never] }),
+    ) as unknown as PrismaLike;
+    closers.unshift(() => prisma.$disconnect().catch(() => {}));
+    peers.push({
+      name: 'Prisma read-replicas',
+      expected: 'replica',
+      run: (w, id) =>
+        w === 'point'
+          ? prisma.benchItem.findUnique({ where: { id } })
+          : prisma.$replica().$queryRawUnsafe(ENDPOINT, params.repo, params.interval),
+    });
+  } catch (e) {
+    skipped.push({
+      peer: 'Prisma read-replicas',
+      reason: `Prisma did not run: ${(e as Error).message.split('\n')[0]}`,
+    });
+  }
+
+  // pgpool-II
+  const pgpoolBinary = ensurePgpool(log);
+  if ('skipped' in pgpoolBinary) {
+    skipped.push({ peer: 'pgpool-II', reason: pgpoolBinary.skipped });
+  } else {
+    try {
+      const pgpool = await startPgpool(pgpoolBinary.binary, primaryUrl, replicaUrl);
+      versions.pgpool = pgpool.version;
+      closers.push(() => pgpool.stop());
+      const viaPgpool = new pg.Pool({ connectionString: pgpool.url, max: POOL_MAX });
+      viaPgpool.on('error', () => {});
+      closers.unshift(() => viaPgpool.end());
+      peers.push({
+        name: 'pgpool-II',
+        expected: 'replica',
+        run: (w, id) => viaPgpool.query(sqlOf(w), paramsOf(w, id)),
+      });
+    } catch (e) {
+      skipped.push({ peer: 'pgpool-II', reason: (e as Error).message.split('\n')[0] ?? 'did not start' });
+    }
+  }
+  for (const s of skipped) log(`skipped ${s.peer}: ${s.reason}`);
+
+  // --- where each peer's statements run, from the servers
+  const monitors = await Promise.all(
+    [primaryUrl, replicaUrl].map(async (url) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      closers.push(() => c.end());
+      return c;
+    }),
+  );
+  const statementCalls = async (c: pg.Client) =>
+    Number(
+      (
+        await c.query<{ n: string | null }>(
+          'SELECT sum(calls) AS n FROM pg_stat_statements WHERE query ~ $1',
+          ['bench_item|machine_platform'],
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  const served: Record<string, { primary: number; replica: number }> = {};
+  for (const peer of peers) {
+    const before = await Promise.all(monitors.map(statementCalls));
+    for (let i = 0; i < 20; i++) {
+      await peer.run('point', 1 + i);
+      await peer.run('endpoint', 1);
+    }
+    const after = await Promise.all(monitors.map(statementCalls));
+    served[peer.name] = {
+      primary: (after[0] ?? 0) - (before[0] ?? 0),
+      replica: (after[1] ?? 0) - (before[1] ?? 0),
+    };
+    const where = served[peer.name] as { primary: number; replica: number };
+    const on =
+      where.replica >= 40 && where.primary < 40 ? 'replica' : where.primary >= 40 ? 'primary' : 'unclear';
+    log(`${peer.name}: ${where.primary} statements on the primary, ${where.replica} on the replica`);
+    if (on !== peer.expected) {
+      throw new Error(
+        `${peer.name} ran on the ${on}, expected the ${peer.expected} (routed pool reasons: ${JSON.stringify(routed.stats().reasons)})`,
+      );
+    }
+  }
+
+  // --- rounds
+  const rows: Row[] = [];
+  for (const workload of ['point', 'endpoint'] as const) {
+    for (const concurrency of CONCURRENCIES) {
+      for (const p of peers) await drive(p.run, workload, concurrency, Math.min(500, runMs)); // warm-up
+      // Each peer's run is paired with a floor run right next to it (floor first in even rounds, the peer
+      // first in odd ones: ABBA over two rounds), so a ratio compares two runs under the same machine load.
+      const runs = new Map(peers.map((p) => [p.name, [] as Measured[]]));
+      const floors = new Map(peers.map((p) => [p.name, [] as Measured[]]));
+      const floorPeer = peers[0] as Peer;
+      const others = peers.slice(1);
+      for (let r = 0; r < rounds; r++) {
+        const order = others.map((_, i) => others[(i + r) % others.length] as Peer); // rotated every round
+        for (const p of order) {
+          const pair = r % 2 === 0 ? [floorPeer, p] : [p, floorPeer];
+          for (const q of pair) {
+            const m = await drive(q.run, workload, concurrency, runMs);
+            (q === floorPeer ? floors : runs).get(p.name)?.push(m);
+          }
+        }
+      }
+      const allFloor = [...floors.values()].flat();
+      rows.push(summarise(workload, concurrency, floorPeer, allFloor, allFloor));
+      for (const p of others)
+        rows.push(summarise(workload, concurrency, p, runs.get(p.name) ?? [], floors.get(p.name) ?? []));
+      log(`  done: ${workload}, concurrency ${concurrency}`);
+    }
+  }
+
+  console.table(
+    rows.map((r) => ({
+      workload: r.workload,
+      conc: r.concurrency,
+      peer: r.peer,
+      'ops/s': r.opsPerSecMedian,
+      'ratio to floor': r.ratioMedian,
+      '+p50 µs': r.addedP50MicrosMedian,
+      '+p99 µs': r.addedP99MicrosMedian,
+      errors: r.errors,
+      'client CPU µs': r.cpuMicrosMedian,
+      '+CPU µs': r.addedCpuMicrosMedian,
+    })),
+  );
+  writeResult('peers.json', {
+    benchmark: 'peers',
+    ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
+    rounds,
+    runMs,
+    poolMax: POOL_MAX,
+    concurrencies: CONCURRENCIES,
+    targetRatio: TARGET_RATIO,
+    floor: FLOOR,
+    statements: { point: POINT, endpoint: ENDPOINT },
+    endpointParameters: params,
+    versions,
+    skipped,
+    served,
+    routedPoolReasons: routed.stats().reasons,
+    rows,
+  });
+  log('wrote bench/results/peers.json');
+} finally {
+  for (const close of closers) await close().catch(() => {});
+  await stopCluster();
+}
+
+interface Measured {
+  readonly ops: number;
+  readonly p50Micros: number;
+  readonly p99Micros: number;
+  readonly errors: number;
+  /** This process's CPU (user + system) per query: the client-side cost, steadier than throughput on a loaded machine. */
+  readonly cpuMicros: number;
+}
+interface Row {
+  workload: Workload;
+  concurrency: number;
+  peer: string;
+  server: 'primary' | 'replica';
+  opsPerSec: number[];
+  ratios: number[];
+  p50Micros: number[];
+  p99Micros: number[];
+  addedP50Micros: number[];
+  addedP99Micros: number[];
+  opsPerSecMedian: number;
+  ratioMedian: number;
+  p50MicrosMedian: number;
+  p99MicrosMedian: number;
+  addedP50MicrosMedian: number;
+  addedP99MicrosMedian: number;
+  errors: number;
+  cpuMicrosMedian: number;
+  addedCpuMicrosMedian: number;
+}
+
+function summarise(w: Workload, concurrency: number, p: Peer, own: Measured[], floor: Measured[]): Row {
+  const ratios = own.map((o, i) => o.ops / (floor[i]?.ops ?? Number.NaN));
+  const addedP50 = own.map((o, i) => o.p50Micros - (floor[i]?.p50Micros ?? Number.NaN));
+  const addedP99 = own.map((o, i) => o.p99Micros - (floor[i]?.p99Micros ?? Number.NaN));
+  return {
+    workload: w,
+    concurrency,
+    peer: p.name,
+    server: p.expected,
+    opsPerSec: own.map((o) => Math.round(o.ops)),
+    ratios: ratios.map(round3),
+    p50Micros: own.map((o) => Math.round(o.p50Micros)),
+    p99Micros: own.map((o) => Math.round(o.p99Micros)),
+    addedP50Micros: addedP50.map(Math.round),
+    addedP99Micros: addedP99.map(Math.round),
+    opsPerSecMedian: Math.round(median(own.map((o) => o.ops))),
+    ratioMedian: round3(median(ratios)),
+    p50MicrosMedian: Math.round(median(own.map((o) => o.p50Micros))),
+    p99MicrosMedian: Math.round(median(own.map((o) => o.p99Micros))),
+    addedP50MicrosMedian: Math.round(median(addedP50)),
+    addedP99MicrosMedian: Math.round(median(addedP99)),
+    errors: own.reduce((t, o) => t + o.errors, 0),
+    cpuMicrosMedian: round3(median(own.map((o) => o.cpuMicros))),
+    addedCpuMicrosMedian: round3(
+      median(own.map((o, i) => o.cpuMicros - (floor[i]?.cpuMicros ?? Number.NaN))),
+    ),
+  };
+}
+
+/** `concurrency` callers in a loop for `ms`: ops per second and per-query latency p50/p99 (µs). */
+async function drive(run: Run, w: Workload, concurrency: number, ms: number): Promise<Measured> {
+  const nextId = idSequence(concurrency, ROWS);
+  const latencies: number[] = [];
+  let errors = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const deadline = started + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        try {
+          await run(w, nextId());
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  latencies.sort((a, b) => a - b);
+  return {
+    ops: latencies.length / seconds,
+    p50Micros: percentile(latencies, 0.5) * 1000,
+    p99Micros: percentile(latencies, 0.99) * 1000,
+    errors,
+    cpuMicros: (used.user + used.system) / Math.max(1, latencies.length),
+  };
+}
+
+async function endpointParameters(url: string): Promise<{ repo: string; interval: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const row = (
+      await c.query<{ repo: string; interval: number }>(
+        `SELECT r.name AS repo,
+                ceil(extract(epoch FROM now() - percentile_disc(0.1) WITHIN GROUP (ORDER BY s.last_updated)) + 86400)::int AS interval
+           FROM repository r JOIN performance_signature s ON s.repository_id = r.id
+          GROUP BY r.name ORDER BY count(*) DESC LIMIT 1`,
+      )
+    ).rows[0];
+    if (!row) throw new Error('the seeded data set has no signatures');
+    return row;
+  } finally {
+    await c.end();
+  }
+}
+
+/** A template-strings array of `text` split at its `$n` placeholders, for the builders' `sql` tags. */
+function templateOf(text: string): TemplateStringsArray {
+  const parts = text.split(/\$\d+/);
+  return Object.assign([...parts], { raw: [...parts] }) as unknown as TemplateStringsArray;
+}
+
+/** The installed version of a (hoisted) package, from its package.json. */
+function packageVersion(name: string): string {
+  const file = join(import.meta.dirname, '..', 'node_modules', name, 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** `prisma generate` for bench/prisma/schema.prisma (offline, as the router's Prisma test does), then the generated client. */
+async function generatePrismaClient(): Promise<{
+  PrismaClient: new (o: { adapter: PrismaPg }) => PrismaBase;
+}> {
+  const here = join(import.meta.dirname, 'prisma');
+  generatePrisma(join(here, 'schema.prisma'));
+  return (await import(pathToFileURL(join(here, 'generated', 'client.ts')).href)) as {
+    PrismaClient: new (o: { adapter: PrismaPg }) => PrismaBase;
+  };
+}

@@ -1,0 +1,305 @@
+/** The peers section: throughput ratio to the floor and added latency, per peer, workload and concurrency. */
+
+import { median } from '../support/stats.ts';
+import type { Chart } from './charts.ts';
+import { environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
+import type { Section } from './section.ts';
+
+export interface PeersRow {
+  readonly workload: 'point' | 'endpoint';
+  readonly concurrency: number;
+  readonly peer: string;
+  readonly server: 'primary' | 'replica';
+  readonly ratios: readonly number[];
+  readonly opsPerSecMedian: number;
+  readonly ratioMedian: number;
+  readonly p50MicrosMedian: number;
+  readonly p99MicrosMedian: number;
+  readonly addedP50MicrosMedian: number;
+  readonly addedP99MicrosMedian: number;
+  readonly cpuMicrosMedian?: number;
+  readonly addedCpuMicrosMedian?: number;
+}
+
+export interface PeersResults extends RunEnvironment {
+  readonly rounds: number;
+  readonly runMs: number;
+  readonly poolMax: number;
+  readonly targetRatio: number;
+  readonly floor: string;
+  readonly statements: { readonly point: string; readonly endpoint: string };
+  readonly versions?: Readonly<Record<string, string>>;
+  readonly skipped: readonly { readonly peer: string; readonly reason: string }[];
+  readonly served?: Readonly<Record<string, { readonly primary: number; readonly replica: number }>>;
+  readonly rows: readonly PeersRow[];
+}
+
+const ROUTED_IN_SCOPE = 'RoutedPool in scope';
+/** Both peers charts: a row per workload, a column per concurrency. */
+const PEER_FACET = {
+  row: {
+    field: 'workload',
+    type: 'nominal' as const,
+    title: null,
+    header: {
+      labelAngle: 0,
+      labelOrient: 'top' as const,
+      labelAnchor: 'start' as const,
+      labelFontWeight: 'bold' as const,
+    },
+  },
+  column: {
+    field: 'concurrency',
+    type: 'nominal' as const,
+    title: null,
+    sort: ['concurrency 1', 'concurrency 16', 'concurrency 64'],
+  },
+};
+const WORKLOAD_TITLE = {
+  point: 'point query by primary key',
+  endpoint: 'platforms endpoint statement',
+} as const;
+
+export function peersSection(results: PeersResults | undefined): Section {
+  if (!results) {
+    return {
+      title: 'Peers side by side',
+      markdown: missing('peers.json', 'npm run bench -- --only peers'),
+      charts: [],
+    };
+  }
+  const routed = results.rows.filter((r) => r.peer === ROUTED_IN_SCOPE);
+  const worstRouted = routed.reduce<PeersRow | undefined>(
+    (w, r) => (w === undefined || r.ratioMedian < w.ratioMedian ? r : w),
+    undefined,
+  );
+  const pgpool = results.rows.filter((r) => r.peer === 'pgpool-II');
+  const pgpoolMedian = pgpool.length > 0 ? median(pgpool.map((r) => r.ratioMedian)) : undefined;
+  const met = worstRouted !== undefined && worstRouted.ratioMedian >= results.targetRatio;
+  const headline = [
+    worstRouted
+      ? `**RoutedPool in scope runs at ${fixed(worstRouted.ratioMedian, 3)}× the floor at its worst** ` +
+        `(${WORKLOAD_TITLE[worstRouted.workload]}, concurrency ${worstRouted.concurrency}; target ≥ ${results.targetRatio}: ` +
+        `${met ? 'met' : '**not met**'}); ` +
+        `median over all cases ${fixed(median(routed.map((r) => r.ratioMedian)), 3)}×` +
+        (routed.every((r) => r.addedCpuMicrosMedian !== undefined)
+          ? `; it adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
+            `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query.`
+          : '.') +
+        hedgingOff(results)
+      : 'RoutedPool in scope was not measured.',
+    pgpoolMedian === undefined
+      ? `pgpool-II: ${results.skipped.find((s) => s.peer === 'pgpool-II')?.reason ?? 'not measured'}.`
+      : `pgpool-II runs at ${fixed(pgpoolMedian, 2)}× the floor (median over the cases; an independent run measured about 0.5×).`,
+  ];
+  const charts: Chart[] = [throughputChart(results), latencyChart(results)];
+  const markdown = [
+    environmentLine(results),
+    '',
+    `Every peer in one process on one cluster (primary + 1 streaming replica), pool max ${results.poolMax} ` +
+      `everywhere, ${results.rounds} rounds of ${results.runMs} ms runs, the peers' order rotated every round. ` +
+      `The floor is a raw \`pg.Pool\` on the replica, and every peer run is paired with a floor run right next to ` +
+      `it (floor first in even rounds, the peer first in odd ones): a pair's ratio is the peer's throughput over ` +
+      `the floor's, its added latency the peer's p50/p99 minus the floor's, its added client CPU the peer's CPU ` +
+      `per query in this process minus the floor's (the steadiest of the three on a loaded machine). Medians over the rounds.`,
+    '',
+    `- Point query: \`${results.statements.point}\``,
+    `- Endpoint statement (platforms, \`?interval=\`): \`${results.statements.endpoint.replace(/\s+/g, ' ')}\``,
+    '',
+    ...headline.map((h) => `- ${h}`),
+    ...results.skipped.filter((s) => s.peer !== 'pgpool-II').map((s) => `- ${s.peer} skipped: ${s.reason}.`),
+    '',
+    `![${charts[0]?.title}](benchmarks/${charts[0]?.file})`,
+    '',
+    `![${charts[1]?.title}](benchmarks/${charts[1]?.file})`,
+    '',
+    '<details><summary>All numbers</summary>',
+    '',
+    table(
+      [
+        'workload',
+        'conc.',
+        'peer',
+        'server',
+        'ops/s',
+        'ratio to floor',
+        'ratio min–max',
+        'p50 µs',
+        'p99 µs',
+        '+p50 µs',
+        '+p99 µs',
+        'client CPU µs',
+        '+CPU µs',
+      ],
+      results.rows.map((r) => [
+        r.workload,
+        r.concurrency,
+        r.peer,
+        r.server,
+        r.opsPerSecMedian,
+        r.ratioMedian,
+        `${fixed(Math.min(...r.ratios), 2)}–${fixed(Math.max(...r.ratios), 2)}`,
+        r.p50MicrosMedian,
+        r.p99MicrosMedian,
+        r.peer === results.floor ? null : r.addedP50MicrosMedian,
+        r.peer === results.floor ? null : r.addedP99MicrosMedian,
+        r.cpuMicrosMedian,
+        r.peer === results.floor ? null : r.addedCpuMicrosMedian,
+      ]),
+    ),
+    '',
+    results.served
+      ? `Where each peer's statements ran (pg_stat_statements on each server, 40 statements per peer): ${Object.entries(
+          results.served,
+        )
+          .map(([peer, s]) => `${peer} ${s.primary} primary / ${s.replica} replica`)
+          .join('; ')}.`
+      : '',
+    results.versions
+      ? `Versions: ${Object.entries(results.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}.`
+      : '',
+    '',
+    '</details>',
+  ].join('\n');
+  return { title: 'Peers side by side', markdown, charts };
+}
+
+function peerOrder(results: PeersResults): string[] {
+  return [...new Set(results.rows.map((r) => r.peer))];
+}
+
+function throughputChart(results: PeersResults): Chart {
+  const values = results.rows.map((r) => ({
+    workload: WORKLOAD_TITLE[r.workload],
+    concurrency: `concurrency ${r.concurrency}`,
+    peer: r.peer,
+    ratio: r.ratioMedian,
+    server: r.peer === results.floor ? 'floor (replica)' : r.server,
+    label: `${r.peer}, ${WORKLOAD_TITLE[r.workload]}, concurrency ${r.concurrency}: ${fixed(r.ratioMedian, 2)}× the floor`,
+  }));
+  return {
+    file: 'peers-throughput.svg',
+    title: 'Throughput as a share of the floor (raw pg.Pool on the replica), per peer',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Throughput ÷ floor (raw pg.Pool on the replica): longer is better',
+        subtitle: `dashed line: the routed pool's target, ${results.targetRatio}×`,
+      },
+      data: { values },
+      facet: PEER_FACET,
+      spec: {
+        width: 220,
+        height: { step: 16 },
+        layer: [
+          {
+            mark: 'bar',
+            encoding: {
+              y: {
+                field: 'peer',
+                type: 'nominal',
+                sort: peerOrder(results),
+                title: null,
+                axis: { labelLimit: 260 },
+              },
+              x: { field: 'ratio', type: 'quantitative', title: 'ratio to floor', scale: { domainMin: 0 } },
+              color: {
+                field: 'server',
+                type: 'nominal',
+                title: 'runs on',
+                scale: {
+                  domain: ['floor (replica)', 'replica', 'primary'],
+                  range: ['#4c78a8', '#72b7b2', '#e45756'],
+                },
+              },
+              description: { field: 'label' },
+            },
+          },
+          {
+            mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 },
+            encoding: {
+              y: { field: 'peer', type: 'nominal', sort: peerOrder(results) },
+              x: { field: 'ratio', type: 'quantitative' },
+              text: { field: 'ratio', type: 'quantitative', format: '.2f' },
+            },
+          },
+          {
+            mark: { type: 'rule', strokeDash: [4, 3], color: '#333' },
+            encoding: { x: { datum: results.targetRatio, type: 'quantitative' } },
+          },
+        ],
+      },
+    },
+  };
+}
+
+function latencyChart(results: PeersResults): Chart {
+  const values = results.rows
+    .filter((r) => r.peer !== results.floor)
+    .flatMap((r) =>
+      (['p50', 'p99'] as const).map((p) => ({
+        workload: WORKLOAD_TITLE[r.workload],
+        concurrency: `concurrency ${r.concurrency}`,
+        peer: r.peer,
+        percentile: p,
+        addedMicros: p === 'p50' ? r.addedP50MicrosMedian : r.addedP99MicrosMedian,
+        label: `${r.peer}, ${WORKLOAD_TITLE[r.workload]}, concurrency ${r.concurrency}: ${p} +${p === 'p50' ? r.addedP50MicrosMedian : r.addedP99MicrosMedian} µs`,
+      })),
+    );
+  return {
+    file: 'peers-latency.svg',
+    title: 'Latency each peer adds over the floor, per query (µs, p50 and p99)',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Added latency per query over the floor (µs): shorter is better',
+        subtitle: 'p50 and p99 of each run minus the floor’s in the same round, median over rounds',
+      },
+      data: { values },
+      facet: PEER_FACET,
+      spec: {
+        width: 220,
+        height: { step: 10 },
+        mark: 'bar',
+        encoding: {
+          y: {
+            field: 'peer',
+            type: 'nominal',
+            sort: peerOrder(results),
+            title: null,
+            axis: { labelLimit: 260 },
+          },
+          yOffset: { field: 'percentile', type: 'nominal' },
+          x: { field: 'addedMicros', type: 'quantitative', title: 'µs added' },
+          color: {
+            field: 'percentile',
+            type: 'nominal',
+            title: 'percentile',
+            scale: { range: ['#4c78a8', '#f58518'] },
+          },
+          description: { field: 'label' },
+        },
+      },
+      resolve: { scale: { x: 'independent' } },
+    },
+  };
+}
+
+/** The routed pool with hedged reads off, when measured: its worst ratio and its added client CPU. */
+function hedgingOff(results: PeersResults): string {
+  const rows = results.rows.filter((r) => r.peer === `${ROUTED_IN_SCOPE}, hedging off`);
+  if (rows.length === 0) return '';
+  const worst = Math.min(...rows.map((r) => r.ratioMedian));
+  const cpu = rows.map((r) => r.addedCpuMicrosMedian ?? Number.NaN);
+  const hedged = results.rows
+    .filter((r) => r.peer === ROUTED_IN_SCOPE)
+    .map((r) => r.addedCpuMicrosMedian ?? Number.NaN);
+  const mostly = median(cpu) < median(hedged) / 2;
+  return (
+    ` With hedged reads off (\`READ_REPLICA_HEDGE_MS=0\`) it runs at ${fixed(worst, 3)}× at its worst and adds ` +
+    `${fixed(Math.min(...cpu), 0)}–${fixed(Math.max(...cpu), 0)} µs` +
+    (mostly ? ': hedging is most of the routed pool’s cost per statement.' : '.')
+  );
+}

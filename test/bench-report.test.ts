@@ -1,0 +1,131 @@
+/**
+ * The benchmark report builder (bench/report): results in, markdown and SVG charts out, without a database
+ * or a browser. Built from small fixture results; the charts must carry the data they were given (every
+ * bar and point has an ARIA label with its numbers), and a missing results file must name its command.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { buildReport } from '../bench/report/build-report.ts';
+import { loadResults, writeReport } from '../bench/report/load-results.ts';
+import { fixtureInputs } from './fixtures/bench-results.ts';
+
+const report = await buildReport(fixtureInputs);
+const svg = (file: string): string => {
+  const chart = report.charts.find((c) => c.file === file);
+  assert.ok(chart, `chart ${file} among ${report.charts.map((c) => c.file).join(', ')}`);
+  return chart.svg;
+};
+
+describe('the benchmark report from results', () => {
+  it('embeds every chart it renders, each an SVG document', () => {
+    const files = report.charts.map((c) => c.file).sort();
+    assert.deepEqual(files, [
+      'faults-stopped.svg',
+      'offload-cpu.svg',
+      'offload-statements.svg',
+      'peers-latency.svg',
+      'peers-throughput.svg',
+      'scale.svg',
+      'startup.svg',
+    ]);
+    for (const c of report.charts) {
+      assert.ok(report.markdown.includes(`](benchmarks/${c.file})`), `${c.file} embedded`);
+      assert.match(c.svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    }
+  });
+
+  it('gives the three answers with their numbers, and the load the runs had', () => {
+    assert.match(report.markdown, /routed pool keeps 0\.985× the throughput/);
+    assert.match(report.markdown, /pgpool-II 0\.51–0\.51×/);
+    assert.match(report.markdown, /primary spends 3\.2 % of the CPU on reads/);
+    assert.match(report.markdown, /ingestion 499 vs 501 datums\/s/);
+    assert.match(
+      report.markdown,
+      /0 failed requests over 1 replica faults; the worst 250 ms p99 was 43 ms \(stopped\)/,
+    );
+    assert.match(report.markdown, /load average 7\.25 \/ 6\.50 \/ 5\.00/);
+  });
+
+  it('the peers charts carry every peer’s ratio and added latency', () => {
+    const throughput = svg('peers-throughput.svg');
+    for (const row of fixtureInputs.peers?.rows ?? []) {
+      const workload =
+        row.workload === 'point' ? 'point query by primary key' : 'platforms endpoint statement';
+      const label = `${row.peer}, ${workload}, concurrency ${row.concurrency}: ${row.ratioMedian.toFixed(2)}× the floor`;
+      assert.ok(throughput.includes(`aria-label="${label}"`), label);
+    }
+    const latency = svg('peers-latency.svg');
+    assert.ok(
+      latency.includes('aria-label="pgpool-II, point query by primary key, concurrency 64: p99 +198 µs"'),
+    );
+    assert.ok(!latency.includes('pg.Pool on the replica (floor), '), 'the floor adds nothing to itself');
+  });
+
+  it('the offload charts carry CPU per request and statements per server, and ingestion', () => {
+    // routing on, run 1: (2.1 − 0.2 × 10) CPU s over 1000 requests = 0.1 CPU ms per request on the primary
+    assert.ok(
+      svg('offload-cpu.svg').includes('aria-label="routing on, run 1, primary: 0.1 CPU ms per request"'),
+    );
+    assert.ok(
+      svg('offload-cpu.svg').includes('aria-label="routing off, run 1, primary: 7 CPU ms per request"'),
+    );
+    const statements = svg('offload-statements.svg');
+    assert.ok(statements.includes('aria-label="routing on, run 1, replica: 3 read statements per request"'));
+    assert.ok(statements.includes('aria-label="routing off, run 2: 501 datums/s ingested"'));
+  });
+
+  it('the fault chart shows the fault’s steps and the servers that served', () => {
+    const faults = svg('faults-stopped.svg');
+    for (const text of ['replica stopped', 'replica started', 'replica_1', 'primary', 'p99']) {
+      assert.ok(faults.includes(text), text);
+    }
+  });
+
+  it('start-up and scale charts carry their numbers', () => {
+    assert.ok(
+      svg('startup.svg').includes(
+        'aria-label="npm start, empty folder (initdb, migrate, seed small): 6.2 s"',
+      ),
+    );
+    assert.ok(svg('scale.svg').includes('platforms, medium: p50 2 ms, p99 6 ms'));
+    assert.match(report.markdown, /The large data set was not measured/);
+    assert.match(report.markdown, /Five slowest statements, medium/);
+  });
+
+  it('a missing results file names the command that produces it', async () => {
+    const empty = await buildReport({});
+    assert.match(
+      empty.markdown,
+      /`bench\/results\/peers\.json` is missing\. Produce it with `npm run bench -- --only peers`/,
+    );
+    assert.match(
+      empty.markdown,
+      /fault-matrix\.json` is missing\. Produce it with `node [^`]*bench\/fault-matrix\.ts`/,
+    );
+    assert.equal(empty.charts.length, 0);
+  });
+
+  it('loads results by file and size (the newer of two runs of a size), and writes the page with its charts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    try {
+      writeFileSync(join(dir, 'endpoints.json'), JSON.stringify(fixtureInputs.endpoints?.medium));
+      writeFileSync(join(dir, 'endpoints-small.json'), JSON.stringify(fixtureInputs.endpoints?.small));
+      writeFileSync(join(dir, 'peers.json'), JSON.stringify(fixtureInputs.peers));
+      const older = { ...fixtureInputs.endpoints?.medium, date: '2026-12-01T00:00:00.000Z', datums: 1 };
+      writeFileSync(join(dir, 'endpoints-medium.json'), JSON.stringify(older));
+      const inputs = loadResults(dir);
+      assert.equal(inputs.endpoints?.medium?.datums, 1_212_480, 'the newer of two medium runs');
+      assert.equal(inputs.endpoints?.small?.datums, 50_000);
+      assert.equal(inputs.peers?.rows.length, 54);
+      assert.equal(inputs.offload, undefined);
+      writeReport(dir, report);
+      assert.equal(readFileSync(join(dir, 'benchmarks.md'), 'utf8'), report.markdown);
+      assert.equal(readFileSync(join(dir, 'benchmarks', 'scale.svg'), 'utf8'), svg('scale.svg'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
