@@ -86,8 +86,15 @@ try {
     tableApps: { bench_item: 'perf' },
     max: poolMax,
   });
+  const unhedged = new RoutedPool({
+    primary: primaryUrl,
+    replicas: [replicaUrl],
+    tableApps: { bench_item: 'perf' },
+    max: poolMax,
+    hedgeMs: 0,
+  });
   const routingOff = new RoutedPool({ primary: primaryUrl, tableApps: { bench_item: 'perf' }, max: poolMax });
-  const pools: pg.Pool[] = [rawPrimary, rawReplica, routed, routingOff];
+  const pools: pg.Pool[] = [rawPrimary, rawReplica, routed, unhedged, routingOff];
   // An idle connection closed by the cluster's shutdown must not crash the run.
   for (const p of pools) p.on('error', () => {});
 
@@ -119,6 +126,10 @@ try {
         {
           name: 'RoutedPool, in scope (one scope per query)',
           run: (id) => runInReplicaScope(() => routed.query(POINT, [id])),
+        },
+        {
+          name: 'RoutedPool, in scope, hedging off',
+          run: (id) => runInReplicaScope(() => unhedged.query(POINT, [id])),
         },
       ],
     },
