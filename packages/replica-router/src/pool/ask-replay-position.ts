@@ -17,8 +17,9 @@ function askConfig(timeoutMs: number): pg.QueryConfig {
  * replica's freshest lower bound. Undefined when it cannot say within `timeoutMs` (the probe timeout: a frozen
  * host or a stalled link answers this no faster than a probe), the wait for a connection included. The statement
  * carries `query_timeout` too: sent and not answered in time, it fails with `Query read timeout`, its connection
- * is destroyed rather than returned to the pool, and the replica is ejected, as for any connection error (a
- * probe timeout would eject it too). An answer that comes after the caller stopped waiting is still recorded.
+ * is destroyed rather than returned to the pool. Not answered within `timeoutMs` (a connection wait included),
+ * the replica is ejected as by a probe timeout (`probe_timeout`); the probes readmit it. An answer that comes
+ * after the caller stopped waiting is still recorded.
  */
 export function askReplayPosition(
   member: ReplicaMember,
@@ -40,7 +41,12 @@ export function askReplayPosition(
     )
     .finally(() => clearTimeout(timer));
   const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
+    timer = setTimeout(() => {
+      // As a probe that does not answer in time: out at once, so that the request's next statement, and every
+      // other token holder, does not ask it again (each would wait as long).
+      member.health.recordProbeFailure('probe_timeout', undefined);
+      resolve(undefined);
+    }, timeoutMs);
   });
   return Promise.race([ask, deadline]);
 }
