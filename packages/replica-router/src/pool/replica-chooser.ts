@@ -29,6 +29,11 @@ export interface ReplicaChooserOptions {
   readonly askReplica: boolean;
   /** How long a read may wait for a replica to replay its token before it goes to the primary. */
   readonly catchUpWaitMs: number;
+  /**
+   * How long one round waits for the replicas' answers before the read gives up on them (at most the probe
+   * timeout, which bounds each question and ejects a replica that does not answer).
+   */
+  readonly answerWaitMs: number;
   readonly clock: Clock;
 }
 
@@ -127,9 +132,8 @@ export class ReplicaChooser {
 
   /**
    * Asks every candidate at once and settles with the first that answers having replayed `required` (still
-   * routable), or undefined once every ask has answered short, failed or timed out (each is bounded by the
-   * probe timeout): a frozen replica costs a token holder at most that, and never delays an answer from
-   * another one.
+   * routable), or undefined once every ask has answered short, failed or timed out, or after `answerWaitMs`:
+   * a frozen replica costs a token holder at most that, and never delays an answer from another one.
    */
   #firstCaughtUp(
     candidates: readonly ReplicaMember[],
@@ -137,11 +141,17 @@ export class ReplicaChooser {
   ): Promise<ReplicaMember | undefined> {
     return new Promise((resolve) => {
       let pending = candidates.length;
-      if (pending === 0) resolve(undefined);
+      if (pending === 0) return resolve(undefined);
+      const giveUp = this.#options.clock.setTimeout(() => resolve(undefined), this.#options.answerWaitMs);
+      this.#options.clock.unref?.(giveUp);
+      const settle = (member: ReplicaMember | undefined) => {
+        this.#options.clock.clearTimeout(giveUp);
+        resolve(member);
+      };
       for (const member of candidates) {
         void this.#ask(member, required).then(() => {
-          if (usable(member) && covers(member, required)) resolve(member);
-          else if (--pending === 0) resolve(undefined);
+          if (usable(member) && covers(member, required)) settle(member);
+          else if (--pending === 0) settle(undefined);
         });
       }
     });

@@ -127,6 +127,11 @@ export class RoutedPool extends pg.Pool {
       chooser = new ReplicaChooser(replicas, {
         askReplica: options.askReplicaWhenBehind ?? true,
         catchUpWaitMs: options.catchUpWaitMs ?? 0,
+        // With hedging on, a token holder waits for the replicas' answers no longer than a hedge would (the
+        // primary is always right); the question itself runs on to the probe timeout, which ejects.
+        answerWaitMs: this.#hedger.enabled
+          ? Math.min(hedging.capMs, replicas.probeTimeoutMs)
+          : replicas.probeTimeoutMs,
         clock: systemClock,
       });
       this.#tokens = new CausalTokens({
