@@ -181,29 +181,7 @@ function cpuChart(results: OffloadResults): Chart {
             : `, ${fixed(results.headline.primaryReadCpuShareHedgingOff * 100, 1)} % with hedging off`),
         subtitle: `CPU ms per request of the service's own backends on each server; ${results.settings.ingestRate} datums/s ingested throughout`,
       },
-      data: { values },
-      width: 160,
-      height: 220,
-      mark: 'bar',
-      encoding: {
-        column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
-        x: {
-          field: 'variant',
-          type: 'nominal',
-          title: null,
-          sort: [...VARIANTS],
-          axis: { labels: false, ticks: false },
-        },
-        xOffset: { field: 'run', type: 'ordinal' },
-        y: { field: 'cpuMsPerRequest', type: 'quantitative', title: 'CPU ms per request' },
-        color: {
-          field: 'variant',
-          type: 'nominal',
-          title: null,
-          scale: COLORS,
-        },
-        description: { field: 'label' },
-      },
+      ...perServerBars(values, 'cpuMsPerRequest', 'CPU ms per request'),
     },
   };
 }
@@ -239,51 +217,46 @@ function statementsChart(results: OffloadResults): Chart {
         subtitle: 'pg_stat_statements on each server; datums/s ingested during each run',
       },
       hconcat: [
-        {
-          data: { values },
-          width: 160,
-          height: 220,
-          mark: 'bar',
-          encoding: {
-            column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
-            x: {
-              field: 'variant',
-              type: 'nominal',
-              title: null,
-              sort: [...VARIANTS],
-              axis: { labels: false, ticks: false },
-            },
-            xOffset: { field: 'run', type: 'ordinal' },
-            y: { field: 'readsPerRequest', type: 'quantitative', title: 'read statements per request' },
-            description: { field: 'label' },
-            color: {
-              field: 'variant',
-              type: 'nominal',
-              title: null,
-              scale: COLORS,
-            },
-          },
-        },
+        perServerBars(values, 'readsPerRequest', 'read statements per request'),
         {
           data: { values: ingest },
           width: 120,
           height: 220,
           mark: 'bar',
-          encoding: {
-            x: {
-              field: 'variant',
-              type: 'nominal',
-              title: null,
-              sort: [...VARIANTS],
-              axis: { labels: false, ticks: false },
-            },
-            xOffset: { field: 'run', type: 'ordinal' },
-            y: { field: 'datumsPerSecond', type: 'quantitative', title: 'ingested datums/s' },
-            description: { field: 'label' },
-            color: { field: 'variant', type: 'nominal', title: null, scale: COLORS },
-          },
+          encoding: variantBarEncoding('datumsPerSecond', 'ingested datums/s'),
         },
       ],
+    },
+  };
+}
+
+/** Bars of one value per variant and run (colored by variant), with an ARIA description from `label`. */
+function variantBarEncoding(field: string, title: string) {
+  return {
+    x: {
+      field: 'variant',
+      type: 'nominal' as const,
+      title: null,
+      sort: [...VARIANTS],
+      axis: { labels: false, ticks: false },
+    },
+    xOffset: { field: 'run', type: 'ordinal' as const },
+    y: { field, type: 'quantitative' as const, title },
+    description: { field: 'label' },
+    color: { field: 'variant', type: 'nominal' as const, title: null, scale: COLORS },
+  };
+}
+
+/** {@link variantBarEncoding} in one column per server (primary, replica). */
+function perServerBars(values: object[], field: string, title: string) {
+  return {
+    data: { values },
+    width: 160,
+    height: 220,
+    mark: 'bar' as const,
+    encoding: {
+      column: { field: 'server', type: 'nominal' as const, title: null, sort: ['primary', 'replica'] },
+      ...variantBarEncoding(field, title),
     },
   };
 }
