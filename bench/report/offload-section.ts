@@ -154,20 +154,13 @@ export function offloadSection(results: OffloadResults | undefined): Section {
 }
 
 function cpuChart(results: OffloadResults): Chart {
-  const values = results.runs
-    .flatMap((r) =>
-      (['primary', 'replica'] as const).map((server) => ({
-        variant: r.variant,
-        server,
-        run: r.round + 1,
-        cpuMsPerRequest:
-          Math.round((r.serviceCpuSeconds[server] / Math.max(1, r.http?.requests ?? 1)) * 1e5) / 100,
-      })),
-    )
-    .map((v) => ({
-      ...v,
-      label: `${v.variant}, run ${v.run}, ${v.server}: ${v.cpuMsPerRequest} CPU ms per request`,
-    }));
+  const values = perServerPerRequest(
+    results,
+    'cpuMsPerRequest',
+    (r, server) => r.serviceCpuSeconds[server],
+    'CPU ms per request',
+    1000,
+  );
   return {
     file: 'offload-cpu.svg',
     title: 'Database CPU on reads per request, per server, routing on vs off',
@@ -187,20 +180,13 @@ function cpuChart(results: OffloadResults): Chart {
 }
 
 function statementsChart(results: OffloadResults): Chart {
-  const values = results.runs
-    .flatMap((r) =>
-      (['primary', 'replica'] as const).map((server) => ({
-        variant: r.variant,
-        server,
-        run: r.round + 1,
-        readsPerRequest:
-          Math.round((r.statements[server].reads / Math.max(1, r.http?.requests ?? 1)) * 100) / 100,
-      })),
-    )
-    .map((v) => ({
-      ...v,
-      label: `${v.variant}, run ${v.run}, ${v.server}: ${v.readsPerRequest} read statements per request`,
-    }));
+  const values = perServerPerRequest(
+    results,
+    'readsPerRequest',
+    (r, server) => r.statements[server].reads,
+    'read statements per request',
+    1,
+  );
   const ingest = results.runs.map((r) => ({
     variant: r.variant,
     run: r.round + 1,
@@ -259,4 +245,30 @@ function perServerBars(values: object[], field: string, title: string) {
       ...variantBarEncoding(field, title),
     },
   };
+}
+
+/**
+ * One row per run and server: `amount` of the run on the server per HTTP request, times `scale`, to 2
+ * decimals, as `field`, with a label naming it in `unit`.
+ */
+function perServerPerRequest(
+  results: OffloadResults,
+  field: string,
+  amount: (run: OffloadRun, server: Server) => number,
+  unit: string,
+  scale: number,
+): Record<string, string | number>[] {
+  return results.runs.flatMap((r) =>
+    (['primary', 'replica'] as const).map((server) => {
+      const perRequest =
+        Math.round((amount(r, server) / Math.max(1, r.http?.requests ?? 1)) * (scale * 100)) / 100;
+      return {
+        variant: r.variant,
+        server,
+        run: r.round + 1,
+        [field]: perRequest,
+        label: `${r.variant}, run ${r.round + 1}, ${server}: ${perRequest} ${unit}`,
+      };
+    }),
+  );
 }
