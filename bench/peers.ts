@@ -46,6 +46,7 @@ import {
   writeResult,
 } from './support/bench-env.ts';
 import { ensurePgpool, startPgpool } from './support/pgpool.ts';
+import { createBenchItems, POINT, rawPools } from './support/point-fixture.ts';
 import { idSequence, median, percentile, round3 } from './support/stats.ts';
 
 const { values: args } = parseArgs({
@@ -67,7 +68,6 @@ const DATABASE = 'peers';
 const FLOOR = 'pg.Pool on the replica (floor)';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const POINT = 'SELECT * FROM bench_item WHERE id = $1';
 /** The platforms endpoint's statement for `?interval=` (perf/platforms), its cutoff from the endpoint's helper. */
 const ENDPOINT = `SELECT DISTINCT mp.platform
          FROM repository r
@@ -112,14 +112,7 @@ try {
   await cluster.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements', [], DATABASE);
   log('seeding the small data set and 100k bench_item rows …');
   await seed(primaryUrl, { size: 'small', seed: 1 });
-  await cluster.primary.query(
-    `CREATE TABLE IF NOT EXISTS bench_item (id int PRIMARY KEY, signature_id int NOT NULL, value float8 NOT NULL,
-       push_timestamp timestamptz NOT NULL, note text NOT NULL);
-     INSERT INTO bench_item SELECT g, g % 997, random() * 1000, now() - g * interval '1 minute', md5(g::text)
-       FROM generate_series(1, ${ROWS}) g ON CONFLICT DO NOTHING`,
-    [],
-    DATABASE,
-  );
+  await createBenchItems(cluster, DATABASE, ROWS);
   await cluster.primary.query('VACUUM ANALYZE', [], DATABASE);
   await cluster.waitForReplicas();
   // The endpoint's parameters from the data: the repository with the most signatures, an interval that
@@ -128,13 +121,7 @@ try {
   log(`endpoint parameters: ${JSON.stringify(params)}`);
 
   // --- pools, all the same size; the replica pool configured like the routed pool's own replica pools
-  const rawPrimary = new pg.Pool({ connectionString: primaryUrl, max: POOL_MAX });
-  const rawReplica = new pg.Pool({
-    connectionString: replicaUrl,
-    max: POOL_MAX,
-    connectionTimeoutMillis: 2000,
-    query_timeout: 30_000,
-  });
+  const { rawPrimary, rawReplica } = rawPools(primaryUrl, replicaUrl, POOL_MAX);
   // The service's table labels and allow-list (createServicePool's), so the endpoint statement routes as it does there.
   const routing = {
     tableApps: { ...tableApps, bench_item: 'perf' },

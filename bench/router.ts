@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   createStatementClassifier,
   loadClassifierParser,
@@ -26,6 +26,7 @@ import {
   runInReplicaScope,
 } from '../packages/replica-router/src/index.ts';
 import { benchEnvironment, startBenchCluster, writeResult } from './support/bench-env.ts';
+import { createBenchItems, POINT, rawPools } from './support/point-fixture.ts';
 import { idSequence, median, round3 } from './support/stats.ts';
 
 const rounds = Number(process.argv[2] ?? 8);
@@ -36,7 +37,6 @@ const rows = 100_000;
 const concurrencies = [1, 16] as const;
 const poolMax = 16;
 const targetRatio = 0.97;
-const POINT = 'SELECT * FROM bench_item WHERE id = $1';
 
 type Run = (id: number) => Promise<unknown>;
 interface Variant {
@@ -53,33 +53,13 @@ interface Pair {
 const { cluster, stopCluster } = await startBenchCluster({ replicas: 1 });
 try {
   const urls = await cluster.createDatabase('bench');
-  await cluster.primary.query(
-    `CREATE TABLE IF NOT EXISTS bench_item (id int PRIMARY KEY, signature_id int NOT NULL, value float8 NOT NULL,
-       push_timestamp timestamptz NOT NULL, note text NOT NULL)`,
-    [],
-    'bench',
-  );
-  await cluster.primary.query(
-    `INSERT INTO bench_item
-       SELECT g, g % 997, random() * 1000, now() - g * interval '1 minute', md5(g::text)
-         FROM generate_series(1, ${rows}) g ON CONFLICT DO NOTHING`,
-    [],
-    'bench',
-  );
+  await createBenchItems(cluster, 'bench', rows);
   await cluster.primary.query('VACUUM ANALYZE bench_item', [], 'bench');
   await cluster.waitForReplicas();
   const [primaryUrl, replicaUrl] = [urls.primary, urls.replicas[0]!];
 
   // --- pools, all the same size
-  const rawPrimary = new pg.Pool({ connectionString: primaryUrl, max: poolMax });
-  // Configured like the routed pool's own replica pools (their default connect and query timeouts, which
-  // cost a timer each per statement), so the ratio is what routing adds, not what the timeouts cost.
-  const rawReplica = new pg.Pool({
-    connectionString: replicaUrl,
-    max: poolMax,
-    connectionTimeoutMillis: 2000,
-    query_timeout: 30_000,
-  });
+  const { rawPrimary, rawReplica } = rawPools(primaryUrl, replicaUrl, poolMax);
   const routed = new RoutedPool({
     primary: primaryUrl,
     replicas: [replicaUrl],

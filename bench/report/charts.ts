@@ -24,6 +24,11 @@ const CONFIG = {
   title: { fontSize: 14, anchor: 'start' as const, subtitleFontSize: 11 },
 };
 
+/** A color channel for the p50 and p99 lines or bars of a chart, the same two colors in every chart. */
+export function percentileColor(title: string) {
+  return { field: 'percentile', type: 'nominal' as const, title, scale: { range: ['#4c78a8', '#f58518'] } };
+}
+
 /** Renders a Vega-Lite spec to an SVG document. */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
   const withConfig = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;

@@ -2,7 +2,7 @@
  * The faults section: latency and requests served per server over time through each replica fault, one
  * chart per fault, from bench/results/fault-matrix.json (written by bench/fault-matrix.ts).
  */
-import type { Chart } from './charts.ts';
+import { type Chart, percentileColor } from './charts.ts';
 import { environmentLine, missing, type RunEnvironment, table } from './markdown.ts';
 import type { Section } from './section.ts';
 
@@ -141,45 +141,48 @@ function faultChart(fault: string, t: FaultTimeline): Chart {
         subtitle: `per ${t.bucketMs} ms bucket; dashed lines: the fault’s steps`,
       },
       vconcat: [
-        {
-          width: 640,
-          height: 160,
-          layer: [
-            {
-              data: { values: latency },
-              mark: { type: 'line', interpolate: 'step-after' },
-              encoding: {
-                x: { field: 's', type: 'quantitative', title: 'seconds' },
-                y: { field: 'ms', type: 'quantitative', title: 'latency ms' },
-                color: {
-                  field: 'percentile',
-                  type: 'nominal',
-                  title: 'latency',
-                  scale: { range: ['#4c78a8', '#f58518'] },
-                },
-              },
-            },
-            rules('top'),
-          ],
-        },
-        {
-          width: 640,
-          height: 120,
-          layer: [
-            {
-              data: { values: served },
-              mark: { type: 'line', interpolate: 'step-after' },
-              encoding: {
-                x: { field: 's', type: 'quantitative', title: 'seconds' },
-                y: { field: 'n', type: 'quantitative', title: 'requests per bucket' },
-                color: { field: 'server', type: 'nominal', title: 'served by' },
-              },
-            },
-            rules('none'),
-          ],
-        },
+        stepLines(
+          160,
+          latency,
+          { field: 'ms', title: 'latency ms' },
+          percentileColor('latency'),
+          rules('top'),
+        ),
+        stepLines(
+          120,
+          served,
+          { field: 'n', title: 'requests per bucket' },
+          { field: 'server', type: 'nominal', title: 'served by' },
+          rules('none'),
+        ),
       ],
       resolve: { scale: { color: 'independent' } },
     },
+  };
+}
+
+/** One row of a fault chart: step lines over seconds, colored by `color`, with the fault's steps on top. */
+function stepLines<R>(
+  height: number,
+  values: object[],
+  y: { readonly field: string; readonly title: string },
+  color: { readonly field: string; readonly type: 'nominal'; readonly title: string },
+  rules: R,
+) {
+  return {
+    width: 640,
+    height,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line' as const, interpolate: 'step-after' as const },
+        encoding: {
+          x: { field: 's', type: 'quantitative' as const, title: 'seconds' },
+          y: { ...y, type: 'quantitative' as const },
+          color,
+        },
+      },
+      rules,
+    ],
   };
 }

@@ -155,20 +155,13 @@ export function offloadSection(results: OffloadResults | undefined): Section {
 }
 
 function cpuChart(results: OffloadResults): Chart {
-  const values = results.runs
-    .flatMap((r) =>
-      (['primary', 'replica'] as const).map((server) => ({
-        variant: r.variant,
-        server,
-        run: r.round + 1,
-        cpuMsPerRequest:
-          Math.round((r.serviceCpuSeconds[server] / Math.max(1, r.http?.requests ?? 1)) * 1e5) / 100,
-      })),
-    )
-    .map((v) => ({
-      ...v,
-      label: `${v.variant}, run ${v.run}, ${v.server}: ${v.cpuMsPerRequest} CPU ms per request`,
-    }));
+  const values = perServerPerRequest(
+    results,
+    'cpuMsPerRequest',
+    (r, server) => r.serviceCpuSeconds[server],
+    'CPU ms per request',
+    1000,
+  );
   return {
     file: 'offload-cpu.svg',
     title: 'Database CPU on reads per request, per server, routing on vs off',
@@ -182,48 +175,19 @@ function cpuChart(results: OffloadResults): Chart {
             : `, ${fixed(results.headline.primaryReadCpuShareHedgingOff * 100, 1)} % with hedging off`),
         subtitle: `CPU ms per request of the service's own backends on each server; ${results.settings.ingestRate} datums/s ingested throughout`,
       },
-      data: { values },
-      width: 160,
-      height: 220,
-      mark: 'bar',
-      encoding: {
-        column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
-        x: {
-          field: 'variant',
-          type: 'nominal',
-          title: null,
-          sort: [...VARIANTS],
-          axis: { labels: false, ticks: false },
-        },
-        xOffset: { field: 'run', type: 'ordinal' },
-        y: { field: 'cpuMsPerRequest', type: 'quantitative', title: 'CPU ms per request' },
-        color: {
-          field: 'variant',
-          type: 'nominal',
-          title: null,
-          scale: COLORS,
-        },
-        description: { field: 'label' },
-      },
+      ...perServerBars(values, 'cpuMsPerRequest', 'CPU ms per request'),
     },
   };
 }
 
 function statementsChart(results: OffloadResults): Chart {
-  const values = results.runs
-    .flatMap((r) =>
-      (['primary', 'replica'] as const).map((server) => ({
-        variant: r.variant,
-        server,
-        run: r.round + 1,
-        readsPerRequest:
-          Math.round((r.statements[server].reads / Math.max(1, r.http?.requests ?? 1)) * 100) / 100,
-      })),
-    )
-    .map((v) => ({
-      ...v,
-      label: `${v.variant}, run ${v.run}, ${v.server}: ${v.readsPerRequest} read statements per request`,
-    }));
+  const values = perServerPerRequest(
+    results,
+    'readsPerRequest',
+    (r, server) => r.statements[server].reads,
+    'read statements per request',
+    1,
+  );
   const ingest = results.runs.map((r) => ({
     variant: r.variant,
     run: r.round + 1,
@@ -240,51 +204,72 @@ function statementsChart(results: OffloadResults): Chart {
         subtitle: 'pg_stat_statements on each server; datums/s ingested during each run',
       },
       hconcat: [
-        {
-          data: { values },
-          width: 160,
-          height: 220,
-          mark: 'bar',
-          encoding: {
-            column: { field: 'server', type: 'nominal', title: null, sort: ['primary', 'replica'] },
-            x: {
-              field: 'variant',
-              type: 'nominal',
-              title: null,
-              sort: [...VARIANTS],
-              axis: { labels: false, ticks: false },
-            },
-            xOffset: { field: 'run', type: 'ordinal' },
-            y: { field: 'readsPerRequest', type: 'quantitative', title: 'read statements per request' },
-            description: { field: 'label' },
-            color: {
-              field: 'variant',
-              type: 'nominal',
-              title: null,
-              scale: COLORS,
-            },
-          },
-        },
+        perServerBars(values, 'readsPerRequest', 'read statements per request'),
         {
           data: { values: ingest },
           width: 120,
           height: 220,
           mark: 'bar',
-          encoding: {
-            x: {
-              field: 'variant',
-              type: 'nominal',
-              title: null,
-              sort: [...VARIANTS],
-              axis: { labels: false, ticks: false },
-            },
-            xOffset: { field: 'run', type: 'ordinal' },
-            y: { field: 'datumsPerSecond', type: 'quantitative', title: 'ingested datums/s' },
-            description: { field: 'label' },
-            color: { field: 'variant', type: 'nominal', title: null, scale: COLORS },
-          },
+          encoding: variantBarEncoding('datumsPerSecond', 'ingested datums/s'),
         },
       ],
     },
   };
+}
+
+/** Bars of one value per variant and run (colored by variant), with an ARIA description from `label`. */
+function variantBarEncoding(field: string, title: string) {
+  return {
+    x: {
+      field: 'variant',
+      type: 'nominal' as const,
+      title: null,
+      sort: [...VARIANTS],
+      axis: { labels: false, ticks: false },
+    },
+    xOffset: { field: 'run', type: 'ordinal' as const },
+    y: { field, type: 'quantitative' as const, title },
+    description: { field: 'label' },
+    color: { field: 'variant', type: 'nominal' as const, title: null, scale: COLORS },
+  };
+}
+
+/** {@link variantBarEncoding} in one column per server (primary, replica). */
+function perServerBars(values: object[], field: string, title: string) {
+  return {
+    data: { values },
+    width: 160,
+    height: 220,
+    mark: 'bar' as const,
+    encoding: {
+      column: { field: 'server', type: 'nominal' as const, title: null, sort: ['primary', 'replica'] },
+      ...variantBarEncoding(field, title),
+    },
+  };
+}
+
+/**
+ * One row per run and server: `amount` of the run on the server per HTTP request, times `scale`, to 2
+ * decimals, as `field`, with a label naming it in `unit`.
+ */
+function perServerPerRequest(
+  results: OffloadResults,
+  field: string,
+  amount: (run: OffloadRun, server: Server) => number,
+  unit: string,
+  scale: number,
+): Record<string, string | number>[] {
+  return results.runs.flatMap((r) =>
+    (['primary', 'replica'] as const).map((server) => {
+      const perRequest =
+        Math.round((amount(r, server) / Math.max(1, r.http?.requests ?? 1)) * (scale * 100)) / 100;
+      return {
+        variant: r.variant,
+        server,
+        run: r.round + 1,
+        [field]: perRequest,
+        label: `${r.variant}, run ${r.round + 1}, ${server}: ${perRequest} ${unit}`,
+      };
+    }),
+  );
 }

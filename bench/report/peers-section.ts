@@ -1,7 +1,7 @@
 /** The peers section: throughput ratio to the floor and added latency, per peer, workload and concurrency. */
 
 import { median } from '../support/stats.ts';
-import type { Chart } from './charts.ts';
+import { type Chart, percentileColor } from './charts.ts';
 import { environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
 import type { Section } from './section.ts';
 
@@ -170,6 +170,17 @@ function peerOrder(results: PeersResults): string[] {
   return [...new Set(results.rows.map((r) => r.peer))];
 }
 
+/** The peer axis of both peers charts: one band per peer, in the results' order. */
+function peerAxis(results: PeersResults) {
+  return {
+    field: 'peer',
+    type: 'nominal' as const,
+    sort: peerOrder(results),
+    title: null,
+    axis: { labelLimit: 260 },
+  };
+}
+
 function throughputChart(results: PeersResults): Chart {
   const values = results.rows.map((r) => ({
     workload: WORKLOAD_TITLE[r.workload],
@@ -197,13 +208,7 @@ function throughputChart(results: PeersResults): Chart {
           {
             mark: 'bar',
             encoding: {
-              y: {
-                field: 'peer',
-                type: 'nominal',
-                sort: peerOrder(results),
-                title: null,
-                axis: { labelLimit: 260 },
-              },
+              y: peerAxis(results),
               x: { field: 'ratio', type: 'quantitative', title: 'ratio to floor', scale: { domainMin: 0 } },
               color: {
                 field: 'server',
@@ -264,21 +269,10 @@ function latencyChart(results: PeersResults): Chart {
         height: { step: 10 },
         mark: 'bar',
         encoding: {
-          y: {
-            field: 'peer',
-            type: 'nominal',
-            sort: peerOrder(results),
-            title: null,
-            axis: { labelLimit: 260 },
-          },
+          y: peerAxis(results),
           yOffset: { field: 'percentile', type: 'nominal' },
           x: { field: 'addedMicros', type: 'quantitative', title: 'µs added' },
-          color: {
-            field: 'percentile',
-            type: 'nominal',
-            title: 'percentile',
-            scale: { range: ['#4c78a8', '#f58518'] },
-          },
+          color: percentileColor('percentile'),
           description: { field: 'label' },
         },
       },

@@ -37,6 +37,24 @@ function read(pool: RoutedPool, sql: string): Promise<Row> {
   return runInReplicaScope(async () => (await pool.query<Row>(sql)).rows[0]!);
 }
 
+/**
+ * Reads until the replica answers one: a first connect (with its password exchange) may take longer than the
+ * hedge delay on a busy machine, and then the primary answers.
+ */
+function servedByReplica(pool: RoutedPool, what = 'a read served by the replica'): Promise<boolean> {
+  return pollUntil(
+    async () => (await read(pool, FAST)).in_recovery,
+    (onReplica) => onReplica,
+    { what, intervalMs: 10 },
+  );
+}
+
+/** After a fault: probes readmit the replica, then it serves reads again. */
+async function readmittedAndServing(pool: RoutedPool): Promise<void> {
+  await readmitted(pool);
+  await servedByReplica(pool, 'the replica serving again');
+}
+
 /** The pool's client backends on `node` (not its probes), from the server itself. */
 async function backends(
   node: ReplicaNode,
@@ -205,23 +223,14 @@ describe('hedged reads', { timeout: 120_000 }, () => {
     } finally {
       await proxy.setMode('pass');
     }
-    await readmitted(pool);
-    await pollUntil(
-      async () => (await read(pool, FAST)).in_recovery,
-      (onReplica) => onReplica,
-      { what: 'the replica serving again', intervalMs: 10 },
-    );
+    await readmittedAndServing(pool);
   });
 
   it('a frozen replica (stalled proxy, open connection): the primary answers; the loser’s connection is destroyed', async () => {
     const pool = await rc.makeQuietPool({ hedgeMs: 50 });
     // Warm: one open replica connection (a first connect, with its password exchange, may itself take longer
     // than the delay on a busy machine, and then the primary answers: read until the replica does).
-    await pollUntil(
-      async () => (await read(pool, FAST)).in_recovery,
-      (onReplica) => onReplica,
-      { what: 'a read served by the replica', intervalMs: 10 },
-    );
+    await servedByReplica(pool);
     const hedgedBefore = pool.stats().reasons.hedged;
     const losersBefore = pool.stats().hedging?.replicas[0];
     const proxy = replica.proxy!;
@@ -245,13 +254,8 @@ describe('hedged reads', { timeout: 120_000 }, () => {
     } finally {
       await proxy.setMode('pass');
     }
-    await readmitted(pool);
     // A new connection again (see the warm-up), then the replica serves again.
-    await pollUntil(
-      async () => (await read(pool, FAST)).in_recovery,
-      (onReplica) => onReplica,
-      { what: 'the replica serving again', intervalMs: 10 },
-    );
+    await readmittedAndServing(pool);
   });
 
   it('a statement slow by nature is hedged only until its shape has latencies of its own, and races the replica won spend no budget', async () => {
@@ -283,11 +287,7 @@ describe('hedged reads', { timeout: 120_000 }, () => {
   it('statements in flight on a replica that gets ejected are hedged at once (whatever their delay)', async () => {
     // A delay far beyond the test's life: only the ejection can start the primary.
     const pool = await rc.makeQuietPool({ hedgeMs: 600_000, probeTimeoutMs: 1_000 });
-    await pollUntil(
-      async () => (await read(pool, FAST)).in_recovery,
-      (onReplica) => onReplica,
-      { what: 'a read served by the replica', intervalMs: 10 },
-    );
+    await servedByReplica(pool);
     const proxy = replica.proxy!;
     await proxy.setMode('stall');
     try {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { captureQueries } from 'replica-router/testing';
 import {
   type AlertSummaryRow,
@@ -18,7 +18,7 @@ import {
   testPerfSignature2,
   testSheriff,
 } from '../fixtures/index.ts';
-import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
+import { serviceAppHooks } from '../support/service-app.ts';
 
 const SUMMARY_KEYS = [
   'alerts',
@@ -78,21 +78,12 @@ type Json = Record<string, unknown>;
 const keys = (o: unknown) => Object.keys(o as object).sort();
 
 describe('alert summaries and alerts (GET, primary only)', () => {
-  let db: ServiceApp['db'];
-  let app: ServiceApp['app'];
-  let close: ServiceApp['close'] | undefined;
-  before(async () => {
-    ({ db, app, close } = await startServiceApp());
-  });
-  after(async () => {
-    await close?.();
-  });
-  beforeEach(() => db.reset());
+  const service = serviceAppHooks();
 
   async function list(
     query = '',
   ): Promise<{ count: number; next: string | null; previous: string | null; results: Json[] }> {
-    const res = await app.inject(`/api/performance/alertsummary/${query}`);
+    const res = await service.app.inject(`/api/performance/alertsummary/${query}`);
     assert.equal(res.statusCode, 200, res.body);
     return res.json();
   }
@@ -100,23 +91,27 @@ describe('alert summaries and alerts (GET, primary only)', () => {
 
   describe('GET /api/performance/alertsummary/', () => {
     it('alert_summaries_get: exact summary and alert key sets, served by the primary', async () => {
-      const alert = await testPerfAlert(db.primary);
-      const signature = await testPerfSignature(db.primary);
+      const alert = await testPerfAlert(service.db.primary);
+      const signature = await testPerfSignature(service.db.primary);
       const summary = (
-        await db.primary.query('SELECT * FROM performance_alert_summary WHERE id = $1', [alert.summary_id])
+        await service.db.primary.query('SELECT * FROM performance_alert_summary WHERE id = $1', [
+          alert.summary_id,
+        ])
       ).rows[0] as AlertSummaryRow;
       for (const [pushId, taskId] of [
         [summary.push_id, 'TASK_NEW'],
         [summary.prev_push_id, 'TASK_PREV'],
       ] as const) {
-        const job = await insertJob(db.primary, {
+        const job = await insertJob(service.db.primary, {
           repositoryId: summary.repository_id,
           pushId,
           taskcluster: { taskId, retryId: 0 },
         });
-        await insertPerfDatum(db.primary, { signature, pushId, value: 1, jobId: job.id });
+        await insertPerfDatum(service.db.primary, { signature, pushId, value: 1, jobId: job.id });
       }
-      const { result, queries } = await captureQueries(() => app.inject('/api/performance/alertsummary/'));
+      const { result, queries } = await captureQueries(() =>
+        service.app.inject('/api/performance/alertsummary/'),
+      );
       assert.equal(result.statusCode, 200, result.body);
       const body = result.json() as { count: number; next: null; previous: null; results: Json[] };
       assert.equal(body.count, 1);
@@ -133,9 +128,10 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.equal(s.issue_tracker, 1);
       assert.match(String(s.created), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?$/);
       assert.equal(typeof s.push_timestamp, 'number');
-      const pushes = await db.primary.query('SELECT id, revision FROM push WHERE id = ANY($1) ORDER BY id', [
-        [summary.prev_push_id, summary.push_id],
-      ]);
+      const pushes = await service.db.primary.query(
+        'SELECT id, revision FROM push WHERE id = ANY($1) ORDER BY id',
+        [[summary.prev_push_id, summary.push_id]],
+      );
       assert.equal(s.prev_push_revision, pushes.rows[0].revision);
       assert.equal(s.revision, pushes.rows[1].revision);
       assert.equal(s.original_revision, pushes.rows[1].revision);
@@ -170,21 +166,26 @@ describe('alert summaries and alerts (GET, primary only)', () => {
         JSON.stringify(queries.map((q) => [q.alias, q.reason])),
       );
 
-      const one = await captureQueries(() => app.inject(`/api/performance/alertsummary/${summary.id}/`));
+      const one = await captureQueries(() =>
+        service.app.inject(`/api/performance/alertsummary/${summary.id}/`),
+      );
       assert.equal(one.result.statusCode, 200);
       assert.deepEqual(one.result.json(), s);
       assert.ok(one.queries.every((q) => q.alias === 'default'));
-      const missing = await app.inject('/api/performance/alertsummary/999/');
+      const missing = await service.app.inject('/api/performance/alertsummary/999/');
       assert.equal(missing.statusCode, 404);
       assert.deepEqual(missing.json(), { detail: 'No PerformanceAlertSummary matches the given query.' });
     });
 
     it('alert_summaries_get_onhold: summaries of on-hold repositories are hidden', async () => {
-      await testPerfAlert(db.primary);
-      const onhold = await insertRepository(db.primary, { name: 'mozilla-beta', active_status: 'onhold' });
-      const [p1, p2] = await pushStored(db.primary, { repository: onhold, count: 2 });
-      const framework = (await testPerfAlertSummary(db.primary)).framework_id;
-      const hidden = await insertPerfAlertSummary(db.primary, {
+      await testPerfAlert(service.db.primary);
+      const onhold = await insertRepository(service.db.primary, {
+        name: 'mozilla-beta',
+        active_status: 'onhold',
+      });
+      const [p1, p2] = await pushStored(service.db.primary, { repository: onhold, count: 2 });
+      const framework = (await testPerfAlertSummary(service.db.primary)).framework_id;
+      const hidden = await insertPerfAlertSummary(service.db.primary, {
         repository_id: onhold.id,
         framework_id: framework,
         prev_push_id: p1?.id ?? 0,
@@ -193,15 +194,18 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       const body = await list();
       assert.equal(body.count, 1);
       assert.notEqual(body.results[0]?.id, hidden.id);
-      assert.equal((await app.inject(`/api/performance/alertsummary/${hidden.id}/`)).statusCode, 404);
+      assert.equal((await service.app.inject(`/api/performance/alertsummary/${hidden.id}/`)).statusCode, 404);
     });
 
     it('get_multiple_alerts: one entry per summary, whatever the number of alerts', async () => {
-      const alert = await testPerfAlert(db.primary);
-      const sig2 = await testPerfSignature2(db.primary);
-      await createPerfAlert(db.primary, { summary_id: alert.summary_id, series_signature_id: sig2.id });
-      const s2 = await testPerfAlertSummary2(db.primary);
-      await createPerfAlert(db.primary, { summary_id: s2.id, series_signature_id: sig2.id });
+      const alert = await testPerfAlert(service.db.primary);
+      const sig2 = await testPerfSignature2(service.db.primary);
+      await createPerfAlert(service.db.primary, {
+        summary_id: alert.summary_id,
+        series_signature_id: sig2.id,
+      });
+      const s2 = await testPerfAlertSummary2(service.db.primary);
+      await createPerfAlert(service.db.primary, { summary_id: s2.id, series_signature_id: sig2.id });
       const body = await list();
       assert.equal(body.count, 2);
       assert.deepEqual(body.results.map((s) => s.id).sort(), [alert.summary_id, s2.id].sort());
@@ -210,8 +214,8 @@ describe('alert summaries and alerts (GET, primary only)', () => {
     });
 
     it('duplicated_summaries: other summaries on the same push and framework (any repository)', async () => {
-      const s1 = await testPerfAlertSummary(db.primary);
-      const other = await insertPerfAlertSummary(db.primary, {
+      const s1 = await testPerfAlertSummary(service.db.primary);
+      const other = await insertPerfAlertSummary(service.db.primary, {
         repository_id: s1.repository_id,
         framework_id: s1.framework_id,
         prev_push_id: s1.prev_push_id + 2,
@@ -227,12 +231,14 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       async function withJob(
         job: { name: string; symbol: string; result?: string } | null,
       ): Promise<boolean> {
-        const alert = await testPerfAlert(db.primary);
+        const alert = await testPerfAlert(service.db.primary);
         const summary = (
-          await db.primary.query('SELECT * FROM performance_alert_summary WHERE id = $1', [alert.summary_id])
+          await service.db.primary.query('SELECT * FROM performance_alert_summary WHERE id = $1', [
+            alert.summary_id,
+          ])
         ).rows[0] as AlertSummaryRow;
         if (job) {
-          await insertJob(db.primary, {
+          await insertJob(service.db.primary, {
             repositoryId: summary.repository_id,
             pushId: summary.push_id,
             jobType: { name: job.name, symbol: job.symbol },
@@ -260,8 +266,8 @@ describe('alert summaries and alerts (GET, primary only)', () => {
     });
 
     it('show_sheriffed_frameworks: only sheriffed framework names', async () => {
-      const s1 = await testPerfAlertSummary(db.primary);
-      const talos = await insertPerfAlertSummary(db.primary, {
+      const s1 = await testPerfAlertSummary(service.db.primary);
+      const talos = await insertPerfAlertSummary(service.db.primary, {
         repository_id: s1.repository_id,
         framework_id: 1,
         prev_push_id: s1.prev_push_id,
@@ -272,22 +278,22 @@ describe('alert summaries and alerts (GET, primary only)', () => {
     });
 
     it('timerange: push time within the last N seconds', async () => {
-      const s1 = await testPerfAlertSummary(db.primary);
-      const s2 = await testPerfAlertSummary2(db.primary);
+      const s1 = await testPerfAlertSummary(service.db.primary);
+      const s2 = await testPerfAlertSummary2(service.db.primary);
       assert.equal((await ids('?timerange=86400')).length, 2);
-      await db.primary.query('UPDATE push SET time = $1 WHERE id = $2', [
+      await service.db.primary.query('UPDATE push SET time = $1 WHERE id = $2', [
         new Date(Date.now() - 10 * 86_400_000),
         s1.push_id,
       ]);
       assert.deepEqual(await ids('?timerange=86400'), [s2.id]);
-      const bad = await app.inject('/api/performance/alertsummary/?timerange=abc&status=x');
+      const bad = await service.app.inject('/api/performance/alertsummary/?timerange=abc&status=x');
       assert.equal(bad.statusCode, 400);
       assert.deepEqual(bad.json(), { status: ['Enter a number.'], timerange: ['Enter a number.'] });
     });
 
     it('limit: page size with absolute next/previous links, newest first', async () => {
-      const s1 = await testPerfAlertSummary(db.primary);
-      const s2 = await testPerfAlertSummary2(db.primary);
+      const s1 = await testPerfAlertSummary(service.db.primary);
+      const s2 = await testPerfAlertSummary2(service.db.primary);
       const one = await list('?limit=1');
       assert.deepEqual(
         one.results.map((s) => s.id),
@@ -307,7 +313,7 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.equal(five.results.length, 2);
       assert.equal(five.next, null);
       assert.equal(five.previous, null);
-      const invalid = await app.inject('/api/performance/alertsummary/?page=3&limit=1');
+      const invalid = await service.app.inject('/api/performance/alertsummary/?page=3&limit=1');
       assert.equal(invalid.statusCode, 404);
       assert.deepEqual(invalid.json(), { detail: 'Invalid page.' });
       assert.deepEqual(await ids('?ordering=id'), [s1.id, s2.id]);
@@ -319,12 +325,13 @@ describe('alert summaries and alerts (GET, primary only)', () => {
     });
 
     it('filter_text: each primary field, and the fields of related alerts', async () => {
-      const alert = await testPerfAlert(db.primary);
-      await db.primary.query('UPDATE performance_alert_summary SET bug_number = 123456 WHERE id = $1', [
-        alert.summary_id,
-      ]);
+      const alert = await testPerfAlert(service.db.primary);
+      await service.db.primary.query(
+        'UPDATE performance_alert_summary SET bug_number = 123456 WHERE id = $1',
+        [alert.summary_id],
+      );
       const revision = (
-        await db.primary.query(
+        await service.db.primary.query(
           'SELECT p.revision FROM push p JOIN performance_alert_summary s ON s.push_id = p.id WHERE s.id = $1',
           [alert.summary_id],
         )
@@ -346,16 +353,16 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.deepEqual(await ids('?filter_text=mysuite%20nothing'), [], 'every word must match');
 
       // A summary whose only link to the text is a related alert.
-      const s2 = await testPerfAlertSummary2(db.primary);
-      const linux = await insertMachinePlatform(db.primary, 'linux64', 'linux', 'x86_64');
-      const other = await insertPerfSignature(db.primary, {
+      const s2 = await testPerfAlertSummary2(service.db.primary);
+      const linux = await insertMachinePlatform(service.db.primary, 'linux64', 'linux', 'x86_64');
+      const other = await insertPerfSignature(service.db.primary, {
         signature_hash: 'o'.repeat(40),
         suite: 'othersuite',
         test: 'othertest',
         platform_id: linux.id,
         extra_options: 'fission',
       });
-      await createPerfAlert(db.primary, {
+      await createPerfAlert(service.db.primary, {
         summary_id: alert.summary_id,
         series_signature_id: other.id,
         related_summary_id: s2.id,
@@ -367,12 +374,12 @@ describe('alert summaries and alerts (GET, primary only)', () => {
     });
 
     it('id, status, repository, alerts__series_signature, with_assignee, monitored_alerts', async () => {
-      const alert = await testPerfAlert(db.primary);
-      const s2 = await testPerfAlertSummary2(db.primary);
-      const sig2 = await testPerfSignature2(db.primary);
-      await createPerfAlert(db.primary, { summary_id: s2.id, series_signature_id: sig2.id });
-      const sheriff = await testSheriff(db.primary);
-      await db.primary.query(
+      const alert = await testPerfAlert(service.db.primary);
+      const s2 = await testPerfAlertSummary2(service.db.primary);
+      const sig2 = await testPerfSignature2(service.db.primary);
+      await createPerfAlert(service.db.primary, { summary_id: s2.id, series_signature_id: sig2.id });
+      const sheriff = await testSheriff(service.db.primary);
+      await service.db.primary.query(
         'UPDATE performance_alert_summary SET status = 4, assignee_id = $1 WHERE id = $2',
         [sheriff.id, s2.id],
       );
@@ -383,17 +390,19 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.deepEqual(await ids(`?alerts__series_signature=${sig2.id}`), [s2.id]);
       assert.deepEqual(await ids(`?with_assignee=${sheriff.username}`), [s2.id]);
 
-      await db.primary.query('UPDATE performance_alert_summary SET sheriffed = false WHERE id = $1', [s2.id]);
+      await service.db.primary.query('UPDATE performance_alert_summary SET sheriffed = false WHERE id = $1', [
+        s2.id,
+      ]);
       assert.deepEqual(await ids(), [alert.summary_id]);
       assert.deepEqual(await ids('?monitored_alerts=1'), [s2.id]);
       assert.deepEqual(await ids(`?id=${s2.id}`), [s2.id], 'id lifts the sheriffed rule');
     });
 
     it('hide_improvements and hide_related_and_invalid (false still filters; 1 is ignored)', async () => {
-      const alert = await testPerfAlert(db.primary);
-      const s2 = await testPerfAlertSummary2(db.primary);
-      const sig2 = await testPerfSignature2(db.primary);
-      await createPerfAlert(db.primary, {
+      const alert = await testPerfAlert(service.db.primary);
+      const s2 = await testPerfAlertSummary2(service.db.primary);
+      const sig2 = await testPerfSignature2(service.db.primary);
+      await createPerfAlert(service.db.primary, {
         summary_id: s2.id,
         series_signature_id: sig2.id,
         is_regression: false,
@@ -403,45 +412,51 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.equal((await ids('?hide_improvements=1')).length, 2);
 
       for (const status of [1, 2, 3]) {
-        await db.primary.query('UPDATE performance_alert_summary SET status = $1 WHERE id = $2', [
+        await service.db.primary.query('UPDATE performance_alert_summary SET status = $1 WHERE id = $2', [
           status,
           s2.id,
         ]);
         assert.deepEqual(await ids('?hide_related_and_invalid=true'), [alert.summary_id], `status ${status}`);
       }
-      await db.primary.query('UPDATE performance_alert_summary SET status = 4 WHERE id = $1', [s2.id]);
+      await service.db.primary.query('UPDATE performance_alert_summary SET status = 4 WHERE id = $1', [
+        s2.id,
+      ]);
       assert.equal((await ids('?hide_related_and_invalid=true')).length, 2);
     });
 
     it('untriaged_regressions and untriaged_improvements', async () => {
-      const s1 = await testPerfAlertSummary(db.primary);
-      const s2 = await testPerfAlertSummary2(db.primary);
-      const sig1 = await testPerfSignature(db.primary);
-      const sig2 = await testPerfSignature2(db.primary);
+      const s1 = await testPerfAlertSummary(service.db.primary);
+      const s2 = await testPerfAlertSummary2(service.db.primary);
+      const sig1 = await testPerfSignature(service.db.primary);
+      const sig2 = await testPerfSignature2(service.db.primary);
       const repo = s1.repository_id;
-      const pushes = await pushStored(db.primary);
-      const s3 = await insertPerfAlertSummary(db.primary, {
+      const pushes = await pushStored(service.db.primary);
+      const s3 = await insertPerfAlertSummary(service.db.primary, {
         repository_id: repo,
         framework_id: s1.framework_id,
         prev_push_id: pushes[4]?.id ?? 0,
         push_id: pushes[5]?.id ?? 0,
       });
       // s1: an untriaged regression; s2: an untriaged improvement; s3: an acknowledged regression.
-      const regression = await createPerfAlert(db.primary, {
+      const regression = await createPerfAlert(service.db.primary, {
         summary_id: s1.id,
         series_signature_id: sig1.id,
       });
-      const improvement = await createPerfAlert(db.primary, {
+      const improvement = await createPerfAlert(service.db.primary, {
         summary_id: s2.id,
         series_signature_id: sig1.id,
         is_regression: false,
       });
-      await createPerfAlert(db.primary, { summary_id: s3.id, series_signature_id: sig1.id, status: 4 });
+      await createPerfAlert(service.db.primary, {
+        summary_id: s3.id,
+        series_signature_id: sig1.id,
+        status: 4,
+      });
       assert.deepEqual(await ids('?untriaged_regressions=true'), [s1.id]);
       assert.deepEqual(await ids('?untriaged_improvements=true'), [s2.id]);
 
       // A regression reassigned into s2: s2 now has related regressions.
-      await createPerfAlert(db.primary, {
+      await createPerfAlert(service.db.primary, {
         summary_id: s3.id,
         series_signature_id: sig2.id,
         related_summary_id: s2.id,
@@ -451,28 +466,30 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.deepEqual(await ids('?untriaged_improvements=true'), [], 'a reassigned-in regression excludes');
 
       // s1 gets an untriaged improvement too: its own untriaged regression keeps it out.
-      await createPerfAlert(db.primary, {
+      await createPerfAlert(service.db.primary, {
         summary_id: s1.id,
         series_signature_id: sig2.id,
         is_regression: false,
       });
       assert.deepEqual(await ids('?untriaged_improvements=true'), []);
       // Reassign s1's regression away (to s3): s1's improvement now counts.
-      await db.primary.query(
+      await service.db.primary.query(
         'UPDATE performance_alert SET status = 2, related_summary_id = $1 WHERE id = $2',
         [s3.id, regression.id],
       );
       assert.deepEqual(await ids('?untriaged_improvements=true'), [s1.id]);
       // Acknowledged improvements do not count.
-      await db.primary.query('UPDATE performance_alert SET status = 4 WHERE id = $1', [improvement.id]);
+      await service.db.primary.query('UPDATE performance_alert SET status = 4 WHERE id = $1', [
+        improvement.id,
+      ]);
       assert.ok(!(await ids('?untriaged_improvements=true')).includes(s2.id));
     });
   });
 
   describe('GET /api/performance/alert/', () => {
     it('alerts_get: a cursor page with the exact alert key set, from the primary', async () => {
-      const alert = await testPerfAlert(db.primary);
-      const { result, queries } = await captureQueries(() => app.inject('/api/performance/alert/'));
+      const alert = await testPerfAlert(service.db.primary);
+      const { result, queries } = await captureQueries(() => service.app.inject('/api/performance/alert/'));
       assert.equal(result.statusCode, 200, result.body);
       const body = result.json() as { next: null; previous: null; results: Json[] };
       assert.deepEqual(keys(body), ['next', 'previous', 'results']);
@@ -482,28 +499,34 @@ describe('alert summaries and alerts (GET, primary only)', () => {
       assert.deepEqual(keys(body.results[0]), ALERT_KEYS);
       assert.deepEqual(body.results[0]?.taskcluster_metadata, {});
       assert.ok(queries.every((q) => q.alias === 'default'));
-      const one = await app.inject(`/api/performance/alert/${alert.id}/`);
+      const one = await service.app.inject(`/api/performance/alert/${alert.id}/`);
       assert.equal(one.statusCode, 200);
       assert.deepEqual(one.json(), body.results[0]);
-      const missing = await app.inject('/api/performance/alert/999/');
+      const missing = await service.app.inject('/api/performance/alert/999/');
       assert.equal(missing.statusCode, 404);
       assert.deepEqual(missing.json(), { detail: 'No PerformanceAlert matches the given query.' });
-      assert.deepEqual((await app.inject(`/api/performance/alert/?id=${alert.id}`)).json().results.length, 1);
-      assert.deepEqual((await app.inject('/api/performance/alert/?id=12345')).json().results, []);
+      assert.deepEqual(
+        (await service.app.inject(`/api/performance/alert/?id=${alert.id}`)).json().results.length,
+        1,
+      );
+      assert.deepEqual((await service.app.inject('/api/performance/alert/?id=12345')).json().results, []);
     });
 
     it('pages through 23 alerts by -id with next and previous cursors', async () => {
-      const summary = await testPerfAlertSummary(db.primary);
+      const summary = await testPerfAlertSummary(service.db.primary);
       const created: number[] = [];
       for (let i = 0; i < 23; i++) {
-        const sig = await insertPerfSignature(db.primary, { signature_hash: `${i}`.padStart(40, 'x') });
+        const sig = await insertPerfSignature(service.db.primary, {
+          signature_hash: `${i}`.padStart(40, 'x'),
+        });
         created.push(
-          (await createPerfAlert(db.primary, { summary_id: summary.id, series_signature_id: sig.id })).id,
+          (await createPerfAlert(service.db.primary, { summary_id: summary.id, series_signature_id: sig.id }))
+            .id,
         );
       }
       const desc = [...created].sort((a, b) => b - a);
       const get = async (url: string) => {
-        const res = await app.inject(url.replace('http://localhost:80', ''));
+        const res = await service.app.inject(url.replace('http://localhost:80', ''));
         assert.equal(res.statusCode, 200, res.body);
         return res.json() as { next: string | null; previous: string | null; results: Json[] };
       };
@@ -536,7 +559,7 @@ describe('alert summaries and alerts (GET, primary only)', () => {
         desc.slice(0, 10),
       );
       assert.equal(front.previous, null);
-      const bad = await app.inject('/api/performance/alert/?cursor=garbage');
+      const bad = await service.app.inject('/api/performance/alert/?cursor=garbage');
       assert.equal(bad.statusCode, 404);
       assert.deepEqual(bad.json(), { detail: 'Invalid cursor' });
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
 import { migrate } from '../../src/db/migrate.ts';
@@ -22,7 +22,7 @@ import {
   testRepository,
   tryRepository,
 } from '../fixtures/index.ts';
-import { type ServiceApp, startServiceApp } from '../support/service-app.ts';
+import { serviceAppHooks } from '../support/service-app.ts';
 
 const DAY_MS = 86_400_000;
 const SUITE = 'a11yr';
@@ -31,16 +31,7 @@ const EXTRA_OPTIONS = 'e10s fission stylo webrender';
 const q = (x: number) => quantize2(x, 'half-even');
 
 describe('GET /api/perfcompare/results/', () => {
-  let db: ServiceApp['db'];
-  let app: ServiceApp['app'];
-  let close: ServiceApp['close'] | undefined;
-  before(async () => {
-    ({ db, app, close } = await startServiceApp());
-  });
-  after(async () => {
-    await close?.();
-  });
-  beforeEach(() => db.reset());
+  const service = serviceAppHooks();
 
   interface World {
     test: RepositoryRow;
@@ -66,7 +57,7 @@ describe('GET /api/perfcompare/results/', () => {
       subtestsOf?: boolean;
     } = {},
   ): Promise<World> {
-    const p = db.primary;
+    const p = service.db.primary;
     const test = await testRepository(p);
     const tryRepo = await tryRepository(p);
     const framework = await testPerfFramework(p);
@@ -156,7 +147,7 @@ describe('GET /api/perfcompare/results/', () => {
         replicates: options.newReplicates?.[i] ?? [],
       });
     }
-    await db.cluster.waitForReplicas();
+    await service.db.cluster.waitForReplicas();
     return {
       test,
       tryRepo,
@@ -251,13 +242,13 @@ describe('GET /api/perfcompare/results/', () => {
   it('results_against_no_base: the computed Student-t row, every statement on the replica', async () => {
     const w = await world();
     const { result, queries } = await captureQueries(() =>
-      app.inject(query(w, { interval: 604800, no_subtests: 'true' })),
+      service.app.inject(query(w, { interval: 604800, no_subtests: 'true' })),
     );
     assert.equal(result.statusCode, 200, result.body);
     const body = result.json() as Record<string, unknown>[];
     assert.equal(body.length, 1);
     assert.deepEqual(body[0], expectedStudentT(w, [32.4], [40.2], {}));
-    const other = await app.inject(
+    const other = await service.app.inject(
       query(w, { interval: 604800, no_subtests: 'true', test_version: 'other' }),
     );
     assert.deepEqual(other.json(), body, 'an unknown test_version is Student-t');
@@ -270,7 +261,9 @@ describe('GET /api/perfcompare/results/', () => {
 
   it('results_with_only_one_run_and_diff_repo: recomputed interval, both revisions, replicates', async () => {
     const w = await world({ baseReplicates: [[20]], newReplicates: [[15]] });
-    const res = await app.inject(query(w, { base_revision: w.basePush.revision, no_subtests: 'true' }));
+    const res = await service.app.inject(
+      query(w, { base_revision: w.basePush.revision, no_subtests: 'true' }),
+    );
     assert.equal(res.statusCode, 200, res.body);
     const [row] = res.json() as Record<string, unknown>[];
     assert.deepEqual(
@@ -288,7 +281,7 @@ describe('GET /api/perfcompare/results/', () => {
           'timerange=604800',
       }),
     );
-    const withReplicates = await app.inject(
+    const withReplicates = await service.app.inject(
       query(w, { base_revision: w.basePush.revision, no_subtests: 'true', replicates: 'true' }),
     );
     assert.equal(withReplicates.statusCode, 200);
@@ -299,7 +292,7 @@ describe('GET /api/perfcompare/results/', () => {
 
   it('results_without_base_signature: an incomplete row from the new side only', async () => {
     const w = await world({ withBaseSignature: false, newApplication: 'geckoview' });
-    const res = await app.inject(query(w, { interval: 604800, no_subtests: 'true' }));
+    const res = await service.app.inject(query(w, { interval: 604800, no_subtests: 'true' }));
     assert.equal(res.statusCode, 200, res.body);
     const [row] = res.json() as Record<string, unknown>[];
     assert.equal(row?.base_app, '');
@@ -317,7 +310,7 @@ describe('GET /api/perfcompare/results/', () => {
 
   it('results_subtests_support: parent signatures select the subtests (no_subtests missing)', async () => {
     const w = await world({ subtestsOf: true });
-    const res = await app.inject(
+    const res = await service.app.inject(
       query(w, {
         interval: 604800,
         base_parent_signature: w.baseSig.parent_signature_id ?? 0,
@@ -330,18 +323,20 @@ describe('GET /api/perfcompare/results/', () => {
     assert.equal(body[0]?.base_parent_signature, w.baseSig.parent_signature_id);
     assert.equal(body[0]?.new_parent_signature, w.newSig.parent_signature_id);
     // no_subtests=true selects the (data-less) parents instead: nothing to compare.
-    const parents = await app.inject(query(w, { interval: 604800, no_subtests: 'true' }));
+    const parents = await service.app.inject(query(w, { interval: 604800, no_subtests: 'true' }));
     assert.deepEqual(parents.json(), []);
   });
 
   it('revision_is_not_found: bare JSON strings', async () => {
     const w = await world();
-    const missingBase = await app.inject(
+    const missingBase = await service.app.inject(
       query(w, { base_revision: 'nonexistentrevision', no_subtests: 'true' }),
     );
     assert.equal(missingBase.statusCode, 400);
     assert.deepEqual(missingBase.json(), 'No base push with revision nonexistentrevision from repo try.');
-    const missingNew = await app.inject(query(w, { new_revision: 'nonexistentrevision', interval: 86400 }));
+    const missingNew = await service.app.inject(
+      query(w, { new_revision: 'nonexistentrevision', interval: 86400 }),
+    );
     assert.equal(missingNew.statusCode, 400);
     assert.deepEqual(
       missingNew.json(),
@@ -351,11 +346,11 @@ describe('GET /api/perfcompare/results/', () => {
 
   it('interval_is_required_when_comparing_without_base, then the other validation steps in order', async () => {
     const w = await world();
-    const noInterval = await app.inject(query(w, {}));
+    const noInterval = await service.app.inject(query(w, {}));
     assert.equal(noInterval.statusCode, 400);
     assert.deepEqual(noInterval.json(), { non_field_errors: ['Field required: interval.'] });
 
-    const missing = await app.inject('/api/perfcompare/results/');
+    const missing = await service.app.inject('/api/perfcompare/results/');
     assert.equal(missing.statusCode, 400);
     assert.deepEqual(missing.json(), {
       new_revision: ['This field is required.'],
@@ -363,11 +358,11 @@ describe('GET /api/perfcompare/results/', () => {
       new_repository: ['This field is required.'],
     });
 
-    const badRepo = await app.inject(query(w, { base_repository: 'nope', interval: 86400 }));
+    const badRepo = await service.app.inject(query(w, { base_repository: 'nope', interval: 86400 }));
     assert.equal(badRepo.statusCode, 400);
     assert.deepEqual(badRepo.json(), { non_field_errors: ['nope or mozilla-central does not exist.'] });
 
-    const badTypes = await app.inject(
+    const badTypes = await service.app.inject(
       query(w, { interval: 'x', no_subtests: 'maybe', base_parent_signature: 'a' }),
     );
     assert.equal(badTypes.statusCode, 400);
@@ -379,7 +374,7 @@ describe('GET /api/perfcompare/results/', () => {
   });
 
   it('same repository: one series in graphs_link; rows sorted by header; runs in the order read', async () => {
-    const p = db.primary;
+    const p = service.db.primary;
     const test = await testRepository(p);
     const framework = await testPerfFramework(p);
     const now = Date.now();
@@ -408,7 +403,7 @@ describe('GET /api/perfcompare/results/', () => {
         await insertPerfDatum(p, { signature: sig, pushId: push.id, value, pushTimestamp: push.time });
       }
     }
-    await db.cluster.waitForReplicas();
+    await service.db.cluster.waitForReplicas();
     const params = new URLSearchParams({
       base_repository: 'mozilla-central',
       new_repository: 'mozilla-central',
@@ -417,7 +412,7 @@ describe('GET /api/perfcompare/results/', () => {
       framework: String(framework.id),
       no_subtests: 'true',
     });
-    const res = await app.inject(`/api/perfcompare/results/?${params}`);
+    const res = await service.app.inject(`/api/perfcompare/results/?${params}`);
     assert.equal(res.statusCode, 200, res.body);
     const rows = res.json() as Record<string, unknown>[];
     assert.deepEqual(
@@ -443,12 +438,14 @@ describe('GET /api/perfcompare/results/', () => {
 
   it('answers 400, not 500, for a base push older than a year (deviation)', async () => {
     const w = await world();
-    await db.primary.query('UPDATE push SET time = $1 WHERE id = $2', [
+    await service.db.primary.query('UPDATE push SET time = $1 WHERE id = $2', [
       new Date(Date.now() - 400 * DAY_MS),
       w.basePush.id,
     ]);
-    await db.cluster.waitForReplicas();
-    const res = await app.inject(query(w, { base_revision: w.basePush.revision, no_subtests: 'true' }));
+    await service.db.cluster.waitForReplicas();
+    const res = await service.app.inject(
+      query(w, { base_revision: w.basePush.revision, no_subtests: 'true' }),
+    );
     assert.equal(res.statusCode, 400);
     assert.ok('non_field_errors' in (res.json() as object));
   });
@@ -461,11 +458,11 @@ describe('GET /api/perfcompare/results/', () => {
     });
     const jobOf = async (jobId: number) =>
       Number(
-        (await db.primary.query('SELECT value FROM performance_datum WHERE job_id = $1', [jobId])).rows[0]
-          .value,
+        (await service.db.primary.query('SELECT value FROM performance_datum WHERE job_id = $1', [jobId]))
+          .rows[0].value,
       );
     for (const testVersion of ['student-t', 'mann-whitney-u']) {
-      const res = await app.inject(
+      const res = await service.app.inject(
         query(w, { interval: 604800, no_subtests: 'true', test_version: testVersion }),
       );
       assert.equal(res.statusCode, 200, res.body);
@@ -487,7 +484,7 @@ describe('GET /api/perfcompare/results/', () => {
   describe('Mann-Whitney-U (test_version=mann-whitney-u)', () => {
     it('results_with_mann_witney_u_against_no_base: the exact V2 row', async () => {
       const w = await world();
-      const res = await app.inject(
+      const res = await service.app.inject(
         query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' }),
       );
       assert.equal(res.statusCode, 200, res.body);
@@ -612,13 +609,13 @@ describe('GET /api/perfcompare/results/', () => {
         newReplicates: [[110, 115, 112, 114]],
       });
       const base = { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' };
-      const without = await app.inject(query(w, base));
+      const without = await service.app.inject(query(w, base));
       assert.equal(without.statusCode, 200, without.body);
       const [plain] = without.json() as Record<string, unknown>[];
       assert.equal(plain?.silverman_kde, null);
       assert.deepEqual(plain?.silverman_warnings, []);
 
-      const withKde = await app.inject(
+      const withKde = await service.app.inject(
         query(w, { ...base, enable_silverman_kde: 'true', replicates: 'true' }),
       );
       assert.equal(withKde.statusCode, 200, withKde.body);
@@ -635,7 +632,7 @@ describe('GET /api/perfcompare/results/', () => {
       const base = [32.4, 33.1, 31.8, 30.9, 34.2, 32.7];
       const next = [40.2, 41.5, 39.8, 42.3, 40.9, 41.1];
       const w = await world({ base, next });
-      const res = await app.inject(
+      const res = await service.app.inject(
         query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' }),
       );
       assert.equal(res.statusCode, 200, res.body);
@@ -680,7 +677,7 @@ describe('GET /api/perfcompare/results/', () => {
     it('words the Shapiro-Wilk verdict and warning_c_delta as the reference does today', async () => {
       const w = await world({ base: [32.4, 33.1, 31.8, 30.9, 34.2], next: [40.2, 41.5, 39.8, 42.3, 40.9] });
       const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
-      const [row] = (await app.inject(url)).json() as Record<string, { interpretation: string }>[];
+      const [row] = (await service.app.inject(url)).json() as Record<string, { interpretation: string }>[];
       assert.match(
         row?.shapiro_wilk_test_base?.interpretation ?? '',
         /^Shapiro-Wilk result: \d\.\d\d, Base Revision is likely normal$/,
@@ -690,10 +687,10 @@ describe('GET /api/perfcompare/results/', () => {
         /^Shapiro-Wilk result: \d\.\d\d, New Revision is likely normal$/,
       );
 
-      await db.reset();
+      await service.db.reset();
       const onlyNew = await world({ withBaseSignature: false });
       const [incomplete] = (
-        await app.inject(
+        await service.app.inject(
           query(onlyNew, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' }),
         )
       ).json() as Record<string, unknown>[];
@@ -709,7 +706,7 @@ describe('GET /api/perfcompare/results/', () => {
         test_version: 'mann-whitney-u',
         enable_silverman_kde: 'true',
       };
-      const [row] = (await app.inject(query(w, kdeQuery))).json() as Record<string, unknown>[];
+      const [row] = (await service.app.inject(query(w, kdeQuery))).json() as Record<string, unknown>[];
       const kde = row?.silverman_kde as Record<string, unknown> & { modes: Record<string, unknown>[] };
       const { modes, ...summary } = kde;
       assert.deepEqual(summary, {
@@ -743,9 +740,12 @@ describe('GET /api/perfcompare/results/', () => {
       assert.deepEqual(row?.silverman_warnings, []);
 
       // One run on base, two clusters on new: the base mode is listed although the counts differ.
-      await db.reset();
+      await service.db.reset();
       const split = await world({ next: [10, 10.1, 9.9, 10.2, 9.8, 50, 50.1, 49.9, 50.2, 49.8] });
-      const [splitRow] = (await app.inject(query(split, kdeQuery))).json() as Record<string, unknown>[];
+      const [splitRow] = (await service.app.inject(query(split, kdeQuery))).json() as Record<
+        string,
+        unknown
+      >[];
       const splitKde = splitRow?.silverman_kde as {
         base_mode_count: number;
         new_mode_count: number;
@@ -759,9 +759,12 @@ describe('GET /api/perfcompare/results/', () => {
       );
 
       // No run at all on base: no KDE there, its locations null.
-      await db.reset();
+      await service.db.reset();
       const noBase = await world({ withBaseSignature: false });
-      const [noBaseRow] = (await app.inject(query(noBase, kdeQuery))).json() as Record<string, unknown>[];
+      const [noBaseRow] = (await service.app.inject(query(noBase, kdeQuery))).json() as Record<
+        string,
+        unknown
+      >[];
       const noBaseKde = noBaseRow?.silverman_kde as Record<string, unknown>;
       assert.equal(noBaseKde.base_mode_count, 0);
       assert.equal(noBaseKde.base_locations, null);
@@ -773,7 +776,7 @@ describe('GET /api/perfcompare/results/', () => {
     });
 
     it('results cached in the old format are not served after the upgrade: migration 0004 empties the cache', async () => {
-      const urls = await db.cluster.createDatabase('mwu_upgrade');
+      const urls = await service.db.cluster.createDatabase('mwu_upgrade');
       const all = join(import.meta.dirname, '..', '..', 'src', 'db', 'migrations');
       const before = mkdtempSync(join(tmpdir(), 'migrations-'));
       try {
@@ -800,13 +803,13 @@ describe('GET /api/perfcompare/results/', () => {
     });
 
     async function cacheRows(): Promise<{ hash_key: string }[]> {
-      return (await db.primary.query('SELECT hash_key FROM perf_compare_mwu_cache ORDER BY id')).rows;
+      return (await service.db.primary.query('SELECT hash_key FROM perf_compare_mwu_cache ORDER BY id')).rows;
     }
 
     it('mwu_cache_hit_returns_cached_response: one row; the read on the replica, the insert on the primary', async () => {
       const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
       const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
-      const first = await captureQueries(() => app.inject(url));
+      const first = await captureQueries(() => service.app.inject(url));
       assert.equal(first.result.statusCode, 200, first.result.body);
       const inserts = first.queries.filter((x) => /^\s*INSERT/i.test(x.sql));
       assert.equal(inserts.length, 1);
@@ -815,8 +818,8 @@ describe('GET /api/perfcompare/results/', () => {
         first.queries.filter((x) => !/^\s*INSERT/i.test(x.sql)).every((x) => x.alias === 'read_replica'),
         JSON.stringify(first.queries.map((x) => [x.alias, x.reason, x.sql.slice(0, 40)])),
       );
-      await db.cluster.waitForReplicas();
-      const second = await captureQueries(() => app.inject(url));
+      await service.db.cluster.waitForReplicas();
+      const second = await captureQueries(() => service.app.inject(url));
       assert.equal(second.result.statusCode, 200);
       assert.deepEqual(second.result.json(), first.result.json());
       assert.ok(second.queries.every((x) => x.alias === 'read_replica'));
@@ -826,14 +829,16 @@ describe('GET /api/perfcompare/results/', () => {
     it('a cache hit sends the stored text: the same bytes as the jsonb read back, no data points read', async () => {
       const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
       const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
-      const first = await app.inject(url);
+      const first = await service.app.inject(url);
       assert.equal(first.statusCode, 200, first.body);
-      await db.cluster.waitForReplicas();
-      const second = await captureQueries(() => app.inject(url));
+      await service.db.cluster.waitForReplicas();
+      const second = await captureQueries(() => service.app.inject(url));
       assert.equal(second.result.statusCode, 200);
       assert.equal(second.result.headers['content-type'], 'application/json');
       // The answer before results_text existed: the jsonb column parsed and serialised again.
-      const { rows } = await db.primary.query('SELECT results, results_text FROM perf_compare_mwu_cache');
+      const { rows } = await service.db.primary.query(
+        'SELECT results, results_text FROM perf_compare_mwu_cache',
+      );
       assert.equal(rows.length, 1);
       assert.equal(rows[0].results_text, JSON.stringify(rows[0].results));
       assert.equal(second.result.body, JSON.stringify(rows[0].results));
@@ -842,30 +847,32 @@ describe('GET /api/perfcompare/results/', () => {
         JSON.stringify(second.queries.map((q) => q.sql.slice(0, 80))),
       );
       // A row cached before migration 0005 (no results_text) is served from its jsonb.
-      await db.primary.query('UPDATE perf_compare_mwu_cache SET results_text = NULL');
-      await db.cluster.waitForReplicas();
-      const third = await app.inject(url);
+      await service.db.primary.query('UPDATE perf_compare_mwu_cache SET results_text = NULL');
+      await service.db.cluster.waitForReplicas();
+      const third = await service.app.inject(url);
       assert.equal(third.body, second.result.body);
     });
 
     it('Cache-Control only on a comparison of two fixed revisions', async () => {
       const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
       for (const test_version of ['student-t', 'mann-whitney-u']) {
-        const fixed = await app.inject(
+        const fixed = await service.app.inject(
           query(w, { base_revision: w.basePush.revision, no_subtests: 'true', test_version }),
         );
         assert.equal(fixed.statusCode, 200, fixed.body);
         assert.equal(fixed.headers['cache-control'], 'public, max-age=3600');
-        await db.cluster.waitForReplicas();
-        const again = await app.inject(
+        await service.db.cluster.waitForReplicas();
+        const again = await service.app.inject(
           query(w, { base_revision: w.basePush.revision, no_subtests: 'true', test_version }),
         );
         assert.equal(again.headers['cache-control'], 'public, max-age=3600', test_version);
-        const window = await app.inject(query(w, { interval: 604800, no_subtests: 'true', test_version }));
+        const window = await service.app.inject(
+          query(w, { interval: 604800, no_subtests: 'true', test_version }),
+        );
         assert.equal(window.statusCode, 200);
         assert.equal(window.headers['cache-control'], undefined);
       }
-      const missing = await app.inject(
+      const missing = await service.app.inject(
         query(w, { base_revision: 'nonexistentrevision', no_subtests: 'true' }),
       );
       assert.equal(missing.statusCode, 400);
@@ -875,9 +882,9 @@ describe('GET /api/perfcompare/results/', () => {
     it('mwu_cache_different_params_produce_different_cache_keys', async () => {
       const w = await world({ base: [100, 105, 102], next: [110, 115, 112] });
       const base = { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' };
-      assert.equal((await app.inject(query(w, base))).statusCode, 200);
+      assert.equal((await service.app.inject(query(w, base))).statusCode, 200);
       const kde = { ...base, enable_silverman_kde: 'true', replicates: 'true' };
-      assert.equal((await app.inject(query(w, kde))).statusCode, 200);
+      assert.equal((await service.app.inject(query(w, kde))).statusCode, 200);
       const rows = await cacheRows();
       assert.equal(rows.length, 2);
       assert.notEqual(rows[0]?.hash_key, rows[1]?.hash_key);
@@ -886,18 +893,18 @@ describe('GET /api/perfcompare/results/', () => {
     it('mwu_cache_recalculates_after_data_change', async () => {
       const w = await world({ base: [100, 105, 102], next: [110, 115, 112] });
       const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
-      const first = await app.inject(url);
+      const first = await service.app.inject(url);
       assert.equal(first.statusCode, 200);
-      const job = await insertJob(db.primary, { repositoryId: w.test.id, pushId: w.newPush.id });
-      await insertPerfDatum(db.primary, {
+      const job = await insertJob(service.db.primary, { repositoryId: w.test.id, pushId: w.newPush.id });
+      await insertPerfDatum(service.db.primary, {
         signature: w.newSig,
         pushId: w.newPush.id,
         value: 120,
         pushTimestamp: w.newPush.time,
         jobId: job.id,
       });
-      await db.cluster.waitForReplicas();
-      const second = await app.inject(url);
+      await service.db.cluster.waitForReplicas();
+      const second = await service.app.inject(url);
       assert.equal(second.statusCode, 200);
       const [row] = second.json() as { new_runs: number[] }[];
       assert.deepEqual(row?.new_runs, [110, 115, 112, 120]);

@@ -1,3 +1,4 @@
+import { after, before, beforeEach } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { ClusterUrls } from 'pg-devcluster';
 import { readRouterConfig } from 'replica-router';
@@ -106,4 +107,44 @@ export async function startServiceApp(options: ServiceAppOptions = {}): Promise<
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The hooks most HTTP test files share, registered in the calling `describe()`: {@link startServiceApp} before
+ * its tests, `close()` after them and `db.reset()` before each test. `db` and `app` can be read from the
+ * answer once the service started (in a test or a later hook).
+ *
+ * @example
+ * describe('…', () => {
+ *   const service = serviceAppHooks();
+ *   it('…', async () => {
+ *     const res = await service.app.inject('/api/…');
+ *   });
+ * });
+ */
+export function serviceAppHooks(options: ServiceAppOptions = {}): {
+  readonly db: TestDatabase;
+  readonly app: FastifyInstance;
+} {
+  let service: ServiceApp | undefined;
+  const started = (): ServiceApp => {
+    if (!service)
+      throw new Error('serviceAppHooks: read db and app in a test or hook, once the service started');
+    return service;
+  };
+  before(async () => {
+    service = await startServiceApp(options);
+  });
+  after(async () => {
+    await service?.close();
+  });
+  beforeEach(() => started().db.reset());
+  return {
+    get db() {
+      return started().db;
+    },
+    get app() {
+      return started().app;
+    },
+  };
 }
