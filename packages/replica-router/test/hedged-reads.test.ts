@@ -195,8 +195,7 @@ describe('hedged reads', { timeout: 120_000 }, () => {
 
     // Probes readmit it (one INFO line), and a fast read is the replica's again. (Not counted: with a fixed
     // 20 ms delay a loaded machine may hedge the fast read too, and the replica may still win that race.)
-    await readmitted(pool);
-    assert.equal((await read(pool, FAST)).in_recovery, true);
+    await readmittedAndServing(pool);
     assert.ok(
       logger.lines.some(
         (l) => l.level === 'info' && /^db_routing_replica_readmitted replica=replica_1 /.test(l.msg),
