@@ -25,6 +25,24 @@ const QUERY_CANCELED = '57014';
 
 type Settled = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 
+const SETTLED_OK: Settled = { ok: true };
+
+/**
+ * pg's callback form with a config object and values, which pg takes (its types list the text form only).
+ */
+interface CallbackQuery {
+  query(
+    config: StatementInput,
+    values: unknown[] | undefined,
+    callback: (error: Error | null, result: pg.QueryResult) => void,
+  ): void;
+}
+
+/** Hands over a checked-out connection, or the error that kept it from opening. */
+export type Acquire = (
+  callback: (error: Error | undefined, client: pg.PoolClient | undefined) => void,
+) => void;
+
 /**
  * One statement on a connection checked out for it alone, which can be abandoned: then the statement is
  * cancelled with a protocol cancel, and the connection goes back to its pool only once the statement has
@@ -35,51 +53,57 @@ type Settled = { readonly ok: true } | { readonly ok: false; readonly error: unk
 export class CancellableQuery {
   /** The statement's outcome (never awaited after `abandon()`; its rejection is then handled here). */
   readonly result: Promise<pg.QueryResult>;
-  /** Resolves once the statement was sent (a connection was acquired); never rejects. */
-  readonly sent: Promise<void>;
-  #markSent: () => void = () => {};
   readonly #cancelTimeoutMs: number;
   #client: pg.PoolClient | undefined;
-  #running: Promise<Settled> | undefined;
+  #sent = false;
   #settled: Settled | undefined;
+  /** Told once the statement has ended (set by `abandon()` while it runs). */
+  #onSettled: ((settled: Settled) => void) | undefined;
   #abandoned = false;
   #released = false;
   /** Stops listening for the connection's 'error' (listened for while it is checked out here). */
   #stopListening: () => void = () => {};
 
+  /**
+   * `acquire` hands over a connection through a callback, and the statement runs with pg's callback API: a
+   * replica read pays for no promise but `result` (this is every routed read's path while hedging is on).
+   */
   constructor(
-    acquire: () => Promise<pg.PoolClient>,
+    acquire: Acquire,
     config: StatementInput,
     values: unknown[] | undefined,
-    options: { readonly cancelTimeoutMs: number },
+    options: {
+      readonly cancelTimeoutMs: number;
+      /** Called once the statement was sent (a connection was acquired). */
+      readonly onSent?: (() => void) | undefined;
+    },
   ) {
     this.#cancelTimeoutMs = options.cancelTimeoutMs;
-    this.sent = new Promise((resolve) => {
-      this.#markSent = resolve;
-    });
-    this.result = acquire().then((client) => {
-      if (this.#abandoned) {
-        this.#release(client);
-        throw new Error('abandoned');
-      }
-      this.#client = client;
-      this.#stopListening = listenWhileCheckedOut(client);
-      const query = client.query(config, values);
-      this.#markSent();
-      this.#running = query.then(
-        () => (this.#settled = { ok: true }),
-        (error: unknown) => (this.#settled = { ok: false, error }),
-      );
-      return query.then(
-        (result) => {
-          if (!this.#abandoned) this.#release(client);
-          return result;
-        },
-        (error: unknown) => {
-          if (!this.#abandoned) this.#release(client, error);
-          throw error;
-        },
-      );
+    const onSent = options.onSent;
+    this.result = new Promise<pg.QueryResult>((resolve, reject) => {
+      acquire((acquireError, client) => {
+        if (acquireError || !client) {
+          reject(acquireError ?? new Error('no connection'));
+          return;
+        }
+        if (this.#abandoned) {
+          this.#release(client);
+          reject(new Error('abandoned'));
+          return;
+        }
+        this.#client = client;
+        this.#stopListening = listenWhileCheckedOut(client);
+        this.#sent = true;
+        (client as unknown as CallbackQuery).query(config, values, (error, result) => {
+          const settled: Settled = error ? { ok: false, error } : SETTLED_OK;
+          this.#settled = settled;
+          this.#onSettled?.(settled);
+          if (!this.#abandoned) this.#release(client, error ?? undefined);
+          if (error) reject(error);
+          else resolve(result);
+        });
+        onSent?.();
+      });
     });
     this.result.catch(() => {});
   }
@@ -89,8 +113,7 @@ export class CancellableQuery {
     if (this.#abandoned) return 'finished';
     this.#abandoned = true;
     const client = this.#client;
-    const running = this.#running;
-    if (!client || !running) return 'unused';
+    if (!client || !this.#sent) return 'unused';
     if (this.#released) return 'finished';
     const ended = this.#settled;
     if (ended) {
@@ -99,6 +122,9 @@ export class CancellableQuery {
     }
     const deadline = new Promise<undefined>((resolve) => {
       setTimeout(() => resolve(undefined), this.#cancelTimeoutMs).unref();
+    });
+    const running = new Promise<Settled>((resolve) => {
+      this.#onSettled = resolve;
     });
     const cancel = await cancelBackend(client, this.#cancelTimeoutMs);
     // Not delivered (the server never took it): clean only if the statement ended anyway.

@@ -1,5 +1,10 @@
 import type pg from 'pg';
-import { type AbandonOutcome, CancellableQuery, type StatementInput } from './cancellable-query.ts';
+import {
+  type AbandonOutcome,
+  type Acquire,
+  CancellableQuery,
+  type StatementInput,
+} from './cancellable-query.ts';
 
 /** What the caller learns about a race, after it is decided. */
 export type HedgeResult = HedgeOutcome | { readonly kind: 'replica_failed'; readonly error: unknown };
@@ -21,8 +26,8 @@ export interface HedgeOutcome {
 }
 
 export interface HedgedQueryOptions {
-  readonly replica: () => Promise<pg.PoolClient>;
-  readonly primary: () => Promise<pg.PoolClient>;
+  readonly replica: Acquire;
+  readonly primary: Acquire;
   readonly delayMs: number;
   /**
    * When the replica's connection is a new one (no idle connection, room in its pool), the hedge may also start
@@ -60,7 +65,12 @@ export function hedgedQuery(
   options: HedgedQueryOptions,
 ): Promise<HedgeResult> {
   const started = performance.now();
-  const replica = new CancellableQuery(options.replica, config, values, options);
+  // Armed once the statement is sent (assigned below, before a connection can be handed over).
+  let onSent: () => void = () => {};
+  const replica = new CancellableQuery(options.replica, config, values, {
+    cancelTimeoutMs: options.cancelTimeoutMs,
+    onSent: () => onSent(),
+  });
   return new Promise<HedgeResult>((resolve, reject) => {
     let primary: CancellableQuery | undefined;
     let primaryStarted = 0;
@@ -71,7 +81,9 @@ export function hedgedQuery(
     const startPrimary = () => {
       if (primary || decided) return;
       primaryStarted = performance.now();
-      primary = new CancellableQuery(options.primary, config, values, options);
+      primary = new CancellableQuery(options.primary, config, values, {
+        cancelTimeoutMs: options.cancelTimeoutMs,
+      });
       primary.result.then(
         (result) => {
           if (decided) return;
@@ -124,7 +136,7 @@ export function hedgedQuery(
     // connection is, after `connectDelayMs`, well past what opening one costs a live server: a frozen or
     // stalled host would otherwise hold the read for the whole connect timeout.
     if (options.connectDelayMs !== undefined) arm(options.connectDelayMs);
-    void replica.sent.then(() => arm(options.delayMs));
+    onSent = () => arm(options.delayMs);
 
     replica.result.then(
       (result) => {

@@ -325,8 +325,12 @@ export class StatementDispatcher {
     hedger.noteStatement(name);
     const delayMs = hedger.delayMs(name, sql);
     return hedgedQuery(config, values, {
-      replica: () => replica.pool.connect(),
-      primary: acquirePrimary,
+      replica: (callback) => replica.pool.connect((error, client) => callback(error, client)),
+      primary: (callback) =>
+        acquirePrimary().then(
+          (client) => callback(undefined, client),
+          (error: Error) => callback(error, undefined),
+        ),
       delayMs,
       connectDelayMs: opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined,
       cancelTimeoutMs: hedgeCancelTimeoutMs,
@@ -362,10 +366,12 @@ export class StatementDispatcher {
         }
         // The replica stays busy until its losing statement has stopped.
         if (outcome.winner === 'replica') replica.outstanding--;
-        void outcome.loser.then((left) => {
-          if (outcome.winner === 'primary') replica.outstanding--;
-          hedger.noteLoser(name, left);
-        });
+        if (outcome.hedged) {
+          void outcome.loser.then((left) => {
+            if (outcome.winner === 'primary') replica.outstanding--;
+            hedger.noteLoser(name, left);
+          });
+        }
         if (outcome.hedged) hedger.noteWinner(name, outcome.winner);
         // Lost a race it had the delay's head start in (not one started by its ejection): the budget's business.
         if (outcome.winner === 'primary' && replica.health.routable && !hedger.spend(name)) {
