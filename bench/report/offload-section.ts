@@ -93,7 +93,7 @@ export function offloadSection(results: OffloadResults | undefined): Section {
           `- With hedged reads off (\`READ_REPLICA_HEDGE_MS=0\`): ${fixed(h.primaryReadCpuShareHedgingOff * 100, 1)} % ` +
             `of routing off's primary CPU, ${fixed((h.primaryReadStatementShareHedgingOff ?? Number.NaN) * 100, 1)} % of its ` +
             `read statements. Hedging sends a replica statement that has not answered within its delay (2 × the p95 ` +
-            `of that statement's recent runs; the replica-wide delay, at most 250 ms, until it has 3) to the primary ` +
+            `of that statement's recent runs; the replica-wide delay, at most 250 ms, for its first run) to the primary ` +
             `as well: a statement's first runs and its slow outliers also run there` +
             (results.routingReasons?.['routing on']
               ? ` (${results.routingReasons['routing on'].hedged ?? 0} statements hedged in the routing-on runs).`

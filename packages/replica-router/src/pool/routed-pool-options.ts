@@ -65,7 +65,7 @@ export interface RoutedPoolOptions {
   /**
    * Hedged reads: a replica statement (outside a transaction) that has not answered within this many ms also
    * runs on the primary, and the first answer wins. Undefined (the default): adaptive, 2 × the p95 latency of the
-   * statement's shape (its SQL text) once it has 3 samples, at least `hedgeFloorMs`, uncapped; before that 2 × the
+   * statement's shape (its SQL text) once it has been timed, at least `hedgeFloorMs`, uncapped; before that 2 × the
    * replica's p95 within [`hedgeFloorMs`, `hedgeCapMs`]. Statements in flight on a replica that gets ejected are
    * hedged at once. 0: off.
    */
