@@ -55,7 +55,6 @@ export class CancellableQuery {
   readonly result: Promise<pg.QueryResult>;
   readonly #cancelTimeoutMs: number;
   #client: pg.PoolClient | undefined;
-  #sent = false;
   #settled: Settled | undefined;
   /** Told once the statement has ended (set by `abandon()` while it runs). */
   #onSettled: ((settled: Settled) => void) | undefined;
@@ -93,7 +92,6 @@ export class CancellableQuery {
         }
         this.#client = client;
         this.#stopListening = listenWhileCheckedOut(client);
-        this.#sent = true;
         (client as unknown as CallbackQuery).query(config, values, (error, result) => {
           const settled: Settled = error ? { ok: false, error } : SETTLED_OK;
           this.#settled = settled;
@@ -113,7 +111,8 @@ export class CancellableQuery {
     if (this.#abandoned) return 'finished';
     this.#abandoned = true;
     const client = this.#client;
-    if (!client || !this.#sent) return 'unused';
+    // The connection is kept only once the statement is on it.
+    if (!client) return 'unused';
     if (this.#released) return 'finished';
     const ended = this.#settled;
     if (ended) {
