@@ -222,21 +222,27 @@ describe('summary: the answer built in PostgreSQL is the bytes the JavaScript-bu
         '33.333333333',
         '1000000000000000.5',
       ].map(Number);
+      const at = <T>(list: readonly T[], i: number): T => {
+        const item = list[i];
+        assert.ok(item !== undefined);
+        return item;
+      };
       for (const [n, value] of values.entries()) {
         const p = n % 3;
+        const push = at(pushes, p);
         const job =
           n % 5 === 4
             ? null
             : await insertJob(db.primary, {
                 repositoryId: repository.id,
-                pushId: pushes[p].id,
+                pushId: push.id,
                 guid: `edge-${n}`,
                 machineName: n % 2 ? 'machïne\t"1"' : `machine-${n}`,
                 submitTime: new Date(Date.UTC(2013, 10, 1 + p, 12, 0, 0, n * 250)),
               });
         await insertPerfDatum(db.primary, {
           signature: child,
-          pushId: pushes[p].id,
+          pushId: push.id,
           pushTimestamp: pushTime(p + 1),
           value,
           jobId: job?.id ?? null,
@@ -246,16 +252,16 @@ describe('summary: the answer built in PostgreSQL is the bytes the JavaScript-bu
       for (const [p, value] of [0.5, 1.5, 2.5].entries()) {
         await insertPerfDatum(db.primary, {
           signature: parent,
-          pushId: pushes[p].id,
+          pushId: at(pushes, p).id,
           pushTimestamp: pushTime(p + 1),
           value,
         });
         await insertPerfDatum(db.primary, {
           signature: same2,
-          pushId: pushes[p].id,
+          pushId: at(pushes, p).id,
           pushTimestamp: pushTime(p + 1),
           value: value * 1.1,
-          jobId: jobs[2 - p].id,
+          jobId: at(jobs, 2 - p).id,
         });
       }
       await db.cluster.waitForReplicas();
