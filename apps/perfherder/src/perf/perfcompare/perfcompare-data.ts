@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/queryable.ts';
+import { quantize2HalfEvenJsonSql } from './stats/quantize.ts';
 
 /** A signature row as PerfCompare reads it (one side of the comparison). */
 export interface CompareSignature {
@@ -19,14 +20,27 @@ export interface CompareSignature {
   readonly application: string;
 }
 
-/** One side's data grouped per signature id (spec §3.12 "Data per side"). */
+/**
+ * One side's data grouped per signature id (spec §3.12 "Data per side"): the numbers the statistics need,
+ * and the lists the answer shows as JSON text, built (and rounded) in PostgreSQL.
+ */
 export interface GroupedData {
   /** Datum values per signature. */
   readonly values: Map<number, number[]>;
-  /** Job ids parallel to `values`. */
-  readonly jobIds: Map<number, (number | null)[]>;
   /** One entry per datum ⋈ replicate row: the replicate value, else the datum value. */
   readonly replicates: Map<number, number[]>;
+  /** Per signature, JSON arrays as text (compact, as JSON.stringify writes them). */
+  readonly json: Map<number, SideJson>;
+}
+
+/** The lists of one signature's side that the answer shows, each a JSON array's text. */
+export interface SideJson {
+  /** Job ids parallel to `values`. */
+  readonly jobIds: string;
+  /** `values` rounded half-even to 2 decimals. */
+  readonly runs: string;
+  /** `replicates` rounded half-even to 2 decimals. */
+  readonly runsReplicates: string;
 }
 
 export interface SignatureFilter {
@@ -63,6 +77,14 @@ export async function loadSignatures(db: Queryable, filter: SignatureFilter): Pr
 export type DataSelection = { readonly revision: string } | { readonly after: Date; readonly before: Date };
 
 /**
+ * The replicates `r` of each datum `d`, looked up by datum (a LATERAL subquery kept apart by OFFSET 0, so
+ * it stays a parameterized scan of the (performance_datum_id, id) index): the planner otherwise hashes the
+ * whole replicate table for a few thousand datums, most of which have no replicates.
+ */
+const REPLICATES_OF_D = `LATERAL (SELECT r.id, r.value FROM performance_datum_replicate r
+    WHERE r.performance_datum_id = d.id OFFSET 0) r`;
+
+/**
  * The FROM and WHERE of one side's data points, and its parameters: `d` the datums of the signatures, with
  * `replicates` `r` their replicates (LEFT JOIN, so a datum without replicates keeps one row). The push is
  * joined only to select by revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
@@ -77,7 +99,7 @@ function sideData(
   return {
     from: `FROM performance_datum d
        ${byRevision ? 'JOIN push p ON p.id = d.push_id' : ''}
-       ${replicates ? 'LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id' : ''}
+       ${replicates ? `LEFT JOIN ${REPLICATES_OF_D} ON true` : ''}
       WHERE d.signature_id = ANY($1::integer[]) AND d.repository_id = $2
         AND ${byRevision ? 'p.revision = $3' : 'd.push_timestamp > $3 AND d.push_timestamp < $4'}`,
     params: byRevision
@@ -86,10 +108,17 @@ function sideData(
   };
 }
 
+/** `'[' || string_agg(…) || ']'`: a JSON array's text from JSON texts, in order; `[]` for no rows. */
+function jsonArrayAgg(element: string, order: string): string {
+  return `'[' || string_agg(${element}, ',' ORDER BY ${order}) || ']'`;
+}
+
 /**
  * Loads and groups one side's data points (datum values, job ids, replicates): one row per signature, its
- * three lists aggregated in PostgreSQL as JSON text in the order the reference reads them (push time, datum
- * id, then replicate id), so no JavaScript work per data point is left but JSON.parse.
+ * lists aggregated in PostgreSQL in the order the reference reads them (push time, datum id, then replicate
+ * id): the values and replicates as JSON for the statistics (JSON.parse is the cheapest way into numbers),
+ * and the lists the answer shows as their final JSON text (the runs rounded half-even to 2 decimals,
+ * {@link quantize2HalfEvenJsonSql}), so no JavaScript work per data point is left but JSON.parse.
  */
 export async function loadGroupedData(
   db: Queryable,
@@ -97,26 +126,47 @@ export async function loadGroupedData(
   signatureIds: readonly number[],
   selection: DataSelection,
 ): Promise<GroupedData> {
-  const grouped: GroupedData = { values: new Map(), jobIds: new Map(), replicates: new Map() };
+  const grouped: GroupedData = { values: new Map(), replicates: new Map(), json: new Map() };
   if (signatureIds.length === 0) return grouped;
   const { from, params } = sideData(repositoryId, signatureIds, selection, false);
+  const order = 'd.push_timestamp, d.id';
+  const replicateOrder = `${order}, r.id`;
   const { rows } = await db.query(
-    `WITH d AS MATERIALIZED (SELECT d.id, d.signature_id, d.value, d.job_id, d.push_timestamp ${from})
-     SELECT v.signature_id, v.values, v.job_ids, r.replicates
+    `WITH d AS MATERIALIZED (
+       SELECT d.id, d.signature_id, d.value, d.value::text AS value_text, d.job_id, d.push_timestamp ${from}
+     )
+     SELECT v.signature_id, v.values, v.job_ids, v.runs, r.replicates, r.runs_replicates
      FROM (SELECT d.signature_id,
-             json_agg(d.value ORDER BY d.push_timestamp, d.id)::text AS values,
-             json_agg(d.job_id ORDER BY d.push_timestamp, d.id)::text AS job_ids
+             json_agg(d.value ORDER BY ${order})::text AS values,
+             ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
+             ${jsonArrayAgg(quantize2HalfEvenJsonSql('d.value_text'), order)} AS runs
            FROM d GROUP BY d.signature_id) v
      JOIN (SELECT d.signature_id,
-             json_agg(coalesce(r.value, d.value) ORDER BY d.push_timestamp, d.id, r.id)::text AS replicates
-           FROM d LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id
+             json_agg(coalesce(r.value, d.value) ORDER BY ${replicateOrder})::text AS replicates,
+             ${jsonArrayAgg(
+               `CASE WHEN r.id IS NULL THEN ${quantize2HalfEvenJsonSql('d.value_text')}
+                 ELSE ${quantize2HalfEvenJsonSql('r.value::text')} END`,
+               replicateOrder,
+             )} AS runs_replicates
+           FROM d LEFT JOIN ${REPLICATES_OF_D} ON true
            GROUP BY d.signature_id) r ON r.signature_id = v.signature_id`,
     params,
   );
-  for (const row of rows as { signature_id: number; values: string; job_ids: string; replicates: string }[]) {
+  for (const row of rows as {
+    signature_id: number;
+    values: string;
+    job_ids: string;
+    runs: string;
+    replicates: string;
+    runs_replicates: string;
+  }[]) {
     grouped.values.set(row.signature_id, JSON.parse(row.values));
-    grouped.jobIds.set(row.signature_id, JSON.parse(row.job_ids));
     grouped.replicates.set(row.signature_id, JSON.parse(row.replicates));
+    grouped.json.set(row.signature_id, {
+      jobIds: row.job_ids,
+      runs: row.runs,
+      runsReplicates: row.runs_replicates,
+    });
   }
   return grouped;
 }

@@ -6,7 +6,7 @@ import { repeatedParam } from '../signatures/series-params.ts';
 import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
 import { countDataPoints, type DataSelection, loadGroupedData, loadSignatures } from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
-import { mannWhitneyRow, matchRows, type RowContext, studentTRow } from './perfcompare-rows.ts';
+import { mannWhitneyRow, matchRows, RawJson, type RowContext, studentTRow } from './perfcompare-rows.ts';
 import { graphsTimerange, intervalForPushes } from './perfcompare-timeranges.ts';
 
 interface PushRow {
@@ -151,6 +151,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       const ctx: RowContext = {
         params,
         timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
+        json: JSON.parse,
       };
       // Both sides' data points, matched into rows.
       const loadRows = async () => {
@@ -161,7 +162,11 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
       if (params.testVersion !== 'mann-whitney-u') {
-        return answer((await loadRows()).map((row) => studentTRow(row, ctx)));
+        // The lists built as JSON text in PostgreSQL go into the answer as they are.
+        const raw = new RawJson();
+        const rows = (await loadRows()).map((row) => studentTRow(row, { ...ctx, json: raw.embed }));
+        const body = answer(raw.stringify(rows));
+        return reply.type('application/json; charset=utf-8').send(body);
       }
 
       // The cache key holds the number of statistics per side, counted in PostgreSQL: a hit reads no data
