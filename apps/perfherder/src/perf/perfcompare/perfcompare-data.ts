@@ -52,10 +52,8 @@ export interface SignatureFilter {
   readonly updatedSince: Date | null;
 }
 
-/** The signatures of one side (spec §3.12 "Signatures"), with their platform and option names. */
-export async function loadSignatures(db: Queryable, filter: SignatureFilter): Promise<CompareSignature[]> {
-  const { rows } = await db.query(
-    `SELECT s.id, s.framework_id, s.lower_is_better, s.has_subtests, s.extra_options, s.suite, s.test,
+/** The signatures of one side (spec §3.12 "Signatures"), `$1`-`$5` from {@link signatureParams}. */
+const SIGNATURES_SQL = `SELECT s.id, s.framework_id, s.lower_is_better, s.has_subtests, s.extra_options, s.suite, s.test,
             s.signature_hash, mp.platform, s.option_collection_id, o.name AS option_name,
             s.parent_signature_id, s.repository_id, s.measurement_unit, s.application
        FROM performance_signature s
@@ -66,10 +64,19 @@ export async function loadSignatures(db: Queryable, filter: SignatureFilter): Pr
         AND (s.parent_signature_id IS NULL) = $2
         AND ($3::integer IS NULL OR s.framework_id = $3)
         AND ($4::integer IS NULL OR s.parent_signature_id = $4)
-        AND ($5::timestamptz IS NULL OR s.last_updated >= $5)
-      ORDER BY s.id`,
-    [filter.repositoryId, filter.noSubtests, filter.framework, filter.parentSignature, filter.updatedSince],
-  );
+        AND ($5::timestamptz IS NULL OR s.last_updated >= $5)`;
+
+const signatureParams = (filter: SignatureFilter): unknown[] => [
+  filter.repositoryId,
+  filter.noSubtests,
+  filter.framework,
+  filter.parentSignature,
+  filter.updatedSince,
+];
+
+/** The signatures of one side (spec §3.12 "Signatures"), with their platform and option names. */
+export async function loadSignatures(db: Queryable, filter: SignatureFilter): Promise<CompareSignature[]> {
+  const { rows } = await db.query(`${SIGNATURES_SQL} ORDER BY s.id`, signatureParams(filter));
   return rows as CompareSignature[];
 }
 
@@ -85,26 +92,27 @@ const REPLICATES_OF_D = `LATERAL (SELECT r.id, r.value FROM performance_datum_re
     WHERE r.performance_datum_id = d.id OFFSET 0) r`;
 
 /**
- * The FROM and WHERE of one side's data points, and its parameters: `d` the datums of the signatures, with
- * `replicates` `r` their replicates (LEFT JOIN, so a datum without replicates keeps one row). The push is
- * joined only to select by revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
+ * The FROM and WHERE of one side's data points, and the selection's parameters (numbered from `first`): `d`
+ * the datums of the signatures `ids` (an SQL array) in repository `repository` (SQL), with `replicates` `r`
+ * their replicates (LEFT JOIN, so a datum without replicates keeps one row). The push is joined only to
+ * select by revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
  */
 function sideData(
-  repositoryId: number,
-  signatureIds: readonly number[],
+  ids: string,
+  repository: string,
   selection: DataSelection,
   replicates: boolean,
+  first: number,
 ): { readonly from: string; readonly params: unknown[] } {
   const byRevision = 'revision' in selection;
+  const [a, b] = [`$${first}`, `$${first + 1}`];
   return {
     from: `FROM performance_datum d
        ${byRevision ? 'JOIN push p ON p.id = d.push_id' : ''}
        ${replicates ? `LEFT JOIN ${REPLICATES_OF_D} ON true` : ''}
-      WHERE d.signature_id = ANY($1::integer[]) AND d.repository_id = $2
-        AND ${byRevision ? 'p.revision = $3' : 'd.push_timestamp > $3 AND d.push_timestamp < $4'}`,
-    params: byRevision
-      ? [signatureIds, repositoryId, selection.revision]
-      : [signatureIds, repositoryId, selection.after, selection.before],
+      WHERE d.signature_id = ANY(${ids}) AND d.repository_id = ${repository}
+        AND ${byRevision ? `p.revision = ${a}` : `d.push_timestamp > ${a} AND d.push_timestamp < ${b}`}`,
+    params: byRevision ? [selection.revision] : [selection.after, selection.before],
   };
 }
 
@@ -114,61 +122,102 @@ function jsonArrayAgg(element: string, order: string): string {
 }
 
 /**
- * Loads and groups one side's data points (datum values, job ids, replicates): one row per signature, its
- * lists aggregated in PostgreSQL in the order the reference reads them (push time, datum id, then replicate
- * id): the values and replicates as JSON for the statistics (JSON.parse is the cheapest way into numbers),
- * and the lists the answer shows as their final JSON text (the runs rounded half-even to 2 decimals,
- * {@link quantize2HalfEvenJsonSql}), so no JavaScript work per data point is left but JSON.parse.
+ * The CTEs `d` (one side's datums, from {@link sideData}'s FROM) and `lists` (one row per signature with
+ * data): its lists aggregated in PostgreSQL in the order the reference reads them (push time, datum id,
+ * then replicate id): the values and replicates as JSON for the statistics (JSON.parse is the cheapest way
+ * into numbers), and the lists the answer shows as their final JSON text (the runs rounded half-even to 2
+ * decimals, {@link quantize2HalfEvenJsonSql}), so no JavaScript work per data point is left but JSON.parse.
  */
+function listsCtes(from: string): string {
+  const order = 'd.push_timestamp, d.id';
+  const replicateOrder = `${order}, r.id`;
+  return `d AS MATERIALIZED (
+       SELECT d.id, d.signature_id, d.value, d.value::text AS value_text, d.job_id, d.push_timestamp ${from}
+     ), lists AS (
+       SELECT v.signature_id, v.values, v.job_ids, v.runs, r.replicates, r.runs_replicates
+       FROM (SELECT d.signature_id,
+               json_agg(d.value ORDER BY ${order})::text AS values,
+               ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
+               ${jsonArrayAgg(quantize2HalfEvenJsonSql('d.value_text'), order)} AS runs
+             FROM d GROUP BY d.signature_id) v
+       JOIN (SELECT d.signature_id,
+               json_agg(coalesce(r.value, d.value) ORDER BY ${replicateOrder})::text AS replicates,
+               ${jsonArrayAgg(
+                 `CASE WHEN r.id IS NULL THEN ${quantize2HalfEvenJsonSql('d.value_text')}
+                   ELSE ${quantize2HalfEvenJsonSql('r.value::text')} END`,
+                 replicateOrder,
+               )} AS runs_replicates
+             FROM d LEFT JOIN ${REPLICATES_OF_D} ON true
+             GROUP BY d.signature_id) r ON r.signature_id = v.signature_id
+     )`;
+}
+
+interface ListsRow {
+  signature_id: number;
+  values: string | null;
+  job_ids: string;
+  runs: string;
+  replicates: string;
+  runs_replicates: string;
+}
+
+/** Adds a `lists` row to `grouped`; a row without data (`values` NULL) adds nothing. */
+function addLists(grouped: GroupedData, row: ListsRow): void {
+  if (row.values === null) return;
+  grouped.values.set(row.signature_id, JSON.parse(row.values));
+  grouped.replicates.set(row.signature_id, JSON.parse(row.replicates));
+  grouped.json.set(row.signature_id, {
+    jobIds: row.job_ids,
+    runs: row.runs,
+    runsReplicates: row.runs_replicates,
+  });
+}
+
+const noData = (): GroupedData => ({ values: new Map(), replicates: new Map(), json: new Map() });
+
+/** Loads and groups one side's data points (see {@link listsCtes}) for signatures already loaded. */
 export async function loadGroupedData(
   db: Queryable,
   repositoryId: number,
   signatureIds: readonly number[],
   selection: DataSelection,
 ): Promise<GroupedData> {
-  const grouped: GroupedData = { values: new Map(), replicates: new Map(), json: new Map() };
+  const grouped = noData();
   if (signatureIds.length === 0) return grouped;
-  const { from, params } = sideData(repositoryId, signatureIds, selection, false);
-  const order = 'd.push_timestamp, d.id';
-  const replicateOrder = `${order}, r.id`;
-  const { rows } = await db.query(
-    `WITH d AS MATERIALIZED (
-       SELECT d.id, d.signature_id, d.value, d.value::text AS value_text, d.job_id, d.push_timestamp ${from}
-     )
-     SELECT v.signature_id, v.values, v.job_ids, v.runs, r.replicates, r.runs_replicates
-     FROM (SELECT d.signature_id,
-             json_agg(d.value ORDER BY ${order})::text AS values,
-             ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
-             ${jsonArrayAgg(quantize2HalfEvenJsonSql('d.value_text'), order)} AS runs
-           FROM d GROUP BY d.signature_id) v
-     JOIN (SELECT d.signature_id,
-             json_agg(coalesce(r.value, d.value) ORDER BY ${replicateOrder})::text AS replicates,
-             ${jsonArrayAgg(
-               `CASE WHEN r.id IS NULL THEN ${quantize2HalfEvenJsonSql('d.value_text')}
-                 ELSE ${quantize2HalfEvenJsonSql('r.value::text')} END`,
-               replicateOrder,
-             )} AS runs_replicates
-           FROM d LEFT JOIN ${REPLICATES_OF_D} ON true
-           GROUP BY d.signature_id) r ON r.signature_id = v.signature_id`,
-    params,
-  );
-  for (const row of rows as {
-    signature_id: number;
-    values: string;
-    job_ids: string;
-    runs: string;
-    replicates: string;
-    runs_replicates: string;
-  }[]) {
-    grouped.values.set(row.signature_id, JSON.parse(row.values));
-    grouped.replicates.set(row.signature_id, JSON.parse(row.replicates));
-    grouped.json.set(row.signature_id, {
-      jobIds: row.job_ids,
-      runs: row.runs,
-      runsReplicates: row.runs_replicates,
-    });
-  }
+  const { from, params } = sideData('$1::integer[]', '$2', selection, false, 3);
+  const { rows } = await db.query(`WITH ${listsCtes(from)} SELECT * FROM lists`, [
+    signatureIds,
+    repositoryId,
+    ...params,
+  ]);
+  for (const row of rows as ListsRow[]) addLists(grouped, row);
   return grouped;
+}
+
+/**
+ * One side's signatures ({@link loadSignatures}) and their data ({@link loadGroupedData}) in one statement,
+ * one round trip: the signatures as a materialized CTE, whose ids select the datums.
+ */
+export async function loadSide(
+  db: Queryable,
+  filter: SignatureFilter,
+  selection: DataSelection,
+): Promise<{ readonly signatures: CompareSignature[]; readonly data: GroupedData }> {
+  const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, 6);
+  const { rows } = await db.query(
+    `WITH s AS MATERIALIZED (${SIGNATURES_SQL}), ${listsCtes(from)}
+     SELECT s.*, l.values, l.job_ids, l.runs, l.replicates, l.runs_replicates
+     FROM s LEFT JOIN lists l ON l.signature_id = s.id
+     ORDER BY s.id`,
+    [...signatureParams(filter), ...params],
+  );
+  const data = noData();
+  const signatures: CompareSignature[] = [];
+  for (const { values, job_ids, runs, replicates, runs_replicates, ...signature } of rows) {
+    signatures.push(signature as CompareSignature);
+    addLists(data, { signature_id: signature.id, values, job_ids, runs, replicates, runs_replicates });
+  }
+  return { signatures, data };
 }
 
 /**
@@ -184,7 +233,11 @@ export async function countDataPoints(
   replicates: boolean,
 ): Promise<number> {
   if (signatureIds.length === 0) return 0;
-  const { from, params } = sideData(repositoryId, signatureIds, selection, replicates);
-  const { rows } = await db.query(`SELECT count(*)::bigint AS n ${from}`, params);
+  const { from, params } = sideData('$1::integer[]', '$2', selection, replicates, 3);
+  const { rows } = await db.query(`SELECT count(*)::bigint AS n ${from}`, [
+    signatureIds,
+    repositoryId,
+    ...params,
+  ]);
   return Number(rows[0]?.n ?? 0);
 }
