@@ -67,9 +67,9 @@ const SHOULD_ALERT_SQL = `CASE WHEN s.should_alert IS NULL AND s.parent_signatur
  *   (ON DELETE CASCADE), so that inner join never removed a row. The planner's row estimate for "these
  *   signatures since then" is several times too low (active signatures are the ones with recent data), so
  *   the steps are materialized rather than left to it (it hash-joined the whole `job` table).
- * - `js`: each distinct job once, looked up by primary key (a LATERAL subquery, kept apart by OFFSET 0 so
- *   it stays a parameterized index scan), with its submit time as JSON text: one lookup and one to_char
- *   per job instead of per datum (a job carries many subtests' datums).
+ * - `js`: each distinct job once, with its submit time as JSON text (one to_char per job instead of per
+ *   datum: a job carries many subtests' datums), read by one scan of the primary key for the sorted array
+ *   of job ids, which walks the leaf pages in order instead of descending the index once per job.
  * - `l`: per signature, the lists as JSON text (the values rounded half-even to 2 decimals,
  *   {@link quantize2HalfEvenJsonSql}), in the reference's order (job id, datum id, replicate id;
  *   mode A: push time, push id, job id, datum id, replicate id), `NULL` for the lists the mode leaves empty.
@@ -147,14 +147,11 @@ export function summarySql({
        WHERE d.repository_id = (SELECT r.id FROM r) AND d.signature_id = ANY(ARRAY(SELECT s.id FROM s))
          AND ${timeCond}
      ), js AS MATERIALIZED (
-       SELECT x.job_id, jj.submit_time${modeA ? ', jj.machine_name' : ''}
-       FROM (SELECT DISTINCT d.job_id FROM d WHERE d.job_id IS NOT NULL) x
-       CROSS JOIN LATERAL (
-         SELECT '"' || ${isoSql('j.submit_time')} || '"' AS submit_time${
-           modeA ? ', (SELECT m.name FROM machine m WHERE m.id = j.machine_id) AS machine_name' : ''
-         }
-         FROM job j WHERE j.id = x.job_id OFFSET 0
-       ) jj
+       SELECT j.id AS job_id, '"' || ${isoSql('j.submit_time')} || '"' AS submit_time${
+         modeA ? ', (SELECT m.name FROM machine m WHERE m.id = j.machine_id) AS machine_name' : ''
+       }
+       FROM job j
+       WHERE j.id = ANY(ARRAY(SELECT DISTINCT d.job_id FROM d WHERE d.job_id IS NOT NULL ORDER BY 1))
      ), l AS (${lists})
      SELECT r.id AS repository_id,
        (SELECT '[' || coalesce(string_agg(s.head || coalesce(l.values, '') || s.mid || coalesce(l.job_ids, '')
