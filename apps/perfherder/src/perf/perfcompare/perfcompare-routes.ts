@@ -4,9 +4,15 @@ import { markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
-import { countDataPoints, type DataSelection, loadGroupedData, loadSignatures } from './perfcompare-data.ts';
+import {
+  countDataPoints,
+  type DataSelection,
+  loadGroupedData,
+  loadSide,
+  loadSignatures,
+} from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
-import { mannWhitneyRow, matchRows, type RowContext, studentTRow } from './perfcompare-rows.ts';
+import { mannWhitneyRow, matchRows, RawJson, type RowContext, studentTRow } from './perfcompare-rows.ts';
 import { graphsTimerange, intervalForPushes } from './perfcompare-timeranges.ts';
 
 interface PushRow {
@@ -14,27 +20,39 @@ interface PushRow {
   time: Date;
 }
 
-async function repositoryIds(db: Queryable, params: PerfCompareParams): Promise<[number, number]> {
-  const { rows } = await db.query('SELECT id, name FROM repository WHERE name = ANY($1::text[])', [
-    [params.baseRepository, params.newRepository],
-  ]);
-  const byName = new Map((rows as { id: number; name: string }[]).map((r) => [r.name, r.id]));
-  const base = byName.get(params.baseRepository);
-  const next = byName.get(params.newRepository);
-  if (base === undefined || next === undefined) {
+/** Both repositories' ids and the pushes of the two revisions (undefined when missing), in one statement. */
+interface Lookup {
+  readonly baseRepoId: number;
+  readonly newRepoId: number;
+  readonly newPush: PushRow | undefined;
+  readonly basePush: PushRow | undefined;
+}
+
+async function lookUp(db: Queryable, params: PerfCompareParams): Promise<Lookup> {
+  const { rows } = await db.query(
+    `WITH r AS (SELECT (SELECT id FROM repository WHERE name = $1) AS base_id,
+                       (SELECT id FROM repository WHERE name = $2) AS new_id)
+     SELECT r.base_id, r.new_id, np.id AS new_push_id, np.time AS new_push_time,
+       bp.id AS base_push_id, bp.time AS base_push_time
+     FROM r
+     LEFT JOIN push np ON np.repository_id = r.new_id AND np.revision = $3
+     LEFT JOIN push bp ON bp.repository_id = r.base_id AND bp.revision = $4`,
+    [params.baseRepository, params.newRepository, params.newRevision, params.baseRevision ?? null],
+  );
+  const row = rows[0];
+  if (row?.base_id == null || row.new_id == null) {
     throw badRequest({
       non_field_errors: [`${params.baseRepository} or ${params.newRepository} does not exist.`],
     });
   }
-  return [base, next];
-}
-
-async function findPush(db: Queryable, repositoryId: number, revision: string): Promise<PushRow | undefined> {
-  const { rows } = await db.query('SELECT id, time FROM push WHERE repository_id = $1 AND revision = $2', [
-    repositoryId,
-    revision,
-  ]);
-  return rows[0] as PushRow | undefined;
+  const push = (id: number | null, time: Date | null) =>
+    id === null || time === null ? undefined : { id, time };
+  return {
+    baseRepoId: row.base_id,
+    newRepoId: row.new_id,
+    newPush: push(row.new_push_id, row.new_push_time),
+    basePush: push(row.base_push_id, row.base_push_time),
+  };
 }
 
 /** A 400 whose body is a bare JSON string, as the reference answers for a missing push. */
@@ -83,8 +101,8 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const params = parsePerfCompareParams(request.query as Record<string, unknown>);
       const db = app.db;
-      const [baseRepoId, newRepoId] = await repositoryIds(db, params);
-      const newPush = await findPush(db, newRepoId, params.newRevision);
+      const found = await lookUp(db, params);
+      const { baseRepoId, newRepoId, newPush } = found;
       if (!newPush) {
         return sendJsonString(
           reply,
@@ -96,7 +114,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       let basePush: PushRow | undefined;
       let baseSelection: DataSelection;
       if (params.baseRevision) {
-        basePush = await findPush(db, baseRepoId, params.baseRevision);
+        basePush = found.basePush;
         if (!basePush) {
           return sendJsonString(
             reply,
@@ -127,22 +145,17 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         framework: params.framework || null,
         updatedSince,
       };
-      // Each pair of statements (one per side) runs at once, on two connections.
-      const [baseSignatures, newSignatures] = await Promise.all([
-        loadSignatures(db, {
-          ...signatureFilter,
-          repositoryId: baseRepoId,
-          parentSignature: params.baseParentSignature,
-        }),
-        loadSignatures(db, {
-          ...signatureFilter,
-          repositoryId: newRepoId,
-          parentSignature: params.newParentSignature,
-        }),
-      ]);
+      const baseFilter = {
+        ...signatureFilter,
+        repositoryId: baseRepoId,
+        parentSignature: params.baseParentSignature,
+      };
+      const newFilter = {
+        ...signatureFilter,
+        repositoryId: newRepoId,
+        parentSignature: params.newParentSignature,
+      };
       const newSelection: DataSelection = { revision: params.newRevision };
-      const baseIds = baseSignatures.map((s) => s.id);
-      const newIds = newSignatures.map((s) => s.id);
       // Both revisions fixed: Cache-Control (a late job's or retrigger's data changes the ETag).
       const answer = <T>(body: T): T => {
         if (basePush) markFixedAnswer(reply);
@@ -151,7 +164,30 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       const ctx: RowContext = {
         params,
         timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
+        json: JSON.parse,
       };
+      if (params.testVersion !== 'mann-whitney-u') {
+        // Each side's signatures and data in one statement; the two sides at once, on two connections.
+        const [base, next] = await Promise.all([
+          loadSide(db, baseFilter, baseSelection),
+          loadSide(db, newFilter, newSelection),
+        ]);
+        const matched = matchRows(base.signatures, next.signatures, base.data, next.data, params.replicates);
+        // The lists built as JSON text in PostgreSQL go into the answer as they are.
+        const raw = new RawJson();
+        const body = answer(
+          raw.stringify(matched.map((row) => studentTRow(row, { ...ctx, json: raw.embed }))),
+        );
+        return reply.type('application/json; charset=utf-8').send(body);
+      }
+
+      // Each pair of statements (one per side) runs at once, on two connections.
+      const [baseSignatures, newSignatures] = await Promise.all([
+        loadSignatures(db, baseFilter),
+        loadSignatures(db, newFilter),
+      ]);
+      const baseIds = baseSignatures.map((s) => s.id);
+      const newIds = newSignatures.map((s) => s.id);
       // Both sides' data points, matched into rows.
       const loadRows = async () => {
         const [baseData, newData] = await Promise.all([
@@ -160,9 +196,6 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         ]);
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
-      if (params.testVersion !== 'mann-whitney-u') {
-        return answer((await loadRows()).map((row) => studentTRow(row, ctx)));
-      }
 
       // The cache key holds the number of statistics per side, counted in PostgreSQL: a hit reads no data
       // points and sends the stored JSON text as it is.
