@@ -7,6 +7,7 @@ import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
 import { migrate } from '../../src/db/migrate.ts';
 import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cache.ts';
+import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-data.ts';
 import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
   fixtureRevision,
@@ -911,6 +912,96 @@ describe('GET /api/perfcompare/results/', () => {
       const rows = await cacheRows();
       assert.equal(rows.length, 2);
       assert.notEqual(rows[0]?.hash_key, rows[1]?.hash_key);
+    });
+
+    it('the datum day counters (migration 0008) count a window exactly, through inserts, updates and deletes across day edges', async () => {
+      const w = await world({ base: [], next: [1] });
+      const p = service.db.primary;
+      const midnight = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
+      const at = (ms: number) => new Date(midnight + ms);
+      const H = 3_600_000;
+      const other = await insertPerfSignature(p, {
+        framework_id: w.frameworkId,
+        platform_id: w.baseSig.platform_id,
+        option_collection_id: w.baseSig.option_collection_id,
+        suite: SUITE,
+        test: 'other',
+        signature_hash: 'o1'.repeat(20),
+        repository_id: w.tryRepo.id,
+      });
+      const sigs = [w.baseSig.id, other.id];
+      // One statement per insert: several datums per (signature, day) and several days per statement.
+      const insert = (sig: number, offsets: number[]) =>
+        p.query(
+          `INSERT INTO performance_datum (repository_id, signature_id, value, push_timestamp, push_id)
+           SELECT $1, $2, 1, t, $3 FROM unnest($4::timestamptz[]) AS t`,
+          [w.tryRepo.id, sig, w.basePush.id, offsets.map((o) => at(o).toISOString())],
+        );
+      await insert(w.baseSig.id, [
+        -DAY_MS,
+        -1000,
+        -1,
+        0,
+        0,
+        1,
+        5 * H,
+        DAY_MS - 1,
+        DAY_MS,
+        DAY_MS + 1,
+        2 * DAY_MS + 7 * H,
+      ]);
+      await insert(other.id, [-2 * DAY_MS, 0, 12 * H, DAY_MS + 3 * H, 2 * DAY_MS]);
+      const grid = [
+        -DAY_MS - 1,
+        -1000,
+        -1,
+        0,
+        1,
+        5 * H,
+        12 * H,
+        DAY_MS - 1,
+        DAY_MS,
+        DAY_MS + 2,
+        2 * DAY_MS,
+        3 * DAY_MS,
+      ];
+      const check = async (label: string) => {
+        const { rows: drift } = await p.query(
+          `SELECT * FROM (SELECT repository_id, performance_datum_day(push_timestamp) AS day, signature_id,
+                                 count(*) AS n FROM performance_datum GROUP BY 1, 2, 3) real
+           FULL JOIN performance_datum_day_count c USING (repository_id, day, signature_id)
+           WHERE coalesce(real.n, 0) <> coalesce(c.datums, 0)`,
+        );
+        assert.deepEqual(drift, [], label);
+        for (const a of grid) {
+          for (const b of grid) {
+            if (b <= a) continue;
+            const selection = { after: at(a), before: at(b) };
+            const { rows } = await p.query(
+              `SELECT count(*)::int AS n FROM performance_datum WHERE repository_id = $1
+                 AND signature_id = ANY($2) AND push_timestamp > $3 AND push_timestamp < $4`,
+              [w.tryRepo.id, sigs, selection.after, selection.before],
+            );
+            const counted = await countDataPoints(p, w.tryRepo.id, sigs, selection, false);
+            assert.equal(counted, rows[0].n, `${label}: (${a}, ${b})`);
+          }
+        }
+      };
+      await check('after inserts');
+      await p.query(
+        `UPDATE performance_datum SET push_timestamp = push_timestamp + interval '1 day'
+         WHERE signature_id = $1 AND push_timestamp >= $2`,
+        [w.baseSig.id, at(5 * H)],
+      );
+      await p.query('UPDATE performance_datum SET value = 2 WHERE signature_id = $1', [other.id]);
+      await check('after updates');
+      await p.query(
+        'DELETE FROM performance_datum WHERE signature_id = $1 AND push_timestamp BETWEEN $2 AND $3',
+        [w.baseSig.id, at(-1000), at(1)],
+      );
+      await check('after deletes');
+      await p.query('TRUNCATE performance_datum CASCADE');
+      await check('after truncate');
     });
 
     it('hashes the sorted-key JSON like Python json.dumps(sort_keys=True)', () => {

@@ -122,9 +122,28 @@ export async function loadGroupedData(
 }
 
 /**
+ * A window side's datum count from the counters of migration 0008: the whole UTC days strictly inside the
+ * window from `performance_datum_day_count`, the two partial edge days counted exactly through the
+ * (repository_id, push_timestamp) index. Each part is one index range filtered by a hashed signature list
+ * (`signature_id + 0` keeps the list a filter, not one index descent per signature).
+ */
+const WINDOW_COUNT = `
+  SELECT (SELECT coalesce(sum(c.datums), 0) FROM performance_datum_day_count c
+           WHERE c.repository_id = $2 AND c.signature_id + 0 = ANY($1)
+             AND c.day > performance_datum_day($3) AND c.day < performance_datum_day($4))
+       + (SELECT count(*) FROM performance_datum d
+           WHERE d.repository_id = $2 AND d.signature_id + 0 = ANY($1) AND d.push_timestamp > $3
+             AND d.push_timestamp < least($4, to_timestamp((performance_datum_day($3) + 1) * 86400)))
+       + (SELECT count(*) FROM performance_datum d
+           WHERE d.repository_id = $2 AND d.signature_id + 0 = ANY($1)
+             AND performance_datum_day($4) > performance_datum_day($3)
+             AND d.push_timestamp >= to_timestamp(performance_datum_day($4) * 86400) AND d.push_timestamp < $4)
+         AS n`;
+
+/**
  * How many statistics one side's {@link loadGroupedData} would yield: its datums, or with `replicates` its
  * datum ⋈ replicate rows. Counted in PostgreSQL, so a Mann-Whitney cache lookup (whose key holds the total)
- * reads no data points.
+ * reads no data points; a window's datums are summed from the per-day counters (migration 0008).
  */
 export async function countDataPoints(
   db: Queryable,
@@ -134,6 +153,15 @@ export async function countDataPoints(
   replicates: boolean,
 ): Promise<number> {
   if (signatureIds.length === 0) return 0;
+  if (!replicates && 'after' in selection) {
+    const { rows } = await db.query(WINDOW_COUNT, [
+      signatureIds,
+      repositoryId,
+      selection.after,
+      selection.before,
+    ]);
+    return Number(rows[0]?.n ?? 0);
+  }
   const { from, params } = sideData(repositoryId, signatureIds, selection, replicates);
   const { rows } = await db.query(`SELECT count(*)::bigint AS n ${from}`, params);
   return Number(rows[0]?.n ?? 0);
