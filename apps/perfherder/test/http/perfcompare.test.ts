@@ -3,9 +3,11 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
 import { migrate } from '../../src/db/migrate.ts';
+import { weakEtag } from '../../src/http/etag.ts';
 import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cache.ts';
 import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-data.ts';
 import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
@@ -909,9 +911,64 @@ describe('GET /api/perfcompare/results/', () => {
       assert.equal(second.statusCode, 200);
       const [row] = second.json() as { new_runs: number[] }[];
       assert.deepEqual(row?.new_runs, [110, 115, 112, 120]);
+      // A datum on the base side, in the window (counted through the day counters): a new key again.
+      await insertPerfDatum(service.db.primary, {
+        signature: w.baseSig,
+        pushId: w.basePush.id,
+        value: 99,
+        pushTimestamp: w.basePush.time,
+      });
+      await service.db.cluster.waitForReplicas();
+      const third = await service.app.inject(url);
+      assert.deepEqual((third.json() as { base_runs: number[] }[])[0]?.base_runs, [100, 105, 102, 99]);
       const rows = await cacheRows();
-      assert.equal(rows.length, 2);
-      assert.notEqual(rows[0]?.hash_key, rows[1]?.hash_key);
+      assert.equal(rows.length, 3);
+      assert.equal(new Set(rows.map((r) => r.hash_key)).size, 3);
+    });
+
+    it('a cache hit: gzip to a client that accepts it, the text otherwise, the same bytes; 304 from the stored ETag', async () => {
+      const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
+      const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
+      assert.equal((await service.app.inject(url)).statusCode, 200);
+      await service.db.cluster.waitForReplicas();
+      const { rows } = await service.db.primary.query(
+        'SELECT results_text, etag FROM perf_compare_mwu_cache',
+      );
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].etag, weakEtag(rows[0].results_text));
+      const identity = await service.app.inject(url);
+      assert.equal(identity.statusCode, 200);
+      assert.equal(identity.headers['content-encoding'], undefined);
+      assert.match(String(identity.headers.vary), /Accept-Encoding/);
+      assert.equal(identity.headers.etag, rows[0].etag);
+      assert.equal(identity.body, rows[0].results_text);
+      const gzipped = await service.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      assert.equal(gzipped.statusCode, 200);
+      assert.equal(gzipped.headers['content-encoding'], 'gzip');
+      assert.equal(gzipped.headers['content-type'], 'application/json');
+      assert.match(String(gzipped.headers.vary), /Accept-Encoding/);
+      assert.equal(gzipped.headers.etag, rows[0].etag);
+      assert.ok(gzipped.rawPayload.length < identity.rawPayload.length);
+      assert.equal(gunzipSync(gzipped.rawPayload).toString('utf8'), identity.body);
+      const refused = await service.app.inject({ url, headers: { 'accept-encoding': 'gzip;q=0' } });
+      assert.equal(refused.headers['content-encoding'], undefined);
+      assert.equal(refused.body, identity.body);
+      // The client's copy is current (weak or strong form of the tag, in a list): 304, no body.
+      const opaque = String(rows[0].etag).slice(2);
+      for (const tag of [rows[0].etag, opaque, `"other", ${opaque}`, '*']) {
+        const again = await service.app.inject({
+          url,
+          headers: { 'if-none-match': tag, 'accept-encoding': 'gzip' },
+        });
+        assert.equal(again.statusCode, 304, tag);
+        assert.equal(again.body, '');
+        assert.equal(again.headers.etag, rows[0].etag);
+        assert.equal(again.headers['content-encoding'], undefined);
+        assert.match(String(again.headers.vary), /Accept-Encoding/);
+      }
+      const stale = await service.app.inject({ url, headers: { 'if-none-match': '"other"' } });
+      assert.equal(stale.statusCode, 200);
+      assert.equal(stale.body, identity.body);
     });
 
     it('the datum day counters (migration 0008) count a window exactly, through inserts, updates and deletes across day edges', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import Negotiator from 'negotiator';
 import type { Queryable } from '../../db/queryable.ts';
-import { markFixedAnswer } from '../../http/etag.ts';
+import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
@@ -187,8 +188,19 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         new_sig_ids: newIds,
         total_data_points: totalDataPoints,
       });
-      const cached = await readMwuCache(db, hashKey);
-      if (cached !== undefined) return answer(reply.type('application/json').send(cached));
+      const cached = await readMwuCache(db, hashKey, {
+        acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
+        ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
+      });
+      if (cached !== undefined) {
+        reply.type('application/json');
+        if (cached.etag !== null) {
+          // The ETag hook keeps this tag (and answers 304 to the matching If-None-Match: no body was read).
+          reply.header('etag', cached.etag).header('vary', 'Accept-Encoding');
+          if (cached.gzip) reply.header('content-encoding', 'gzip');
+        }
+        return answer(reply.send(cached.body));
+      }
       const results = (await loadRows()).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
       return answer(results);
