@@ -11,6 +11,9 @@
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/speed.ts --primary-url <url> --replica-url <url>
  *        [--size medium] [--baseline <checkout folder>] [--requests 200] [--block 25] [--only <name part>]
+ *        [--accept-encoding identity]
+ * Requests carry fetch's own Accept-Encoding (gzip, deflate, br; the body is decoded before the clock stops)
+ * unless --accept-encoding sets it.
  * Prints a table, writes bench/results/speed-<size>.json and speed-<size>.md. Not part of npm test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '200' },
     block: { type: 'string', default: '25' },
     only: { type: 'string' },
+    'accept-encoding': { type: 'string' },
   },
 });
 const primaryUrl = args['primary-url'];
@@ -77,7 +81,10 @@ interface Timed {
   readonly headers: Headers;
 }
 
-async function timed(url: string, headers: Record<string, string> = {}): Promise<Timed> {
+const acceptEncoding = args['accept-encoding'];
+
+async function timed(url: string, extra: Record<string, string> = {}): Promise<Timed> {
+  const headers = acceptEncoding === undefined ? extra : { 'accept-encoding': acceptEncoding, ...extra };
   const started = performance.now();
   const res = await fetch(url, { headers });
   const body = await res.text();
@@ -196,6 +203,7 @@ try {
     requestsPerServer,
     block,
     baseline: args.baseline ? 'an older checkout of the service (see the commit message)' : null,
+    acceptEncoding: acceptEncoding ?? 'fetch default (gzip, deflate, br)',
     parameters,
     endpoints: results,
   };

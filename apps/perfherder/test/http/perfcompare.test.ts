@@ -1030,6 +1030,11 @@ describe('GET /api/perfcompare/results/', () => {
            WHERE coalesce(real.n, 0) <> coalesce(c.datums, 0)`,
         );
         assert.deepEqual(drift, [], label);
+        const { rows: pushed } = await p.query(
+          'SELECT count(*)::int AS n FROM performance_datum WHERE push_id = $1 AND signature_id = ANY($2)',
+          [w.basePush.id, sigs],
+        );
+        const byRevision = pushed[0].n;
         for (const a of grid) {
           for (const b of grid) {
             if (b <= a) continue;
@@ -1039,8 +1044,17 @@ describe('GET /api/perfcompare/results/', () => {
                  AND signature_id = ANY($2) AND push_timestamp > $3 AND push_timestamp < $4`,
               [w.tryRepo.id, sigs, selection.after, selection.before],
             );
-            const counted = await countDataPoints(p, w.tryRepo.id, sigs, selection, false);
-            assert.equal(counted, rows[0].n, `${label}: (${a}, ${b})`);
+            // Both sides of one statement: the window (counters) and the same signatures by revision.
+            const side = { repositoryId: w.tryRepo.id, signatureIds: sigs };
+            const counted = await countDataPoints(
+              p,
+              [
+                { ...side, selection },
+                { ...side, selection: { revision: w.basePush.revision } },
+              ],
+              false,
+            );
+            assert.deepEqual(counted, [rows[0].n, byRevision], `${label}: (${a}, ${b})`);
           }
         }
       };

@@ -5,7 +5,13 @@ import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
-import { countDataPoints, type DataSelection, loadGroupedData, loadSignatures } from './perfcompare-data.ts';
+import {
+  countDataPoints,
+  type DataSelection,
+  loadGroupedData,
+  loadSignatureIds,
+  loadSignatures,
+} from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
 import { mannWhitneyRow, matchRows, type RowContext, studentTRow } from './perfcompare-rows.ts';
 import { graphsTimerange, intervalForPushes } from './perfcompare-timeranges.ts';
@@ -128,22 +134,17 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         framework: params.framework || null,
         updatedSince,
       };
-      // Each pair of statements (one per side) runs at once, on two connections.
-      const [baseSignatures, newSignatures] = await Promise.all([
-        loadSignatures(db, {
-          ...signatureFilter,
-          repositoryId: baseRepoId,
-          parentSignature: params.baseParentSignature,
-        }),
-        loadSignatures(db, {
-          ...signatureFilter,
-          repositoryId: newRepoId,
-          parentSignature: params.newParentSignature,
-        }),
-      ]);
+      const baseFilter = {
+        ...signatureFilter,
+        repositoryId: baseRepoId,
+        parentSignature: params.baseParentSignature,
+      };
+      const newFilter = {
+        ...signatureFilter,
+        repositoryId: newRepoId,
+        parentSignature: params.newParentSignature,
+      };
       const newSelection: DataSelection = { revision: params.newRevision };
-      const baseIds = baseSignatures.map((s) => s.id);
-      const newIds = newSignatures.map((s) => s.id);
       // Both revisions fixed: Cache-Control (a late job's or retrigger's data changes the ETag).
       const answer = <T>(body: T): T => {
         if (basePush) markFixedAnswer(reply);
@@ -153,11 +154,31 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         params,
         timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
       };
-      // Both sides' data points, matched into rows.
-      const loadRows = async () => {
+      // Both sides' signatures and data points, matched into rows. Each pair of statements (one per side)
+      // runs at once, on two connections. `only`: the signature ids a cache key was built with.
+      const loadRows = async (only?: readonly [number[], number[]]) => {
+        let [baseSignatures, newSignatures] = await Promise.all([
+          loadSignatures(db, baseFilter),
+          loadSignatures(db, newFilter),
+        ]);
+        if (only) {
+          const [baseIds, newIds] = only.map((ids) => new Set(ids));
+          baseSignatures = baseSignatures.filter((s) => baseIds?.has(s.id));
+          newSignatures = newSignatures.filter((s) => newIds?.has(s.id));
+        }
         const [baseData, newData] = await Promise.all([
-          loadGroupedData(db, baseRepoId, baseIds, baseSelection),
-          loadGroupedData(db, newRepoId, newIds, newSelection),
+          loadGroupedData(
+            db,
+            baseRepoId,
+            baseSignatures.map((s) => s.id),
+            baseSelection,
+          ),
+          loadGroupedData(
+            db,
+            newRepoId,
+            newSignatures.map((s) => s.id),
+            newSelection,
+          ),
         ]);
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
@@ -165,12 +186,17 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         return answer((await loadRows()).map((row) => studentTRow(row, ctx)));
       }
 
-      // The cache key holds the number of statistics per side, counted in PostgreSQL: a hit reads no data
-      // points and sends the stored JSON text as it is.
-      const counts = await Promise.all([
-        countDataPoints(db, baseRepoId, baseIds, baseSelection, params.replicates),
-        countDataPoints(db, newRepoId, newIds, newSelection, params.replicates),
-      ]);
+      // The cache key holds both sides' signature ids and numbers of statistics: two statements, both sides
+      // in each; a hit reads no data points and sends the stored answer as it is.
+      const [baseIds, newIds] = await loadSignatureIds(db, baseFilter, newFilter);
+      const counts = await countDataPoints(
+        db,
+        [
+          { repositoryId: baseRepoId, signatureIds: baseIds, selection: baseSelection },
+          { repositoryId: newRepoId, signatureIds: newIds, selection: newSelection },
+        ],
+        params.replicates,
+      );
       const totalDataPoints = counts[0] + counts[1];
       const hashKey = mwuCacheKey({
         base_rev: params.baseRevision,
@@ -201,7 +227,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         }
         return answer(reply.send(cached.body));
       }
-      const results = (await loadRows()).map((row) => mannWhitneyRow(row, ctx));
+      const results = (await loadRows([baseIds, newIds])).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
       return answer(results);
     },
