@@ -52,32 +52,62 @@ export interface SignatureFilter {
   readonly updatedSince: Date | null;
 }
 
-/** The signatures of one side (spec §3.12 "Signatures"), `$1`-`$5` from {@link signatureParams}. */
-const SIGNATURES_SQL = `SELECT s.id, s.framework_id, s.lower_is_better, s.has_subtests, s.extra_options, s.suite, s.test,
+/** The WHERE of one side's signatures (spec §3.12 "Signatures") over `s`, its parameters from `$<first>`. */
+function signatureWhere(
+  filter: SignatureFilter,
+  first: number,
+): { readonly where: string; readonly params: unknown[] } {
+  const [repo, noSubtests, framework, parent, since] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return {
+    where: `s.repository_id = ${repo}
+        AND (s.parent_signature_id IS NULL) = ${noSubtests}
+        AND (${framework}::integer IS NULL OR s.framework_id = ${framework})
+        AND (${parent}::integer IS NULL OR s.parent_signature_id = ${parent})
+        AND (${since}::timestamptz IS NULL OR s.last_updated >= ${since})`,
+    params: [
+      filter.repositoryId,
+      filter.noSubtests,
+      filter.framework,
+      filter.parentSignature,
+      filter.updatedSince,
+    ],
+  };
+}
+
+/** One side's signatures with their platform and option names, to be filtered by {@link signatureWhere}. */
+const SIGNATURES_SELECT = `SELECT s.id, s.framework_id, s.lower_is_better, s.has_subtests, s.extra_options, s.suite, s.test,
             s.signature_hash, mp.platform, s.option_collection_id, o.name AS option_name,
             s.parent_signature_id, s.repository_id, s.measurement_unit, s.application
        FROM performance_signature s
        JOIN machine_platform mp ON mp.id = s.platform_id
        JOIN option_collection oc ON oc.id = s.option_collection_id
-       JOIN option o ON o.id = oc.option_id
-      WHERE s.repository_id = $1
-        AND (s.parent_signature_id IS NULL) = $2
-        AND ($3::integer IS NULL OR s.framework_id = $3)
-        AND ($4::integer IS NULL OR s.parent_signature_id = $4)
-        AND ($5::timestamptz IS NULL OR s.last_updated >= $5)`;
-
-const signatureParams = (filter: SignatureFilter): unknown[] => [
-  filter.repositoryId,
-  filter.noSubtests,
-  filter.framework,
-  filter.parentSignature,
-  filter.updatedSince,
-];
+       JOIN option o ON o.id = oc.option_id`;
 
 /** The signatures of one side (spec §3.12 "Signatures"), with their platform and option names. */
 export async function loadSignatures(db: Queryable, filter: SignatureFilter): Promise<CompareSignature[]> {
-  const { rows } = await db.query(`${SIGNATURES_SQL} ORDER BY s.id`, signatureParams(filter));
+  const { where, params } = signatureWhere(filter, 1);
+  const { rows } = await db.query(`${SIGNATURES_SELECT} WHERE ${where} ORDER BY s.id`, params);
   return rows as CompareSignature[];
+}
+
+/**
+ * Both sides' signature ids, ascending, in one statement: what the Mann-Whitney cache key needs of them
+ * ({@link loadSignatures} yields the same ids: the joined platform and option are NOT NULL foreign keys).
+ */
+export async function loadSignatureIds(
+  db: Queryable,
+  base: SignatureFilter,
+  next: SignatureFilter,
+): Promise<[number[], number[]]> {
+  const b = signatureWhere(base, 1);
+  const n = signatureWhere(next, 6);
+  const ids = (where: string) =>
+    `(SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') FROM performance_signature s WHERE ${where})`;
+  const { rows } = await db.query(`SELECT ${ids(b.where)} AS base, ${ids(n.where)} AS next`, [
+    ...b.params,
+    ...n.params,
+  ]);
+  return [rows[0].base, rows[0].next];
 }
 
 /** Which data points of one side: a revision, or a push-timestamp window (both ends exclusive). */
@@ -203,13 +233,14 @@ export async function loadSide(
   filter: SignatureFilter,
   selection: DataSelection,
 ): Promise<{ readonly signatures: CompareSignature[]; readonly data: GroupedData }> {
+  const sideSignatures = signatureWhere(filter, 1);
   const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, 6);
   const { rows } = await db.query(
-    `WITH s AS MATERIALIZED (${SIGNATURES_SQL}), ${listsCtes(from)}
+    `WITH s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${sideSignatures.where}), ${listsCtes(from)}
      SELECT s.*, l.values, l.job_ids, l.runs, l.replicates, l.runs_replicates
      FROM s LEFT JOIN lists l ON l.signature_id = s.id
      ORDER BY s.id`,
-    [...signatureParams(filter), ...params],
+    [...sideSignatures.params, ...params],
   );
   const data = noData();
   const signatures: CompareSignature[] = [];
@@ -221,23 +252,71 @@ export async function loadSide(
 }
 
 /**
- * How many statistics one side's {@link loadGroupedData} would yield: its datums, or with `replicates` its
- * datum ⋈ replicate rows. Counted in PostgreSQL, so a Mann-Whitney cache lookup (whose key holds the total)
- * reads no data points.
+ * A window side's datum count from the counters of migration 0008 (ids, repository, after, before at
+ * `$<first>`…): the whole UTC days strictly inside the window from `performance_datum_day_count`, the two
+ * partial edge days counted exactly through the (repository_id, push_timestamp) index. Each part is one index
+ * range filtered by a hashed signature list (`signature_id + 0` keeps the list a filter, not one index
+ * descent per signature).
+ */
+function windowCount(first: number): string {
+  const [ids, repo, after, before] = [0, 1, 2, 3].map((i) => `$${first + i}`);
+  return `(SELECT coalesce(sum(c.datums), 0) FROM performance_datum_day_count c
+           WHERE c.repository_id = ${repo} AND c.signature_id + 0 = ANY(${ids}::integer[])
+             AND c.day > performance_datum_day(${after}) AND c.day < performance_datum_day(${before}))
+       + (SELECT count(*) FROM performance_datum d
+           WHERE d.repository_id = ${repo} AND d.signature_id + 0 = ANY(${ids}::integer[])
+             AND d.push_timestamp > ${after}
+             AND d.push_timestamp < least(${before}, to_timestamp((performance_datum_day(${after}) + 1) * 86400)))
+       + (SELECT count(*) FROM performance_datum d
+           WHERE d.repository_id = ${repo} AND d.signature_id + 0 = ANY(${ids}::integer[])
+             AND performance_datum_day(${before}) > performance_datum_day(${after})
+             AND d.push_timestamp >= to_timestamp(performance_datum_day(${before}) * 86400)
+             AND d.push_timestamp < ${before})`;
+}
+
+/** One side of a comparison's data points: its repository, signatures and selection. */
+export interface DataSide {
+  readonly repositoryId: number;
+  readonly signatureIds: readonly number[];
+  readonly selection: DataSelection;
+}
+
+/** The count expression of one side and its parameters from `$<first>` (0 without signatures). */
+function sideCount(side: DataSide, replicates: boolean, first: number): { sql: string; params: unknown[] } {
+  if (side.signatureIds.length === 0) return { sql: '0', params: [] };
+  const { selection } = side;
+  if (!replicates && 'after' in selection) {
+    return {
+      sql: windowCount(first),
+      params: [side.signatureIds, side.repositoryId, selection.after, selection.before],
+    };
+  }
+  const { from, params } = sideData(
+    `$${first}::integer[]`,
+    `$${first + 1}`,
+    selection,
+    replicates,
+    first + 2,
+  );
+  return { sql: `(SELECT count(*) ${from})`, params: [side.signatureIds, side.repositoryId, ...params] };
+}
+
+/**
+ * How many statistics each side's {@link loadGroupedData} would yield: its datums, or with `replicates` its
+ * datum ⋈ replicate rows. Both sides in one statement, counted in PostgreSQL, so a Mann-Whitney cache lookup
+ * (whose key holds the total) reads no data points; a window's datums are summed from the per-day counters
+ * (migration 0008).
  */
 export async function countDataPoints(
   db: Queryable,
-  repositoryId: number,
-  signatureIds: readonly number[],
-  selection: DataSelection,
+  sides: readonly [DataSide, DataSide],
   replicates: boolean,
-): Promise<number> {
-  if (signatureIds.length === 0) return 0;
-  const { from, params } = sideData('$1::integer[]', '$2', selection, replicates, 3);
-  const { rows } = await db.query(`SELECT count(*)::bigint AS n ${from}`, [
-    signatureIds,
-    repositoryId,
-    ...params,
+): Promise<[number, number]> {
+  const base = sideCount(sides[0], replicates, 1);
+  const next = sideCount(sides[1], replicates, 1 + base.params.length);
+  const { rows } = await db.query(`SELECT (${base.sql})::bigint AS base, (${next.sql})::bigint AS next`, [
+    ...base.params,
+    ...next.params,
   ]);
-  return Number(rows[0]?.n ?? 0);
+  return [Number(rows[0].base), Number(rows[0].next)];
 }

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import Negotiator from 'negotiator';
 import type { Queryable } from '../../db/queryable.ts';
-import { markFixedAnswer } from '../../http/etag.ts';
+import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
+import { addVary } from '../../http/vary.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
 import {
@@ -9,6 +11,7 @@ import {
   type DataSelection,
   loadGroupedData,
   loadSide,
+  loadSignatureIds,
   loadSignatures,
 } from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
@@ -181,28 +184,46 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         return reply.type('application/json; charset=utf-8').send(body);
       }
 
-      // Each pair of statements (one per side) runs at once, on two connections.
-      const [baseSignatures, newSignatures] = await Promise.all([
-        loadSignatures(db, baseFilter),
-        loadSignatures(db, newFilter),
-      ]);
-      const baseIds = baseSignatures.map((s) => s.id);
-      const newIds = newSignatures.map((s) => s.id);
-      // Both sides' data points, matched into rows.
-      const loadRows = async () => {
+      // Both sides' signatures and data points, matched into rows. Each pair of statements (one per side)
+      // runs at once, on two connections. `only`: the signature ids a cache key was built with.
+      const loadRows = async (only?: readonly [number[], number[]]) => {
+        let [baseSignatures, newSignatures] = await Promise.all([
+          loadSignatures(db, baseFilter),
+          loadSignatures(db, newFilter),
+        ]);
+        if (only) {
+          const [baseIds, newIds] = only.map((ids) => new Set(ids));
+          baseSignatures = baseSignatures.filter((s) => baseIds?.has(s.id));
+          newSignatures = newSignatures.filter((s) => newIds?.has(s.id));
+        }
         const [baseData, newData] = await Promise.all([
-          loadGroupedData(db, baseRepoId, baseIds, baseSelection),
-          loadGroupedData(db, newRepoId, newIds, newSelection),
+          loadGroupedData(
+            db,
+            baseRepoId,
+            baseSignatures.map((s) => s.id),
+            baseSelection,
+          ),
+          loadGroupedData(
+            db,
+            newRepoId,
+            newSignatures.map((s) => s.id),
+            newSelection,
+          ),
         ]);
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
 
-      // The cache key holds the number of statistics per side, counted in PostgreSQL: a hit reads no data
-      // points and sends the stored JSON text as it is.
-      const counts = await Promise.all([
-        countDataPoints(db, baseRepoId, baseIds, baseSelection, params.replicates),
-        countDataPoints(db, newRepoId, newIds, newSelection, params.replicates),
-      ]);
+      // The cache key holds both sides' signature ids and numbers of statistics: two statements, both sides
+      // in each; a hit reads no data points and sends the stored answer as it is.
+      const [baseIds, newIds] = await loadSignatureIds(db, baseFilter, newFilter);
+      const counts = await countDataPoints(
+        db,
+        [
+          { repositoryId: baseRepoId, signatureIds: baseIds, selection: baseSelection },
+          { repositoryId: newRepoId, signatureIds: newIds, selection: newSelection },
+        ],
+        params.replicates,
+      );
       const totalDataPoints = counts[0] + counts[1];
       const hashKey = mwuCacheKey({
         base_rev: params.baseRevision,
@@ -220,9 +241,21 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         new_sig_ids: newIds,
         total_data_points: totalDataPoints,
       });
-      const cached = await readMwuCache(db, hashKey);
-      if (cached !== undefined) return answer(reply.type('application/json').send(cached));
-      const results = (await loadRows()).map((row) => mannWhitneyRow(row, ctx));
+      const cached = await readMwuCache(db, hashKey, {
+        acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
+        ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
+      });
+      if (cached !== undefined) {
+        reply.type('application/json');
+        if (cached.etag !== null) {
+          // The ETag hook keeps this tag (and answers 304 to the matching If-None-Match: no body was read).
+          reply.header('etag', cached.etag);
+          addVary(reply, 'accept-encoding');
+          if (cached.gzip) reply.header('content-encoding', 'gzip');
+        }
+        return answer(reply.send(cached.body));
+      }
+      const results = (await loadRows([baseIds, newIds])).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
       return answer(results);
     },
