@@ -96,9 +96,21 @@ export class Hedger {
 
   /** The hedge delay of a statement of shape `sql` sent to `replica` now. */
   delayMs(replica: string, sql?: string): number {
+    return this.delayFor(replica, sql === undefined ? undefined : this.#shapes.get(sql));
+  }
+
+  /**
+   * The latency window of shape `sql`, if it has one: look it up once per statement and hand it to
+   * {@link delayFor} and {@link recordLatency}.
+   */
+  shapeOf(sql: string): LatencyWindow | undefined {
+    return this.#shapes.get(sql);
+  }
+
+  /** {@link delayMs} with the shape's window already looked up. */
+  delayFor(replica: string, shape: LatencyWindow | undefined): number {
     const { fixedMs, floorMs } = this.policy;
     if (fixedMs !== undefined) return fixedMs;
-    const shape = sql === undefined ? undefined : this.#shapes.get(sql);
     if (shape && shape.size >= hedgeShapeMinSamples) {
       return Math.max(floorMs, Math.ceil((shape.p95() ?? 0) * hedgeLatencyFactor));
     }
@@ -144,11 +156,12 @@ export class Hedger {
 
   /**
    * The replica answered a statement of shape `sql` in `ms` (hedged or not): a sample of the replica's and of
-   * the shape's latency.
+   * the shape's latency (`shape`: its window, when {@link shapeOf} found one).
    */
-  recordLatency(replica: string, ms: number, sql?: string): void {
+  recordLatency(replica: string, ms: number, sql?: string, shape?: LatencyWindow): void {
     this.#of(replica).latency.record(ms);
-    if (sql !== undefined) this.recordShape(sql, ms);
+    if (shape) shape.record(ms);
+    else if (sql !== undefined) this.recordShape(sql, ms);
   }
 
   /**

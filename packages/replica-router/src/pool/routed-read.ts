@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import type { AbandonOutcome, ConnectionSource } from '../hedge/cancellable-query.ts';
 import { HedgedRead } from '../hedge/hedged-read.ts';
 import type { Hedger } from '../hedge/hedger.ts';
+import type { LatencyWindow } from '../hedge/latency-window.ts';
 import type { RequestScope } from '../scope/request-scope.ts';
 import type { ReplicaMember } from './replica-set.ts';
 import type { PrimaryRunner, QueryInput, StatementDispatcher } from './statement-dispatcher.ts';
@@ -9,11 +11,15 @@ import type { PrimaryRunner, QueryInput, StatementDispatcher } from './statement
 /** The reason of a statement run on a replica: a first attempt, or the retry after a recovery conflict. */
 export type ReplicaReason = 'routed' | 'conflict_retry';
 
+/** Runs a function in the async context of the read's start (`AsyncLocalStorage.snapshot()`). */
+type InContext = <R>(fn: () => R) => R;
+
 /**
  * A routed read with hedging on: the statement, where it came from and where its answer goes, with the race of
  * {@link HedgedRead}. Its outcomes go to the dispatcher's bookkeeping (the dispatcher's `hedged*` methods).
- * `scope` is the request's, kept because the replica's answer arrives in the connection's async context, not the
- * request's.
+ * The replica's answer arrives in the connection's async context, not the request's: `scope` (the request's) is
+ * kept for the bookkeeping, and while route events have subscribers (they may read their own async context),
+ * every outcome is handled in the whole async context of the start (`context`, a snapshot taken only then).
  */
 export class RoutedRead extends HedgedRead {
   readonly dispatcher: StatementDispatcher;
@@ -25,6 +31,9 @@ export class RoutedRead extends HedgedRead {
   readonly scope: RequestScope | undefined;
   /** Whether route events are published (a subscriber was there at the start). */
   readonly publishing: boolean;
+  readonly context: InContext | undefined;
+  /** Its shape's latency window, if it had one at the start. */
+  readonly shape: LatencyWindow | undefined;
   readonly resolve: (result: pg.QueryResult) => void;
   readonly reject: (error: unknown) => void;
 
@@ -39,6 +48,7 @@ export class RoutedRead extends HedgedRead {
     primaryRunner: PrimaryRunner,
     scope: RequestScope | undefined,
     publishing: boolean,
+    shape: LatencyWindow | undefined,
     resolve: (result: pg.QueryResult) => void,
     reject: (error: unknown) => void,
     delayMs: number,
@@ -54,6 +64,8 @@ export class RoutedRead extends HedgedRead {
     this.primaryRunner = primaryRunner;
     this.scope = scope;
     this.publishing = publishing;
+    this.context = publishing ? AsyncLocalStorage.snapshot() : undefined;
+    this.shape = shape;
     this.resolve = resolve;
     this.reject = reject;
   }
@@ -68,7 +80,8 @@ export class RoutedRead extends HedgedRead {
   }
 
   protected onReplicaErrorWhileHedged(error: unknown): void {
-    this.dispatcher.hedgedReplicaErrorWhileHedged(this, error);
+    if (this.context) this.context(() => this.dispatcher.hedgedReplicaErrorWhileHedged(this, error));
+    else this.dispatcher.hedgedReplicaErrorWhileHedged(this, error);
   }
 
   protected replicaWon(
@@ -77,7 +90,9 @@ export class RoutedRead extends HedgedRead {
     hedged: boolean,
     loser: Promise<AbandonOutcome> | undefined,
   ): void {
-    this.dispatcher.hedgedReplicaWon(this, result, replicaMs, hedged, loser);
+    if (this.context)
+      this.context(() => this.dispatcher.hedgedReplicaWon(this, result, replicaMs, hedged, loser));
+    else this.dispatcher.hedgedReplicaWon(this, result, replicaMs, hedged, loser);
   }
 
   protected primaryWon(
@@ -85,14 +100,17 @@ export class RoutedRead extends HedgedRead {
     primaryMs: number,
     loser: Promise<AbandonOutcome> | undefined,
   ): void {
-    this.dispatcher.hedgedPrimaryWon(this, result, primaryMs, loser);
+    if (this.context) this.context(() => this.dispatcher.hedgedPrimaryWon(this, result, primaryMs, loser));
+    else this.dispatcher.hedgedPrimaryWon(this, result, primaryMs, loser);
   }
 
   protected replicaFailed(error: unknown): void {
-    this.dispatcher.hedgedReplicaFailed(this, error);
+    if (this.context) this.context(() => this.dispatcher.hedgedReplicaFailed(this, error));
+    else this.dispatcher.hedgedReplicaFailed(this, error);
   }
 
   protected bothFailed(error: unknown): void {
-    this.dispatcher.hedgedBothFailed(this, error);
+    if (this.context) this.context(() => this.dispatcher.hedgedBothFailed(this, error));
+    else this.dispatcher.hedgedBothFailed(this, error);
   }
 }

@@ -322,7 +322,8 @@ export class StatementDispatcher {
     const publishing = routeChannel.hasSubscribers;
     replica.outstanding++;
     hedger.noteStatement(name);
-    const delayMs = hedger.delayMs(name, sql);
+    const shape = hedger.shapeOf(sql);
+    const delayMs = hedger.delayFor(name, shape);
     const connectDelayMs = opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined;
     return new Promise((resolve, reject) => {
       new RoutedRead(
@@ -336,6 +337,7 @@ export class StatementDispatcher {
         primary,
         scope,
         publishing,
+        shape,
         resolve,
         reject,
         delayMs,
@@ -376,7 +378,7 @@ export class StatementDispatcher {
       if (loser) void loser.then((left) => hedger.noteLoser(name, left));
       hedger.noteWinner(name, 'replica');
     }
-    hedger.recordLatency(name, replicaMs, read.sql);
+    hedger.recordLatency(name, replicaMs, read.sql, read.shape);
     replica.served++;
     this.noteServed(replica, read.scope);
     if (read.publishing) this.publish(replica.ref, read.reason, read.sql, read.started);

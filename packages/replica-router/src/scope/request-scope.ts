@@ -38,6 +38,9 @@ export interface RequestScope {
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
+/** No path, method, logger or causal state. */
+const NO_INFO: ScopeInfo = Object.freeze({});
+
 /** The scope of the current async context, if any. */
 export function currentScope(): RequestScope | undefined {
   return storage.getStore();
@@ -77,22 +80,36 @@ export function markWrote(scope: RequestScope): void {
  * @example
  * const rows = await runInReplicaScope(() => pool.query('SELECT * FROM performance_framework'));
  */
-export async function runInReplicaScope<T>(fn: () => T | Promise<T>, info: ScopeInfo = {}): Promise<T> {
+export function runInReplicaScope<T>(fn: () => T | Promise<T>, info: ScopeInfo = NO_INFO): Promise<T> {
   return runInScope(true, fn, info);
 }
 
 /** {@link runInReplicaScope} with the flag given: false tracks writes (for a causal token) without replica reads. */
-export async function runInScope<T>(
+export function runInScope<T>(
   useReplica: boolean,
   fn: () => T | Promise<T>,
-  info: ScopeInfo = {},
+  info: ScopeInfo = NO_INFO,
 ): Promise<T> {
   const scope = newScope(useReplica, info);
+  let result: T | Promise<T>;
   try {
-    return await storage.run(scope, () => settleInside(fn));
-  } finally {
+    result = storage.run(scope, fn);
+  } catch (error) {
     scope.ended = true;
+    return Promise.reject(error);
   }
+  // A native promise already runs in the scope; anything else (a value, a lazy thenable) settles inside it.
+  const settled = result instanceof Promise ? result : storage.run(scope, () => settleInside(() => result));
+  return settled.then(
+    (value) => {
+      scope.ended = true;
+      return value;
+    },
+    (error: unknown) => {
+      scope.ended = true;
+      throw error;
+    },
+  );
 }
 
 /**
