@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/queryable.ts';
+import { type PreparedQueryable, type Queryable, queryNamed } from '../../db/queryable.ts';
 import { quantize2HalfEvenJsonSql } from './stats/quantize.ts';
 
 /** A signature row as PerfCompare reads it (one side of the comparison). */
@@ -195,16 +195,17 @@ export async function loadGroupedData(
 }
 
 /**
- * One side's signatures ({@link loadSignatures}) and their data ({@link loadGroupedData}) in one statement,
- * one round trip: the signatures as a materialized CTE, whose ids select the datums.
+ * One side's signatures ({@link loadSignatures}) and their data ({@link loadGroupedData}) in one named
+ * statement, one round trip: the signatures as a materialized CTE, whose ids select the datums.
  */
 export async function loadSide(
-  db: Queryable,
+  db: PreparedQueryable,
   filter: SignatureFilter,
   selection: DataSelection,
 ): Promise<{ readonly signatures: CompareSignature[]; readonly data: GroupedData }> {
   const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, 6);
-  const { rows } = await db.query(
+  const { rows } = await queryNamed(
+    db,
     `WITH s AS MATERIALIZED (${SIGNATURES_SQL}), ${listsCtes(from)}
      SELECT s.*, l.values, l.job_ids, l.runs, l.replicates, l.runs_replicates
      FROM s LEFT JOIN lists l ON l.signature_id = s.id
