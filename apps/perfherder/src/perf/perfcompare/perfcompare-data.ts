@@ -52,31 +52,42 @@ export interface SignatureFilter {
   readonly updatedSince: Date | null;
 }
 
-/** The signatures of one side (spec §3.12 "Signatures"), `$1`-`$5` from {@link signatureParams}. */
-const SIGNATURES_SQL = `SELECT s.id, s.framework_id, s.lower_is_better, s.has_subtests, s.extra_options, s.suite, s.test,
+/**
+ * The signatures statement of one side (spec §3.12 "Signatures") and its parameters, with only the
+ * conditions the filter sets (no `$n IS NULL OR …`), so that a named statement's generic plan is as good as
+ * a custom one and PostgreSQL settles on it instead of planning every execution.
+ */
+function signaturesSql(filter: SignatureFilter): { readonly text: string; readonly params: unknown[] } {
+  const params: unknown[] = [filter.repositoryId];
+  const conds = [
+    's.repository_id = $1',
+    filter.noSubtests ? 's.parent_signature_id IS NULL' : 's.parent_signature_id IS NOT NULL',
+  ];
+  const add = (cond: (param: string) => string, value: unknown) => {
+    params.push(value);
+    conds.push(cond(`$${params.length}`));
+  };
+  if (filter.framework !== null) add((p) => `s.framework_id = ${p}::integer`, filter.framework);
+  if (filter.parentSignature !== null)
+    add((p) => `s.parent_signature_id = ${p}::integer`, filter.parentSignature);
+  if (filter.updatedSince !== null) add((p) => `s.last_updated >= ${p}::timestamptz`, filter.updatedSince);
+  return {
+    text: `SELECT s.id, s.framework_id, s.lower_is_better, s.has_subtests, s.extra_options, s.suite, s.test,
             s.signature_hash, mp.platform, s.option_collection_id, o.name AS option_name,
             s.parent_signature_id, s.repository_id, s.measurement_unit, s.application
        FROM performance_signature s
        JOIN machine_platform mp ON mp.id = s.platform_id
        JOIN option_collection oc ON oc.id = s.option_collection_id
        JOIN option o ON o.id = oc.option_id
-      WHERE s.repository_id = $1
-        AND (s.parent_signature_id IS NULL) = $2
-        AND ($3::integer IS NULL OR s.framework_id = $3)
-        AND ($4::integer IS NULL OR s.parent_signature_id = $4)
-        AND ($5::timestamptz IS NULL OR s.last_updated >= $5)`;
-
-const signatureParams = (filter: SignatureFilter): unknown[] => [
-  filter.repositoryId,
-  filter.noSubtests,
-  filter.framework,
-  filter.parentSignature,
-  filter.updatedSince,
-];
+      WHERE ${conds.join(' AND ')}`,
+    params,
+  };
+}
 
 /** The signatures of one side (spec §3.12 "Signatures"), with their platform and option names. */
 export async function loadSignatures(db: Queryable, filter: SignatureFilter): Promise<CompareSignature[]> {
-  const { rows } = await db.query(`${SIGNATURES_SQL} ORDER BY s.id`, signatureParams(filter));
+  const { text, params } = signaturesSql(filter);
+  const { rows } = await db.query(`${text} ORDER BY s.id`, params);
   return rows as CompareSignature[];
 }
 
@@ -203,14 +214,16 @@ export async function loadSide(
   filter: SignatureFilter,
   selection: DataSelection,
 ): Promise<{ readonly signatures: CompareSignature[]; readonly data: GroupedData }> {
-  const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, 6);
+  const statement = signaturesSql(filter);
+  const first = statement.params.length + 1;
+  const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, first);
   const { rows } = await queryNamed(
     db,
-    `WITH s AS MATERIALIZED (${SIGNATURES_SQL}), ${listsCtes(from)}
+    `WITH s AS MATERIALIZED (${statement.text}), ${listsCtes(from)}
      SELECT s.*, l.values, l.job_ids, l.runs, l.replicates, l.runs_replicates
      FROM s LEFT JOIN lists l ON l.signature_id = s.id
      ORDER BY s.id`,
-    [...signatureParams(filter), ...params],
+    [...statement.params, ...params],
   );
   const data = noData();
   const signatures: CompareSignature[] = [];
