@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/queryable.ts';
+import { type PreparedQueryable, type Queryable, queryNamed } from '../../db/queryable.ts';
 import { quantize2HalfEvenJsonSql } from './stats/quantize.ts';
 
 /** A signature row as PerfCompare reads it (one side of the comparison). */
@@ -52,26 +52,29 @@ export interface SignatureFilter {
   readonly updatedSince: Date | null;
 }
 
-/** The WHERE of one side's signatures (spec §3.12 "Signatures") over `s`, its parameters from `$<first>`. */
+/**
+ * The WHERE of one side's signatures (spec §3.12 "Signatures") over `s`, its parameters numbered from
+ * `$<first>`, with only the conditions the filter sets (no `$n IS NULL OR …`), so that a named statement's
+ * generic plan is as good as a custom one and PostgreSQL settles on it instead of planning every execution.
+ */
 function signatureWhere(
   filter: SignatureFilter,
   first: number,
 ): { readonly where: string; readonly params: unknown[] } {
-  const [repo, noSubtests, framework, parent, since] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
-  return {
-    where: `s.repository_id = ${repo}
-        AND (s.parent_signature_id IS NULL) = ${noSubtests}
-        AND (${framework}::integer IS NULL OR s.framework_id = ${framework})
-        AND (${parent}::integer IS NULL OR s.parent_signature_id = ${parent})
-        AND (${since}::timestamptz IS NULL OR s.last_updated >= ${since})`,
-    params: [
-      filter.repositoryId,
-      filter.noSubtests,
-      filter.framework,
-      filter.parentSignature,
-      filter.updatedSince,
-    ],
+  const params: unknown[] = [filter.repositoryId];
+  const conds = [
+    `s.repository_id = $${first}`,
+    filter.noSubtests ? 's.parent_signature_id IS NULL' : 's.parent_signature_id IS NOT NULL',
+  ];
+  const add = (cond: (param: string) => string, value: unknown) => {
+    params.push(value);
+    conds.push(cond(`$${first + params.length - 1}`));
   };
+  if (filter.framework !== null) add((p) => `s.framework_id = ${p}::integer`, filter.framework);
+  if (filter.parentSignature !== null)
+    add((p) => `s.parent_signature_id = ${p}::integer`, filter.parentSignature);
+  if (filter.updatedSince !== null) add((p) => `s.last_updated >= ${p}::timestamptz`, filter.updatedSince);
+  return { where: conds.join(' AND '), params };
 }
 
 /** One side's signatures with their platform and option names, to be filtered by {@link signatureWhere}. */
@@ -100,7 +103,7 @@ export async function loadSignatureIds(
   next: SignatureFilter,
 ): Promise<[number[], number[]]> {
   const b = signatureWhere(base, 1);
-  const n = signatureWhere(next, 6);
+  const n = signatureWhere(next, 1 + b.params.length);
   const ids = (where: string) =>
     `(SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') FROM performance_signature s WHERE ${where})`;
   const { rows } = await db.query(`SELECT ${ids(b.where)} AS base, ${ids(n.where)} AS next`, [
@@ -225,22 +228,24 @@ export async function loadGroupedData(
 }
 
 /**
- * One side's signatures ({@link loadSignatures}) and their data ({@link loadGroupedData}) in one statement,
- * one round trip: the signatures as a materialized CTE, whose ids select the datums.
+ * One side's signatures ({@link loadSignatures}) and their data ({@link loadGroupedData}) in one named
+ * statement, one round trip: the signatures as a materialized CTE, whose ids select the datums.
  */
 export async function loadSide(
-  db: Queryable,
+  db: PreparedQueryable,
   filter: SignatureFilter,
   selection: DataSelection,
 ): Promise<{ readonly signatures: CompareSignature[]; readonly data: GroupedData }> {
-  const sideSignatures = signatureWhere(filter, 1);
-  const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, 6);
-  const { rows } = await db.query(
-    `WITH s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${sideSignatures.where}), ${listsCtes(from)}
+  const statement = signatureWhere(filter, 1);
+  const first = statement.params.length + 1;
+  const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, first);
+  const { rows } = await queryNamed(
+    db,
+    `WITH s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${statement.where}), ${listsCtes(from)}
      SELECT s.*, l.values, l.job_ids, l.runs, l.replicates, l.runs_replicates
      FROM s LEFT JOIN lists l ON l.signature_id = s.id
      ORDER BY s.id`,
-    [...sideSignatures.params, ...params],
+    [...statement.params, ...params],
   );
   const data = noData();
   const signatures: CompareSignature[] = [];

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Negotiator from 'negotiator';
-import type { Queryable } from '../../db/queryable.ts';
+import { type PreparedQueryable, type Queryable, queryNamed } from '../../db/queryable.ts';
 import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { addVary } from '../../http/vary.ts';
@@ -31,8 +31,9 @@ interface Lookup {
   readonly basePush: PushRow | undefined;
 }
 
-async function lookUp(db: Queryable, params: PerfCompareParams): Promise<Lookup> {
-  const { rows } = await db.query(
+async function lookUp(db: PreparedQueryable, params: PerfCompareParams): Promise<Lookup> {
+  const { rows } = await queryNamed(
+    db,
     `WITH r AS (SELECT (SELECT id FROM repository WHERE name = $1) AS base_id,
                        (SELECT id FROM repository WHERE name = $2) AS new_id)
      SELECT r.base_id, r.new_id, np.id AS new_push_id, np.time AS new_push_time,

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { RoutedPool } from 'replica-router';
 import { jsonNumberSql, jsonScalarSql, jsonStringSql } from '../../db/json-text-sql.ts';
+import { type PreparedQueryable, queryNamed } from '../../db/queryable.ts';
 import { quantize2HalfEvenJsonSql } from '../perfcompare/stats/quantize.ts';
 import { isoSql } from './iso-datetime.ts';
 import type { SummaryParams } from './summary-params.ts';
@@ -167,7 +166,7 @@ export function summarySql({
  * exist. A plain read of perf/model tables, so an opted-in route serves it from a replica; a named
  * (prepared) statement per shape, so a connection plans each shape once.
  */
-export async function runSummary(db: RoutedPool, p: SummaryParams): Promise<string | null> {
+export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promise<string | null> {
   const args: unknown[] = [p.repository];
   const arg = (v: unknown) => {
     args.push(v);
@@ -199,8 +198,7 @@ export async function runSummary(db: RoutedPool, p: SummaryParams): Promise<stri
     signatureCond: conds.join(' AND '),
     timeCond,
   });
-  const name = `summary-${createHash('md5').update(text).digest('base64url')}`;
-  const { rows } = await db.query({ name, text, values: args });
+  const { rows } = await queryNamed(db, text, args);
   const row = rows[0] as { body: string } | undefined;
   return row ? row.body : null;
 }
