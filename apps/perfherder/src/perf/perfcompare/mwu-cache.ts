@@ -103,18 +103,25 @@ const READ_HIT = `
                  coalesce(c.etag = $5, false) AS known
             FROM perf_compare_mwu_cache c WHERE c.hash_key = $1) c`;
 
+/** An answer in memory: the bytes sent, gzip or the JSON text, and the ETag of the row they came from. */
+interface MemoEntry {
+  readonly etag: string;
+  readonly body: Buffer;
+  readonly gzip: boolean;
+}
+
 /**
  * Answers read before, in memory, by key and encoding, least recently used out first past `maxBytes`. Only a
  * copy: every hit still asks the database for the row's ETag, and the copy is sent only when it is of that
  * ETag (a row deleted and cached again with other results is read again).
  */
 export class MwuAnswerMemo {
-  readonly #entries = new Map<string, { readonly etag: string; readonly body: string | Buffer }>();
+  readonly #entries = new Map<string, MemoEntry>();
   #bytes = 0;
 
   constructor(readonly maxBytes: number) {}
 
-  get(key: string): { readonly etag: string; readonly body: string | Buffer } | undefined {
+  get(key: string): MemoEntry | undefined {
     const entry = this.#entries.get(key);
     if (entry) {
       this.#entries.delete(key);
@@ -123,22 +130,21 @@ export class MwuAnswerMemo {
     return entry;
   }
 
-  set(key: string, etag: string, body: string | Buffer): void {
-    const size = typeof body === 'string' ? body.length * 2 : body.length;
-    if (size > this.maxBytes) return;
+  set(key: string, entry: MemoEntry): void {
+    if (entry.body.length > this.maxBytes) return;
     const old = this.#entries.get(key);
     if (old) this.#forget(key, old.body);
-    this.#entries.set(key, { etag, body });
-    this.#bytes += size;
+    this.#entries.set(key, entry);
+    this.#bytes += entry.body.length;
     for (const [oldest, entry] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
       this.#forget(oldest, entry.body);
     }
   }
 
-  #forget(key: string, body: string | Buffer): void {
+  #forget(key: string, body: Buffer): void {
     this.#entries.delete(key);
-    this.#bytes -= typeof body === 'string' ? body.length * 2 : body.length;
+    this.#bytes -= body.length;
   }
 }
 
@@ -176,15 +182,16 @@ export async function readMwuCache(
   if (row === undefined) return undefined;
   if (row.matched) return { etag: row.etag, notModified: true, body: '', gzip: false };
   if (row.known && remembered) {
-    const gzip = typeof remembered.body !== 'string';
-    return { etag: row.etag, notModified: false, body: remembered.body, gzip };
+    return { etag: row.etag, notModified: false, body: remembered.body, gzip: remembered.gzip };
   }
-  const hit =
-    row.gzip !== null
-      ? { etag: row.etag, notModified: false, body: row.gzip, gzip: true }
-      : { etag: row.etag, notModified: false, body: row.text ?? JSON.stringify(row.results), gzip: false };
-  if (row.etag !== null) memo?.set(memoKey, row.etag, hit.body);
-  return hit;
+  if (row.etag === null) {
+    return { etag: null, notModified: false, body: row.text ?? JSON.stringify(row.results), gzip: false };
+  }
+  // Kept as bytes: a hit from memory sends them without encoding 4 MB of text again.
+  const gzip = row.gzip !== null;
+  const body = row.gzip ?? Buffer.from(row.text ?? '', 'utf8');
+  memo?.set(memoKey, { etag: row.etag, body, gzip });
+  return { etag: row.etag, notModified: false, body, gzip };
 }
 
 /**
