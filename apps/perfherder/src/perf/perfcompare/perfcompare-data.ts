@@ -163,34 +163,26 @@ export async function loadGroupedData(
 }
 
 /**
- * A window side's datum count from the counters of migrations 0008 and 0010 (ids, repository, after, before
- * at `$<first>`…): the whole UTC days strictly inside the window from `performance_datum_day_count`, the whole
- * hours of the two edge days from `performance_datum_hour_count`, and the datums of the two partial edge hours
- * counted exactly through the (repository_id, push_timestamp) index. Each part is one index range filtered by
- * a hashed signature list (`signature_id + 0` keeps the list a filter, not one index descent per signature).
+ * A window side's datum count from the counters of migration 0008 (ids, repository, after, before at
+ * `$<first>`…): the whole UTC days strictly inside the window from `performance_datum_day_count`, the two
+ * partial edge days counted exactly through the (repository_id, push_timestamp) index. Each part is one index
+ * range filtered by a hashed signature list (`signature_id + 0` keeps the list a filter, not one index
+ * descent per signature).
  */
 function windowCount(first: number): string {
   const [ids, repo, after, before] = [0, 1, 2, 3].map((i) => `$${first + i}`);
-  const [d1, d2] = [`performance_datum_day(${after})`, `performance_datum_day(${before})`];
-  const [h1, h2] = [`performance_datum_hour(${after})`, `performance_datum_hour(${before})`];
-  const sum = (table: string, bucket: string, range: string) =>
-    `(SELECT coalesce(sum(c.datums), 0) FROM ${table} c
-       WHERE c.repository_id = ${repo} AND c.signature_id + 0 = ANY(${ids}::integer[]) AND ${range.replaceAll('#', `c.${bucket}`)})`;
-  const exact = (range: string) =>
-    `(SELECT count(*) FROM performance_datum d
-       WHERE d.repository_id = ${repo} AND d.signature_id + 0 = ANY(${ids}::integer[]) AND ${range})`;
-  return [
-    sum('performance_datum_day_count', 'day', `# > ${d1} AND # < ${d2}`),
-    // The whole hours of the first edge day after the first edge hour; of the last edge day, if another.
-    sum('performance_datum_hour_count', 'hour', `# > ${h1} AND # < least(${h2}, (${d1} + 1) * 24)`),
-    sum('performance_datum_hour_count', 'hour', `${d2} > ${d1} AND # >= ${d2} * 24 AND # < ${h2}`),
-    exact(
-      `d.push_timestamp > ${after} AND d.push_timestamp < least(${before}, to_timestamp((${h1} + 1) * 3600))`,
-    ),
-    exact(
-      `${h2} > ${h1} AND d.push_timestamp >= to_timestamp(${h2} * 3600) AND d.push_timestamp < ${before}`,
-    ),
-  ].join('\n       + ');
+  return `(SELECT coalesce(sum(c.datums), 0) FROM performance_datum_day_count c
+           WHERE c.repository_id = ${repo} AND c.signature_id + 0 = ANY(${ids}::integer[])
+             AND c.day > performance_datum_day(${after}) AND c.day < performance_datum_day(${before}))
+       + (SELECT count(*) FROM performance_datum d
+           WHERE d.repository_id = ${repo} AND d.signature_id + 0 = ANY(${ids}::integer[])
+             AND d.push_timestamp > ${after}
+             AND d.push_timestamp < least(${before}, to_timestamp((performance_datum_day(${after}) + 1) * 86400)))
+       + (SELECT count(*) FROM performance_datum d
+           WHERE d.repository_id = ${repo} AND d.signature_id + 0 = ANY(${ids}::integer[])
+             AND performance_datum_day(${before}) > performance_datum_day(${after})
+             AND d.push_timestamp >= to_timestamp(performance_datum_day(${before}) * 86400)
+             AND d.push_timestamp < ${before})`;
 }
 
 /** One side of a comparison's data points: its repository, signatures and selection. */
