@@ -6,14 +6,14 @@
  * database seeded beforehand (`npm run db:seed -- --size medium` or `large`). Per endpoint: every server
  * answers a warm-up (ours first, so a Mann-Whitney result is cached by the current code), the answers are
  * compared (the same bytes, or at least the same JSON), then `--requests` sequential requests per server,
- * alternating in blocks of `--block` (ABAB…), timed at the client from sending to the last byte. Then the same
- * number of conditional requests (If-None-Match with the ETag) against ours: the 304 path.
+ * alternating in blocks of `--block` (ABAB…), timed at the client from sending to the last byte. Each block is
+ * sent twice: with `Accept-Encoding: identity` (the `p50`/`p99` columns) and with `Accept-Encoding: gzip`, the
+ * body decoded at the client (the `gzip` columns; a server that does not compress answers identity). Then the
+ * same number of conditional requests (If-None-Match with the ETag) against ours: the 304 path.
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/speed.ts --primary-url <url> --replica-url <url>
  *        [--size medium] [--baseline <checkout folder>] [--requests 200] [--block 25] [--only <name part>]
- *        [--accept-encoding identity]
- * Requests carry fetch's own Accept-Encoding (gzip, deflate, br; the body is decoded before the clock stops)
- * unless --accept-encoding sets it.
+ *        [--no-gzip (identity requests only)]
  * Prints a table, writes bench/results/speed-<size>.json and speed-<size>.md. Not part of npm test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '200' },
     block: { type: 'string', default: '25' },
     only: { type: 'string' },
-    'accept-encoding': { type: 'string' },
+    'no-gzip': { type: 'boolean', default: false },
   },
 });
 const primaryUrl = args['primary-url'];
@@ -42,6 +42,9 @@ const replicaUrl = args['replica-url'];
 if (!primaryUrl || !replicaUrl) throw new Error('--primary-url and --replica-url are required');
 const requestsPerServer = Number(args.requests);
 const block = Number(args.block);
+/** The encodings measured: identity always (fetch would otherwise ask for gzip by itself), gzip unless --no-gzip. */
+type Encoding = 'identity' | 'gzip';
+const encodings: readonly Encoding[] = args['no-gzip'] ? ['identity'] : ['identity', 'gzip'];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Server {
@@ -77,16 +80,18 @@ async function serve(label: Server['label'], checkout: string): Promise<Server> 
 interface Timed {
   readonly ms: number;
   readonly status: number;
+  /** Decoded (fetch undoes a gzip Content-Encoding). */
   readonly body: string;
   readonly headers: Headers;
 }
 
-const acceptEncoding = args['accept-encoding'];
-
-async function timed(url: string, extra: Record<string, string> = {}): Promise<Timed> {
-  const headers = acceptEncoding === undefined ? extra : { 'accept-encoding': acceptEncoding, ...extra };
+async function timed(
+  url: string,
+  headers: Record<string, string> = {},
+  encoding: Encoding = 'identity',
+): Promise<Timed> {
   const started = performance.now();
-  const res = await fetch(url, { headers });
+  const res = await fetch(url, { headers: { 'accept-encoding': encoding, ...headers } });
   const body = await res.text();
   return { ms: performance.now() - started, status: res.status, body, headers: res.headers };
 }
@@ -133,6 +138,14 @@ try {
     const mine = first.get('ours') as Timed;
     if (mine.status !== 200)
       throw new Error(`${request.name}: HTTP ${mine.status} ${mine.body.slice(0, 200)}`);
+    // The gzip answer, decoded, must be the identity answer.
+    let gzipEncoding: string | null = null;
+    if (encodings.includes('gzip')) {
+      const zipped = await timed(`${ours.url}${request.path}`, {}, 'gzip');
+      if (zipped.body !== mine.body)
+        throw new Error(`${request.name}: the gzip answer decodes to other bytes`);
+      gzipEncoding = zipped.headers.get('content-encoding');
+    }
     let same = 'n/a';
     const theirs = first.get('baseline');
     if (theirs) {
@@ -140,12 +153,17 @@ try {
       else if (isDeepStrictEqual(JSON.parse(theirs.body), JSON.parse(mine.body))) same = 'same JSON';
       else same = 'DIFFERENT';
     }
-    const samples = new Map<string, number[]>(servers.map((s) => [s.label, []]));
+    const key = (label: string, encoding: Encoding) => `${label} ${encoding}`;
+    const samples = new Map<string, number[]>(
+      servers.flatMap((s) => encodings.map((e) => [key(s.label, e), []] as [string, number[]])),
+    );
     for (let done = 0; done < requestsPerServer; done += block) {
-      for (const server of servers) {
-        const list = samples.get(server.label) as number[];
-        for (let i = 0; i < Math.min(block, requestsPerServer - done); i++) {
-          list.push((await timed(`${server.url}${request.path}`)).ms);
+      for (const encoding of encodings) {
+        for (const server of servers) {
+          const list = samples.get(key(server.label, encoding)) as number[];
+          for (let i = 0; i < Math.min(block, requestsPerServer - done); i++) {
+            list.push((await timed(`${server.url}${request.path}`, {}, encoding)).ms);
+          }
         }
       }
     }
@@ -158,8 +176,12 @@ try {
         conditional.push(res.ms);
       }
     }
-    const o = summary(samples.get('ours') as number[]);
-    const b = args.baseline ? summary(samples.get('baseline') as number[]) : undefined;
+    const o = summary(samples.get(key('ours', 'identity')) as number[]);
+    const b = args.baseline ? summary(samples.get(key('baseline', 'identity')) as number[]) : undefined;
+    const gzipSamples = samples.get(key('ours', 'gzip'));
+    const og = gzipSamples ? summary(gzipSamples) : undefined;
+    const baselineGzip = samples.get(key('baseline', 'gzip'));
+    const bg = baselineGzip ? summary(baselineGzip) : undefined;
     const c = conditional.length > 0 ? summary(conditional) : undefined;
     const ref = request.reference;
     const ratio = (a: number, r: number) => Math.round((a / r) * 100) / 100;
@@ -176,6 +198,15 @@ try {
       'p99/ref': ratio(o.p99, ref.p99),
       '304 p50': c?.p50 ?? '-',
       goal: met ? 'met' : 'missed',
+      ...(bg ? { 'before gzip p50': bg.p50 } : {}),
+      ...(og ? { 'gzip p50': og.p50 } : {}),
+      ...(bg ? { 'before gzip p99': bg.p99 } : {}),
+      ...(og
+        ? {
+            'gzip p99': og.p99,
+            'gzip goal': og.p50 <= ref.p50 / 3 && og.p99 <= ref.p99 / 2 ? 'met' : 'missed',
+          }
+        : {}),
     });
     results.push({
       name: request.name,
@@ -185,11 +216,15 @@ try {
       ours: o,
       ...(b ? { before: b, answers: same } : {}),
       ...(c ? { notModified: c } : {}),
+      ...(og ? { gzip: { ours: og, ...(bg ? { before: bg } : {}), contentEncoding: gzipEncoding } } : {}),
       cacheControl: mine.headers.get('cache-control'),
       goalMet: met,
     });
     log(
-      `${request.name}: ours p50 ${o.p50} p99 ${o.p99}${b ? `, before p50 ${b.p50} p99 ${b.p99} (${same})` : ''}, ${Buffer.byteLength(mine.body)} bytes`,
+      `${request.name}: ours p50 ${o.p50} p99 ${o.p99}${b ? `, before p50 ${b.p50} p99 ${b.p99} (${same})` : ''}, ${Buffer.byteLength(mine.body)} bytes` +
+        (og
+          ? `; gzip (${gzipEncoding ?? 'identity'}): ours p50 ${og.p50} p99 ${og.p99}${bg ? `, before p50 ${bg.p50} p99 ${bg.p99}` : ''}`
+          : ''),
     );
   }
   const size = args.size ?? 'medium';
@@ -203,7 +238,6 @@ try {
     requestsPerServer,
     block,
     baseline: args.baseline ? 'an older checkout of the service (see the commit message)' : null,
-    acceptEncoding: acceptEncoding ?? 'fetch default (gzip, deflate, br)',
     parameters,
     endpoints: results,
   };
@@ -215,7 +249,8 @@ try {
     `Generated by \`bench/speed.ts\` on ${result.date}, load average ${result.loadAverage.join(' ')}; ` +
       `${requestsPerServer} sequential requests per server, alternating in blocks of ${block}; ms at the client. ` +
       '`ref`: the reference (Treeherder under gunicorn, medium set). `before`: the service before issue 14, ' +
-      'same database, same run. `304 p50`: the same request with If-None-Match. Goal: p50 ≤ ref/3, p99 ≤ ref/2.',
+      'same database, same run. `304 p50`: the same request with If-None-Match. Goal: p50 ≤ ref/3, p99 ≤ ref/2. ' +
+      'Columns without `gzip` are `Accept-Encoding: identity`; `gzip` columns: `Accept-Encoding: gzip`, decoded at the client.',
     '',
     `| ${columns.join(' | ')} |`,
     `| ${columns.map(() => '---').join(' | ')} |`,

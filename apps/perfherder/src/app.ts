@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RoutedPool } from 'replica-router';
 import { coreRoutes } from './core/core-routes.ts';
+import { DEFAULT_GZIP_LEVEL, type GzipLevel, installCompression } from './http/compression.ts';
 import { corsPolicy, installCors } from './http/cors/index.ts';
 import { dbPlugin } from './http/db-plugin.ts';
 import { installErrorHandler } from './http/error-handler.ts';
@@ -32,6 +33,8 @@ export interface BuildOptions {
    * `read_your_writes` or `monotonic`; the configuration refuses it at `eventual`. Default false.
    */
   readonly alertReplicaReads?: boolean;
+  /** gzip for clients that accept it (`RESPONSE_GZIP_LEVEL`): a zlib level 1-9, or `'off'`. Default 1. */
+  readonly gzipLevel?: GzipLevel;
 }
 
 /**
@@ -53,6 +56,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   // CORS first: a preflight is answered before anything else looks at the request.
   installCors(app, corsPolicy(options.corsAllowedOrigins ?? '*'));
   installJsonContentType(app);
+  // Before the ETag hook, so that a 304 keeps the Vary of its 200; the gzip itself runs after every hook.
+  await installCompression(app, options.gzipLevel ?? DEFAULT_GZIP_LEVEL);
   // After the content type is final: the ETag hashes the bytes sent.
   installEtag(app);
   installErrorHandler(app);

@@ -75,6 +75,7 @@ export async function startService(
       logger: { level: config.logLevel },
       alertReplicaReads: config.alertReplicaReads,
       corsAllowedOrigins: config.corsAllowedOrigins,
+      gzipLevel: config.gzipLevel,
     });
     const pool = app.db;
     const address = await app.listen({ port: config.port, host: config.host });

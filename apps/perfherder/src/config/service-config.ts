@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { booleanVariable, type RouterConfig, RouterConfigError, readRouterConfig } from 'replica-router';
+import { type GzipLevel, parseGzipLevel } from '../http/compression.ts';
 import { parseAllowedOrigins } from '../http/cors/parse-allowed-origins.ts';
 
 /** Service configuration from the environment; invalid values stop start-up naming the variable. */
@@ -20,6 +21,8 @@ export interface ServiceConfig {
    * `read_your_writes` or `monotonic`, where a client's causal token keeps its own triage visible to it.
    */
   readonly alertReplicaReads: boolean;
+  /** `RESPONSE_GZIP_LEVEL`: the zlib level of gzip answers (1-9), or `'off'`. */
+  readonly gzipLevel: GzipLevel;
 }
 
 const LEVELS: Record<string, ServiceConfig['logLevel']> = {
@@ -54,6 +57,8 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   if (typeof cors === 'object' && 'error' in cors) {
     throw new RouterConfigError('CORS_ALLOWED_ORIGINS', cors.error);
   }
+  const gzipLevel = parseGzipLevel(env.RESPONSE_GZIP_LEVEL);
+  if (typeof gzipLevel === 'object') throw new RouterConfigError('RESPONSE_GZIP_LEVEL', gzipLevel.error);
   const alertReplicaReads = booleanVariable(env, 'READ_REPLICA_ALERT_READS', false);
   if (alertReplicaReads && router.consistency === 'eventual') {
     throw new RouterConfigError(
@@ -71,5 +76,6 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     corsAllowedOrigins: cors,
     devDataDir: env.DEV_CLUSTER_DATA_DIR?.trim() ? resolve(env.DEV_CLUSTER_DATA_DIR.trim()) : undefined,
     alertReplicaReads,
+    gzipLevel,
   };
 }

@@ -324,6 +324,23 @@ describe('the Perfherder UI and PerfCompare calls, cross-origin in Chromium', ()
     }
   });
 
+  it('Chromium asks for gzip and gets it: a gzip answer decoded to the same JSON as an identity one', async (t) => {
+    if (skip) return t.skip(skip);
+    const path = '/api/project/mozilla-central/performance/signatures/';
+    const seen = page.waitForResponse((response) => response.url() === `${api}${path}`);
+    const [outcome] = await fetchAll(page, [`${api}${path}`]);
+    const response = await seen;
+    // allHeaders(): what went over the wire, the network stack's Accept-Encoding included.
+    assert.match((await response.request().allHeaders())['accept-encoding'] ?? '', /\bgzip\b/);
+    const headers = await response.allHeaders();
+    assert.equal(headers['content-encoding'], 'gzip');
+    assert.match(headers.vary ?? '', /accept-encoding/);
+    assert.equal(outcome?.status, 200);
+    const identity = await fetch(`${api}${path}`, { headers: { 'accept-encoding': 'identity' } });
+    assert.equal(identity.headers.get('content-encoding'), null);
+    assert.deepEqual(outcome?.body, await identity.json());
+  });
+
   it('an error body is readable cross-origin (the 400 PerfCompare shows), and the console has no CORS error', async (t) => {
     if (skip) return t.skip(skip);
     const [bad] = await fetchAll(page, [`${api}/api/project/mozilla-central/push/?count=abc`]);

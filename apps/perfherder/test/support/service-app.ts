@@ -22,6 +22,8 @@ export interface ServiceAppOptions {
   readonly pool?: Partial<ServicePoolOptions>;
   /** CORS_ALLOWED_ORIGINS of the app (default `'*'`). */
   readonly corsAllowedOrigins?: '*' | readonly string[];
+  /** RESPONSE_GZIP_LEVEL of the app (default 1). */
+  readonly gzipLevel?: Parameters<typeof build>[0]['gzipLevel'];
 }
 
 /** A test database and the service built on it, owned by one test file. */
@@ -73,6 +75,7 @@ export async function buildServiceApp(
     closePool: true,
     logger: options.logger ?? false,
     corsAllowedOrigins: options.corsAllowedOrigins ?? '*',
+    ...(options.gzipLevel === undefined ? {} : { gzipLevel: options.gzipLevel }),
   });
   await app.ready();
   return app;

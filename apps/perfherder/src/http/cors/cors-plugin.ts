@@ -1,14 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { addVary } from '../vary.ts';
 import type { CorsPolicy } from './cors-policy.ts';
-
-/** Adds `value` to the reply's `Vary` header unless it is already listed (or `*`). */
-function addVary(reply: FastifyReply, value: string): void {
-  const current = reply.getHeader('vary');
-  const list = current === undefined ? '' : String(current);
-  const names = list.split(',').map((v) => v.trim().toLowerCase());
-  if (names.includes(value) || names.includes('*')) return;
-  reply.header('vary', list === '' ? value : `${list}, ${value}`);
-}
 
 function isPreflight(request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;

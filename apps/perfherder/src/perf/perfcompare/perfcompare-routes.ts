@@ -3,17 +3,19 @@ import Negotiator from 'negotiator';
 import type { Queryable } from '../../db/queryable.ts';
 import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
+import { addVary } from '../../http/vary.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import { MwuAnswerMemo, mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
 import {
   countDataPoints,
   type DataSelection,
   loadGroupedData,
+  loadSide,
   loadSignatureIds,
   loadSignatures,
 } from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
-import { mannWhitneyRow, matchRows, type RowContext, studentTRow } from './perfcompare-rows.ts';
+import { mannWhitneyRow, matchRows, RawJson, type RowContext, studentTRow } from './perfcompare-rows.ts';
 import { graphsTimerange, intervalForPushes } from './perfcompare-timeranges.ts';
 
 interface PushRow {
@@ -21,27 +23,39 @@ interface PushRow {
   time: Date;
 }
 
-async function repositoryIds(db: Queryable, params: PerfCompareParams): Promise<[number, number]> {
-  const { rows } = await db.query('SELECT id, name FROM repository WHERE name = ANY($1::text[])', [
-    [params.baseRepository, params.newRepository],
-  ]);
-  const byName = new Map((rows as { id: number; name: string }[]).map((r) => [r.name, r.id]));
-  const base = byName.get(params.baseRepository);
-  const next = byName.get(params.newRepository);
-  if (base === undefined || next === undefined) {
+/** Both repositories' ids and the pushes of the two revisions (undefined when missing), in one statement. */
+interface Lookup {
+  readonly baseRepoId: number;
+  readonly newRepoId: number;
+  readonly newPush: PushRow | undefined;
+  readonly basePush: PushRow | undefined;
+}
+
+async function lookUp(db: Queryable, params: PerfCompareParams): Promise<Lookup> {
+  const { rows } = await db.query(
+    `WITH r AS (SELECT (SELECT id FROM repository WHERE name = $1) AS base_id,
+                       (SELECT id FROM repository WHERE name = $2) AS new_id)
+     SELECT r.base_id, r.new_id, np.id AS new_push_id, np.time AS new_push_time,
+       bp.id AS base_push_id, bp.time AS base_push_time
+     FROM r
+     LEFT JOIN push np ON np.repository_id = r.new_id AND np.revision = $3
+     LEFT JOIN push bp ON bp.repository_id = r.base_id AND bp.revision = $4`,
+    [params.baseRepository, params.newRepository, params.newRevision, params.baseRevision ?? null],
+  );
+  const row = rows[0];
+  if (row?.base_id == null || row.new_id == null) {
     throw badRequest({
       non_field_errors: [`${params.baseRepository} or ${params.newRepository} does not exist.`],
     });
   }
-  return [base, next];
-}
-
-async function findPush(db: Queryable, repositoryId: number, revision: string): Promise<PushRow | undefined> {
-  const { rows } = await db.query('SELECT id, time FROM push WHERE repository_id = $1 AND revision = $2', [
-    repositoryId,
-    revision,
-  ]);
-  return rows[0] as PushRow | undefined;
+  const push = (id: number | null, time: Date | null) =>
+    id === null || time === null ? undefined : { id, time };
+  return {
+    baseRepoId: row.base_id,
+    newRepoId: row.new_id,
+    newPush: push(row.new_push_id, row.new_push_time),
+    basePush: push(row.base_push_id, row.base_push_time),
+  };
 }
 
 /** A 400 whose body is a bare JSON string, as the reference answers for a missing push. */
@@ -94,8 +108,8 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const params = parsePerfCompareParams(request.query as Record<string, unknown>);
       const db = app.db;
-      const [baseRepoId, newRepoId] = await repositoryIds(db, params);
-      const newPush = await findPush(db, newRepoId, params.newRevision);
+      const found = await lookUp(db, params);
+      const { baseRepoId, newRepoId, newPush } = found;
       if (!newPush) {
         return sendJsonString(
           reply,
@@ -107,7 +121,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       let basePush: PushRow | undefined;
       let baseSelection: DataSelection;
       if (params.baseRevision) {
-        basePush = await findPush(db, baseRepoId, params.baseRevision);
+        basePush = found.basePush;
         if (!basePush) {
           return sendJsonString(
             reply,
@@ -157,7 +171,23 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       const ctx: RowContext = {
         params,
         timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
+        json: JSON.parse,
       };
+      if (params.testVersion !== 'mann-whitney-u') {
+        // Each side's signatures and data in one statement; the two sides at once, on two connections.
+        const [base, next] = await Promise.all([
+          loadSide(db, baseFilter, baseSelection),
+          loadSide(db, newFilter, newSelection),
+        ]);
+        const matched = matchRows(base.signatures, next.signatures, base.data, next.data, params.replicates);
+        // The lists built as JSON text in PostgreSQL go into the answer as they are.
+        const raw = new RawJson();
+        const body = answer(
+          raw.stringify(matched.map((row) => studentTRow(row, { ...ctx, json: raw.embed }))),
+        );
+        return reply.type('application/json; charset=utf-8').send(body);
+      }
+
       // Both sides' signatures and data points, matched into rows. Each pair of statements (one per side)
       // runs at once, on two connections. `only`: the signature ids a cache key was built with.
       const loadRows = async (only?: readonly [number[], number[]]) => {
@@ -186,9 +216,6 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         ]);
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
-      if (params.testVersion !== 'mann-whitney-u') {
-        return answer((await loadRows()).map((row) => studentTRow(row, ctx)));
-      }
 
       // The cache key holds both sides' signature ids and numbers of statistics: two statements, both sides
       // in each; a hit reads no data points and sends the stored answer as it is.
@@ -231,7 +258,8 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         reply.type('application/json');
         if (cached.etag !== null) {
           // The ETag hook keeps this tag (and answers 304 to the matching If-None-Match: no body was read).
-          reply.header('etag', cached.etag).header('vary', 'Accept-Encoding');
+          reply.header('etag', cached.etag);
+          addVary(reply, 'accept-encoding');
           if (cached.gzip) reply.header('content-encoding', 'gzip');
         }
         return answer(reply.send(cached.body));
