@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
 import { migrate } from '../../src/db/migrate.ts';
@@ -969,6 +969,18 @@ describe('GET /api/perfcompare/results/', () => {
       const stale = await service.app.inject({ url, headers: { 'if-none-match': '"other"' } });
       assert.equal(stale.statusCode, 200);
       assert.equal(stale.body, identity.body);
+      // The row replaced (cleared and cached again with other results): the copy in memory is not sent.
+      await service.db.primary.query(
+        'UPDATE perf_compare_mwu_cache SET results_text = $1, etag = $2, results_gzip = $3',
+        ['[]', weakEtag('[]'), gzipSync('[]')],
+      );
+      await service.db.cluster.waitForReplicas();
+      for (const headers of [{}, { 'accept-encoding': 'gzip' }]) {
+        const replaced = await service.app.inject({ url, headers });
+        const gzipped = replaced.headers['content-encoding'] === 'gzip';
+        assert.equal(gzipped ? gunzipSync(replaced.rawPayload).toString() : replaced.body, '[]');
+        assert.equal(replaced.headers.etag, weakEtag('[]'));
+      }
     });
 
     it('the datum day counters (migration 0008) count a window exactly, through inserts, updates and deletes across day edges', async () => {

@@ -92,38 +92,106 @@ export interface MwuCacheRequest {
 }
 
 // One statement, one row, only the column the answer needs: nothing when the client's tag matches the
-// stored one, the gzip copy to a gzip client, the text otherwise (the jsonb for a row cached before 0005).
+// stored one or when the copy in memory ($5) is of the stored ETag, the gzip copy to a gzip client, the
+// text otherwise (the jsonb for a row cached before 0005).
 const READ_HIT = `
-  SELECT etag, matched,
-         CASE WHEN NOT matched AND $2 AND results_gzip IS NOT NULL THEN results_gzip END AS gzip,
-         CASE WHEN NOT matched AND NOT ($2 AND results_gzip IS NOT NULL) THEN results_text END AS text,
-         CASE WHEN NOT matched AND results_text IS NULL THEN results END AS results
-    FROM (SELECT c.*, c.etag IS NOT NULL AND ($3 OR substr(c.etag, 3) = ANY($4::text[])) AS matched
+  SELECT etag, matched, known,
+         CASE WHEN NOT (matched OR known) AND $2 AND results_gzip IS NOT NULL THEN results_gzip END AS gzip,
+         CASE WHEN NOT (matched OR known) AND NOT ($2 AND results_gzip IS NOT NULL) THEN results_text END AS text,
+         CASE WHEN NOT (matched OR known) AND results_text IS NULL THEN results END AS results
+    FROM (SELECT c.*, c.etag IS NOT NULL AND ($3 OR substr(c.etag, 3) = ANY($4::text[])) AS matched,
+                 coalesce(c.etag = $5, false) AS known
             FROM perf_compare_mwu_cache c WHERE c.hash_key = $1) c`;
+
+/** An answer in memory: the bytes sent, gzip or the JSON text, and the ETag of the row they came from. */
+interface MemoEntry {
+  readonly etag: string;
+  readonly body: Buffer;
+  readonly gzip: boolean;
+}
+
+/**
+ * Answers read before, in memory, by key and encoding, least recently used out first past `maxBytes`. Only a
+ * copy: every hit still asks the database for the row's ETag, and the copy is sent only when it is of that
+ * ETag (a row deleted and cached again with other results is read again).
+ */
+export class MwuAnswerMemo {
+  readonly #entries = new Map<string, MemoEntry>();
+  #bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get(key: string): MemoEntry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, entry: MemoEntry): void {
+    if (entry.body.length > this.maxBytes) return;
+    const old = this.#entries.get(key);
+    if (old) this.#forget(key, old.body);
+    this.#entries.set(key, entry);
+    this.#bytes += entry.body.length;
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#forget(oldest, entry.body);
+    }
+  }
+
+  #forget(key: string, body: Buffer): void {
+    this.#entries.delete(key);
+    this.#bytes -= body.length;
+  }
+}
 
 /**
  * The cached answer for a key, or undefined. `results_text` holds it as sent (migration 0005), with its ETag
  * and a gzip copy (0009); a row cached before 0005 is serialised from its jsonb once per hit, one cached
  * before 0009 is sent as text (the ETag hook hashes it). Runs on whatever the routed pool picks (a replica).
+ * With `memo`, a body already in memory for the row's ETag is not read again.
  */
 export async function readMwuCache(
   db: Queryable,
   hashKey: string,
   request: MwuCacheRequest,
+  memo?: MwuAnswerMemo,
 ): Promise<MwuCacheHit | undefined> {
+  const memoKey = `${hashKey} ${request.acceptsGzip ? 'gzip' : 'identity'}`;
+  const remembered = memo?.get(memoKey);
   const { rows } = await db.query(READ_HIT, [
     hashKey,
     request.acceptsGzip,
     request.ifNoneMatch.any,
     request.ifNoneMatch.tags,
+    remembered?.etag ?? null,
   ]);
   const row = rows[0] as
-    | { etag: string | null; matched: boolean; gzip: Buffer | null; text: string | null; results: unknown }
+    | {
+        etag: string | null;
+        matched: boolean;
+        known: boolean;
+        gzip: Buffer | null;
+        text: string | null;
+        results: unknown;
+      }
     | undefined;
   if (row === undefined) return undefined;
   if (row.matched) return { etag: row.etag, notModified: true, body: '', gzip: false };
-  if (row.gzip !== null) return { etag: row.etag, notModified: false, body: row.gzip, gzip: true };
-  return { etag: row.etag, notModified: false, body: row.text ?? JSON.stringify(row.results), gzip: false };
+  if (row.known && remembered) {
+    return { etag: row.etag, notModified: false, body: remembered.body, gzip: remembered.gzip };
+  }
+  if (row.etag === null) {
+    return { etag: null, notModified: false, body: row.text ?? JSON.stringify(row.results), gzip: false };
+  }
+  // Kept as bytes: a hit from memory sends them without encoding 4 MB of text again.
+  const gzip = row.gzip !== null;
+  const body = row.gzip ?? Buffer.from(row.text ?? '', 'utf8');
+  memo?.set(memoKey, { etag: row.etag, body, gzip });
+  return { etag: row.etag, notModified: false, body, gzip };
 }
 
 /**

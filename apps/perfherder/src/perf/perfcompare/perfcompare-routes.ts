@@ -5,7 +5,7 @@ import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { addVary } from '../../http/vary.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
-import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
+import { MwuAnswerMemo, mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
 import {
   countDataPoints,
   type DataSelection,
@@ -64,12 +64,16 @@ function sendJsonString(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(message));
 }
 
+/** Bytes of cached Mann-Whitney answers kept in memory per process (a medium-set answer: 0.7 MB gzipped). */
+const MWU_MEMO_BYTES = 64 * 1024 * 1024;
+
 /**
  * Spec 3.12: `GET /api/perfcompare/results/`, Student-t (default) or Mann-Whitney-U
  * (`test_version=mann-whitney-u`, cached in `perf_compare_mwu_cache`). Replica-routed: every read,
  * including the cache lookup, goes to a replica; the cache insert is a write and goes to the primary.
  */
 export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
+  const memo = new MwuAnswerMemo(MWU_MEMO_BYTES);
   app.get(
     '/api/perfcompare/results/',
     {
@@ -242,10 +246,15 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         new_sig_ids: newIds,
         total_data_points: totalDataPoints,
       });
-      const cached = await readMwuCache(db, hashKey, {
-        acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
-        ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
-      });
+      const cached = await readMwuCache(
+        db,
+        hashKey,
+        {
+          acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
+          ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
+        },
+        memo,
+      );
       if (cached !== undefined) {
         reply.type('application/json');
         if (cached.etag !== null) {
