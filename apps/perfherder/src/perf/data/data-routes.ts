@@ -125,15 +125,13 @@ function roundedValue(_match: string, raw: string): string {
 /**
  * The statement of {@link dataRoutes}: the whole answer as one text, values still unrounded. Each datum is a JSON
  * object in the reference's member order; per signature hash, the datums in push-time order (then id); the
- * hashes in the order a JavaScript object keeps them (integer-like keys first, ascending, then the order of
- * first appearance). With `no_retriggers`, only the first datum of each (hash, push). The repository row drives
+ * hashes in the order of their first appearance, as a JavaScript object keeps them (a hash has 40 characters,
+ * by a CHECK, so it is never an integer-like key, which an object would put first). With `no_retriggers`, only the first datum of each (hash, push). The repository row drives
  * a scalar subquery, so an unknown project (no row) is told apart from a known one without data (`{}`).
  */
 function dataStatement(where: readonly string[], skipRetriggers: boolean): string {
   return `SELECT (
-    SELECT '{' || coalesce(string_agg(to_json(g.h)::text || ':[' || g.items || ']', ','
-        ORDER BY CASE WHEN g.h ~ '^(0|[1-9][0-9]{0,9})$' AND g.h::bigint <= 4294967294 THEN g.h::bigint END
-          NULLS LAST, g.first), '') || '}'
+    SELECT '{' || coalesce(string_agg(to_json(g.h)::text || ':[' || g.items || ']', ',' ORDER BY g.first), '') || '}'
     FROM (
       SELECT x.h, min(x.rn) AS first, string_agg(x.json, ',' ORDER BY x.rn) AS items
       FROM (
