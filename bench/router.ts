@@ -7,7 +7,7 @@
  * - replica: raw pg.Pool on the replica vs RoutedPool in an opted-in scope (one scope per query, as one request
  *   per query would do): a different server, so it has its own baseline.
  *
- * Each pair runs alternately (ABAB, the order flipped every round) after a warm-up, at concurrency 1 and 16;
+ * Each pair runs alternately (ABAB, the order flipped every round) after a warm-up, at concurrency 1, 16 and 64;
  * the table shows medians over the rounds and the median of the per-round ratios (target ≥ 0.97). Then the
  * classifier alone: cost per statement on a cache miss and a hit, and the heap held by a full cache at its cap.
  *
@@ -34,7 +34,7 @@ const runMs = Number(process.argv[3] ?? 1500);
 if (!Number.isInteger(rounds) || rounds < 2) throw new Error('rounds: an integer ≥ 2');
 if (!Number.isInteger(runMs) || runMs < 100) throw new Error('ms per run: an integer ≥ 100');
 const rows = 100_000;
-const concurrencies = [1, 16] as const;
+const concurrencies = [1, 16, 64] as const;
 const poolMax = 16;
 const targetRatio = 0.97;
 

@@ -308,4 +308,88 @@ describe('hedged reads', { timeout: 120_000 }, () => {
     }
     await readmitted(pool);
   });
+
+  it('one watchdog for many reads in flight: only the slow ones are hedged (answered by the primary, cancelled on the replica), the fast ones are not', async () => {
+    const app = 'hedge-watchdog';
+    // A delay no fast read comes near, even on a loaded machine: what is hedged is what the replica held.
+    const pool = await rc.makeQuietPool({ applicationName: app, hedgeMs: 1_000, max: 8 });
+    await servedByReplica(pool);
+    const slow = [0, 1, 2].map((i) => read(pool, slowOnReplica(30, `wd-slow-${i}`)));
+    const fast = [0, 1, 2, 3].map(() => read(pool, FAST));
+    for (const row of await Promise.all(slow)) {
+      assert.equal(row.in_recovery, false, 'a slow read answered by the primary');
+      assert.equal(row.server_port, primaryPort);
+    }
+    for (const row of await Promise.all(fast))
+      assert.equal(row.in_recovery, true, 'a fast read stayed on the replica');
+    assert.equal(pool.stats().reasons.hedged, 3);
+    // The replica's own view: no slow statement left running there (each was cancelled), nothing in flight.
+    await pollUntil(
+      () => backends(replica, rc.database, app),
+      (rows) => !rows.some((b) => b.state === 'active' && /wd-slow/.test(b.query)),
+      { what: 'the hedged replica statements to be cancelled' },
+    );
+    const hedging = await pollUntil(
+      async () => pool.stats().hedging?.replicas[0],
+      (r) => (r?.cancelled ?? 0) + (r?.destroyed ?? 0) === 3,
+      { what: 'the three losers to be cleaned up' },
+    );
+    assert.equal(hedging?.primaryWon, 3);
+    assert.equal(pool.stats().replicas[0]?.outstanding, 0);
+  });
+
+  it('the watchdog timer runs only while reads are in flight', async () => {
+    // A delay far beyond the test's life: the read is watched, never hedged.
+    const pool = await rc.makeQuietPool({ hedgeMs: 600_000 });
+    await servedByReplica(pool);
+    await pollUntil(
+      async () => pool.stats().hedging?.replicas[0],
+      (r) => r?.watchdogArmed === false && r.inFlight === 0,
+      { what: 'the watchdog to stop once nothing is in flight' },
+    );
+    const pending = read(pool, slowOnReplica(3, 'wd-armed'));
+    const during = await pollUntil(
+      async () => pool.stats().hedging?.replicas[0],
+      (r) => (r?.inFlight ?? 0) > 0,
+      { what: 'the read to be watched', intervalMs: 10 },
+    );
+    assert.equal(during?.inFlight, 1);
+    assert.equal(during?.watchdogArmed, true, 'armed while a read is in flight');
+    const row = await pending;
+    assert.equal(row.in_recovery, true, 'answered by the replica');
+    assert.equal(pool.stats().reasons.hedged, 0);
+    const after = await pollUntil(
+      async () => pool.stats().hedging?.replicas[0],
+      (r) => r?.watchdogArmed === false,
+      { what: 'the watchdog to stop after the read' },
+    );
+    assert.equal(after?.inFlight, 0);
+  });
+
+  it('an answer that arrived while the client was busy past the delay is taken, not hedged', async () => {
+    // Straight to the replica: the fault proxy runs in this process, and would itself wait for the busy loop.
+    const direct = new URL(rc.urls.replicas[0]!);
+    direct.port = String(replicaPort);
+    const pool = await rc.makeQuietPool({ hedgeMs: 20, replicas: [direct.toString()] });
+    await servedByReplica(pool);
+    // An idle connection to send it on (a new one would be hedged during its connect, as it should be).
+    await pollUntil(
+      async () => pool.stats().replicas[0],
+      (r) => (r?.idleCount ?? 0) > 0 && r?.outstanding === 0,
+      { what: 'an idle replica connection' },
+    );
+    const hedgedBefore = pool.stats().reasons.hedged;
+    const pending = read(pool, FAST);
+    // Let the statement go out (the pool hands its idle connection over on the next tick), then keep the event
+    // loop busy well past the delay: the answer waits in the socket while the watchdog's tick falls due.
+    await new Promise((resolve) => setImmediate(resolve));
+    const busyUntil = performance.now() + 2_000;
+    while (performance.now() < busyUntil) {
+      // busy, as a CPU-bound client is
+    }
+    const row = await pending;
+    assert.equal(row.in_recovery, true, 'answered by the replica');
+    assert.equal(row.server_port, replicaPort);
+    assert.equal(pool.stats().reasons.hedged, hedgedBefore, 'no hedge for an answer already there');
+  });
 });

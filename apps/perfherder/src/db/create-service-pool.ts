@@ -35,6 +35,8 @@ export function createServicePool(config: ServicePoolConfig, logger?: RouterLogg
       : {}),
     tableApps,
     allowList: ['perf', 'model'],
+    // The migrations' functions a read may call (IMMUTABLE; 0008's day number of a push time).
+    readOnlyFunctions: ['performance_datum_day'],
     max: config.poolMax,
     replicaConnectTimeoutMs: config.connectTimeoutMs,
     replicaQueryTimeoutMs: config.queryTimeoutMs,

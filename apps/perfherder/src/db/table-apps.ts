@@ -18,6 +18,7 @@ export const tableApps: Readonly<Record<string, AppLabel>> = Object.freeze({
   performance_signature: 'perf',
   performance_datum: 'perf',
   performance_datum_replicate: 'perf',
+  performance_datum_day_count: 'perf',
   performance_alert_summary: 'perf',
   performance_alert: 'perf',
   performance_tag: 'perf',

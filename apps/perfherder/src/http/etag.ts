@@ -23,17 +23,30 @@ export function weakEtag(body: string | Buffer): string {
 }
 
 /**
+ * The entity tags an If-None-Match header lists, each as its opaque part (`"…"`, `W/` dropped: weak
+ * comparison), and whether it is `*` (matches any).
+ */
+export function ifNoneMatchTags(header: string | undefined): {
+  readonly any: boolean;
+  readonly tags: string[];
+} {
+  const tags: string[] = [];
+  let any = false;
+  for (const raw of header?.split(',') ?? []) {
+    const tag = raw.trim();
+    if (tag === '*') any = true;
+    else if (tag !== '') tags.push(tag.replace(/^W\//, ''));
+  }
+  return { any, tags };
+}
+
+/**
  * RFC 9110 §13.1.2: If-None-Match matches when it is `*` or lists the tag, compared weakly (`W/` ignored on
  * both sides).
  */
 export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const opaque = etag.replace(/^W\//, '');
-  for (const raw of header.split(',')) {
-    const tag = raw.trim();
-    if (tag === '*' || tag.replace(/^W\//, '') === opaque) return true;
-  }
-  return false;
+  const { any, tags } = ifNoneMatchTags(header);
+  return any || tags.includes(etag.replace(/^W\//, ''));
 }
 
 /**
@@ -41,18 +54,22 @@ export function ifNoneMatchMatches(header: string | undefined, etag: string): bo
  * the bytes sent, and `304 Not Modified` without a body when the request's `If-None-Match` matches. A 304
  * keeps the headers a 200 would have had (ETag, Cache-Control, Vary, CORS). Streams and other statuses
  * pass untouched. Runs after the other onSend hooks registered before it (the content type is final).
+ * A route that set the ETag itself (a stored one, of the identity body, for an answer it sends gzipped or
+ * not at all) keeps it: no hash of the payload.
  */
 export function installEtag(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
     if (reply.statusCode !== 200) return payload;
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-    const etag = weakEtag(payload);
+    const preset = reply.getHeader('etag');
+    const etag = typeof preset === 'string' ? preset : weakEtag(payload);
     reply.header('etag', etag);
     if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
       reply.code(304);
       reply.removeHeader('content-length');
       reply.removeHeader('content-type');
+      reply.removeHeader('content-encoding');
       return '';
     }
     return payload;

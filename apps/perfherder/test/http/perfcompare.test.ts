@@ -3,10 +3,13 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
 import { migrate } from '../../src/db/migrate.ts';
+import { weakEtag } from '../../src/http/etag.ts';
 import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cache.ts';
+import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-data.ts';
 import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
   fixtureRevision,
@@ -908,9 +911,168 @@ describe('GET /api/perfcompare/results/', () => {
       assert.equal(second.statusCode, 200);
       const [row] = second.json() as { new_runs: number[] }[];
       assert.deepEqual(row?.new_runs, [110, 115, 112, 120]);
+      // A datum on the base side, in the window (counted through the day counters): a new key again.
+      await insertPerfDatum(service.db.primary, {
+        signature: w.baseSig,
+        pushId: w.basePush.id,
+        value: 99,
+        pushTimestamp: w.basePush.time,
+      });
+      await service.db.cluster.waitForReplicas();
+      const third = await service.app.inject(url);
+      assert.deepEqual((third.json() as { base_runs: number[] }[])[0]?.base_runs, [100, 105, 102, 99]);
       const rows = await cacheRows();
-      assert.equal(rows.length, 2);
-      assert.notEqual(rows[0]?.hash_key, rows[1]?.hash_key);
+      assert.equal(rows.length, 3);
+      assert.equal(new Set(rows.map((r) => r.hash_key)).size, 3);
+    });
+
+    it('a cache hit: gzip to a client that accepts it, the text otherwise, the same bytes; 304 from the stored ETag', async () => {
+      const w = await world({ base: [32.4, 33.1, 31.8], next: [40.2, 41.5, 39.8] });
+      const url = query(w, { interval: 604800, no_subtests: 'true', test_version: 'mann-whitney-u' });
+      assert.equal((await service.app.inject(url)).statusCode, 200);
+      await service.db.cluster.waitForReplicas();
+      const { rows } = await service.db.primary.query(
+        'SELECT results_text, etag FROM perf_compare_mwu_cache',
+      );
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].etag, weakEtag(rows[0].results_text));
+      const identity = await service.app.inject(url);
+      assert.equal(identity.statusCode, 200);
+      assert.equal(identity.headers['content-encoding'], undefined);
+      assert.match(String(identity.headers.vary), /accept-encoding/i);
+      assert.equal(identity.headers.etag, rows[0].etag);
+      assert.equal(identity.body, rows[0].results_text);
+      const gzipped = await service.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      assert.equal(gzipped.statusCode, 200);
+      assert.equal(gzipped.headers['content-encoding'], 'gzip');
+      assert.equal(gzipped.headers['content-type'], 'application/json');
+      assert.match(String(gzipped.headers.vary), /accept-encoding/i);
+      assert.equal(gzipped.headers.etag, rows[0].etag);
+      assert.ok(gzipped.rawPayload.length < identity.rawPayload.length);
+      assert.equal(gunzipSync(gzipped.rawPayload).toString('utf8'), identity.body);
+      const refused = await service.app.inject({ url, headers: { 'accept-encoding': 'gzip;q=0' } });
+      assert.equal(refused.headers['content-encoding'], undefined);
+      assert.equal(refused.body, identity.body);
+      // The client's copy is current (weak or strong form of the tag, in a list): 304, no body.
+      const opaque = String(rows[0].etag).slice(2);
+      for (const tag of [rows[0].etag, opaque, `"other", ${opaque}`, '*']) {
+        const again = await service.app.inject({
+          url,
+          headers: { 'if-none-match': tag, 'accept-encoding': 'gzip' },
+        });
+        assert.equal(again.statusCode, 304, tag);
+        assert.equal(again.body, '');
+        assert.equal(again.headers.etag, rows[0].etag);
+        assert.equal(again.headers['content-encoding'], undefined);
+        assert.match(String(again.headers.vary), /accept-encoding/i);
+      }
+      const stale = await service.app.inject({ url, headers: { 'if-none-match': '"other"' } });
+      assert.equal(stale.statusCode, 200);
+      assert.equal(stale.body, identity.body);
+    });
+
+    it('the datum day counters (migration 0008) count a window exactly, through inserts, updates and deletes across day edges', async () => {
+      const w = await world({ base: [], next: [1] });
+      const p = service.db.primary;
+      const midnight = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
+      const at = (ms: number) => new Date(midnight + ms);
+      const H = 3_600_000;
+      const other = await insertPerfSignature(p, {
+        framework_id: w.frameworkId,
+        platform_id: w.baseSig.platform_id,
+        option_collection_id: w.baseSig.option_collection_id,
+        suite: SUITE,
+        test: 'other',
+        signature_hash: 'o1'.repeat(20),
+        repository_id: w.tryRepo.id,
+      });
+      const sigs = [w.baseSig.id, other.id];
+      // One statement per insert: several datums per (signature, day) and several days per statement.
+      const insert = (sig: number, offsets: number[]) =>
+        p.query(
+          `INSERT INTO performance_datum (repository_id, signature_id, value, push_timestamp, push_id)
+           SELECT $1, $2, 1, t, $3 FROM unnest($4::timestamptz[]) AS t`,
+          [w.tryRepo.id, sig, w.basePush.id, offsets.map((o) => at(o).toISOString())],
+        );
+      await insert(w.baseSig.id, [
+        -DAY_MS,
+        -1000,
+        -1,
+        0,
+        0,
+        1,
+        5 * H,
+        DAY_MS - 1,
+        DAY_MS,
+        DAY_MS + 1,
+        2 * DAY_MS + 7 * H,
+      ]);
+      await insert(other.id, [-2 * DAY_MS, 0, 12 * H, DAY_MS + 3 * H, 2 * DAY_MS]);
+      const grid = [
+        -DAY_MS - 1,
+        -1000,
+        -1,
+        0,
+        1,
+        5 * H,
+        12 * H,
+        DAY_MS - 1,
+        DAY_MS,
+        DAY_MS + 2,
+        2 * DAY_MS,
+        3 * DAY_MS,
+      ];
+      const check = async (label: string) => {
+        const { rows: drift } = await p.query(
+          `SELECT * FROM (SELECT repository_id, performance_datum_day(push_timestamp) AS day, signature_id,
+                                 count(*) AS n FROM performance_datum GROUP BY 1, 2, 3) real
+           FULL JOIN performance_datum_day_count c USING (repository_id, day, signature_id)
+           WHERE coalesce(real.n, 0) <> coalesce(c.datums, 0)`,
+        );
+        assert.deepEqual(drift, [], label);
+        const { rows: pushed } = await p.query(
+          'SELECT count(*)::int AS n FROM performance_datum WHERE push_id = $1 AND signature_id = ANY($2)',
+          [w.basePush.id, sigs],
+        );
+        const byRevision = pushed[0].n;
+        for (const a of grid) {
+          for (const b of grid) {
+            if (b <= a) continue;
+            const selection = { after: at(a), before: at(b) };
+            const { rows } = await p.query(
+              `SELECT count(*)::int AS n FROM performance_datum WHERE repository_id = $1
+                 AND signature_id = ANY($2) AND push_timestamp > $3 AND push_timestamp < $4`,
+              [w.tryRepo.id, sigs, selection.after, selection.before],
+            );
+            // Both sides of one statement: the window (counters) and the same signatures by revision.
+            const side = { repositoryId: w.tryRepo.id, signatureIds: sigs };
+            const counted = await countDataPoints(
+              p,
+              [
+                { ...side, selection },
+                { ...side, selection: { revision: w.basePush.revision } },
+              ],
+              false,
+            );
+            assert.deepEqual(counted, [rows[0].n, byRevision], `${label}: (${a}, ${b})`);
+          }
+        }
+      };
+      await check('after inserts');
+      await p.query(
+        `UPDATE performance_datum SET push_timestamp = push_timestamp + interval '1 day'
+         WHERE signature_id = $1 AND push_timestamp >= $2`,
+        [w.baseSig.id, at(5 * H)],
+      );
+      await p.query('UPDATE performance_datum SET value = 2 WHERE signature_id = $1', [other.id]);
+      await check('after updates');
+      await p.query(
+        'DELETE FROM performance_datum WHERE signature_id = $1 AND push_timestamp BETWEEN $2 AND $3',
+        [w.baseSig.id, at(-1000), at(1)],
+      );
+      await check('after deletes');
+      await p.query('TRUNCATE performance_datum CASCADE');
+      await check('after truncate');
     });
 
     it('hashes the sorted-key JSON like Python json.dumps(sort_keys=True)', () => {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { quantize2, quantize2HalfEvenSql } from '../../src/perf/perfcompare/stats/quantize.ts';
+import { jsonNumberSql } from '../../src/db/json-text-sql.ts';
+import {
+  quantize2,
+  quantize2HalfEvenJsonSql,
+  quantize2HalfEvenSql,
+} from '../../src/perf/perfcompare/stats/quantize.ts';
 import { withTestDatabase } from '../support/database.ts';
 
 // Stopped after the file's tests (withTestDatabase registers it).
@@ -23,5 +28,43 @@ describe('quantize2HalfEvenSql: quantize2 half-even in PostgreSQL', () => {
     const rounded = JSON.parse(rows[0].rounded) as number[];
     const expected = values.map((v) => quantize2(v, 'half-even'));
     assert.equal(JSON.stringify(rounded), JSON.stringify(expected));
+  });
+});
+
+// Values whose shortest text has at most two decimals (the fast path), more, exponents, ties, -0, huge.
+const JSON_CASES = [
+  ...[0.125, -0.125, 0.135, 2.675, 1.005, 0.145, -2.665, 123456789.125, 999.995, -999.995],
+  ...[0, -0, -0.001, 0.0049999, 1e-7, 1.5e-5, 5e-5, 1e-4, 1e20, 1.5e21, 1e21, 1e15 + 0.5, 2 ** 53 + 2],
+  // Written as text: more digits than a double keeps.
+  ...['123456789012345.67', '99999999999999.99', '9999999999999.995'].map(Number),
+  ...[12, 12.3, 12.34, -7.5, 33.33333333],
+  ...Array.from({ length: 2000 }, (_, i) => (i * 7919.123456789) / 997 - 5000),
+  ...Array.from({ length: 500 }, (_, i) => Math.round(((i * 7919) % 100003) - 50000) / 100),
+];
+
+describe('JSON text in PostgreSQL: what JSON.stringify writes', () => {
+  it('quantize2HalfEvenJsonSql writes JSON.stringify(quantize2(x)) for every value', async () => {
+    const { rows } = await db.primary.query(
+      `SELECT '[' || string_agg(${quantize2HalfEvenJsonSql('v.t')}, ',' ORDER BY i) || ']' AS text
+       FROM unnest($1::float8[]) WITH ORDINALITY x(value, i)
+       CROSS JOIN LATERAL (SELECT x.value::text AS t) v`,
+      [JSON_CASES],
+    );
+    assert.equal(rows[0].text, JSON.stringify(JSON_CASES.map((v) => quantize2(v, 'half-even'))));
+  });
+
+  it('jsonNumberSql writes JSON.stringify(x) for every double, NaN and infinities as null', async () => {
+    const values = [...JSON_CASES, 1e-6, 9.99e-7, 1e300, -1e-300, 5e-324, 1.7976931348623157e308, 0.1 + 0.2];
+    const { rows } = await db.primary.query(
+      `SELECT '[' || string_agg(${jsonNumberSql('x.value')}, ',' ORDER BY i) || ']' AS text
+       FROM unnest($1::float8[]) WITH ORDINALITY x(value, i)`,
+      [values],
+    );
+    assert.equal(rows[0].text, JSON.stringify(values));
+    const special = await db.primary.query(
+      `SELECT string_agg(${jsonNumberSql('x.value')}, ',') AS text
+       FROM unnest(ARRAY['NaN', 'Infinity', '-Infinity', NULL]::float8[]) x(value)`,
+    );
+    assert.equal(special.rows[0].text, 'null,null,null,null');
   });
 });

@@ -38,10 +38,13 @@ interface CallbackQuery {
   ): void;
 }
 
-/** Hands over a checked-out connection, or the error that kept it from opening. */
-export type Acquire = (
-  callback: (error: Error | undefined, client: pg.PoolClient | undefined) => void,
-) => void;
+/** Hands over a checked-out connection through a callback (a pg.Pool is one), or the error that kept it from opening. */
+export interface ConnectionSource {
+  connect(callback: (error: Error | undefined, client: pg.PoolClient | undefined) => void): void;
+}
+
+/** Listened to while a connection is checked out here (see `listenWhileCheckedOut`): one function for all. */
+const ignoreError = (): void => {};
 
 /**
  * One statement on a connection checked out for it alone, which can be abandoned: then the statement is
@@ -49,65 +52,57 @@ export type Acquire = (
  * ended (so the cancel can never hit a later statement on it); if that does not happen within
  * `cancelTimeoutMs`, the connection is destroyed. Not abandoned, it behaves as `pool.query` (an error
  * destroys the connection).
+ *
+ * Callbacks, not promises: a subclass learns of the statement through {@link sent} and {@link answered}, so a
+ * replica read pays for no promise or timer of its own here (this is every routed read's path while
+ * hedging is on).
  */
-export class CancellableQuery {
-  /** The statement's outcome (never awaited after `abandon()`; its rejection is then handled here). */
-  readonly result: Promise<pg.QueryResult>;
-  readonly #cancelTimeoutMs: number;
+export abstract class CancellableQuery {
   #client: pg.PoolClient | undefined;
   #settled: Settled | undefined;
   /** Told once the statement has ended (set by `abandon()` while it runs). */
   #onSettled: ((settled: Settled) => void) | undefined;
   #abandoned = false;
   #released = false;
-  /** Stops listening for the connection's 'error' (listened for while it is checked out here). */
-  #stopListening: () => void = () => {};
+
+  /** The statement was sent (a connection was acquired). */
+  protected abstract sent(): void;
 
   /**
-   * `acquire` hands over a connection through a callback, and the statement runs with pg's callback API: a
-   * replica read pays for no promise but `result` (this is every routed read's path while hedging is on).
+   * The statement's outcome, or the connection's failure to open (never called for a connection handed over
+   * after `abandon()`). Called once.
    */
-  constructor(
-    acquire: Acquire,
-    config: StatementInput,
-    values: unknown[] | undefined,
-    options: {
-      readonly cancelTimeoutMs: number;
-      /** Called once the statement was sent (a connection was acquired). */
-      readonly onSent?: (() => void) | undefined;
-    },
-  ) {
-    this.#cancelTimeoutMs = options.cancelTimeoutMs;
-    const onSent = options.onSent;
-    this.result = new Promise<pg.QueryResult>((resolve, reject) => {
-      acquire((acquireError, client) => {
-        if (acquireError || !client) {
-          reject(acquireError ?? new Error('no connection'));
-          return;
-        }
-        if (this.#abandoned) {
-          this.#release(client);
-          reject(new Error('abandoned'));
-          return;
-        }
-        this.#client = client;
-        this.#stopListening = listenWhileCheckedOut(client);
-        (client as unknown as CallbackQuery).query(config, values, (error, result) => {
-          const settled: Settled = error ? { ok: false, error } : SETTLED_OK;
-          this.#settled = settled;
-          this.#onSettled?.(settled);
-          if (!this.#abandoned) this.#release(client, error ?? undefined);
-          if (error) reject(error);
-          else resolve(result);
-        });
-        onSent?.();
+  protected abstract answered(error: unknown, result: pg.QueryResult | undefined): void;
+
+  /** Acquires a connection from `source` and runs the statement on it. Call once. */
+  protected run(source: ConnectionSource, config: StatementInput, values: unknown[] | undefined): void {
+    source.connect((error, client) => {
+      if (error || !client) {
+        this.answered(error ?? new Error('no connection'), undefined);
+        return;
+      }
+      if (this.#abandoned) {
+        this.#release(client);
+        return;
+      }
+      this.#client = client;
+      client.on('error', ignoreError);
+      (client as unknown as CallbackQuery).query(config, values, (queryError, result) => {
+        this.#settled = queryError ? { ok: false, error: queryError } : SETTLED_OK;
+        this.#onSettled?.(this.#settled);
+        if (!this.#abandoned) this.#release(client, queryError ?? undefined);
+        if (queryError) this.answered(queryError, undefined);
+        else this.answered(undefined, result);
       });
+      this.sent();
     });
-    this.result.catch(() => {});
   }
 
-  /** Give up on the statement: cancel it and leave its connection clean. Never rejects. */
-  async abandon(): Promise<AbandonOutcome> {
+  /**
+   * Give up on the statement: cancel it and leave its connection clean. Never rejects. `cancelTimeoutMs`: how
+   * long the cancel and the statement's end may take before the connection is destroyed instead.
+   */
+  async abandon(cancelTimeoutMs: number): Promise<AbandonOutcome> {
     if (this.#abandoned) return 'finished';
     this.#abandoned = true;
     const client = this.#client;
@@ -120,12 +115,12 @@ export class CancellableQuery {
       return 'finished';
     }
     const deadline = new Promise<undefined>((resolve) => {
-      setTimeout(() => resolve(undefined), this.#cancelTimeoutMs).unref();
+      setTimeout(() => resolve(undefined), cancelTimeoutMs).unref();
     });
     const running = new Promise<Settled>((resolve) => {
       this.#onSettled = resolve;
     });
-    const cancel = await cancelBackend(client, this.#cancelTimeoutMs);
+    const cancel = await cancelBackend(client, cancelTimeoutMs);
     // Not delivered (the server never took it): clean only if the statement ended anyway.
     const settled = cancel === 'sent' ? await Promise.race([running, deadline]) : this.#settled;
     if (settled && (settled.ok || (settled.error as { code?: unknown }).code === QUERY_CANCELED)) {
@@ -139,7 +134,7 @@ export class CancellableQuery {
   #release(client: pg.PoolClient, error?: unknown): void {
     if (this.#released) return;
     this.#released = true;
-    this.#stopListening();
+    client.removeListener('error', ignoreError);
     client.release(error === undefined ? undefined : (error as Error));
   }
 

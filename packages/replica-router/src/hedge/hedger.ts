@@ -14,6 +14,7 @@ import {
   hedgeShapeSamples,
   hedgeShapes,
 } from './hedge-policy.ts';
+import type { HedgeWatchdog } from './hedge-watchdog.ts';
 import { LatencyWindow } from './latency-window.ts';
 
 /** One replica's hedging in `pool.stats().hedging`. */
@@ -35,6 +36,10 @@ export interface ReplicaHedgeStats {
   readonly budgetEjections: number;
   /** Its hedges and statements in the budget window now. */
   readonly window: { readonly hedges: number; readonly statements: number };
+  /** Its statements in flight that its watchdog watches now (waiting for their delay or an answer). */
+  readonly inFlight: number;
+  /** Whether its watchdog's timer runs (only while statements are in flight, and up to one tick after). */
+  readonly watchdogArmed: boolean;
 }
 
 /** Hedging as `pool.stats()` shows it. Holds no secret. */
@@ -173,7 +178,7 @@ export class Hedger {
     else if (outcome === 'destroyed') r.destroyed++;
   }
 
-  stats(names: readonly string[]): HedgeStats {
+  stats(replicas: readonly { readonly name: string; readonly watchdog: HedgeWatchdog }[]): HedgeStats {
     const now = this.#clock.now();
     return {
       enabled: this.enabled,
@@ -183,7 +188,7 @@ export class Hedger {
       budget: this.policy.budget,
       shapes: this.#shapes.size,
       onEjection: this.onEjection,
-      replicas: names.map((name) => {
+      replicas: replicas.map(({ name, watchdog }) => {
         const r = this.#of(name);
         return {
           replica: name,
@@ -196,6 +201,8 @@ export class Hedger {
           destroyed: r.destroyed,
           budgetEjections: r.budgetEjections,
           window: r.budget.usage(now),
+          inFlight: watchdog.size,
+          watchdogArmed: watchdog.armed,
         };
       }),
     };

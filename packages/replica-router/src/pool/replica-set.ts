@@ -9,6 +9,7 @@ import { createPrimaryProbe } from '../health/primary-probe.ts';
 import { ReplicaHealth, type ReplicaHealthSnapshot } from '../health/replica-health.ts';
 import { createReplicaProbe } from '../health/replica-probe.ts';
 import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
+import { HedgeWatchdog } from '../hedge/hedge-watchdog.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { RouteReason } from '../router/route-reason.ts';
 import type { ReplicaSelector } from '../select/replica-selector.ts';
@@ -29,8 +30,8 @@ export interface ReplicaMember {
   readonly weight: number;
   /** Statements running on it now. */
   outstanding: number;
-  /** Hedged statements in flight on it, each with the function that hedges it at once (called on ejection). */
-  readonly hedgeNow: Set<() => void>;
+  /** Its hedged statements in flight: hedges those past their delay, and every one at once when it is ejected. */
+  readonly watchdog: HedgeWatchdog;
   /** Statements it served, and replica attempts that failed over to the primary. */
   served: number;
   failures: number;
@@ -247,13 +248,14 @@ export class ReplicaSet {
     this.#ended = true;
     this.#discovery?.stop();
     await this.#monitor.stop();
+    for (const m of [...this.#members, ...this.#draining]) m.watchdog.stop();
     await Promise.allSettled([...this.#members, ...this.#draining].map((m) => m.pool.end()));
   }
 
   #add(name: string, spec: ReplicaSpec, source: ReplicaSource): ReplicaMember {
     const pool = new pg.Pool(spec.config);
     const endpoint = endpointOf(spec.config);
-    const hedgeNow = new Set<() => void>();
+    const watchdog = new HedgeWatchdog();
     const member: ReplicaMember = {
       ref: { alias: 'read_replica', name, host: endpoint.host, port: endpoint.port },
       pool,
@@ -266,14 +268,12 @@ export class ReplicaSet {
         onProbation: this.#started,
         onChange: this.#onStateChange,
         // Out: what still runs on it should not wait for it any longer (hedged statements start on the primary).
-        onOut: () => {
-          for (const hedge of [...hedgeNow]) hedge();
-        },
+        onOut: () => watchdog.hedgeAll(),
       }),
       source,
       weight: spec.weight,
       outstanding: 0,
-      hedgeNow,
+      watchdog,
       served: 0,
       failures: 0,
       conflicts: 0,

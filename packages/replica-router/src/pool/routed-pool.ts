@@ -160,7 +160,7 @@ export class RoutedPool extends pg.Pool {
       router: this.router,
       logger: options.logger,
       hedger: this.#hedger,
-      acquirePrimary: () => super.connect(),
+      acquirePrimary: { connect: (callback) => super.connect(callback) },
     });
   }
 
@@ -411,7 +411,9 @@ export class RoutedPool extends pg.Pool {
       },
       selector: this.#replicas?.selectorName,
       replicas: this.#replicas?.state() ?? [],
-      hedging: this.#hedger?.stats(this.#replicas?.members.map((m) => m.ref.name) ?? []),
+      hedging: this.#hedger?.stats(
+        this.#replicas?.members.map((m) => ({ name: m.ref.name, watchdog: m.watchdog })) ?? [],
+      ),
       discovery: this.#replicas?.discoveryState(),
       causal:
         tokens && checks

@@ -3,16 +3,17 @@ import type { Classification } from '../classify/classification.ts';
 import type { StatementClassifier } from '../classify/statement-classifier.ts';
 import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
+import type { AbandonOutcome, ConnectionSource } from '../hedge/cancellable-query.ts';
 import { hedgeCancelTimeoutMs } from '../hedge/hedge-policy.ts';
-import { hedgedQuery } from '../hedge/hedged-query.ts';
 import type { Hedger } from '../hedge/hedger.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
-import { currentScope, markWrote, type RequestScope } from '../scope/request-scope.ts';
+import { currentScope, markWrote, type RequestScope, withScope } from '../scope/request-scope.ts';
 import { exceptionType, isConnectionError, isFallbackError, isRecoveryConflict } from './fallback-error.ts';
 import type { Choice, ReplicaChooser } from './replica-chooser.ts';
 import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
+import { type ReplicaReason, RoutedRead } from './routed-read.ts';
 
 /** Transaction and session state of one checked-out client (pool.query has none). */
 export interface ClientState {
@@ -28,9 +29,6 @@ export type QueryInput = pg.QueryConfig | string;
 
 /** Runs a statement on the primary (the pool's checkout-run-release, or a client's own connection). */
 export type PrimaryRunner = (config: QueryInput, values: unknown[] | undefined) => Promise<pg.QueryResult>;
-
-/** The reason of a statement run on a replica: a first attempt, or the retry after a recovery conflict. */
-type ReplicaReason = 'routed' | 'conflict_retry';
 
 /** Per-reason statement counts, for metrics and the status page. */
 export type ReasonCounts = Record<RouteReason, number>;
@@ -70,7 +68,7 @@ export class StatementDispatcher {
   readonly #router: ReplicaRouter;
   readonly #logger: RouterLogger | undefined;
   readonly #hedger: Hedger | undefined;
-  readonly #acquirePrimary: (() => Promise<pg.PoolClient>) | undefined;
+  readonly #acquirePrimary: ConnectionSource | undefined;
   #loaded: Promise<void> | undefined;
 
   constructor(options: {
@@ -85,7 +83,7 @@ export class StatementDispatcher {
     /** Hedged reads (undefined or disabled: a replica statement waits for its replica alone). */
     hedger?: Hedger | undefined;
     /** A primary connection of the pool's own, for a hedge (never a checked-out client's). */
-    acquirePrimary?: () => Promise<pg.PoolClient>;
+    acquirePrimary?: ConnectionSource;
   }) {
     this.replicas = options.replicas;
     this.chooser = options.chooser;
@@ -306,7 +304,8 @@ export class StatementDispatcher {
    * the background (its connection back in its pool, clean, or destroyed). A race the primary won past the
    * budget ejects the replica (`hedge_budget`): its later reads go to the primary once, not twice. An ejection
    * of the replica, whatever its cause, hedges its statements in flight at once. A replica failure before the
-   * hedge falls back exactly as without hedging.
+   * hedge falls back exactly as without hedging. The delay is watched by the replica's watchdog (see
+   * {@link RoutedRead}); the `hedged*` methods below are the read's outcomes.
    */
   #executeHedged(
     sql: string,
@@ -315,91 +314,120 @@ export class StatementDispatcher {
     replica: ReplicaMember,
     reason: ReplicaReason,
     hedger: Hedger,
-    acquirePrimary: () => Promise<pg.PoolClient>,
+    acquirePrimary: ConnectionSource,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
     const name = replica.ref.name;
-    const started = performance.now();
+    const scope = currentScope();
     const publishing = routeChannel.hasSubscribers;
     replica.outstanding++;
     hedger.noteStatement(name);
     const delayMs = hedger.delayMs(name, sql);
-    return hedgedQuery(config, values, {
-      replica: (callback) => replica.pool.connect((error, client) => callback(error, client)),
-      primary: (callback) =>
-        acquirePrimary().then(
-          (client) => callback(undefined, client),
-          (error: Error) => callback(error, undefined),
-        ),
-      delayMs,
-      connectDelayMs: opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined,
-      cancelTimeoutMs: hedgeCancelTimeoutMs,
-      register: (hedgeNow) => {
-        replica.hedgeNow.add(hedgeNow);
-        return () => replica.hedgeNow.delete(hedgeNow);
-      },
-      onHedge: (now) => {
-        hedger.noteHedge(name, now);
-        this.counts.hedged++;
-        return true;
-      },
-      onReplicaErrorWhileHedged: (error) => {
-        // The primary already runs it: a recovery conflict is then retried there, not a failure of the replica.
-        if (isRecoveryConflict(error)) replica.conflicts++;
-        else if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
-        if (publishing) this.publish(replica.ref, reason, sql, started, error, true);
-      },
-    }).then(
-      (outcome) => {
-        if (outcome.kind === 'replica_failed') {
-          replica.outstanding--;
-          return this.#fallBack(
-            sql,
-            config,
-            values,
-            replica,
-            reason,
-            outcome.error,
-            publishing ? started : 0,
-            primary,
-          );
-        }
-        // The replica stays busy until its losing statement has stopped.
-        if (outcome.winner === 'replica') replica.outstanding--;
-        if (outcome.hedged) {
-          void outcome.loser.then((left) => {
-            if (outcome.winner === 'primary') replica.outstanding--;
-            hedger.noteLoser(name, left);
-          });
-        }
-        if (outcome.hedged) hedger.noteWinner(name, outcome.winner);
-        // Lost a race it had the delay's head start in (not one started by its ejection): the budget's business.
-        if (outcome.winner === 'primary' && replica.health.routable && !hedger.spend(name)) {
-          replica.health.recordHedgeBudget();
-        }
-        if (outcome.winner === 'replica') {
-          hedger.recordLatency(name, outcome.replicaMs ?? 0, sql);
-          this.#servedBy(replica, reason, sql, publishing ? started : 0);
-        } else {
-          hedger.recordShape(sql, outcome.primaryMs ?? 0);
-          this.noteOnPrimary(sql);
-          if (publishing) {
-            this.publish(this.primaryRef, 'hedged', sql, performance.now() - (outcome.primaryMs ?? 0));
-          }
-        }
-        return outcome.result;
-      },
-      (error: unknown) => {
+    const connectDelayMs = opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined;
+    return new Promise((resolve, reject) => {
+      new RoutedRead(
+        this,
+        sql,
+        config,
+        values,
+        replica,
+        reason,
+        hedger,
+        primary,
+        scope,
+        publishing,
+        resolve,
+        reject,
+        delayMs,
+        hedgeCancelTimeoutMs,
+        acquirePrimary,
+      ).send(connectDelayMs);
+    });
+  }
+
+  /** A hedged read's delay passed (`now` false) or its replica was ejected (`now` true): the hedge goes ahead. */
+  hedgedOnHedge(read: RoutedRead, now: boolean): boolean {
+    read.hedger.noteHedge(read.replica.ref.name, now);
+    this.counts.hedged++;
+    return true;
+  }
+
+  /** A hedged read's replica failed while the primary runs it too. */
+  hedgedReplicaErrorWhileHedged(read: RoutedRead, error: unknown): void {
+    const replica = read.replica;
+    // The primary already runs it: a recovery conflict is then retried there, not a failure of the replica.
+    if (isRecoveryConflict(error)) replica.conflicts++;
+    else if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
+    if (read.publishing) this.publish(replica.ref, read.reason, read.sql, read.started, error, true);
+  }
+
+  /** A hedged read's replica answered first (the common path: within its delay, `hedged` false). */
+  hedgedReplicaWon(
+    read: RoutedRead,
+    result: pg.QueryResult,
+    replicaMs: number,
+    hedged: boolean,
+    loser: Promise<AbandonOutcome> | undefined,
+  ): void {
+    const { replica, hedger } = read;
+    const name = replica.ref.name;
+    replica.outstanding--;
+    if (hedged) {
+      if (loser) void loser.then((left) => hedger.noteLoser(name, left));
+      hedger.noteWinner(name, 'replica');
+    }
+    hedger.recordLatency(name, replicaMs, read.sql);
+    replica.served++;
+    this.noteServed(replica, read.scope);
+    if (read.publishing) this.publish(replica.ref, read.reason, read.sql, read.started);
+    read.resolve(result);
+  }
+
+  /** The primary answered a hedged read first. */
+  hedgedPrimaryWon(
+    read: RoutedRead,
+    result: pg.QueryResult,
+    primaryMs: number,
+    loser: Promise<AbandonOutcome> | undefined,
+  ): void {
+    const { replica, hedger, sql } = read;
+    const name = replica.ref.name;
+    // The replica stays busy until its losing statement has stopped.
+    if (loser) {
+      void loser.then((left) => {
         replica.outstanding--;
-        if (publishing) this.publish(this.primaryRef, 'hedged', sql, started, error);
-        throw error;
-      },
-    );
+        hedger.noteLoser(name, left);
+      });
+    } else replica.outstanding--;
+    hedger.noteWinner(name, 'primary');
+    // Lost a race it had the delay's head start in (not one started by its ejection): the budget's business.
+    if (replica.health.routable && !hedger.spend(name)) replica.health.recordHedgeBudget();
+    hedger.recordShape(sql, primaryMs);
+    this.noteOnPrimary(sql, read.scope);
+    if (read.publishing) this.publish(this.primaryRef, 'hedged', sql, performance.now() - primaryMs);
+    read.resolve(result);
+  }
+
+  /** A hedged read's replica failed before any hedge: the fallback without hedging, in the request's scope. */
+  hedgedReplicaFailed(read: RoutedRead, error: unknown): void {
+    const { replica, sql, config, values, reason, primaryRunner } = read;
+    replica.outstanding--;
+    const started = read.publishing ? read.started : 0;
+    withScope(read.scope, () =>
+      this.#fallBack(sql, config, values, replica, reason, error, started, primaryRunner),
+    ).then(read.resolve, read.reject);
+  }
+
+  /** Both copies of a hedged read failed: the primary's error. */
+  hedgedBothFailed(read: RoutedRead, error: unknown): void {
+    read.replica.outstanding--;
+    if (read.publishing) this.publish(this.primaryRef, 'hedged', read.sql, read.started, error);
+    read.reject(error);
   }
 
   /** Causal bookkeeping of a read a replica served: who served it, and for `monotonic` the request's replica. */
-  noteServed(replica: ReplicaMember): void {
-    const causal = currentScope()?.causal;
+  noteServed(replica: ReplicaMember, scope: RequestScope | undefined = currentScope()): void {
+    const causal = scope?.causal;
     if (!causal) return;
     causal.servedBy.add(replica.ref.name);
     if (causal.level === 'monotonic') causal.pinned ??= replica.ref.name;
@@ -411,8 +439,7 @@ export class StatementDispatcher {
    * read from a replica (`auth`) does not count: every later read of them is on the primary too. `sql`
    * undefined (a whole read-only transaction) counts.
    */
-  noteOnPrimary(sql: string | undefined): void {
-    const scope = currentScope();
+  noteOnPrimary(sql: string | undefined, scope: RequestScope | undefined = currentScope()): void {
     const causal = scope?.causal;
     if (!causal || scope.ended || causal.level !== 'monotonic' || causal.touchedPrimary) return;
     if (sql === undefined || !this.#classifier) {

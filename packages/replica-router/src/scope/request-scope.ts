@@ -57,6 +57,14 @@ function newScope(useReplica: boolean, info: ScopeInfo, parent?: RequestScope): 
   };
 }
 
+/**
+ * Runs `fn` in `scope`'s async context (none when undefined): for work a callback resumes outside the request's
+ * context (a connection's answer arrives in the context that opened the connection).
+ */
+export function withScope<T>(scope: RequestScope | undefined, fn: () => T): T {
+  return storage.run(scope as RequestScope, fn);
+}
+
 /** Record that the request (and every scope it is nested in) may have written. */
 export function markWrote(scope: RequestScope): void {
   for (let s: RequestScope | undefined = scope; s && !s.wrote; s = s.parent) s.wrote = true;

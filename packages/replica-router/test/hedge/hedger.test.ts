@@ -8,6 +8,7 @@ import {
   hedgeShapeMaxSqlLength,
   hedgeShapeMinSamples,
 } from '../../src/hedge/hedge-policy.ts';
+import { HedgeWatchdog } from '../../src/hedge/hedge-watchdog.ts';
 import { Hedger } from '../../src/hedge/hedger.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
@@ -40,14 +41,18 @@ describe('hedge delay per statement shape', () => {
       'past the 250 ms cap: a heavy statement is not hedged',
     );
     assert.equal(hedger.delayMs('replica_1', FAST), defaultHedgePolicy.floorMs, 'fast shapes keep the floor');
-    assert.equal(hedger.stats(['replica_1']).shapes, 2);
+    assert.equal(hedger.stats([{ name: 'replica_1', watchdog: new HedgeWatchdog() }]).shapes, 2);
   });
 
   it('the primary’s time of a hedged statement counts for its shape, not for the replica', () => {
     const hedger = new Hedger(defaultHedgePolicy, new ManualClock());
     for (let i = 0; i < hedgeShapeMinSamples; i++) hedger.recordShape(HEAVY, 300);
     assert.equal(hedger.delayMs('replica_1', HEAVY), 600);
-    assert.equal(hedger.stats(['replica_1']).replicas[0]?.p95Ms, undefined, 'no replica sample');
+    assert.equal(
+      hedger.stats([{ name: 'replica_1', watchdog: new HedgeWatchdog() }]).replicas[0]?.p95Ms,
+      undefined,
+      'no replica sample',
+    );
   });
 
   it('a fixed delay wins; very long SQL gets no shape window', () => {

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Queryable } from '../../db/queryable.ts';
+import { weakEtag } from '../../http/etag.ts';
+
+const gzipAsync = promisify(gzip);
 
 /** What the reference hashes into `perf_compare_mwu_cache.hash_key` (spec §3.12 "MWU caching"). */
 export interface MwuCacheKeyInput {
@@ -69,31 +74,69 @@ export function inJsonbKeyOrder(value: unknown): unknown {
   return Object.fromEntries(keys.map((k) => [k, inJsonbKeyOrder((value as Record<string, unknown>)[k])]));
 }
 
+/** What a cache hit sends: the stored answer in one encoding, or nothing when the client's copy is current. */
+export interface MwuCacheHit {
+  /** The stored weak ETag of the identity text (null for a row cached before migration 0009). */
+  readonly etag: string | null;
+  /** The client's If-None-Match matched `etag`: no body was read. */
+  readonly notModified: boolean;
+  /** The body: gzip bytes when `gzip`, else the JSON text. Empty when `notModified`. */
+  readonly body: string | Buffer;
+  readonly gzip: boolean;
+}
+
+/** How the client asked: whether it accepts gzip, and the tags of its If-None-Match. */
+export interface MwuCacheRequest {
+  readonly acceptsGzip: boolean;
+  readonly ifNoneMatch: { readonly any: boolean; readonly tags: readonly string[] };
+}
+
+// One statement, one row, only the column the answer needs: nothing when the client's tag matches the
+// stored one, the gzip copy to a gzip client, the text otherwise (the jsonb for a row cached before 0005).
+const READ_HIT = `
+  SELECT etag, matched,
+         CASE WHEN NOT matched AND $2 AND results_gzip IS NOT NULL THEN results_gzip END AS gzip,
+         CASE WHEN NOT matched AND NOT ($2 AND results_gzip IS NOT NULL) THEN results_text END AS text,
+         CASE WHEN NOT matched AND results_text IS NULL THEN results END AS results
+    FROM (SELECT c.*, c.etag IS NOT NULL AND ($3 OR substr(c.etag, 3) = ANY($4::text[])) AS matched
+            FROM perf_compare_mwu_cache c WHERE c.hash_key = $1) c`;
+
 /**
- * The cached answer for a key as JSON text, ready to send, or undefined. `results_text` holds it as sent
- * (migration 0005); a row cached before that column existed is serialised from its jsonb once per hit. Runs
- * on whatever the routed pool picks (a replica).
+ * The cached answer for a key, or undefined. `results_text` holds it as sent (migration 0005), with its ETag
+ * and a gzip copy (0009); a row cached before 0005 is serialised from its jsonb once per hit, one cached
+ * before 0009 is sent as text (the ETag hook hashes it). Runs on whatever the routed pool picks (a replica).
  */
-export async function readMwuCache(db: Queryable, hashKey: string): Promise<string | undefined> {
-  const { rows } = await db.query(
-    `SELECT results_text, CASE WHEN results_text IS NULL THEN results END AS results
-       FROM perf_compare_mwu_cache WHERE hash_key = $1`,
-    [hashKey],
-  );
-  const row = rows[0] as { results_text: string | null; results: unknown } | undefined;
+export async function readMwuCache(
+  db: Queryable,
+  hashKey: string,
+  request: MwuCacheRequest,
+): Promise<MwuCacheHit | undefined> {
+  const { rows } = await db.query(READ_HIT, [
+    hashKey,
+    request.acceptsGzip,
+    request.ifNoneMatch.any,
+    request.ifNoneMatch.tags,
+  ]);
+  const row = rows[0] as
+    | { etag: string | null; matched: boolean; gzip: Buffer | null; text: string | null; results: unknown }
+    | undefined;
   if (row === undefined) return undefined;
-  return row.results_text ?? JSON.stringify(row.results);
+  if (row.matched) return { etag: row.etag, notModified: true, body: '', gzip: false };
+  if (row.gzip !== null) return { etag: row.etag, notModified: false, body: row.gzip, gzip: true };
+  return { etag: row.etag, notModified: false, body: row.text ?? JSON.stringify(row.results), gzip: false };
 }
 
 /**
  * Stores results under a key (get-or-create: a concurrent insert of the same key is kept): the jsonb as
- * the reference stores it, and the answer a cache hit sends, as text. A write: primary.
+ * the reference stores it, and what a cache hit sends: the text, its weak ETag and the text gzipped. A
+ * write: primary.
  */
 export async function writeMwuCache(db: Queryable, hashKey: string, results: unknown[]): Promise<void> {
+  const text = JSON.stringify(inJsonbKeyOrder(results));
   await db.query(
-    `INSERT INTO perf_compare_mwu_cache (hash_key, results, results_text, created)
-     VALUES ($1, $2::jsonb, $3, now())
+    `INSERT INTO perf_compare_mwu_cache (hash_key, results, results_text, etag, results_gzip, created)
+     VALUES ($1, $2::jsonb, $3, $4, $5, now())
      ON CONFLICT (hash_key) DO NOTHING`,
-    [hashKey, JSON.stringify(results), JSON.stringify(inJsonbKeyOrder(results))],
+    [hashKey, JSON.stringify(results), text, weakEtag(text), await gzipAsync(text)],
   );
 }

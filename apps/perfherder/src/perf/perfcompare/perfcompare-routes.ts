@@ -1,12 +1,21 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import Negotiator from 'negotiator';
 import type { Queryable } from '../../db/queryable.ts';
-import { markFixedAnswer } from '../../http/etag.ts';
+import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
+import { addVary } from '../../http/vary.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import { mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
-import { countDataPoints, type DataSelection, loadGroupedData, loadSignatures } from './perfcompare-data.ts';
+import {
+  countDataPoints,
+  type DataSelection,
+  loadGroupedData,
+  loadSide,
+  loadSignatureIds,
+  loadSignatures,
+} from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
-import { mannWhitneyRow, matchRows, type RowContext, studentTRow } from './perfcompare-rows.ts';
+import { mannWhitneyRow, matchRows, RawJson, type RowContext, studentTRow } from './perfcompare-rows.ts';
 import { graphsTimerange, intervalForPushes } from './perfcompare-timeranges.ts';
 
 interface PushRow {
@@ -14,27 +23,39 @@ interface PushRow {
   time: Date;
 }
 
-async function repositoryIds(db: Queryable, params: PerfCompareParams): Promise<[number, number]> {
-  const { rows } = await db.query('SELECT id, name FROM repository WHERE name = ANY($1::text[])', [
-    [params.baseRepository, params.newRepository],
-  ]);
-  const byName = new Map((rows as { id: number; name: string }[]).map((r) => [r.name, r.id]));
-  const base = byName.get(params.baseRepository);
-  const next = byName.get(params.newRepository);
-  if (base === undefined || next === undefined) {
+/** Both repositories' ids and the pushes of the two revisions (undefined when missing), in one statement. */
+interface Lookup {
+  readonly baseRepoId: number;
+  readonly newRepoId: number;
+  readonly newPush: PushRow | undefined;
+  readonly basePush: PushRow | undefined;
+}
+
+async function lookUp(db: Queryable, params: PerfCompareParams): Promise<Lookup> {
+  const { rows } = await db.query(
+    `WITH r AS (SELECT (SELECT id FROM repository WHERE name = $1) AS base_id,
+                       (SELECT id FROM repository WHERE name = $2) AS new_id)
+     SELECT r.base_id, r.new_id, np.id AS new_push_id, np.time AS new_push_time,
+       bp.id AS base_push_id, bp.time AS base_push_time
+     FROM r
+     LEFT JOIN push np ON np.repository_id = r.new_id AND np.revision = $3
+     LEFT JOIN push bp ON bp.repository_id = r.base_id AND bp.revision = $4`,
+    [params.baseRepository, params.newRepository, params.newRevision, params.baseRevision ?? null],
+  );
+  const row = rows[0];
+  if (row?.base_id == null || row.new_id == null) {
     throw badRequest({
       non_field_errors: [`${params.baseRepository} or ${params.newRepository} does not exist.`],
     });
   }
-  return [base, next];
-}
-
-async function findPush(db: Queryable, repositoryId: number, revision: string): Promise<PushRow | undefined> {
-  const { rows } = await db.query('SELECT id, time FROM push WHERE repository_id = $1 AND revision = $2', [
-    repositoryId,
-    revision,
-  ]);
-  return rows[0] as PushRow | undefined;
+  const push = (id: number | null, time: Date | null) =>
+    id === null || time === null ? undefined : { id, time };
+  return {
+    baseRepoId: row.base_id,
+    newRepoId: row.new_id,
+    newPush: push(row.new_push_id, row.new_push_time),
+    basePush: push(row.base_push_id, row.base_push_time),
+  };
 }
 
 /** A 400 whose body is a bare JSON string, as the reference answers for a missing push. */
@@ -83,8 +104,8 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const params = parsePerfCompareParams(request.query as Record<string, unknown>);
       const db = app.db;
-      const [baseRepoId, newRepoId] = await repositoryIds(db, params);
-      const newPush = await findPush(db, newRepoId, params.newRevision);
+      const found = await lookUp(db, params);
+      const { baseRepoId, newRepoId, newPush } = found;
       if (!newPush) {
         return sendJsonString(
           reply,
@@ -96,7 +117,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       let basePush: PushRow | undefined;
       let baseSelection: DataSelection;
       if (params.baseRevision) {
-        basePush = await findPush(db, baseRepoId, params.baseRevision);
+        basePush = found.basePush;
         if (!basePush) {
           return sendJsonString(
             reply,
@@ -127,22 +148,17 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         framework: params.framework || null,
         updatedSince,
       };
-      // Each pair of statements (one per side) runs at once, on two connections.
-      const [baseSignatures, newSignatures] = await Promise.all([
-        loadSignatures(db, {
-          ...signatureFilter,
-          repositoryId: baseRepoId,
-          parentSignature: params.baseParentSignature,
-        }),
-        loadSignatures(db, {
-          ...signatureFilter,
-          repositoryId: newRepoId,
-          parentSignature: params.newParentSignature,
-        }),
-      ]);
+      const baseFilter = {
+        ...signatureFilter,
+        repositoryId: baseRepoId,
+        parentSignature: params.baseParentSignature,
+      };
+      const newFilter = {
+        ...signatureFilter,
+        repositoryId: newRepoId,
+        parentSignature: params.newParentSignature,
+      };
       const newSelection: DataSelection = { revision: params.newRevision };
-      const baseIds = baseSignatures.map((s) => s.id);
-      const newIds = newSignatures.map((s) => s.id);
       // Both revisions fixed: Cache-Control (a late job's or retrigger's data changes the ETag).
       const answer = <T>(body: T): T => {
         if (basePush) markFixedAnswer(reply);
@@ -151,25 +167,63 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       const ctx: RowContext = {
         params,
         timerange: graphsTimerange(nowMs, basePush ? [newPush.time, basePush.time] : [newPush.time]),
+        json: JSON.parse,
       };
-      // Both sides' data points, matched into rows.
-      const loadRows = async () => {
+      if (params.testVersion !== 'mann-whitney-u') {
+        // Each side's signatures and data in one statement; the two sides at once, on two connections.
+        const [base, next] = await Promise.all([
+          loadSide(db, baseFilter, baseSelection),
+          loadSide(db, newFilter, newSelection),
+        ]);
+        const matched = matchRows(base.signatures, next.signatures, base.data, next.data, params.replicates);
+        // The lists built as JSON text in PostgreSQL go into the answer as they are.
+        const raw = new RawJson();
+        const body = answer(
+          raw.stringify(matched.map((row) => studentTRow(row, { ...ctx, json: raw.embed }))),
+        );
+        return reply.type('application/json; charset=utf-8').send(body);
+      }
+
+      // Both sides' signatures and data points, matched into rows. Each pair of statements (one per side)
+      // runs at once, on two connections. `only`: the signature ids a cache key was built with.
+      const loadRows = async (only?: readonly [number[], number[]]) => {
+        let [baseSignatures, newSignatures] = await Promise.all([
+          loadSignatures(db, baseFilter),
+          loadSignatures(db, newFilter),
+        ]);
+        if (only) {
+          const [baseIds, newIds] = only.map((ids) => new Set(ids));
+          baseSignatures = baseSignatures.filter((s) => baseIds?.has(s.id));
+          newSignatures = newSignatures.filter((s) => newIds?.has(s.id));
+        }
         const [baseData, newData] = await Promise.all([
-          loadGroupedData(db, baseRepoId, baseIds, baseSelection),
-          loadGroupedData(db, newRepoId, newIds, newSelection),
+          loadGroupedData(
+            db,
+            baseRepoId,
+            baseSignatures.map((s) => s.id),
+            baseSelection,
+          ),
+          loadGroupedData(
+            db,
+            newRepoId,
+            newSignatures.map((s) => s.id),
+            newSelection,
+          ),
         ]);
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
-      if (params.testVersion !== 'mann-whitney-u') {
-        return answer((await loadRows()).map((row) => studentTRow(row, ctx)));
-      }
 
-      // The cache key holds the number of statistics per side, counted in PostgreSQL: a hit reads no data
-      // points and sends the stored JSON text as it is.
-      const counts = await Promise.all([
-        countDataPoints(db, baseRepoId, baseIds, baseSelection, params.replicates),
-        countDataPoints(db, newRepoId, newIds, newSelection, params.replicates),
-      ]);
+      // The cache key holds both sides' signature ids and numbers of statistics: two statements, both sides
+      // in each; a hit reads no data points and sends the stored answer as it is.
+      const [baseIds, newIds] = await loadSignatureIds(db, baseFilter, newFilter);
+      const counts = await countDataPoints(
+        db,
+        [
+          { repositoryId: baseRepoId, signatureIds: baseIds, selection: baseSelection },
+          { repositoryId: newRepoId, signatureIds: newIds, selection: newSelection },
+        ],
+        params.replicates,
+      );
       const totalDataPoints = counts[0] + counts[1];
       const hashKey = mwuCacheKey({
         base_rev: params.baseRevision,
@@ -187,9 +241,21 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         new_sig_ids: newIds,
         total_data_points: totalDataPoints,
       });
-      const cached = await readMwuCache(db, hashKey);
-      if (cached !== undefined) return answer(reply.type('application/json').send(cached));
-      const results = (await loadRows()).map((row) => mannWhitneyRow(row, ctx));
+      const cached = await readMwuCache(db, hashKey, {
+        acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
+        ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
+      });
+      if (cached !== undefined) {
+        reply.type('application/json');
+        if (cached.etag !== null) {
+          // The ETag hook keeps this tag (and answers 304 to the matching If-None-Match: no body was read).
+          reply.header('etag', cached.etag);
+          addVary(reply, 'accept-encoding');
+          if (cached.gzip) reply.header('content-encoding', 'gzip');
+        }
+        return answer(reply.send(cached.body));
+      }
+      const results = (await loadRows([baseIds, newIds])).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
       return answer(results);
     },

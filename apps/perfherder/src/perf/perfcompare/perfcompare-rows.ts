@@ -1,4 +1,4 @@
-import type { CompareSignature, GroupedData } from './perfcompare-data.ts';
+import type { CompareSignature, GroupedData, SideJson } from './perfcompare-data.ts';
 import type { PerfCompareParams } from './perfcompare-params.ts';
 import { graphsLink } from './perfcompare-timeranges.ts';
 import { compareMannWhitney, compareStudentT, quantize2, type StandardStats } from './stats/index.ts';
@@ -12,13 +12,12 @@ export interface MatchedRow {
   /** The statistics input per side: replicates when `replicates=true`, else the datum values. */
   readonly baseStats: number[];
   readonly newStats: number[];
-  readonly baseValues: number[];
-  readonly newValues: number[];
-  readonly baseReplicates: number[];
-  readonly newReplicates: number[];
-  readonly baseJobIds: (number | null)[];
-  readonly newJobIds: (number | null)[];
+  /** The lists the answer shows, as JSON text (`[]` for a side without a signature or data). */
+  readonly baseJson: SideJson;
+  readonly newJson: SideJson;
 }
+
+const NO_DATA: SideJson = { jobIds: '[]', runs: '[]', runsReplicates: '[]' };
 
 /** `suite` alone when the test is blank or repeats the suite, else `"suite test"`. */
 function testSuite(sig: CompareSignature): string {
@@ -86,12 +85,8 @@ export function matchRows(
         next: newSig,
         baseStats,
         newStats,
-        baseValues: baseSig ? (baseData.values.get(baseSig.id) ?? []) : [],
-        newValues: newSig ? (newData.values.get(newSig.id) ?? []) : [],
-        baseReplicates: baseSig ? (baseData.replicates.get(baseSig.id) ?? []) : [],
-        newReplicates: newSig ? (newData.replicates.get(newSig.id) ?? []) : [],
-        baseJobIds: baseSig ? (baseData.jobIds.get(baseSig.id) ?? []) : [],
-        newJobIds: newSig ? (newData.jobIds.get(newSig.id) ?? []) : [],
+        baseJson: (baseSig && baseData.json.get(baseSig.id)) || NO_DATA,
+        newJson: (newSig && newData.json.get(newSig.id)) || NO_DATA,
       });
     }
   }
@@ -101,15 +96,41 @@ export function matchRows(
 // DRF `DecimalField(decimal_places=2)`: every number the reference's serializers round.
 const q = (x: number) => quantize2(x, 'half-even');
 const qNullable = (x: number | null) => (x === null ? null : q(x));
-// In the order read (push time, then datum id): run i is the run of job i, as in the reference, which
-// builds both lists in one pass.
-const runs = (values: readonly number[]) => values.map(q);
-
 /** What every row needs from the request besides its own data. */
 export interface RowContext {
   readonly params: PerfCompareParams;
   /** The graphs link's `timerange`. */
   readonly timerange: number;
+  /**
+   * What a list given as JSON text becomes in the row: {@link RawJson.embed} when the answer is serialized
+   * with it, `JSON.parse` when the row must be a plain value (the Mann-Whitney cache stores it).
+   */
+  readonly json: (text: string) => unknown;
+}
+
+/**
+ * JSON texts placed into values that `JSON.stringify` then writes, spliced in as they are: each
+ * {@link embed} returns a placeholder string (a random nonce after a U+0000, which JSON.stringify writes
+ * as an escape no text of the answer can hold by chance), and {@link stringify} replaces each written
+ * placeholder with its text. Node 20 has no `JSON.rawJSON`.
+ */
+export class RawJson {
+  readonly #texts: string[] = [];
+  readonly #tag = `\u0000raw${Math.random().toString(36).slice(2)}:`;
+
+  readonly embed = (text: string): string => {
+    this.#texts.push(text);
+    return `${this.#tag}${this.#texts.length - 1}`;
+  };
+
+  stringify(value: unknown): string {
+    // The placeholder as JSON.stringify writes it, between its quotes; then its index.
+    const written = JSON.stringify(this.#tag)
+      .slice(1, -1)
+      .replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+    const placeholder = new RegExp(`"${written}(\\d+)"`, 'g');
+    return JSON.stringify(value).replace(placeholder, (_, i: string) => this.#texts[Number(i)] ?? 'null');
+  }
 }
 
 /** Fields derived from the base signature when there is one, else from the new one. */
@@ -150,12 +171,14 @@ function commonFields(row: MatchedRow, ctx: RowContext) {
       is_complete: isComplete,
       base_measurement_unit: row.base ? row.base.measurement_unit : '',
       new_measurement_unit: row.next ? row.next.measurement_unit : '',
-      base_retriggerable_job_ids: row.baseJobIds,
-      new_retriggerable_job_ids: row.newJobIds,
-      base_runs: runs(row.baseValues),
-      new_runs: runs(row.newValues),
-      base_runs_replicates: runs(row.baseReplicates),
-      new_runs_replicates: runs(row.newReplicates),
+      // In the order read (push time, then datum id): run i is the run of job i, as in the reference,
+      // which builds both lists in one pass.
+      base_retriggerable_job_ids: ctx.json(row.baseJson.jobIds),
+      new_retriggerable_job_ids: ctx.json(row.newJson.jobIds),
+      base_runs: ctx.json(row.baseJson.runs),
+      new_runs: ctx.json(row.newJson.runs),
+      base_runs_replicates: ctx.json(row.baseJson.runsReplicates),
+      new_runs_replicates: ctx.json(row.newJson.runsReplicates),
     },
     /** The signature ids and has_subtests, a run of keys both row versions share. */
     signatureIds: {

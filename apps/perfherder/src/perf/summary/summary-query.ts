@@ -1,45 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { RoutedPool } from 'replica-router';
-import { quantize2HalfEvenSql } from '../perfcompare/stats/quantize.ts';
+import { jsonNumberSql, jsonScalarSql, jsonStringSql } from '../../db/json-text-sql.ts';
+import { quantize2HalfEvenJsonSql } from '../perfcompare/stats/quantize.ts';
 import { isoSql } from './iso-datetime.ts';
 import type { SummaryParams } from './summary-params.ts';
-
-/** One row of `data` (output mode A). */
-export interface SummaryDatum {
-  job_id: number | null;
-  id: number;
-  value: number;
-  push_timestamp: string;
-  push_id: number;
-  revision: string;
-  submit_time: string | null;
-  machine_name: string | null;
-}
-
-/** One element of the summary response, keys in the reference's order. */
-export interface SummaryItem {
-  signature_id: number;
-  framework_id: number;
-  signature_hash: string;
-  platform: string;
-  test: string;
-  suite: string;
-  lower_is_better: boolean;
-  has_subtests: boolean;
-  tags: string;
-  values: number[];
-  name: string;
-  parent_signature: number | null;
-  job_ids: (number | null)[];
-  repository_name: string;
-  repository_id: number;
-  data: SummaryDatum[];
-  measurement_unit: string | null;
-  application: string;
-  should_alert: boolean | null;
-  alert_change_type: number | null;
-  alert_threshold: number | null;
-  submit_times: (string | null)[];
-}
 
 /** `int(time.time() - interval)` seconds as a timestamptz literal; beyond the calendar, ±infinity. */
 function intervalCutoff(interval: number): string {
@@ -48,12 +12,6 @@ function intervalCutoff(interval: number): string {
   if (Number.isNaN(date.getTime()) || seconds < -210866803200) return seconds < 0 ? '-infinity' : 'infinity';
   if (seconds > 9224318016000) return 'infinity';
   return date.toISOString();
-}
-
-/** The reference's `name`: "<suite[ test]> <option name> <extra options>". */
-function summaryName(suite: string, test: string, optionName: string, extraOptions: string): string {
-  const testSuite = test === '' || test === suite ? suite : `${suite} ${test}`;
-  return `${testSuite} ${optionName} ${extraOptions}`;
 }
 
 /**
@@ -69,83 +27,147 @@ export function filterOutRetriggers<T extends { push_id: number }>(data: readonl
   });
 }
 
-/** What shapes the datums statement of {@link runSummary}. */
-export interface SummaryDataShape {
-  /** Output mode A (one signature, `all_data`): push timestamp, revision and machine name per datum. */
+/** What shapes the summary statement of {@link runSummary}. */
+export interface SummaryShape {
+  /** Output mode A (one signature, `all_data`): `data` rows instead of the parallel lists. */
   readonly modeA: boolean;
-  /** One row per replicate (LEFT JOIN, so a datum without replicates keeps one row). */
+  /** One entry per replicate (LEFT JOIN, so a datum without replicates keeps one entry). */
   readonly replicates: boolean;
-  /** The time (or revision) condition on `d`; `$1` is the repository id and `$2` the signature ids. */
+  /** Mode A only: within a run of consecutive entries of the same push, only the first is kept. */
+  readonly noRetriggers: boolean;
+  /** The signature conditions on `s` (and its parent `ps`). */
+  readonly signatureCond: string;
+  /** The time (or revision) condition on the datums `d`. */
   readonly timeCond: string;
 }
 
+/** The reference's `name`: "<suite[ test]> <option name> <extra options>". */
+const NAME_SQL = `CASE WHEN s.test = '' OR s.test = s.suite THEN s.suite ELSE s.suite || ' ' || s.test END
+  || ' ' || o.name || ' ' || s.extra_options`;
+
 /**
- * The datums statement of the summary. Shaped for the indexes rather than left to the planner, whose row
- * estimate for "these signatures since then" is several times too low (active signatures are the ones
- * with recent data), and which then hash-joined the whole `job` table:
- *
- * - `d`: the datums alone, an index-only scan of the covering (repository_id, signature_id, push_timestamp)
- *   index (migration 0006). No join with
- *   `push` unless its revision is output: `push_id` is NOT NULL with a foreign key to `push` (ON DELETE
- *   CASCADE), so that inner join never removed a row.
- * - `js`: each distinct job once, looked up by primary key (a LATERAL subquery, kept apart by OFFSET 0 so
- *   it stays a parameterized index scan), with its submit time formatted there: one lookup and one
- *   to_char per job instead of per datum (a job carries many subtests' datums).
- * - then the datums LEFT JOIN their job's row in memory, ordered as before (the order ends with the
- *   datum id, and the replicate id when replicates are output, so it is total).
- * - parallel lists (not `modeA`): one row per signature, its `values` (rounded half-even to 2 decimals,
- *   {@link quantize2HalfEvenSql}), `job_ids` and `submit_times` aggregated in that order as JSON text.
+ * `should_alert`, with the reference's parent rule: a subtest whose own setting is unset answers false
+ * when its parent (which has data) does not opt out.
  */
-export function summaryDataSql({ modeA, replicates, timeCond }: SummaryDataShape): string {
-  const replicate = replicates ? 'rep.value' : 'NULL::double precision';
+const SHOULD_ALERT_SQL = `CASE WHEN s.should_alert IS NULL AND s.parent_signature_id IS NOT NULL
+    AND ps.should_alert IS DISTINCT FROM false
+    AND EXISTS (SELECT 1 FROM performance_datum pd WHERE pd.signature_id = s.parent_signature_id)
+  THEN false ELSE s.should_alert END`;
+
+/**
+ * The whole summary answer as one JSON text, built in PostgreSQL in the reference's key order and number
+ * formatting (the bytes Fastify's schema serializer wrote for the same rows), in one statement:
+ *
+ * - `r`: the repository (no row: it does not exist, and the statement returns no row).
+ * - `s`: the signatures, each with its item's text around the four lists (`head`, `mid`, `data_head`,
+ *   `tail`), ordered by id when aggregated.
+ * - `d`: the datums alone, an index-only scan of the covering (repository_id, signature_id, push_timestamp)
+ *   index (migration 0006), for the signatures of `s` (an initplan array, so a runtime index condition).
+ *   No join with `push` unless its revision is output: `push_id` is NOT NULL with a foreign key to `push`
+ *   (ON DELETE CASCADE), so that inner join never removed a row. The planner's row estimate for "these
+ *   signatures since then" is several times too low (active signatures are the ones with recent data), so
+ *   the steps are materialized rather than left to it (it hash-joined the whole `job` table).
+ * - `js`: each distinct job once, with its submit time as JSON text (one to_char per job instead of per
+ *   datum: a job carries many subtests' datums), read by one scan of the primary key for the sorted array
+ *   of job ids, which walks the leaf pages in order instead of descending the index once per job.
+ * - `l`: per signature, the lists as JSON text (the values rounded half-even to 2 decimals,
+ *   {@link quantize2HalfEvenJsonSql}), in the reference's order (job id, datum id, replicate id;
+ *   mode A: push time, push id, job id, datum id, replicate id), `NULL` for the lists the mode leaves empty.
+ */
+export function summarySql({
+  modeA,
+  replicates,
+  noRetriggers,
+  signatureCond,
+  timeCond,
+}: SummaryShape): string {
   const replicateJoin = replicates
     ? 'LEFT JOIN performance_datum_replicate rep ON rep.performance_datum_id = d.id'
     : '';
-  const replicateOrder = replicates ? ', rep.id' : '';
-  const order = `d.job_id, d.id${replicateOrder}`;
-  return `WITH d AS MATERIALIZED (
-       SELECT d.signature_id, d.id, d.value, d.job_id, d.push_id, d.push_timestamp
+  const replicateValue = replicates ? 'coalesce(rep.value, d.value)' : 'd.value';
+  const replicateId = replicates ? 'rep.id' : 'NULL::bigint';
+  const valueText = replicates ? `(${replicateValue}::text)` : 'd.value_text';
+  const listOrder = `d.job_id, d.id${replicates ? ', rep.id' : ''}`;
+  const lists = modeA
+    ? `SELECT x.signature_id, NULL::text AS values, NULL::text AS job_ids,
+         string_agg('{"job_id":' || ${jsonScalarSql('x.job_id')} || ',"id":' || x.id
+           || ',"value":' || ${jsonNumberSql('x.value')} || ',"push_timestamp":"' || x.push_timestamp
+           || '","push_id":' || x.push_id || ',"revision":' || ${jsonStringSql('x.revision')}
+           || ',"submit_time":' || coalesce(x.submit_time, 'null')
+           || ',"machine_name":' || ${jsonStringSql('x.machine_name')} || '}', ',' ORDER BY x.ord) AS data,
+         NULL::text AS submit_times
+       FROM (
+         SELECT d.signature_id, d.job_id, d.id, ${replicateValue} AS value,
+           ${isoSql('d.push_timestamp')} AS push_timestamp, d.push_id, p.revision, js.submit_time, js.machine_name,
+           row_number() OVER w AS ord, lag(d.push_id) OVER w AS previous_push
+         FROM d
+         JOIN push p ON p.id = d.push_id
+         ${replicateJoin}
+         LEFT JOIN js ON js.job_id = d.job_id
+         WINDOW w AS (PARTITION BY d.signature_id ORDER BY d.push_timestamp, d.push_id, d.job_id, d.id, ${replicateId})
+       ) x
+       ${noRetriggers ? 'WHERE x.previous_push IS DISTINCT FROM x.push_id' : ''}
+       GROUP BY x.signature_id`
+    : `SELECT d.signature_id,
+         string_agg(${quantize2HalfEvenJsonSql(valueText)}, ',' ORDER BY ${listOrder}) AS values,
+         string_agg(${jsonScalarSql('d.job_id')}, ',' ORDER BY ${listOrder}) AS job_ids,
+         NULL::text AS data,
+         string_agg(coalesce(js.submit_time, 'null'), ',' ORDER BY ${listOrder}) AS submit_times
+       FROM d
+       ${replicateJoin}
+       LEFT JOIN js ON js.job_id = d.job_id
+       GROUP BY d.signature_id`;
+  return `WITH r AS MATERIALIZED (
+       SELECT r.id, r.name FROM repository r WHERE r.name = $1
+     ), s AS MATERIALIZED (
+       SELECT s.id,
+         '{"signature_id":' || s.id || ',"framework_id":' || s.framework_id
+           || ',"signature_hash":' || ${jsonStringSql('s.signature_hash')} || ',"platform":' || ${jsonStringSql('mp.platform')}
+           || ',"test":' || ${jsonStringSql('s.test')} || ',"suite":' || ${jsonStringSql('s.suite')}
+           || ',"lower_is_better":' || s.lower_is_better::text || ',"has_subtests":' || s.has_subtests::text
+           || ',"tags":' || ${jsonStringSql('s.tags')} || ',"values":[' AS head,
+         '],"name":' || ${jsonStringSql(`(${NAME_SQL})`)}
+           || ',"parent_signature":' || ${jsonScalarSql('s.parent_signature_id')} || ',"job_ids":[' AS mid,
+         '],"repository_name":' || ${jsonStringSql('r.name')} || ',"repository_id":' || r.id || ',"data":[' AS data_head,
+         '],"measurement_unit":' || ${jsonStringSql('s.measurement_unit')}
+           || ',"application":' || ${jsonStringSql('s.application')}
+           || ',"should_alert":' || ${jsonScalarSql(`(${SHOULD_ALERT_SQL})`)}
+           || ',"alert_change_type":' || ${jsonScalarSql('s.alert_change_type')}
+           || ',"alert_threshold":' || ${jsonNumberSql('s.alert_threshold')} || ',"submit_times":[' AS tail
+       FROM r
+       JOIN performance_signature s ON s.repository_id = r.id
+       JOIN machine_platform mp ON mp.id = s.platform_id
+       JOIN option_collection oc ON oc.id = s.option_collection_id
+       JOIN option o ON o.id = oc.option_id
+       LEFT JOIN performance_signature ps ON ps.id = s.parent_signature_id
+       WHERE ${signatureCond}
+     ), d AS MATERIALIZED (
+       SELECT d.signature_id, d.id, d.value, d.value::text AS value_text, d.job_id, d.push_id, d.push_timestamp
        FROM performance_datum d
-       WHERE d.repository_id = $1 AND d.signature_id = ANY($2::int[]) AND ${timeCond}
+       WHERE d.repository_id = (SELECT r.id FROM r) AND d.signature_id = ANY(ARRAY(SELECT s.id FROM s))
+         AND ${timeCond}
      ), js AS MATERIALIZED (
-       SELECT x.job_id, jj.submit_time${modeA ? ', jj.machine_name' : ''}
-       FROM (SELECT DISTINCT d.job_id FROM d WHERE d.job_id IS NOT NULL) x
-       CROSS JOIN LATERAL (
-         SELECT ${isoSql('j.submit_time')} AS submit_time${
-           modeA ? ', (SELECT m.name FROM machine m WHERE m.id = j.machine_id) AS machine_name' : ''
-         }
-         FROM job j WHERE j.id = x.job_id OFFSET 0
-       ) jj
-     )
-     ${
-       modeA
-         ? `SELECT d.signature_id, d.id, d.value, ${replicate} AS replicate_value, d.job_id, d.push_id,
-              js.submit_time, ${isoSql('d.push_timestamp')} AS push_timestamp, p.revision, js.machine_name
-            FROM d
-            JOIN push p ON p.id = d.push_id
-            ${replicateJoin}
-            LEFT JOIN js ON js.job_id = d.job_id
-            ORDER BY d.push_timestamp, d.push_id, d.job_id, d.id${replicateOrder}`
-         : `SELECT d.signature_id,
-              json_agg(${quantize2HalfEvenSql('v.t')} ORDER BY ${order})::text AS values,
-              json_agg(d.job_id ORDER BY ${order})::text AS job_ids,
-              json_agg(js.submit_time ORDER BY ${order})::text AS submit_times
-            FROM d
-            ${replicateJoin}
-            LEFT JOIN js ON js.job_id = d.job_id
-            CROSS JOIN LATERAL (SELECT coalesce(${replicate}, d.value)::text AS t) v
-            GROUP BY d.signature_id`
-     }`;
+       SELECT j.id AS job_id, '"' || ${isoSql('j.submit_time')} || '"' AS submit_time${
+         modeA ? ', (SELECT m.name FROM machine m WHERE m.id = j.machine_id) AS machine_name' : ''
+       }
+       FROM job j
+       WHERE j.id = ANY(ARRAY(SELECT DISTINCT d.job_id FROM d WHERE d.job_id IS NOT NULL ORDER BY 1))
+     ), l AS (${lists})
+     SELECT r.id AS repository_id,
+       (SELECT '[' || coalesce(string_agg(s.head || coalesce(l.values, '') || s.mid || coalesce(l.job_ids, '')
+          || s.data_head || coalesce(l.data, '') || s.tail || coalesce(l.submit_times, '') || ']}', ',' ORDER BY s.id), '')
+          || ']'
+        FROM s LEFT JOIN l ON l.signature_id = s.id) AS body
+     FROM r`;
 }
 
 /**
- * Runs the summary in two statements: the signatures (joined with the repository, so a missing
- * repository is told apart from an empty selection, and with the `should_alert` parent check as an
- * EXISTS), then every datum of those signatures in one pass. Returns null when the repository does not
- * exist. Both statements are plain reads of perf/model tables, so an opted-in route serves them from a
- * replica.
+ * Runs the summary in one statement ({@link summarySql}) and returns the answer's JSON text, to be sent as
+ * it is: JavaScript neither parses nor serialises the series. Returns null when the repository does not
+ * exist. A plain read of perf/model tables, so an opted-in route serves it from a replica; a named
+ * (prepared) statement per shape, so a connection plans each shape once.
  */
-export async function runSummary(db: RoutedPool, p: SummaryParams): Promise<SummaryItem[] | null> {
+export async function runSummary(db: RoutedPool, p: SummaryParams): Promise<string | null> {
   const args: unknown[] = [p.repository];
   const arg = (v: unknown) => {
     args.push(v);
@@ -160,105 +182,25 @@ export async function runSummary(db: RoutedPool, p: SummaryParams): Promise<Summ
   if (p.interval && !p.allData)
     conds.push(`s.last_updated >= ${arg(intervalCutoff(p.interval))}::timestamptz`);
 
-  const signatures = await db.query(
-    `SELECT r.id AS repository_id, s.id, s.framework_id, s.signature_hash, mp.platform, s.test, s.suite,
-       s.lower_is_better, s.has_subtests, s.tags, s.extra_options, s.parent_signature_id, s.measurement_unit,
-       s.application, s.should_alert, s.alert_change_type, s.alert_threshold, o.name AS option_name,
-       (s.should_alert IS NULL AND s.parent_signature_id IS NOT NULL AND ps.should_alert IS DISTINCT FROM false
-        AND EXISTS (SELECT 1 FROM performance_datum pd WHERE pd.signature_id = s.parent_signature_id)) AS silenced
-     FROM repository r
-     LEFT JOIN (performance_signature s
-       JOIN machine_platform mp ON mp.id = s.platform_id
-       JOIN option_collection oc ON oc.id = s.option_collection_id
-       JOIN option o ON o.id = oc.option_id
-       LEFT JOIN performance_signature ps ON ps.id = s.parent_signature_id)
-       ON s.repository_id = r.id AND ${conds.join(' AND ')}
-     WHERE r.name = $1
-     ORDER BY s.id`,
-    args,
-  );
-  if (signatures.rows.length === 0) return null;
-  const repositoryId = signatures.rows[0].repository_id as number;
-  const items = new Map<number, SummaryItem>();
-  for (const s of signatures.rows) {
-    if (s.id === null) continue;
-    items.set(s.id, {
-      signature_id: s.id,
-      framework_id: s.framework_id,
-      signature_hash: s.signature_hash,
-      platform: s.platform,
-      test: s.test,
-      suite: s.suite,
-      lower_is_better: s.lower_is_better,
-      has_subtests: s.has_subtests,
-      tags: s.tags,
-      values: [],
-      name: summaryName(s.suite, s.test, s.option_name, s.extra_options),
-      parent_signature: s.parent_signature_id,
-      job_ids: [],
-      repository_name: p.repository,
-      repository_id: repositoryId,
-      data: [],
-      measurement_unit: s.measurement_unit,
-      application: s.application,
-      should_alert: s.silenced ? false : s.should_alert,
-      alert_change_type: s.alert_change_type,
-      alert_threshold: s.alert_threshold,
-      submit_times: [],
-    });
-  }
-  if (items.size === 0) return [];
-
-  const dArgs: unknown[] = [repositoryId, [...items.keys()]];
-  const dArg = (v: unknown) => {
-    dArgs.push(v);
-    return `$${dArgs.length}`;
-  };
   let timeCond: string;
   // By revision: the push ids first (push_revision_idx), then the datums of those pushes; a semi-join on
   // the primary key, so the same rows as joining the push.
   if (p.revision !== null)
-    timeCond = `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${dArg(p.revision)})`;
+    timeCond = `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${arg(p.revision)})`;
   else if (p.interval && p.startday === null && p.endday === null) {
-    timeCond = `d.push_timestamp > ${dArg(intervalCutoff(p.interval))}::timestamptz`;
+    timeCond = `d.push_timestamp > ${arg(intervalCutoff(p.interval))}::timestamptz`;
   } else {
-    timeCond = `d.push_timestamp > ${dArg(p.startday)}::timestamptz AND d.push_timestamp < ${dArg(p.endday)}::timestamptz`;
+    timeCond = `d.push_timestamp > ${arg(p.startday)}::timestamptz AND d.push_timestamp < ${arg(p.endday)}::timestamptz`;
   }
-  const modeA = p.signature !== null && p.allData;
-  const { rows } = await db.query(summaryDataSql({ modeA, replicates: p.replicates, timeCond }), dArgs);
-  if (!modeA) {
-    // One row per signature, its three lists built (and the values rounded) in PostgreSQL as JSON text:
-    // JSON.parse is the cheapest way into JavaScript numbers, and no JavaScript work per datum remains.
-    for (const r of rows as {
-      signature_id: number;
-      values: string;
-      job_ids: string;
-      submit_times: string;
-    }[]) {
-      const item = items.get(r.signature_id);
-      if (!item) continue;
-      item.values = JSON.parse(r.values);
-      item.job_ids = JSON.parse(r.job_ids);
-      item.submit_times = JSON.parse(r.submit_times);
-    }
-    return [...items.values()];
-  }
-  for (const r of rows) {
-    const item = items.get(r.signature_id);
-    if (!item) continue;
-    const value = (r.replicate_value ?? r.value) as number;
-    item.data.push({
-      job_id: r.job_id === null ? null : Number(r.job_id),
-      id: Number(r.id),
-      value,
-      push_timestamp: r.push_timestamp,
-      push_id: r.push_id,
-      revision: r.revision,
-      submit_time: r.submit_time,
-      machine_name: r.machine_name,
-    });
-  }
-  const result = [...items.values()];
-  if (p.noRetriggers) for (const item of result) item.data = filterOutRetriggers(item.data);
-  return result;
+  const text = summarySql({
+    modeA: p.signature !== null && p.allData,
+    replicates: p.replicates,
+    noRetriggers: p.noRetriggers,
+    signatureCond: conds.join(' AND '),
+    timeCond,
+  });
+  const name = `summary-${createHash('md5').update(text).digest('base64url')}`;
+  const { rows } = await db.query({ name, text, values: args });
+  const row = rows[0] as { body: string } | undefined;
+  return row ? row.body : null;
 }

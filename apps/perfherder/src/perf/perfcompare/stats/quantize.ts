@@ -1,3 +1,5 @@
+import { jsonNumberSql } from '../../../db/json-text-sql.ts';
+
 /**
  * How a tie (a value exactly half-way between two 2-dp numbers) is broken.
  *
@@ -73,7 +75,29 @@ function decimalDigits(x: number): { digits: string; pointAt: number } {
  * `text` several times.
  */
 export function quantize2HalfEvenSql(text: string): string {
+  return `(${quantize2HalfEvenNumericSql(text)})::double precision`;
+}
+
+/** {@link quantize2HalfEvenSql} as a `numeric` (2 decimal places, before the conversion to a double). */
+function quantize2HalfEvenNumericSql(text: string): string {
   return `(CASE WHEN ${text} LIKE '%.__5' AND mod(round(abs(${text}::numeric), 2) * 100, 2) = 1
            THEN round(${text}::numeric, 2) - sign(${text}::numeric) * 0.01
-           ELSE round(${text}::numeric, 2) END)::double precision`;
+           ELSE round(${text}::numeric, 2) END)`;
+}
+
+/**
+ * {@link quantize2} half-even as the JSON text JavaScript writes for the rounded number (`String(x)`), for
+ * answers built whole in PostgreSQL. `text` as for {@link quantize2HalfEvenSql}. A value of at most two
+ * decimals printed without an exponent is its own text (the common case, no numeric arithmetic). Otherwise
+ * the rounded decimal, trailing zeros trimmed: below 1e13 it has at most 15 significant digits, so it is the
+ * shortest text of the double it converts to, which is what `String(x)` prints; beyond, through the double
+ * ({@link jsonNumberSql}).
+ */
+export function quantize2HalfEvenJsonSql(text: string): string {
+  const rounded = quantize2HalfEvenNumericSql(text);
+  return `(CASE WHEN ${text} NOT LIKE '%.___%' AND ${text} NOT LIKE '%e%' AND ${text} NOT IN ('-0', 'NaN', 'Infinity', '-Infinity')
+      THEN ${text}
+    WHEN ${text} IN ('NaN', 'Infinity', '-Infinity') THEN 'null'
+    WHEN abs(${text}::numeric) < 1e13 THEN trim_scale(${rounded})::text
+    ELSE ${jsonNumberSql(`(${rounded})::double precision`)} END)`;
 }
