@@ -361,6 +361,29 @@ describe('signatures, platforms, data and job-data', () => {
       assert.equal(ids.filter((id: number) => retriggers.some((r) => r.id === id)).length, 1);
     });
 
+    it('the body is the text JavaScript would write: hashes in order of appearance, values rounded as Python', async () => {
+      const late = await insertPerfSignature(db.primary, { signature_hash: '7'.repeat(40) });
+      const early = await insertPerfSignature(db.primary, { signature_hash: 'z'.repeat(40) });
+      const p = await push('1234abcd'.repeat(5));
+      const values = [2.675, 0.125, 0.375, -0.001, 1e15 + 0.3, Number.POSITIVE_INFINITY];
+      for (const [i, value] of values.entries()) {
+        const pushTimestamp = new Date(NOW.getTime() - (10 - i) * 1000);
+        await insertPerfDatum(db.primary, { signature: early, pushId: p.id, value, pushTimestamp });
+      }
+      await insertPerfDatum(db.primary, { signature: late, pushId: p.id, value: 1, pushTimestamp: NOW });
+      await ready();
+      const res = await app.inject(`${MC}/data/?push_id=${p.id}`);
+      assert.equal(res.statusCode, 200, res.body);
+      // 'zzz…' appears first in push-time order, although it sorts last.
+      assert.ok(res.body.startsWith(`{"${'z'.repeat(40)}":[{"id":`), res.body.slice(0, 60));
+      const body = JSON.parse(res.body);
+      assert.equal(res.body, JSON.stringify(body));
+      assert.deepEqual(
+        body['z'.repeat(40)].map((d: { value: number | null }) => d.value),
+        [2.67, 0.12, 0.38, 0, pyRound2(1e15 + 0.3), null],
+      );
+    });
+
     it('filter_data_by_framework: one hash in two frameworks, merged under one key', async () => {
       const sig = await testPerfSignature(db.primary);
       const framework2 = await insertPerfFramework(db.primary, 'test_talos_2');
