@@ -8,7 +8,7 @@ import type { Queryable } from '../../src/db/queryable.ts';
 import { quantize2HalfEvenSql } from '../../src/perf/perfcompare/stats/quantize.ts';
 import { isoSql } from '../../src/perf/summary/iso-datetime.ts';
 import type { SummaryParams } from '../../src/perf/summary/summary-params.ts';
-import { filterOutRetriggers } from '../../src/perf/summary/summary-query.ts';
+import { filterOutRetriggers, signatureConditions } from '../../src/perf/summary/summary-query.ts';
 
 /** One row of `data` (output mode A). */
 export interface SummaryDatum {
@@ -140,19 +140,7 @@ function summaryDataSql({ modeA, replicates, timeCond }: SummaryDataShape): stri
  * replica.
  */
 export async function runSummaryJs(db: Queryable, p: SummaryParams): Promise<SummaryItem[] | null> {
-  const args: unknown[] = [p.repository];
-  const arg = (v: unknown) => {
-    args.push(v);
-    return `$${args.length}`;
-  };
-  const conds: string[] = [];
-  if (p.signature && 'hash' in p.signature) conds.push(`s.signature_hash = ${arg(p.signature.hash)}`);
-  else if (p.signature) conds.push(`s.id = ${arg(p.signature.id)}`);
-  else conds.push(p.noSubtests ? 's.parent_signature_id IS NULL' : 's.parent_signature_id IS NOT NULL');
-  if (p.framework.length > 0) conds.push(`s.framework_id = ANY(${arg(p.framework)}::int[])`);
-  if (p.parentSignature !== null) conds.push(`s.parent_signature_id = ${arg(p.parentSignature)}`);
-  if (p.interval && !p.allData)
-    conds.push(`s.last_updated >= ${arg(intervalCutoff(p.interval))}::timestamptz`);
+  const { args, conds } = signatureConditions(p);
 
   const signatures = await db.query(
     `SELECT r.id AS repository_id, s.id, s.framework_id, s.signature_hash, mp.platform, s.test, s.suite,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Negotiator from 'negotiator';
-import { type PreparedQueryable, type Queryable, queryNamed } from '../../db/queryable.ts';
+import { type PreparedQueryable, queryNamed } from '../../db/queryable.ts';
 import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { addVary } from '../../http/vary.ts';

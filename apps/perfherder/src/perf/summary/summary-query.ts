@@ -161,12 +161,14 @@ export function summarySql({
 }
 
 /**
- * Runs the summary in one statement ({@link summarySql}) and returns the answer's JSON text, to be sent as
- * it is: JavaScript neither parses nor serialises the series. Returns null when the repository does not
- * exist. A plain read of perf/model tables, so an opted-in route serves it from a replica; a named
- * (prepared) statement per shape, so a connection plans each shape once.
+ * The signature conditions over `s` the summary's parameters set, their values in `args` from `$2` (`$1` is
+ * the repository's name); `arg` adds a later parameter.
  */
-export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promise<string | null> {
+export function signatureConditions(p: SummaryParams): {
+  readonly args: unknown[];
+  readonly arg: (value: unknown) => string;
+  readonly conds: string[];
+} {
   const args: unknown[] = [p.repository];
   const arg = (v: unknown) => {
     args.push(v);
@@ -180,6 +182,17 @@ export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promi
   if (p.parentSignature !== null) conds.push(`s.parent_signature_id = ${arg(p.parentSignature)}`);
   if (p.interval && !p.allData)
     conds.push(`s.last_updated >= ${arg(intervalCutoff(p.interval))}::timestamptz`);
+  return { args, arg, conds };
+}
+
+/**
+ * Runs the summary in one statement ({@link summarySql}) and returns the answer's JSON text, to be sent as
+ * it is: JavaScript neither parses nor serialises the series. Returns null when the repository does not
+ * exist. A plain read of perf/model tables, so an opted-in route serves it from a replica; a named
+ * (prepared) statement per shape, so a connection plans each shape once.
+ */
+export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promise<string | null> {
+  const { args, arg, conds } = signatureConditions(p);
 
   let timeCond: string;
   // By revision: the push ids first (push_revision_idx), then the datums of those pushes; a semi-join on
