@@ -8,7 +8,11 @@ import type { Queryable } from '../../src/db/queryable.ts';
 import { quantize2HalfEvenSql } from '../../src/perf/perfcompare/stats/quantize.ts';
 import { isoSql } from '../../src/perf/summary/iso-datetime.ts';
 import type { SummaryParams } from '../../src/perf/summary/summary-params.ts';
-import { filterOutRetriggers, signatureConditions } from '../../src/perf/summary/summary-query.ts';
+import {
+  filterOutRetriggers,
+  signatureConditions,
+  summaryTimeCondition,
+} from '../../src/perf/summary/summary-query.ts';
 
 /** One row of `data` (output mode A). */
 export interface SummaryDatum {
@@ -46,15 +50,6 @@ export interface SummaryItem {
   alert_change_type: number | null;
   alert_threshold: number | null;
   submit_times: (string | null)[];
-}
-
-/** `int(time.time() - interval)` seconds as a timestamptz literal; beyond the calendar, ±infinity. */
-function intervalCutoff(interval: number): string {
-  const seconds = Math.trunc(Date.now() / 1000 - interval);
-  const date = new Date(seconds * 1000);
-  if (Number.isNaN(date.getTime()) || seconds < -210866803200) return seconds < 0 ? '-infinity' : 'infinity';
-  if (seconds > 9224318016000) return 'infinity';
-  return date.toISOString();
 }
 
 /** The reference's `name`: "<suite[ test]> <option name> <extra options>". */
@@ -196,16 +191,7 @@ export async function runSummaryJs(db: Queryable, p: SummaryParams): Promise<Sum
     dArgs.push(v);
     return `$${dArgs.length}`;
   };
-  let timeCond: string;
-  // By revision: the push ids first (push_revision_idx), then the datums of those pushes; a semi-join on
-  // the primary key, so the same rows as joining the push.
-  if (p.revision !== null)
-    timeCond = `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${dArg(p.revision)})`;
-  else if (p.interval && p.startday === null && p.endday === null) {
-    timeCond = `d.push_timestamp > ${dArg(intervalCutoff(p.interval))}::timestamptz`;
-  } else {
-    timeCond = `d.push_timestamp > ${dArg(p.startday)}::timestamptz AND d.push_timestamp < ${dArg(p.endday)}::timestamptz`;
-  }
+  const timeCond = summaryTimeCondition(p, dArg);
   const modeA = p.signature !== null && p.allData;
   const { rows } = await db.query(summaryDataSql({ modeA, replicates: p.replicates, timeCond }), dArgs);
   if (!modeA) {

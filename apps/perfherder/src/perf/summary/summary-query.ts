@@ -186,6 +186,19 @@ export function signatureConditions(p: SummaryParams): {
 }
 
 /**
+ * The datums' condition over `d` for the summary's revision, interval or start/end days, its values added
+ * with `arg`. By revision: the push ids first (push_revision_idx), then the datums of those pushes; a
+ * semi-join on the primary key, so the same rows as joining the push.
+ */
+export function summaryTimeCondition(p: SummaryParams, arg: (value: unknown) => string): string {
+  if (p.revision !== null)
+    return `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${arg(p.revision)})`;
+  if (p.interval && p.startday === null && p.endday === null)
+    return `d.push_timestamp > ${arg(intervalCutoff(p.interval))}::timestamptz`;
+  return `d.push_timestamp > ${arg(p.startday)}::timestamptz AND d.push_timestamp < ${arg(p.endday)}::timestamptz`;
+}
+
+/**
  * Runs the summary in one statement ({@link summarySql}) and returns the answer's JSON text, to be sent as
  * it is: JavaScript neither parses nor serialises the series. Returns null when the repository does not
  * exist. A plain read of perf/model tables, so an opted-in route serves it from a replica; a named
@@ -194,16 +207,7 @@ export function signatureConditions(p: SummaryParams): {
 export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promise<string | null> {
   const { args, arg, conds } = signatureConditions(p);
 
-  let timeCond: string;
-  // By revision: the push ids first (push_revision_idx), then the datums of those pushes; a semi-join on
-  // the primary key, so the same rows as joining the push.
-  if (p.revision !== null)
-    timeCond = `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${arg(p.revision)})`;
-  else if (p.interval && p.startday === null && p.endday === null) {
-    timeCond = `d.push_timestamp > ${arg(intervalCutoff(p.interval))}::timestamptz`;
-  } else {
-    timeCond = `d.push_timestamp > ${arg(p.startday)}::timestamptz AND d.push_timestamp < ${arg(p.endday)}::timestamptz`;
-  }
+  const timeCond = summaryTimeCondition(p, arg);
   const text = summarySql({
     modeA: p.signature !== null && p.allData,
     replicates: p.replicates,
