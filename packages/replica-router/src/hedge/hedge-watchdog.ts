@@ -17,25 +17,30 @@ export interface Watched {
 }
 
 /**
- * Between two looks of a replica's watchdog at its statements in flight: a hedge starts between its delay and the
- * delay plus this (and the event loop's own lag), never before its delay.
+ * Longest sleep of a replica's watchdog timer: it looks at its statements at the earliest of their hedge times, and
+ * at least this often while any is watched; with none left, it stops at that look.
  */
-export const hedgeWatchdogTickMs = 5;
+export const hedgeWatchdogIdleMs = 100;
 
 /**
  * One replica's statements in flight that may be hedged, and the one timer that hedges those past their delay: a
- * statement costs a link in a list, not a timer of its own. The timer (an unref'd interval of
- * {@link hedgeWatchdogTickMs}) runs only while statements are watched: it is armed by the first one and stops at
- * the first tick that finds none.
+ * statement costs a link in a list, not a timer of its own. The timer (unref'd, one `setTimeout` at a time) is set
+ * for the earliest hedge time it knows of, at most {@link hedgeWatchdogIdleMs} ahead: a statement answered in time
+ * moves nothing, so a replica busy with fast reads wakes the event loop once per delay (or per idle period), not
+ * on every statement nor on a fixed short tick. It runs only while statements are watched: armed by the first one,
+ * it stops at the first look that finds none.
  */
 export class HedgeWatchdog {
   #head: Watched | undefined;
   #size = 0;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  readonly #tickMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** `performance.now()` the timer is set for (Infinity: no timer). */
+  #timerAt = Number.POSITIVE_INFINITY;
+  readonly #idleMs: number;
+  readonly #look = () => this.#tick();
 
-  constructor(tickMs = hedgeWatchdogTickMs) {
-    this.#tickMs = tickMs;
+  constructor(idleMs = hedgeWatchdogIdleMs) {
+    this.#idleMs = idleMs;
   }
 
   /** Statements watched now. */
@@ -43,7 +48,7 @@ export class HedgeWatchdog {
     return this.#size;
   }
 
-  /** Whether its timer is running (only while statements are watched, or until the tick after the last one). */
+  /** Whether its timer is running (only while statements are watched, or until its next look after the last one). */
   get armed(): boolean {
     return this.#timer !== undefined;
   }
@@ -56,10 +61,12 @@ export class HedgeWatchdog {
     if (this.#head) this.#head.watchPrev = w;
     this.#head = w;
     this.#size++;
-    if (this.#timer === undefined) {
-      this.#timer = setInterval(() => this.#tick(), this.#tickMs);
-      this.#timer.unref();
-    }
+    this.#arm(w.hedgeAt);
+  }
+
+  /** `w`'s `hedgeAt` was set (its statement was sent): the timer is brought forward if it would wake too late. */
+  rescheduled(w: Watched): void {
+    if (w.watching && w.hedgeAt < this.#timerAt) this.#arm(w.hedgeAt);
   }
 
   unwatch(w: Watched): void {
@@ -83,23 +90,40 @@ export class HedgeWatchdog {
 
   /** Stops the timer (the pool ends). Statements still watched are left to their replica's own outcome. */
   stop(): void {
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Sets the timer for `at` (at most the idle period ahead), unless it is already set for no later. */
+  #arm(at: number): void {
+    // A timer is never set further than the idle period ahead, so one set for no later than `at` stays.
+    if (this.#timer !== undefined && at >= this.#timerAt) return;
+    const now = performance.now();
+    const wake = Math.min(at, now + this.#idleMs);
+    if (wake >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = wake;
+    // Whole milliseconds, rounded up: a timer may run a fraction early, and a statement is never hedged before
+    // its time (it would only be looked at again).
+    this.#timer = setTimeout(this.#look, Math.max(1, Math.ceil(wake - now)));
+    this.#timer.unref();
   }
 
   #tick(): void {
-    if (this.#size === 0) {
-      this.stop();
-      return;
-    }
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    if (this.#size === 0) return;
     const now = performance.now();
     let due: Watched[] | undefined;
+    let next = Number.POSITIVE_INFINITY;
     for (let w = this.#head; w; w = w.watchNext) {
       if (w.hedgeAt <= now) {
         due ??= [];
         due.push(w);
-      }
+      } else if (w.hedgeAt < next) next = w.hedgeAt;
     }
+    this.#arm(next);
     // Hedged after this turn's I/O: an answer already in a socket, that a busy event loop has not read yet, decides
     // its statement first (a late client is no slow replica, and a hedge would only add to its load).
     if (due) setImmediate(() => this.#hedgeDue(due));

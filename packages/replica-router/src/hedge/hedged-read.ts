@@ -119,7 +119,9 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   protected abstract bothFailed(error: unknown): void;
 
   protected sent(): void {
-    if (!this.#decided && !this.#primary) this.hedgeAt = performance.now() + this.#delayMs;
+    if (this.#decided || this.#primary) return;
+    this.hedgeAt = performance.now() + this.#delayMs;
+    this.#watchdog.rescheduled(this);
   }
 
   /** From the watchdog: the delay passed (`now` false), or the replica is out (`now` true). */
