@@ -92,6 +92,8 @@ const DRAIN_POLL_MS = 50;
  */
 export class ReplicaSet {
   readonly #members: ReplicaMember[] = [];
+  /** The last answer of {@link routable}. */
+  #routable: readonly ReplicaMember[] = [];
   readonly #draining = new Set<ReplicaMember>();
   readonly #monitor: HealthMonitor;
   readonly #monitored = new Map<ReplicaMember, MonitoredReplica>();
@@ -185,9 +187,22 @@ export class ReplicaSet {
     return this.#monitor.primary?.position;
   }
 
-  /** The replicas that may receive reads now. */
-  routable(): ReplicaMember[] {
-    return this.#members.filter((m) => m.health.routable);
+  /**
+   * The replicas that may receive reads now. The same array while they stay the same (every routed statement asks:
+   * checking the members allocates nothing); do not change it.
+   */
+  routable(): readonly ReplicaMember[] {
+    const last = this.#routable;
+    let n = 0;
+    let same = true;
+    for (const m of this.#members) {
+      if (!m.health.routable) continue;
+      if (last[n] !== m) same = false;
+      n++;
+    }
+    if (same && n === last.length) return last;
+    this.#routable = this.#members.filter((m) => m.health.routable);
+    return this.#routable;
   }
 
   /** One of `candidates` (default: every routable replica), by the selector. */
