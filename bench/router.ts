@@ -7,8 +7,11 @@
  * - replica: raw pg.Pool on the replica vs RoutedPool in an opted-in scope (one scope per query, as one request
  *   per query would do): a different server, so it has its own baseline.
  *
- * Each pair runs alternately (ABAB, the order flipped every round) after a warm-up, at concurrency 1, 16 and 64;
- * the table shows medians over the rounds and the median of the per-round ratios (target ≥ 0.97). Then the
+ * Each pair's variants take turns after a warm-up, at concurrency 1, 16 and 64, the order rotated every round
+ * (ABC, BCA, CAB…), so that no variant ever runs twice in a row: a run right after one of the same pool is the
+ * faster one here (its connections' server processes are still warm), and with the order flipped every round
+ * (ABC, CBA) the two ends got that at every round's boundary and the middle one (the hedged pool) never did. The
+ * table shows medians over the rounds and the median of the per-round ratios (target ≥ 0.97). Then the
  * classifier alone: cost per statement on a cache miss and a hit, and the heap held by a full cache at its cap.
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/router.ts [rounds, default 8] [ms per run, default 1500]
@@ -132,7 +135,7 @@ try {
       for (const v of variants) await drive(v.run, concurrency, Math.min(1000, runMs)); // warm-up
       const runs = new Map(variants.map((v) => [v.name, [] as { ops: number; cpuMicros: number }[]]));
       for (let r = 0; r < rounds; r++) {
-        const order = r % 2 === 0 ? variants : [...variants].reverse();
+        const order = variants.map((_, i) => variants[(i + r) % variants.length] as Variant); // rotated
         for (const v of order) runs.get(v.name)?.push(await drive(v.run, concurrency, runMs));
       }
       const base = runs.get(pair.baseline.name) ?? [];
