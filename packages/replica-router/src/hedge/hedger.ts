@@ -38,7 +38,7 @@ export interface ReplicaHedgeStats {
   readonly window: { readonly hedges: number; readonly statements: number };
   /** Its statements in flight that its watchdog watches now (waiting for their delay or an answer). */
   readonly inFlight: number;
-  /** Whether its watchdog's timer runs (only while statements are in flight, and up to one tick after). */
+  /** Whether its watchdog's timer runs (only while statements are in flight, and up to 100 ms after the last). */
   readonly watchdogArmed: boolean;
 }
 
