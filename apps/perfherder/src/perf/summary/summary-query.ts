@@ -68,7 +68,9 @@ const SHOULD_ALERT_SQL = `CASE WHEN s.should_alert IS NULL AND s.parent_signatur
  *   No join with `push` unless its revision is output: `push_id` is NOT NULL with a foreign key to `push`
  *   (ON DELETE CASCADE), so that inner join never removed a row. The planner's row estimate for "these
  *   signatures since then" is several times too low (active signatures are the ones with recent data), so
- *   the steps are materialized rather than left to it (it hash-joined the whole `job` table).
+ *   in mode A, which looks up jobs, the steps are materialized rather than left to it (it hash-joined the
+ *   whole `job` table). Otherwise `d` is read once, straight into the aggregation: an incremental sort
+ *   (the index gives signature order) instead of copying 15 000 rows into a CTE first.
  * - `js` (mode A only): each distinct job once, with its submit time and machine name, read by one scan of
  *   the primary key for the sorted array of job ids, which walks the leaf pages in order instead of
  *   descending the index once per job.
@@ -145,7 +147,7 @@ export function summarySql({
        JOIN option o ON o.id = oc.option_id
        LEFT JOIN performance_signature ps ON ps.id = s.parent_signature_id
        WHERE ${signatureCond}
-     ), d AS MATERIALIZED (
+     ), d AS ${modeA ? 'MATERIALIZED' : 'NOT MATERIALIZED'} (
        SELECT d.signature_id, d.id, d.value, d.value_json, d.submit_time_json, d.job_id, d.push_id, d.push_timestamp
        FROM performance_datum d
        WHERE d.repository_id = (SELECT r.id FROM r) AND d.signature_id = ANY(ARRAY(SELECT s.id FROM s))
