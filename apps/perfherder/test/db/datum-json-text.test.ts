@@ -43,6 +43,19 @@ describe("performance_datum's stored JSON texts (value_json, submit_time_json) f
     assert.deepEqual(await texts(alone.id), { value_json: '7', submit_time_json: null });
   });
 
+  it('a writer whose extra_float_digits is 0 stores the same rounding (of the shortest text, not of 15 digits)', async () => {
+    const { signature, push } = await datumWithJob(new Date('2024-03-01T10:20:30Z'));
+    const client = await db.primary.connect();
+    try {
+      await client.query('SET extra_float_digits = 0');
+      // 15 digits print 0.125 (a tie, half-even 0.12); the shortest text 0.12500000000000003 rounds to 0.13.
+      const datum = await insertPerfDatum(client, { signature, pushId: push.id, value: 0.12500000000000003 });
+      assert.equal((await texts(datum.id)).value_json, '0.13');
+    } finally {
+      client.release();
+    }
+  });
+
   it("a datum's new value or job, a job's new submit time, a deleted job and a direct write keep them right", async () => {
     const { push, job, datum } = await datumWithJob(new Date('2024-03-01T10:20:30Z'));
     await db.primary.query('UPDATE performance_datum SET value = 0.125 WHERE id = $1', [datum.id]);

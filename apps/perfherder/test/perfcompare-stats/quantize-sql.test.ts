@@ -54,19 +54,26 @@ describe('JSON text in PostgreSQL: what JSON.stringify writes', () => {
   });
 
   it("performance_value_json (migration 0010, the datums' stored text) writes what quantize2HalfEvenJsonSql writes", async () => {
-    // Under another extra_float_digits too: the function pins its own, so a writer's setting changes nothing.
+    // performance_value_json under other extra_float_digits (it pins its own), and the text form the datum
+    // trigger calls (migration 0011) on the shortest text.
     const client = await db.primary.connect();
     try {
-      await client.query('SET extra_float_digits = 3');
-      const { rows } = await client.query(
-        `SELECT '[' || string_agg(performance_value_json(x.value), ',' ORDER BY i) || ']' AS text,
-           string_agg(performance_value_json(x.value), ',' ORDER BY i) FILTER (WHERE x.value IN ('NaN', 'Infinity', '-Infinity')) AS special
+      for (const [setting, call] of [
+        ['3', 'performance_value_json(x.value)'],
+        ['0', 'performance_value_json(x.value)'],
+        ['1', 'performance_value_text_json(x.value::text)'],
+      ]) {
+        await client.query(`SET extra_float_digits = ${setting}`);
+        const { rows } = await client.query(
+          `SELECT '[' || string_agg(${call}, ',' ORDER BY i) || ']' AS text,
+           string_agg(${call}, ',' ORDER BY i) FILTER (WHERE x.value IN ('NaN', 'Infinity', '-Infinity')) AS special
          FROM unnest($1::float8[] || ARRAY['NaN', 'Infinity', '-Infinity']::float8[]) WITH ORDINALITY x(value, i)`,
-        [JSON_CASES],
-      );
-      const expected = JSON.stringify(JSON_CASES.map((v) => quantize2(v, 'half-even')));
-      assert.equal(rows[0].text, `${expected.slice(0, -1)},null,null,null]`);
-      assert.equal(rows[0].special, 'null,null,null');
+          [JSON_CASES],
+        );
+        const expected = JSON.stringify(JSON_CASES.map((v) => quantize2(v, 'half-even')));
+        assert.equal(rows[0].text, `${expected.slice(0, -1)},null,null,null]`);
+        assert.equal(rows[0].special, 'null,null,null');
+      }
     } finally {
       client.release();
     }
