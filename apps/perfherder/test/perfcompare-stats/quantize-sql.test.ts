@@ -55,7 +55,7 @@ describe('JSON text in PostgreSQL: what JSON.stringify writes', () => {
 
   it("performance_value_json (migration 0010, the datums' stored text) writes what quantize2HalfEvenJsonSql writes", async () => {
     // performance_value_json under other extra_float_digits (it pins its own), and the text form the datum
-    // trigger calls (migration 0011) on the shortest text.
+    // trigger calls on the shortest text.
     const client = await db.primary.connect();
     try {
       for (const [setting, call] of [

@@ -3,26 +3,49 @@
 -- of each job): about half of the heaviest summary's statement. They are computed once, when a datum is
 -- written, and kept in the covering series index, so the summary reads one index and concatenates.
 
--- quantize2HalfEvenJsonSql (perf/perfcompare/stats/quantize.ts) of a double: the JSON text of the value
--- rounded half-even to 2 decimals, as JavaScript writes it. The same expression (the tests compare the two on
--- ties, exponents, -0 and thousands of values). extra_float_digits is pinned, so the double's text is its
--- shortest round-trip digits whatever the writer's session sets (which is what makes the function immutable).
+-- quantize2HalfEvenJsonSql (perf/perfcompare/stats/quantize.ts) of a double's shortest text, step by step. The
+-- tests compare it with that expression on ties, exponents, -0 and thousands of values. PL/pgSQL, about 6 us a
+-- call: the same expression as a SQL function with SET extra_float_digits took 100 us (such a function is never
+-- inlined and runs its body as a query of its own each call).
+CREATE FUNCTION performance_value_text_json(t text) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
+DECLARE
+  r numeric;
+  d double precision;
+BEGIN
+  IF t IN ('NaN', 'Infinity', '-Infinity') THEN
+    RETURN 'null';
+  END IF;
+  -- At most two decimals and no exponent: the text is its own rounding.
+  IF t NOT LIKE '%.___%' AND t NOT LIKE '%e%' AND t <> '-0' THEN
+    RETURN t;
+  END IF;
+  -- round() breaks ties away from zero; an exact tie (the text ends in .dd5) that went to an odd digit steps back.
+  r := round(t::numeric, 2);
+  IF t LIKE '%.__5' AND mod(abs(r) * 100, 2) = 1 THEN
+    r := r - sign(t::numeric) * 0.01;
+  END IF;
+  IF abs(t::numeric) < 1e13 THEN
+    RETURN trim_scale(r)::text;
+  END IF;
+  -- Beyond, the text of the double the rounded decimal converts to, as JavaScript writes it (jsonNumberSql).
+  d := r;
+  IF d = 0 THEN
+    RETURN '0';
+  ELSIF abs(d) >= 1e-4 AND abs(d) < 1e15 THEN
+    RETURN d::text;
+  ELSIF abs(d) >= 1e-6 AND abs(d) < 1e21 THEN
+    RETURN d::text::numeric::text;
+  END IF;
+  RETURN regexp_replace(d::text, 'e([+-])0*', 'e\1');
+END
+$$;
+
+-- The pinned form, for a session whose extra_float_digits is 0 or less (which prints 15 digits, not the shortest).
 CREATE FUNCTION performance_value_json(v double precision) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
   SET extra_float_digits = 1
-  RETURN (SELECT CASE WHEN t IN ('NaN', 'Infinity', '-Infinity') THEN 'null'
-      WHEN t NOT LIKE '%.___%' AND t NOT LIKE '%e%' AND t <> '-0' THEN t
-      WHEN abs(t::numeric) < 1e13 THEN trim_scale(r)::text
-      WHEN r::double precision = 0 THEN '0'
-      WHEN abs(r::double precision) >= 1e-4 AND abs(r::double precision) < 1e15 THEN r::double precision::text
-      WHEN abs(r::double precision) >= 1e-6 AND abs(r::double precision) < 1e21
-        THEN r::double precision::text::numeric::text
-      ELSE regexp_replace(r::double precision::text, 'e([+-])0*', 'e\1') END
-    FROM (SELECT t, CASE WHEN t IN ('NaN', 'Infinity', '-Infinity') THEN NULL
-        WHEN t LIKE '%.__5' AND mod(round(abs(t::numeric), 2) * 100, 2) = 1
-        THEN round(t::numeric, 2) - sign(t::numeric) * 0.01
-        ELSE round(t::numeric, 2) END AS r
-      FROM (SELECT v::text AS t) a) b);
+  RETURN performance_value_text_json(v::text);
 
 -- isoSql (perf/summary/iso-datetime.ts) as a JSON string: DRF's naive UTC datetime, microseconds only when
 -- not zero. The zone is explicit and the format has no locale-dependent field, so the text is immutable.
@@ -37,11 +60,17 @@ CREATE FUNCTION performance_datetime_json(ts timestamptz) RETURNS text
 ALTER TABLE performance_datum ADD COLUMN value_json text NULL, ADD COLUMN submit_time_json text NULL;
 
 -- A datum written, or its value or job changed (a deleted job's ON DELETE SET NULL is an UPDATE of job_id
--- too), takes its texts; a direct write of either text is overwritten with the right one.
+-- too), takes its texts; a direct write of either text is overwritten with the right one. The rounding reads
+-- the value's text in the writer's session when its extra_float_digits is positive (the default 1, and any
+-- value above, print the shortest round-trip digits), through the pinned function otherwise.
 CREATE FUNCTION performance_datum_json_text_set() RETURNS trigger
   LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.value_json := performance_value_json(NEW.value);
+  IF current_setting('extra_float_digits')::integer > 0 THEN
+    NEW.value_json := performance_value_text_json(NEW.value::text);
+  ELSE
+    NEW.value_json := performance_value_json(NEW.value);
+  END IF;
   IF NEW.job_id IS NULL THEN
     NEW.submit_time_json := NULL;
   ELSE
@@ -71,7 +100,8 @@ CREATE TRIGGER job_submit_time_update AFTER UPDATE OF id, submit_time ON job
 -- meanwhile. ALTER TABLE holds the table's exclusive lock until the migration commits: no writer comes between.
 ALTER TABLE performance_datum DISABLE TRIGGER performance_datum_day_count_update;
 DROP INDEX performance_reposit_c9d328_idx;
-UPDATE performance_datum d SET value_json = performance_value_json(d.value),
+SET LOCAL extra_float_digits = 1;
+UPDATE performance_datum d SET value_json = performance_value_text_json(d.value::text),
   submit_time_json = (SELECT performance_datetime_json(j.submit_time) FROM job j WHERE j.id = d.job_id);
 ALTER TABLE performance_datum ENABLE TRIGGER performance_datum_day_count_update;
 CREATE TRIGGER performance_datum_json_text BEFORE INSERT OR UPDATE OF value, job_id, value_json, submit_time_json
