@@ -53,6 +53,32 @@ describe('JSON text in PostgreSQL: what JSON.stringify writes', () => {
     assert.equal(rows[0].text, JSON.stringify(JSON_CASES.map((v) => quantize2(v, 'half-even'))));
   });
 
+  it("performance_value_json (migration 0010, the datums' stored text) writes what quantize2HalfEvenJsonSql writes", async () => {
+    // performance_value_json under other extra_float_digits (it pins its own), and the text form the datum
+    // trigger calls on the shortest text.
+    const client = await db.primary.connect();
+    try {
+      for (const [setting, call] of [
+        ['3', 'performance_value_json(x.value)'],
+        ['0', 'performance_value_json(x.value)'],
+        ['1', 'performance_value_text_json(x.value::text)'],
+      ]) {
+        await client.query(`SET extra_float_digits = ${setting}`);
+        const { rows } = await client.query(
+          `SELECT '[' || string_agg(${call}, ',' ORDER BY i) || ']' AS text,
+           string_agg(${call}, ',' ORDER BY i) FILTER (WHERE x.value IN ('NaN', 'Infinity', '-Infinity')) AS special
+         FROM unnest($1::float8[] || ARRAY['NaN', 'Infinity', '-Infinity']::float8[]) WITH ORDINALITY x(value, i)`,
+          [JSON_CASES],
+        );
+        const expected = JSON.stringify(JSON_CASES.map((v) => quantize2(v, 'half-even')));
+        assert.equal(rows[0].text, `${expected.slice(0, -1)},null,null,null]`);
+        assert.equal(rows[0].special, 'null,null,null');
+      }
+    } finally {
+      client.release();
+    }
+  });
+
   it('jsonNumberSql writes JSON.stringify(x) for every double, NaN and infinities as null', async () => {
     const values = [...JSON_CASES, 1e-6, 9.99e-7, 1e300, -1e-300, 5e-324, 1.7976931348623157e308, 0.1 + 0.2];
     const { rows } = await db.primary.query(

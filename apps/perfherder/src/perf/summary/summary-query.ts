@@ -61,15 +61,20 @@ const SHOULD_ALERT_SQL = `CASE WHEN s.should_alert IS NULL AND s.parent_signatur
  * - `s`: the signatures, each with its item's text around the four lists (`head`, `mid`, `data_head`,
  *   `tail`), ordered by id when aggregated.
  * - `d`: the datums alone, an index-only scan of the covering (repository_id, signature_id, push_timestamp)
- *   index (migration 0006), for the signatures of `s` (an initplan array, so a runtime index condition).
+ *   index (migrations 0006, 0010), for the signatures of `s` (an initplan array, so a runtime index
+ *   condition). Each datum carries its value's rounded JSON text (`value_json`, half-even to 2 decimals as
+ *   {@link quantize2HalfEvenJsonSql} writes it) and its job's submit time as JSON text (`submit_time_json`),
+ *   both written with the datum (migration 0010), so the lists concatenate them as they are.
  *   No join with `push` unless its revision is output: `push_id` is NOT NULL with a foreign key to `push`
  *   (ON DELETE CASCADE), so that inner join never removed a row. The planner's row estimate for "these
  *   signatures since then" is several times too low (active signatures are the ones with recent data), so
- *   the steps are materialized rather than left to it (it hash-joined the whole `job` table).
- * - `js`: each distinct job once, with its submit time as JSON text (one to_char per job instead of per
- *   datum: a job carries many subtests' datums), read by one scan of the primary key for the sorted array
- *   of job ids, which walks the leaf pages in order instead of descending the index once per job.
- * - `l`: per signature, the lists as JSON text (the values rounded half-even to 2 decimals,
+ *   in mode A, which looks up jobs, the steps are materialized rather than left to it (it hash-joined the
+ *   whole `job` table). Otherwise `d` is read once, straight into the aggregation: an incremental sort
+ *   (the index gives signature order) instead of copying 15 000 rows into a CTE first.
+ * - `js` (mode A only): each distinct job once, with its submit time and machine name, read by one scan of
+ *   the primary key for the sorted array of job ids, which walks the leaf pages in order instead of
+ *   descending the index once per job.
+ * - `l`: per signature, the lists as JSON text (a replicate's value rounded here, with
  *   {@link quantize2HalfEvenJsonSql}), in the reference's order (job id, datum id, replicate id;
  *   mode A: push time, push id, job id, datum id, replicate id), `NULL` for the lists the mode leaves empty.
  */
@@ -85,7 +90,10 @@ export function summarySql({
     : '';
   const replicateValue = replicates ? 'coalesce(rep.value, d.value)' : 'd.value';
   const replicateId = replicates ? 'rep.id' : 'NULL::bigint';
-  const valueText = replicates ? `(${replicateValue}::text)` : 'd.value_text';
+  // Without replicates, the datum's own rounded text (migration 0010, written with the datum).
+  const valueJson = replicates
+    ? `CASE WHEN rep.id IS NULL THEN d.value_json ELSE ${quantize2HalfEvenJsonSql('(rep.value::text)')} END`
+    : 'd.value_json';
   const listOrder = `d.job_id, d.id${replicates ? ', rep.id' : ''}`;
   const lists = modeA
     ? `SELECT x.signature_id, NULL::text AS values, NULL::text AS job_ids,
@@ -108,13 +116,12 @@ export function summarySql({
        ${noRetriggers ? 'WHERE x.previous_push IS DISTINCT FROM x.push_id' : ''}
        GROUP BY x.signature_id`
     : `SELECT d.signature_id,
-         string_agg(${quantize2HalfEvenJsonSql(valueText)}, ',' ORDER BY ${listOrder}) AS values,
+         string_agg(${valueJson}, ',' ORDER BY ${listOrder}) AS values,
          string_agg(${jsonScalarSql('d.job_id')}, ',' ORDER BY ${listOrder}) AS job_ids,
          NULL::text AS data,
-         string_agg(coalesce(js.submit_time, 'null'), ',' ORDER BY ${listOrder}) AS submit_times
+         string_agg(coalesce(d.submit_time_json, 'null'), ',' ORDER BY ${listOrder}) AS submit_times
        FROM d
        ${replicateJoin}
-       LEFT JOIN js ON js.job_id = d.job_id
        GROUP BY d.signature_id`;
   return `WITH r AS MATERIALIZED (
        SELECT r.id, r.name FROM repository r WHERE r.name = $1
@@ -140,18 +147,21 @@ export function summarySql({
        JOIN option o ON o.id = oc.option_id
        LEFT JOIN performance_signature ps ON ps.id = s.parent_signature_id
        WHERE ${signatureCond}
-     ), d AS MATERIALIZED (
-       SELECT d.signature_id, d.id, d.value, d.value::text AS value_text, d.job_id, d.push_id, d.push_timestamp
+     ), d AS ${modeA ? 'MATERIALIZED' : 'NOT MATERIALIZED'} (
+       SELECT d.signature_id, d.id, d.value, d.value_json, d.submit_time_json, d.job_id, d.push_id, d.push_timestamp
        FROM performance_datum d
        WHERE d.repository_id = (SELECT r.id FROM r) AND d.signature_id = ANY(ARRAY(SELECT s.id FROM s))
          AND ${timeCond}
-     ), js AS MATERIALIZED (
-       SELECT j.id AS job_id, '"' || ${isoSql('j.submit_time')} || '"' AS submit_time${
-         modeA ? ', (SELECT m.name FROM machine m WHERE m.id = j.machine_id) AS machine_name' : ''
-       }
+     )${
+       modeA
+         ? `, js AS MATERIALIZED (
+       SELECT j.id AS job_id, '"' || ${isoSql('j.submit_time')} || '"' AS submit_time,
+         (SELECT m.name FROM machine m WHERE m.id = j.machine_id) AS machine_name
        FROM job j
        WHERE j.id = ANY(ARRAY(SELECT DISTINCT d.job_id FROM d WHERE d.job_id IS NOT NULL ORDER BY 1))
-     ), l AS (${lists})
+     )`
+         : ''
+     }, l AS (${lists})
      SELECT r.id AS repository_id,
        (SELECT '[' || coalesce(string_agg(s.head || coalesce(l.values, '') || s.mid || coalesce(l.job_ids, '')
           || s.data_head || coalesce(l.data, '') || s.tail || coalesce(l.submit_times, '') || ']}', ',' ORDER BY s.id), '')

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { insertJob, insertPerfDatum, insertPush, testPerfSignature } from '../fixtures/index.ts';
+import { withTestDatabase } from '../support/database.ts';
+
+// Stopped after the file's tests (withTestDatabase registers it).
+const db = await withTestDatabase({ replicas: 0 });
+
+/** The texts migration 0010 keeps on a datum. */
+async function texts(id: number): Promise<{ value_json: string | null; submit_time_json: string | null }> {
+  const { rows } = await db.primary.query(
+    'SELECT value_json, submit_time_json FROM performance_datum WHERE id = $1',
+    [id],
+  );
+  return rows[0];
+}
+
+describe("performance_datum's stored JSON texts (value_json, submit_time_json) follow their sources", () => {
+  beforeEach(() => db.reset());
+
+  async function datumWithJob(submitTime: Date, value = 2.675) {
+    const signature = await testPerfSignature(db.primary);
+    const push = await insertPush(db.primary, {
+      repository_id: signature.repository_id,
+      revision: 'a'.repeat(40),
+    });
+    const job = await insertJob(db.primary, {
+      repositoryId: signature.repository_id,
+      pushId: push.id,
+      submitTime,
+    });
+    const datum = await insertPerfDatum(db.primary, { signature, pushId: push.id, value, jobId: job.id });
+    return { signature, push, job, datum };
+  }
+
+  it('an inserted datum has its rounded value and its job submit time; without a job, null', async () => {
+    const { signature, push, datum } = await datumWithJob(new Date('2024-03-01T10:20:30.250Z'));
+    assert.deepEqual(await texts(datum.id), {
+      value_json: '2.68',
+      submit_time_json: '"2024-03-01T10:20:30.250000"',
+    });
+    const alone = await insertPerfDatum(db.primary, { signature, pushId: push.id, value: 7, jobId: null });
+    assert.deepEqual(await texts(alone.id), { value_json: '7', submit_time_json: null });
+  });
+
+  it('a writer whose extra_float_digits is 0 stores the same rounding (of the shortest text, not of 15 digits)', async () => {
+    const { signature, push } = await datumWithJob(new Date('2024-03-01T10:20:30Z'));
+    const client = await db.primary.connect();
+    try {
+      await client.query('SET extra_float_digits = 0');
+      // 15 digits print 0.125 (a tie, half-even 0.12); the shortest text 0.12500000000000003 rounds to 0.13.
+      const datum = await insertPerfDatum(client, { signature, pushId: push.id, value: 0.12500000000000003 });
+      assert.equal((await texts(datum.id)).value_json, '0.13');
+    } finally {
+      client.release();
+    }
+  });
+
+  it("a datum's new value or job, a job's new submit time, a deleted job and a direct write keep them right", async () => {
+    const { push, job, datum } = await datumWithJob(new Date('2024-03-01T10:20:30Z'));
+    await db.primary.query('UPDATE performance_datum SET value = 0.125 WHERE id = $1', [datum.id]);
+    assert.equal((await texts(datum.id)).value_json, '0.12');
+
+    await db.primary.query("UPDATE job SET submit_time = '2024-05-06T07:08:09.5Z' WHERE id = $1", [job.id]);
+    assert.equal((await texts(datum.id)).submit_time_json, '"2024-05-06T07:08:09.500000"');
+
+    const other = await insertJob(db.primary, {
+      repositoryId: push.repository_id,
+      pushId: push.id,
+      submitTime: new Date('2025-01-02T03:04:05Z'),
+    });
+    await db.primary.query('UPDATE performance_datum SET job_id = $2 WHERE id = $1', [datum.id, other.id]);
+    assert.equal((await texts(datum.id)).submit_time_json, '"2025-01-02T03:04:05"');
+
+    await db.primary.query(
+      "UPDATE performance_datum SET value_json = '1', submit_time_json = 'x' WHERE id = $1",
+      [datum.id],
+    );
+    assert.deepEqual(await texts(datum.id), {
+      value_json: '0.12',
+      submit_time_json: '"2025-01-02T03:04:05"',
+    });
+
+    await db.primary.query('DELETE FROM job WHERE id = $1', [other.id]);
+    assert.deepEqual(await texts(datum.id), { value_json: '0.12', submit_time_json: null });
+  });
+
+  it('a datum written before its job in the same transaction (deferred foreign key) gets the submit time', async () => {
+    const { signature, push, job } = await datumWithJob(new Date('2024-03-01T10:20:30Z'));
+    const client = await db.primary.connect();
+    try {
+      await client.query('BEGIN');
+      const nextJob = job.id + 100;
+      const { rows } = await client.query(
+        `INSERT INTO performance_datum (repository_id, signature_id, value, push_timestamp, job_id, push_id)
+         VALUES ($1, $2, 3.14159, now(), $3, $4) RETURNING id`,
+        [signature.repository_id, signature.id, nextJob, push.id],
+      );
+      await client.query(
+        `INSERT INTO job (id, repository_id, guid, push_id, job_type_id, job_group_id, machine_id, machine_platform_id,
+           build_platform_id, option_collection_hash, result, state, submit_time, start_time, end_time)
+         SELECT $1, repository_id, 'later-guid', push_id, job_type_id, job_group_id, machine_id, machine_platform_id,
+           build_platform_id, option_collection_hash, result, state, '2023-12-31T23:59:59Z', start_time, end_time
+         FROM job WHERE id = $2`,
+        [nextJob, job.id],
+      );
+      await client.query('COMMIT');
+      assert.deepEqual(await texts(Number(rows[0].id)), {
+        value_json: '3.14',
+        submit_time_json: '"2023-12-31T23:59:59"',
+      });
+    } finally {
+      client.release();
+    }
+  });
+});
