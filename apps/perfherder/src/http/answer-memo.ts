@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { type PreparedQueryable, queryNamed } from '../db/queryable.ts';
 import { GZIP_MIN_BYTES, type GzipLevel } from './compression.ts';
 import { weakEtag } from './etag.ts';
-import { addVary } from './vary.ts';
 
 /** The default of `ANSWER_MEMO_BYTES`: 64 MiB of answers per process (about 90 heaviest summaries, both encodings). */
 export const DEFAULT_ANSWER_MEMO_BYTES = 64 * 1024 * 1024;
@@ -107,12 +107,25 @@ export interface MemoWindow {
 
 /** One memoizable answer: a statement that returns one row whose `body` column is the whole JSON text. */
 export interface MemoQuery {
-  /** The endpoint and every input of the statement, the now-relative cutoff excepted. */
-  readonly key: string;
+  /**
+   * The endpoint and every input of the statement, the now-relative cutoff excepted; null: not memoizable
+   * (a window whose cutoff only the statement knows), the statement runs as it is.
+   */
+  readonly key: string | null;
   readonly text: string;
   readonly values: unknown[];
   /** The now-relative window, or null when the answer depends only on the data. */
   readonly window: MemoWindow | null;
+  /** What JavaScript still does to the body before it is sent (and kept); default none. */
+  readonly transform?: (body: string) => string;
+}
+
+/**
+ * A memo key for a statement without a now-relative window: the endpoint's name and a SHA-1 of the statement's
+ * text and values (its exact inputs).
+ */
+export function statementKey(endpoint: string, text: string, values: readonly unknown[]): string {
+  return `${endpoint} ${createHash('sha1').update(text).update('\0').update(JSON.stringify(values)).digest('base64url')}`;
 }
 
 interface Entry {
@@ -169,19 +182,21 @@ export class AnswerMemo {
     reply: FastifyReply,
     query: MemoQuery,
   ): Promise<FastifyReply | null> {
-    reply.type('application/json; charset=utf-8');
-    if (!this.enabled) {
+    if (!reply.hasHeader('content-type')) reply.type('application/json; charset=utf-8');
+    const transform = query.transform ?? ((body: string) => body);
+    const key = query.key;
+    if (!this.enabled || key === null) {
       const { rows } = await queryNamed(db, query.text, query.values);
       const row = rows[0] as { body: string } | undefined;
-      return row ? reply.send(row.body) : null;
+      return row ? reply.send(transform(row.body)) : null;
     }
     const acceptsGzip =
       this.gzipLevel !== 'off' && new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip';
-    const kept = this.#lru.get(query.key);
+    const kept = this.#lru.get(key);
     if (kept !== undefined && (await this.#current(db, kept, query.window))) {
       this.stats.hits += 1;
       // Counted again with its new gzip copy (and dropped first if that passes the bound).
-      if (this.#encode(kept, acceptsGzip)) this.#lru.set(query.key, kept);
+      if (this.#encode(kept, acceptsGzip)) this.#lru.set(key, kept);
       return this.#reply(reply, kept, acceptsGzip);
     }
     this.stats.misses += 1;
@@ -192,7 +207,7 @@ export class AnswerMemo {
     );
     const row = rows[0] as { body: string; memo_snapshot: string } | undefined;
     if (!row) return null;
-    const identity = Buffer.from(row.body, 'utf8');
+    const identity = Buffer.from(transform(row.body), 'utf8');
     const entry: Entry = {
       snapshot: row.memo_snapshot,
       cutoff: query.window?.cutoff ?? null,
@@ -201,7 +216,7 @@ export class AnswerMemo {
       gzip: null,
     };
     this.#encode(entry, acceptsGzip);
-    if (isExactSnapshot(entry.snapshot)) this.#lru.set(query.key, entry);
+    if (isExactSnapshot(entry.snapshot)) this.#lru.set(key, entry);
     else this.stats.unkept += 1;
     return this.#reply(reply, entry, acceptsGzip);
   }
@@ -244,7 +259,7 @@ export class AnswerMemo {
     // The ETag hook keeps this tag and answers a matching If-None-Match with a 304 (no hashing).
     reply.header('etag', entry.etag);
     if (!acceptsGzip || entry.gzip === null) return reply.send(entry.identity);
-    addVary(reply, 'accept-encoding');
+    // The compression hook adds `Vary: accept-encoding` (after CORS's `origin`, as for the answers it gzips).
     reply.header('content-encoding', 'gzip');
     return reply.send(entry.gzip);
   }

@@ -1,5 +1,5 @@
 /**
- * The answer memo (http/answer-memo.ts) on the summary, against a real primary and streaming replica: a
+ * The answer memo (http/answer-memo.ts) on the summary, `/data/` and `/signatures/`, against a real primary and streaming replica: a
  * repeated request is sent from memory (pg_stat_statements on both servers: the body statement did not run
  * again, the small check did), byte for byte; a committed change (a datum, a signature, a job's submit time)
  * makes the next answer include it; a now-relative window whose edge passes a datum recomputes; 304 on a
@@ -216,6 +216,40 @@ describe('answer memo: whole summary answers validated by the snapshot', () => {
     assert.equal(later.statusCode, 200, later.body);
     assert.deepEqual(JSON.parse(later.body)[0]?.values, [2], `the datum past the edge is out: ${later.body}`);
     assert.ok((await checkRuns()) >= checks + 1);
+  });
+
+  it('/performance/data/ and /performance/signatures/: kept, and recomputed after a change; not with interval', async () => {
+    const { signature } = await seed();
+    const data = `/api/project/mozilla-central/performance/data/?signature_id=${signature.id}`;
+    const signatures = '/api/project/mozilla-central/performance/signatures/';
+    for (const url of [data, signatures]) {
+      const { first, second } = await repeatedHit(url);
+      assert.equal(second.body, first.body, url);
+      assert.equal(second.headers.etag, first.headers.etag, url);
+    }
+    const push = await insertPush(db.primary, {
+      repository_id: signature.repository_id,
+      revision: fixtureRevision('memo', 3),
+      time: new Date(Date.UTC(2013, 10, 13)),
+    });
+    await insertPerfDatum(db.primary, { signature, pushId: push.id, value: 2.345, pushTimestamp: push.time });
+    await db.primary.query(`UPDATE performance_signature SET measurement_unit = 'kB' WHERE id = $1`, [
+      signature.id,
+    ]);
+    await settle();
+    const values = JSON.parse((await app.inject(data)).body)[signature.signature_hash].map(
+      (d: { value: number }) => d.value,
+    );
+    assert.deepEqual(values, [1, 2.35], 'the new datum, rounded as before');
+    assert.equal(JSON.parse((await app.inject(signatures)).body)[signature.id].measurement_unit, 'kB');
+
+    // `interval`: the statement's own now() sets the cutoff, so the answer is not kept.
+    const windowed = `${signatures}?interval=86400000`;
+    await settle();
+    await app.inject(windowed);
+    const bodies = await bodyRuns();
+    assert.equal((await app.inject(windowed)).statusCode, 200);
+    assert.equal(await bodyRuns(), bodies, 'no memo statement for a request with interval');
   });
 
   it('ANSWER_MEMO_BYTES=0: every request runs the statement as before, same bytes', async () => {
