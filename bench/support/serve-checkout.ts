@@ -2,7 +2,7 @@
  * Child process of bench/speed.ts: builds the Perfherder app of one checkout (the folder in argv[2], its own
  * sources and node_modules) on the databases in the PRIMARY_URL and REPLICA_URL environment variables, with
  * routing on as the service runs it, listens on 127.0.0.1 (a free port) and prints `listening <url>`.
- * Stops on SIGTERM.
+ * `ANSWER_MEMO_BYTES` (bytes; `0`: off) sizes the answer memo of a checkout that has one. Stops on SIGTERM.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,7 @@ const app = await build({
   pool: createServicePool({ ...router, primaryUrl, replicaUrls: [replicaUrl] }),
   closePool: true,
   logger: false,
+  ...(process.env.ANSWER_MEMO_BYTES ? { answerMemoBytes: Number(process.env.ANSWER_MEMO_BYTES) } : {}),
 });
 const url: string = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`listening ${url}\n`);

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RoutedPool } from 'replica-router';
 import { coreRoutes } from './core/core-routes.ts';
+import { AnswerMemo, DEFAULT_ANSWER_MEMO_BYTES } from './http/answer-memo.ts';
 import { DEFAULT_GZIP_LEVEL, type GzipLevel, installCompression } from './http/compression.ts';
 import { corsPolicy, installCors } from './http/cors/index.ts';
 import { dbPlugin } from './http/db-plugin.ts';
@@ -35,6 +36,15 @@ export interface BuildOptions {
   readonly alertReplicaReads?: boolean;
   /** gzip for clients that accept it (`RESPONSE_GZIP_LEVEL`): a zlib level 1-9, or `'off'`. Default 1. */
   readonly gzipLevel?: GzipLevel;
+  /** Bytes of whole answers kept in memory (`ANSWER_MEMO_BYTES`, see http/answer-memo.ts); 0: off. Default 64 MiB. */
+  readonly answerMemoBytes?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Whole answers of the heavy read endpoints, sent again while the database proves them current. */
+    answerMemo: AnswerMemo;
+  }
 }
 
 /**
@@ -57,7 +67,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   installCors(app, corsPolicy(options.corsAllowedOrigins ?? '*'));
   installJsonContentType(app);
   // Before the ETag hook, so that a 304 keeps the Vary of its 200; the gzip itself runs after every hook.
-  await installCompression(app, options.gzipLevel ?? DEFAULT_GZIP_LEVEL);
+  const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
+  await installCompression(app, gzipLevel);
+  app.decorate('answerMemo', new AnswerMemo(options.answerMemoBytes ?? DEFAULT_ANSWER_MEMO_BYTES, gzipLevel));
   // After the content type is final: the ETag hashes the bytes sent.
   installEtag(app);
   installErrorHandler(app);

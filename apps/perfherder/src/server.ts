@@ -76,6 +76,7 @@ export async function startService(
       alertReplicaReads: config.alertReplicaReads,
       corsAllowedOrigins: config.corsAllowedOrigins,
       gzipLevel: config.gzipLevel,
+      answerMemoBytes: config.answerMemoBytes,
     });
     const pool = app.db;
     const address = await app.listen({ port: config.port, host: config.host });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { booleanVariable, type RouterConfig, RouterConfigError, readRouterConfig } from 'replica-router';
+import { parseAnswerMemoBytes } from '../http/answer-memo.ts';
 import { type GzipLevel, parseGzipLevel } from '../http/compression.ts';
 import { parseAllowedOrigins } from '../http/cors/parse-allowed-origins.ts';
 
@@ -23,6 +24,8 @@ export interface ServiceConfig {
   readonly alertReplicaReads: boolean;
   /** `RESPONSE_GZIP_LEVEL`: the zlib level of gzip answers (1-9), or `'off'`. */
   readonly gzipLevel: GzipLevel;
+  /** `ANSWER_MEMO_BYTES`: bytes of whole answers kept per process; 0 = off. */
+  readonly answerMemoBytes: number;
 }
 
 const LEVELS: Record<string, ServiceConfig['logLevel']> = {
@@ -59,6 +62,10 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   }
   const gzipLevel = parseGzipLevel(env.RESPONSE_GZIP_LEVEL);
   if (typeof gzipLevel === 'object') throw new RouterConfigError('RESPONSE_GZIP_LEVEL', gzipLevel.error);
+  const answerMemoBytes = parseAnswerMemoBytes(env.ANSWER_MEMO_BYTES);
+  if (typeof answerMemoBytes === 'object') {
+    throw new RouterConfigError('ANSWER_MEMO_BYTES', answerMemoBytes.error);
+  }
   const alertReplicaReads = booleanVariable(env, 'READ_REPLICA_ALERT_READS', false);
   if (alertReplicaReads && router.consistency === 'eventual') {
     throw new RouterConfigError(
@@ -77,5 +84,6 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     devDataDir: env.DEV_CLUSTER_DATA_DIR?.trim() ? resolve(env.DEV_CLUSTER_DATA_DIR.trim()) : undefined,
     alertReplicaReads,
     gzipLevel,
+    answerMemoBytes,
   };
 }

@@ -41,8 +41,9 @@ export function parseGzipLevel(raw: string | undefined): GzipLevel | { error: st
 /**
  * Response compression as the reference's `GZipMiddleware` does it: a client that accepts gzip gets a gzip
  * body; a body under {@link GZIP_MIN_BYTES} and a reply that already has a `Content-Encoding` (a stored gzip
- * copy sent as it is) are left alone; every other reply with a body gets `Vary: accept-encoding`, compressed
- * or not, so that a shared cache keeps the two forms apart. A 304 keeps the `Vary` of its 200.
+ * copy sent as it is) are not compressed; every reply with a body but the short ones gets
+ * `Vary: accept-encoding`, compressed or not, so that a shared cache keeps the two forms apart. A 304 keeps the
+ * `Vary` of its 200.
  *
  * `@fastify/compress` does the negotiation (q-values, `x-gzip`) and the gzip, on route-level onSend hooks,
  * which run after every app-level one: the ETag (see etag.ts) is computed from the uncompressed bytes, so
@@ -55,7 +56,11 @@ export function parseGzipLevel(raw: string | undefined): GzipLevel | { error: st
 export async function installCompression(app: FastifyInstance, level: GzipLevel): Promise<void> {
   if (level === 'off') return;
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.hasHeader('content-encoding')) return payload;
+    // A stored gzip copy sent as it is: chosen by Accept-Encoding too (after CORS's `Vary: origin`).
+    if (reply.hasHeader('content-encoding')) {
+      addVary(reply, 'accept-encoding');
+      return payload;
+    }
     if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
       // A string of GZIP_MIN_BYTES characters has at least as many bytes: no need to count them.
       const long = payload.length >= GZIP_MIN_BYTES || Buffer.byteLength(payload) >= GZIP_MIN_BYTES;

@@ -24,6 +24,8 @@ export interface ServiceAppOptions {
   readonly corsAllowedOrigins?: '*' | readonly string[];
   /** RESPONSE_GZIP_LEVEL of the app (default 1). */
   readonly gzipLevel?: Parameters<typeof build>[0]['gzipLevel'];
+  /** ANSWER_MEMO_BYTES of the app (default 64 MiB; 0: off). */
+  readonly answerMemoBytes?: number;
 }
 
 /** A test database and the service built on it, owned by one test file. */
@@ -76,6 +78,7 @@ export async function buildServiceApp(
     logger: options.logger ?? false,
     corsAllowedOrigins: options.corsAllowedOrigins ?? '*',
     ...(options.gzipLevel === undefined ? {} : { gzipLevel: options.gzipLevel }),
+    ...(options.answerMemoBytes === undefined ? {} : { answerMemoBytes: options.answerMemoBytes }),
   });
   await app.ready();
   return app;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { statementKey } from '../../http/answer-memo.ts';
 import { markFixedAnswer } from '../../http/etag.ts';
 import { INT8 } from '../../http/integer-param.ts';
 import { asList, drfBoolean, last } from '../../http/query-params.ts';
@@ -201,17 +202,20 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
         request.params.project,
         () => datumFilters(request.query, request.params.project),
       );
-      const { rows }: { rows: { body: string }[] } = await app.db.query(
-        dataStatement(where, skipRetriggers),
-        params,
-      );
-      const row = rows[0];
-      if (!row) throw unknownProject();
       // One push's data (no window relative to now): Cache-Control.
-      if (asList(request.query.push_id).length > 0 && asList(request.query.interval).length === 0) {
-        markFixedAnswer(reply);
-      }
-      return reply.type('application/json').send(row.body.replace(RAW_VALUE, roundedValue));
+      const windowed = asList(request.query.interval).length > 0;
+      if (asList(request.query.push_id).length > 0 && !windowed) markFixedAnswer(reply);
+      // Kept by the answer memo unless `interval` (its cutoff is the statement's own now()).
+      const text = dataStatement(where, skipRetriggers);
+      const sent = await app.answerMemo.send(app.db, request, reply.type('application/json'), {
+        key: windowed ? null : statementKey('data', text, params),
+        text,
+        values: params,
+        window: null,
+        transform: (body) => body.replace(RAW_VALUE, roundedValue),
+      });
+      if (sent === null) throw unknownProject();
+      return sent;
     },
   );
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Queryable } from '../../db/queryable.ts';
+import { ByteLru } from '../../http/answer-memo.ts';
 import { weakEtag } from '../../http/etag.ts';
 
 const gzipAsync = promisify(gzip);
@@ -115,36 +116,9 @@ interface MemoEntry {
  * copy: every hit still asks the database for the row's ETag, and the copy is sent only when it is of that
  * ETag (a row deleted and cached again with other results is read again).
  */
-export class MwuAnswerMemo {
-  readonly #entries = new Map<string, MemoEntry>();
-  #bytes = 0;
-
-  constructor(readonly maxBytes: number) {}
-
-  get(key: string): MemoEntry | undefined {
-    const entry = this.#entries.get(key);
-    if (entry) {
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-    }
-    return entry;
-  }
-
-  set(key: string, entry: MemoEntry): void {
-    if (entry.body.length > this.maxBytes) return;
-    const old = this.#entries.get(key);
-    if (old) this.#forget(key, old.body);
-    this.#entries.set(key, entry);
-    this.#bytes += entry.body.length;
-    for (const [oldest, entry] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#forget(oldest, entry.body);
-    }
-  }
-
-  #forget(key: string, body: Buffer): void {
-    this.#entries.delete(key);
-    this.#bytes -= body.length;
+export class MwuAnswerMemo extends ByteLru<MemoEntry> {
+  constructor(maxBytes: number) {
+    super(maxBytes, (entry) => entry.body.length);
   }
 }
 

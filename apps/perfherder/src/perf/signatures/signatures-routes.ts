@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { statementKey } from '../../http/answer-memo.ts';
 import { pyInt } from '../../http/integer-param.ts';
 import { asList, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
@@ -169,8 +170,7 @@ export const signaturesRoutes: FastifyPluginAsync = async (app) => {
       const { where, params } = await parseAfterRepository(app.db, request.params.project, () =>
         signatureFilters(request.query, request.params.project),
       );
-      const { rows }: { rows: { body: string }[] } = await app.db.query(
-        `SELECT (SELECT '{' || coalesce(string_agg('"' || x.id || '":' || x.json, ',' ORDER BY x.id), '') || '}'
+      const text = `SELECT (SELECT '{' || coalesce(string_agg('"' || x.id || '":' || x.json, ',' ORDER BY x.id), '') || '}'
            FROM (
              SELECT s.id, ${SPARSE_SIGNATURE_SQL} AS json
              FROM performance_signature s
@@ -179,12 +179,16 @@ export const signaturesRoutes: FastifyPluginAsync = async (app) => {
              WHERE s.repository_id = r.id${where.map((w) => `\n               AND ${w}`).join('')}
            ) x) AS body
          FROM repository r
-         WHERE r.name = $1`,
-        params,
-      );
-      const row = rows[0];
-      if (!row) throw unknownProject();
-      return reply.type('application/json').send(row.body);
+         WHERE r.name = $1`;
+      // Kept by the answer memo unless `interval` (its cutoff is the statement's own now()).
+      const sent = await app.answerMemo.send(app.db, request, reply.type('application/json'), {
+        key: asList(request.query.interval).length > 0 ? null : statementKey('signatures', text, params),
+        text,
+        values: params,
+        window: null,
+      });
+      if (sent === null) throw unknownProject();
+      return sent;
     },
   );
 };

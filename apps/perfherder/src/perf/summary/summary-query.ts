@@ -1,12 +1,13 @@
 import { jsonNumberSql, jsonScalarSql, jsonStringSql } from '../../db/json-text-sql.ts';
 import { type PreparedQueryable, queryNamed } from '../../db/queryable.ts';
+import { leftSinceSql, type SinceWindow, sinceSql } from '../../db/since-window.ts';
 import { quantize2HalfEvenJsonSql } from '../perfcompare/stats/quantize.ts';
 import { isoSql } from './iso-datetime.ts';
 import type { SummaryParams } from './summary-params.ts';
 
 /** `int(time.time() - interval)` seconds as a timestamptz literal; beyond the calendar, ±infinity. */
-function intervalCutoff(interval: number): string {
-  const seconds = Math.trunc(Date.now() / 1000 - interval);
+function intervalCutoff(interval: number, nowMs: number = Date.now()): string {
+  const seconds = Math.trunc(nowMs / 1000 - interval);
   const date = new Date(seconds * 1000);
   if (Number.isNaN(date.getTime()) || seconds < -210866803200) return seconds < 0 ? '-infinity' : 'infinity';
   if (seconds > 9224318016000) return 'infinity';
@@ -170,11 +171,59 @@ export function summarySql({
      FROM r`;
 }
 
+/** `interval` without `all_data`: signatures updated since the cutoff (`s.last_updated >= cutoff`). */
+const SIGNATURE_SINCE: SinceWindow = { column: 's.last_updated', inclusive: true };
+/** `interval` without dates: datums pushed after the cutoff (`d.push_timestamp > cutoff`). */
+const DATUM_SINCE: SinceWindow = { column: 'd.push_timestamp', inclusive: false };
+
+/**
+ * The now-relative windows the summary's parameters set, each with its cutoff `int(now - interval)`; none by
+ * revision or dates. One cutoff for both, computed once per request.
+ */
+function summaryWindows(
+  p: SummaryParams,
+  nowMs: number,
+): { cutoff: string | null; signature: boolean; datum: boolean } {
+  const signature = Boolean(p.interval) && !p.allData;
+  const datum = p.revision === null && Boolean(p.interval) && p.startday === null && p.endday === null;
+  const cutoff = p.interval && (signature || datum) ? intervalCutoff(p.interval, nowMs) : null;
+  return { cutoff, signature, datum };
+}
+
+/**
+ * The rows that left the summary's windows between two cutoffs (placeholders), for the answer memo: a
+ * signature of the repository whose `last_updated` passed the signature window's edge, a datum of the
+ * repository whose push time passed the datums' (any signature: a superset, by the (repository_id,
+ * push_timestamp) and (repository_id, last_updated) indexes). `$1`-free: the repository's name is added.
+ */
+export function summaryWindowCrossed(
+  p: SummaryParams,
+  arg: (value: unknown) => string,
+  older: string,
+  newer: string,
+): string {
+  const { signature, datum } = summaryWindows(p, Date.now());
+  const repo = `(SELECT r.id FROM repository r WHERE r.name = ${arg(p.repository)})`;
+  const checks: string[] = [];
+  if (signature) {
+    checks.push(`EXISTS (SELECT 1 FROM performance_signature s WHERE s.repository_id = ${repo}
+      AND ${leftSinceSql(SIGNATURE_SINCE, older, newer)})`);
+  }
+  if (datum) {
+    checks.push(`EXISTS (SELECT 1 FROM performance_datum d WHERE d.repository_id = ${repo}
+      AND ${leftSinceSql(DATUM_SINCE, older, newer)})`);
+  }
+  return checks.length > 0 ? checks.join(' OR ') : 'false';
+}
+
 /**
  * The signature conditions over `s` the summary's parameters set, their values in `args` from `$2` (`$1` is
- * the repository's name); `arg` adds a later parameter.
+ * the repository's name); `arg` adds a later parameter. `cutoff`: the interval's (see summaryWindows).
  */
-export function signatureConditions(p: SummaryParams): {
+export function signatureConditions(
+  p: SummaryParams,
+  cutoff: string | null = summaryWindows(p, Date.now()).cutoff,
+): {
   readonly args: unknown[];
   readonly arg: (value: unknown) => string;
   readonly conds: string[];
@@ -190,8 +239,7 @@ export function signatureConditions(p: SummaryParams): {
   else conds.push(p.noSubtests ? 's.parent_signature_id IS NULL' : 's.parent_signature_id IS NOT NULL');
   if (p.framework.length > 0) conds.push(`s.framework_id = ANY(${arg(p.framework)}::int[])`);
   if (p.parentSignature !== null) conds.push(`s.parent_signature_id = ${arg(p.parentSignature)}`);
-  if (p.interval && !p.allData)
-    conds.push(`s.last_updated >= ${arg(intervalCutoff(p.interval))}::timestamptz`);
+  if (p.interval && !p.allData) conds.push(sinceSql(SIGNATURE_SINCE, arg(cutoff)));
   return { args, arg, conds };
 }
 
@@ -200,11 +248,14 @@ export function signatureConditions(p: SummaryParams): {
  * with `arg`. By revision: the push ids first (push_revision_idx), then the datums of those pushes; a
  * semi-join on the primary key, so the same rows as joining the push.
  */
-export function summaryTimeCondition(p: SummaryParams, arg: (value: unknown) => string): string {
+export function summaryTimeCondition(
+  p: SummaryParams,
+  arg: (value: unknown) => string,
+  cutoff: string | null = summaryWindows(p, Date.now()).cutoff,
+): string {
   if (p.revision !== null)
     return `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${arg(p.revision)})`;
-  if (p.interval && p.startday === null && p.endday === null)
-    return `d.push_timestamp > ${arg(intervalCutoff(p.interval))}::timestamptz`;
+  if (p.interval && p.startday === null && p.endday === null) return sinceSql(DATUM_SINCE, arg(cutoff));
   return `d.push_timestamp > ${arg(p.startday)}::timestamptz AND d.push_timestamp < ${arg(p.endday)}::timestamptz`;
 }
 
@@ -215,9 +266,23 @@ export function summaryTimeCondition(p: SummaryParams, arg: (value: unknown) => 
  * (prepared) statement per shape, so a connection plans each shape once.
  */
 export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promise<string | null> {
-  const { args, arg, conds } = signatureConditions(p);
+  const { text, args } = summaryStatement(p, Date.now());
+  const { rows } = await queryNamed(db, text, args);
+  const row = rows[0] as { body: string } | undefined;
+  return row ? row.body : null;
+}
 
-  const timeCond = summaryTimeCondition(p, arg);
+/**
+ * The summary's statement ({@link summarySql}) and its values for the parameters at `nowMs`, with the
+ * now-relative cutoff it compares with (null: the answer depends on the data only).
+ */
+export function summaryStatement(
+  p: SummaryParams,
+  nowMs: number,
+): { readonly text: string; readonly args: unknown[]; readonly cutoff: string | null } {
+  const { cutoff } = summaryWindows(p, nowMs);
+  const { args, arg, conds } = signatureConditions(p, cutoff);
+  const timeCond = summaryTimeCondition(p, arg, cutoff);
   const text = summarySql({
     modeA: p.signature !== null && p.allData,
     replicates: p.replicates,
@@ -225,7 +290,5 @@ export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promi
     signatureCond: conds.join(' AND '),
     timeCond,
   });
-  const { rows } = await queryNamed(db, text, args);
-  const row = rows[0] as { body: string } | undefined;
-  return row ? row.body : null;
+  return { text, args, cutoff };
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { badRequest } from '../../http/service-errors.ts';
 import { type FieldErrors, parseSummaryParams } from './summary-params.ts';
-import { runSummary } from './summary-query.ts';
+import { summaryStatement, summaryWindowCrossed } from './summary-query.ts';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 
@@ -117,11 +117,20 @@ export const summaryRoutes: FastifyPluginAsync = async (app) => {
           throw badRequest({ repository: doesNotExist(p.repository) });
         throw badRequest({ non_field_errors: [rule] });
       }
-      const body = await runSummary(app.db, p);
-      if (body === null) throw badRequest({ repository: doesNotExist(p.repository) });
-      // The JSON text built in PostgreSQL, sent as it is (a string bypasses the response schema's
-      // serializer, which documents the shape).
-      return reply.type('application/json; charset=utf-8').send(body);
+      // The JSON text built in PostgreSQL, sent as it is (bytes bypass the response schema's serializer,
+      // which documents the shape), or again from the answer memo while the database proves it current.
+      const { text, args, cutoff } = summaryStatement(p, Date.now());
+      const sent = await app.answerMemo.send(app.db, request, reply, {
+        key: `summary ${JSON.stringify(p)}`,
+        text,
+        values: args,
+        window:
+          cutoff === null
+            ? null
+            : { cutoff, crossed: (arg, older, newer) => summaryWindowCrossed(p, arg, older, newer) },
+      });
+      if (sent === null) throw badRequest({ repository: doesNotExist(p.repository) });
+      return sent;
     },
   );
 };

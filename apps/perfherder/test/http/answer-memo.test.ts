@@ -1,0 +1,307 @@
+/**
+ * The answer memo (http/answer-memo.ts) on the summary, `/data/` and `/signatures/`, against a real primary and streaming replica: a
+ * repeated request is sent from memory (pg_stat_statements on both servers: the body statement did not run
+ * again, the small check did), byte for byte; a committed change (a datum, a signature, a job's submit time)
+ * makes the next answer include it; a now-relative window whose edge passes a datum recomputes; 304 on a
+ * hit; gzip kept; `ANSWER_MEMO_BYTES` (its errors, and 0: off, as before).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
+import pg from 'pg';
+import { readServiceConfig } from '../../src/config/service-config.ts';
+import {
+  ByteLru,
+  DEFAULT_ANSWER_MEMO_BYTES,
+  isExactSnapshot,
+  parseAnswerMemoBytes,
+} from '../../src/http/answer-memo.ts';
+import {
+  fixtureRevision,
+  insertJob,
+  insertPerfDatum,
+  insertPush,
+  type SignatureRow,
+  testPerfSignature,
+} from '../fixtures/index.ts';
+import { buildServiceApp, serviceAppHooks } from '../support/service-app.ts';
+
+const RANGE = 'startday=2013-11-01T00%3A00%3A00&endday=2013-11-30T00%3A00%3A00';
+
+describe('answer memo: whole answers validated by the snapshot', () => {
+  const service = serviceAppHooks();
+  let replica: pg.Pool;
+  before(async () => {
+    replica = new pg.Pool({ connectionString: service.db.urls.replicas[0], max: 1 });
+    // The cluster stops before this pool ends: its idle connection's end must not crash the file.
+    replica.on('error', () => {});
+    await service.db.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  });
+  after(() => replica?.end());
+
+  /** Calls of the statements whose text contains `marker`, summed over the servers (primary and replica). */
+  async function calls(marker: string, servers = [service.db.primary, replica]): Promise<number> {
+    let n = 0;
+    for (const pool of servers) {
+      const { rows } = await pool.query(
+        `SELECT coalesce(sum(calls), 0)::int AS n FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND query LIKE '%' || $1 || '%' AND query NOT LIKE '%pg_stat_statements%'`,
+        [marker],
+      );
+      n += Number(rows[0].n);
+    }
+    return n;
+  }
+  const bodyRuns = () => calls('memo_snapshot');
+  const checkRuns = () => calls('AS snapshot, coalesce(');
+
+  /** Waits until the replica has replayed everything and its snapshot lists no transaction in progress. */
+  async function settle(): Promise<void> {
+    await service.db.cluster.waitForReplicas();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await replica.query('SELECT pg_current_snapshot()::text AS s');
+      if (isExactSnapshot(rows[0].s) || Date.now() > deadline) return;
+      await sleep(200);
+    }
+  }
+
+  async function seed(): Promise<{ signature: SignatureRow; jobId: number }> {
+    const signature = await testPerfSignature(service.db.primary);
+    const time = new Date(Date.UTC(2013, 10, 10, 12));
+    const push = await insertPush(service.db.primary, {
+      repository_id: signature.repository_id,
+      revision: fixtureRevision('memo', 1),
+      time,
+    });
+    const job = await insertJob(service.db.primary, {
+      repositoryId: signature.repository_id,
+      pushId: push.id,
+      submitTime: new Date(Date.UTC(2013, 10, 10, 11)),
+    });
+    await insertPerfDatum(service.db.primary, {
+      signature,
+      pushId: push.id,
+      value: 1,
+      pushTimestamp: time,
+      jobId: job.id,
+    });
+    return { signature, jobId: job.id };
+  }
+
+  /** A push of `signature`'s repository at `time` (revision `<tag>` number `n`) with one datum of `value`. */
+  async function addDatum(signature: SignatureRow, tag: string, n: number, time: Date, value: number) {
+    const push = await insertPush(service.db.primary, {
+      repository_id: signature.repository_id,
+      revision: fixtureRevision(tag, n),
+      time,
+    });
+    await insertPerfDatum(service.db.primary, { signature, pushId: push.id, value, pushTimestamp: time });
+  }
+
+  function summaryUrl(signature: SignatureRow, window = RANGE): string {
+    return `/api/performance/summary/?repository=mozilla-central&framework=${signature.framework_id}&no_subtests=true&${window}`;
+  }
+
+  /**
+   * Two requests in a row, the second served from memory. A transaction completing in between (autovacuum's
+   * analyze after the fixtures) rightly makes it a miss: tried a few times, it must be a hit once.
+   */
+  async function repeatedHit(url: string) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await settle();
+      const first = await service.app.inject(url);
+      assert.equal(first.statusCode, 200, first.body);
+      const [bodies, checks] = [await bodyRuns(), await calls('AS snapshot, coalesce(', [replica])];
+      const second = await service.app.inject(url);
+      if ((await bodyRuns()) === bodies) {
+        assert.equal(
+          await calls('AS snapshot, coalesce(', [replica]),
+          checks + 1,
+          'a hit runs the check statement once, on the replica',
+        );
+        return { first, second };
+      }
+    }
+    assert.fail(`${url}: never served from memory`);
+  }
+
+  it('a repeated request is served from memory, byte for byte, with the same ETag; 304 and gzip on a hit', async () => {
+    const { signature } = await seed();
+    const url = summaryUrl(signature);
+    const onReplica = await calls('memo_snapshot', [replica]);
+    const { first, second } = await repeatedHit(url);
+    assert.ok((await calls('memo_snapshot', [replica])) > onReplica, 'the body statement ran on the replica');
+    assert.equal(second.statusCode, 200);
+    assert.equal(second.body, first.body);
+    assert.ok(JSON.parse(second.body).length === 1);
+    assert.equal(second.headers.etag, first.headers.etag);
+    assert.match(String(second.headers['content-type']), /^application\/json/);
+
+    const bodies = await bodyRuns();
+    const notModified = await service.app.inject({
+      url,
+      headers: { 'if-none-match': String(first.headers.etag) },
+    });
+    assert.equal(notModified.statusCode, 304);
+    assert.equal(notModified.body, '');
+    const gzip = await service.app.inject({ url, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gzip.headers['content-encoding'], 'gzip');
+    assert.match(String(gzip.headers.vary), /accept-encoding/);
+    assert.equal(gzip.headers.etag, first.headers.etag);
+    assert.equal(gunzipSync(gzip.rawPayload).toString('utf8'), first.body);
+    assert.equal(await bodyRuns(), bodies, 'the 304 and the gzip answer came from memory too');
+  });
+
+  it('an inserted datum, an updated signature, a job submit time: the next answer has the change', async () => {
+    const { signature, jobId } = await seed();
+    const url = summaryUrl(signature);
+    await repeatedHit(url);
+
+    await addDatum(signature, 'memo', 2, new Date(Date.UTC(2013, 10, 12)), 7);
+    await settle();
+    let bodies = await bodyRuns();
+    const withDatum = JSON.parse((await service.app.inject(url)).body);
+    assert.deepEqual(withDatum[0].values, [1, 7]);
+    assert.equal(await bodyRuns(), bodies + 1, 'recomputed after the insert');
+
+    await service.db.primary.query(`UPDATE performance_signature SET alert_threshold = 12.5 WHERE id = $1`, [
+      signature.id,
+    ]);
+    await settle();
+    assert.equal(JSON.parse((await service.app.inject(url)).body)[0].alert_threshold, 12.5);
+
+    await service.db.primary.query(`UPDATE job SET submit_time = '2013-11-09T01:02:03' WHERE id = $1`, [
+      jobId,
+    ]);
+    await settle();
+    bodies = await bodyRuns();
+    const moved = JSON.parse((await service.app.inject(url)).body);
+    assert.equal(moved[0].submit_times[0], '2013-11-09T01:02:03');
+    assert.equal(await bodyRuns(), bodies + 1);
+  });
+
+  it('an interval window: kept while nothing crosses its edge, recomputed once a datum leaves it', async () => {
+    const signature = await testPerfSignature(service.db.primary);
+    // The signature stays in its own (last_updated) window: only the datum crosses an edge.
+    await service.db.primary.query(
+      `UPDATE performance_signature SET last_updated = now() + interval '1 day' WHERE id = $1`,
+      [signature.id],
+    );
+    const interval = 30;
+    const nowMs = Date.now();
+    const leaving = new Date(nowMs - (interval - 10) * 1000);
+    const staying = new Date(nowMs + 3600_000);
+    await addDatum(signature, 'edge', 0, leaving, 1);
+    await addDatum(signature, 'edge', 1, staying, 2);
+    const url = summaryUrl(signature, `interval=${interval}`);
+    const { first, second } = await repeatedHit(url);
+    assert.deepEqual(JSON.parse(first.body)[0].values, [1, 2]);
+    assert.equal(second.body, first.body);
+
+    // Past the edge (push time + interval): the datum left the window.
+    const wait = leaving.getTime() + interval * 1000 + 1500 - Date.now();
+    if (wait > 0) await sleep(wait);
+    const checks = await checkRuns();
+    const later = await service.app.inject(url);
+    assert.equal(later.statusCode, 200, later.body);
+    assert.deepEqual(JSON.parse(later.body)[0]?.values, [2], `the datum past the edge is out: ${later.body}`);
+    assert.ok((await checkRuns()) >= checks + 1);
+  });
+
+  it('/performance/data/ and /performance/signatures/: kept, and recomputed after a change; not with interval', async () => {
+    const { signature } = await seed();
+    const data = `/api/project/mozilla-central/performance/data/?signature_id=${signature.id}`;
+    const signatures = '/api/project/mozilla-central/performance/signatures/';
+    for (const url of [data, signatures]) {
+      const { first, second } = await repeatedHit(url);
+      assert.equal(second.body, first.body, url);
+      assert.equal(second.headers.etag, first.headers.etag, url);
+    }
+    await addDatum(signature, 'memo', 3, new Date(Date.UTC(2013, 10, 13)), 2.345);
+    await service.db.primary.query(`UPDATE performance_signature SET measurement_unit = 'kB' WHERE id = $1`, [
+      signature.id,
+    ]);
+    await settle();
+    const values = JSON.parse((await service.app.inject(data)).body)[signature.signature_hash].map(
+      (d: { value: number }) => d.value,
+    );
+    assert.deepEqual(values, [1, 2.35], 'the new datum, rounded as before');
+    assert.equal(
+      JSON.parse((await service.app.inject(signatures)).body)[signature.id].measurement_unit,
+      'kB',
+    );
+
+    // `interval`: the statement's own now() sets the cutoff, so the answer is not kept.
+    const windowed = `${signatures}?interval=86400000`;
+    await settle();
+    await service.app.inject(windowed);
+    const bodies = await bodyRuns();
+    assert.equal((await service.app.inject(windowed)).statusCode, 200);
+    assert.equal(await bodyRuns(), bodies, 'no memo statement for a request with interval');
+  });
+
+  it('ANSWER_MEMO_BYTES=0: every request runs the statement as before, same bytes', async () => {
+    const { signature } = await seed();
+    const url = summaryUrl(signature);
+    const { first } = await repeatedHit(url);
+    const off = await buildServiceApp(service.db.urls, { answerMemoBytes: 0 });
+    try {
+      const marker = 'AS data_head';
+      const [bodies, plain] = [await bodyRuns(), await calls(marker)];
+      const a = await off.inject(url);
+      const b = await off.inject(url);
+      assert.equal(a.body, first.body);
+      assert.equal(b.body, first.body);
+      assert.equal(a.headers.etag, first.headers.etag);
+      assert.equal(await bodyRuns(), bodies, 'no memo statement');
+      assert.equal(await calls(marker), plain + 2, 'the summary statement ran for each request');
+      assert.equal(off.answerMemo.enabled, false);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
+describe('answer memo: its settings and pieces', () => {
+  it('ANSWER_MEMO_BYTES: default 64 MiB, bytes or k/M/G, 0 off; anything else stops start-up naming it', () => {
+    assert.equal(readServiceConfig({}).answerMemoBytes, DEFAULT_ANSWER_MEMO_BYTES);
+    assert.equal(readServiceConfig({ ANSWER_MEMO_BYTES: '0' }).answerMemoBytes, 0);
+    assert.equal(readServiceConfig({ ANSWER_MEMO_BYTES: ' 1000 ' }).answerMemoBytes, 1000);
+    assert.equal(readServiceConfig({ ANSWER_MEMO_BYTES: '256M' }).answerMemoBytes, 256 * 1024 ** 2);
+    assert.equal(parseAnswerMemoBytes('2kB'), 2048);
+    assert.equal(parseAnswerMemoBytes('1g'), 1024 ** 3);
+    for (const bad of ['-1', 'lots', '1.5M', '64 MiB', '9999999999999999']) {
+      assert.ok(typeof parseAnswerMemoBytes(bad) === 'object', bad);
+      assert.throws(
+        () => readServiceConfig({ ANSWER_MEMO_BYTES: bad }),
+        (error: Error & { variable?: string }) =>
+          error.variable === 'ANSWER_MEMO_BYTES' && error.message.includes('ANSWER_MEMO_BYTES'),
+        bad,
+      );
+    }
+  });
+
+  it('a snapshot text proves what is visible only with its running transactions listed, or none running', () => {
+    assert.equal(isExactSnapshot('1693:1693:'), true);
+    assert.equal(isExactSnapshot('1693:1695:1693'), true);
+    // A hot standby prints no xip: "1693:1695:" hides the transactions in progress.
+    assert.equal(isExactSnapshot('1693:1695:'), false);
+  });
+
+  it('ByteLru drops the least recently used past its bytes, and keeps nothing larger than them', () => {
+    const lru = new ByteLru<string>(10, (v) => v.length);
+    lru.set('a', 'aaaa');
+    lru.set('b', 'bbbb');
+    lru.get('a');
+    lru.set('c', 'cccc');
+    assert.equal(lru.get('b'), undefined);
+    assert.equal(lru.get('a'), 'aaaa');
+    assert.equal(lru.bytes, 8);
+    lru.set('d', 'x'.repeat(11));
+    assert.equal(lru.get('d'), undefined);
+    assert.equal(lru.bytes, 8);
+  });
+});
