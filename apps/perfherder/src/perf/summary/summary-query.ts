@@ -27,7 +27,7 @@ export function filterOutRetriggers<T extends { push_id: number }>(data: readonl
   });
 }
 
-/** What shapes the summary statement of {@link runSummary}. */
+/** What shapes the summary statement of {@link summaryStatement}. */
 export interface SummaryShape {
   /** Output mode A (one signature, `all_data`): `data` rows instead of the parallel lists. */
   readonly modeA: boolean;
@@ -257,19 +257,6 @@ export function summaryTimeCondition(
     return `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${arg(p.revision)})`;
   if (p.interval && p.startday === null && p.endday === null) return sinceSql(DATUM_SINCE, arg(cutoff));
   return `d.push_timestamp > ${arg(p.startday)}::timestamptz AND d.push_timestamp < ${arg(p.endday)}::timestamptz`;
-}
-
-/**
- * Runs the summary in one statement ({@link summarySql}) and returns the answer's JSON text, to be sent as
- * it is: JavaScript neither parses nor serialises the series. Returns null when the repository does not
- * exist. A plain read of perf/model tables, so an opted-in route serves it from a replica; a named
- * (prepared) statement per shape, so a connection plans each shape once.
- */
-export async function runSummary(db: PreparedQueryable, p: SummaryParams): Promise<string | null> {
-  const { text, args } = summaryStatement(p, Date.now());
-  const { rows } = await queryNamed(db, text, args);
-  const row = rows[0] as { body: string } | undefined;
-  return row ? row.body : null;
 }
 
 /**
