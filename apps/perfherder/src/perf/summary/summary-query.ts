@@ -1,5 +1,4 @@
 import { jsonNumberSql, jsonScalarSql, jsonStringSql } from '../../db/json-text-sql.ts';
-import { type PreparedQueryable, queryNamed } from '../../db/queryable.ts';
 import { leftSinceSql, type SinceWindow, sinceSql } from '../../db/since-window.ts';
 import { quantize2HalfEvenJsonSql } from '../perfcompare/stats/quantize.ts';
 import { isoSql } from './iso-datetime.ts';
