@@ -159,24 +159,25 @@ function jsonArrayAgg(element: string, order: string): string {
  * data): its lists aggregated in PostgreSQL in the order the reference reads them (push time, datum id,
  * then replicate id): the values and replicates as JSON for the statistics (JSON.parse is the cheapest way
  * into numbers), and the lists the answer shows as their final JSON text (the runs rounded half-even to 2
- * decimals, {@link quantize2HalfEvenJsonSql}), so no JavaScript work per data point is left but JSON.parse.
+ * decimals: a datum's stored `value_json` of migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}),
+ * so no JavaScript work per data point is left but JSON.parse.
  */
 function listsCtes(from: string): string {
   const order = 'd.push_timestamp, d.id';
   const replicateOrder = `${order}, r.id`;
   return `d AS MATERIALIZED (
-       SELECT d.id, d.signature_id, d.value, d.value::text AS value_text, d.job_id, d.push_timestamp ${from}
+       SELECT d.id, d.signature_id, d.value, d.value_json, d.job_id, d.push_timestamp ${from}
      ), lists AS (
        SELECT v.signature_id, v.values, v.job_ids, v.runs, r.replicates, r.runs_replicates
        FROM (SELECT d.signature_id,
                json_agg(d.value ORDER BY ${order})::text AS values,
                ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
-               ${jsonArrayAgg(quantize2HalfEvenJsonSql('d.value_text'), order)} AS runs
+               ${jsonArrayAgg('d.value_json', order)} AS runs
              FROM d GROUP BY d.signature_id) v
        JOIN (SELECT d.signature_id,
                json_agg(coalesce(r.value, d.value) ORDER BY ${replicateOrder})::text AS replicates,
                ${jsonArrayAgg(
-                 `CASE WHEN r.id IS NULL THEN ${quantize2HalfEvenJsonSql('d.value_text')}
+                 `CASE WHEN r.id IS NULL THEN d.value_json
                    ELSE ${quantize2HalfEvenJsonSql('r.value::text')} END`,
                  replicateOrder,
                )} AS runs_replicates
