@@ -261,9 +261,9 @@ export async function loadSide(
  * A window side's datum count from the counters of migration 0008 (ids, repository, after, before at
  * `$<first>`…): the whole UTC days strictly inside the window from `performance_datum_day_count`, the two
  * partial edge days counted exactly through the (repository_id, push_timestamp) index, each from the shorter
- * side of its edge: the part inside the window, or the day's counter less the part outside it (a window
- * ending at the newest push leaves almost nothing of its last day to read, where the part inside was a whole
- * day's ingestion). Each part is one index range filtered by a hashed signature list (`signature_id + 0`
+ * side of its edge by time (up to now: pushes are not in the future): the part inside the window, or the
+ * day's counter less the part outside it (a window ending at the newest push leaves almost nothing of its
+ * last day to read, where the part inside was up to a whole day's ingestion). Each part is one index range filtered by a hashed signature list (`signature_id + 0`
  * keeps the list a filter, not one index descent per signature). A window within one day is counted directly.
  */
 function windowCount(first: number): string {
@@ -272,6 +272,9 @@ function windowCount(first: number): string {
   const day = (t: string) => `performance_datum_day(${t})`;
   const dayStart = (t: string) => `to_timestamp(${day(t)} * 86400)`;
   const dayEnd = (t: string) => `to_timestamp((${day(t)} + 1) * 86400)`;
+  // The time from t to the end of its day, but data past now are rare: a window ending at the newest push
+  // has next to nothing after it, however early in the day that push came.
+  const written = (t: string) => `least(${dayEnd(t)}, now()) - ${t}`;
   const datums = (cond: string) => `(SELECT count(*) FROM performance_datum d
            WHERE d.repository_id = ${repo} AND d.signature_id + 0 = ANY(${ids}) AND ${cond})`;
   const counters = (cond: string) => `(SELECT coalesce(sum(c.datums), 0) FROM performance_datum_day_count c
@@ -279,11 +282,11 @@ function windowCount(first: number): string {
   return `CASE WHEN ${day(before)} <= ${day(after)}
     THEN ${datums(`d.push_timestamp > ${after} AND d.push_timestamp < ${before}`)}
     ELSE ${counters(`c.day > ${day(after)} AND c.day < ${day(before)}`)}
-      + CASE WHEN ${after} - ${dayStart(after)} >= ${dayEnd(after)} - ${after}
+      + CASE WHEN ${after} - ${dayStart(after)} >= ${written(after)}
           THEN ${datums(`d.push_timestamp > ${after} AND d.push_timestamp < ${dayEnd(after)}`)}
           ELSE ${counters(`c.day = ${day(after)}`)}
             - ${datums(`d.push_timestamp >= ${dayStart(after)} AND d.push_timestamp <= ${after}`)} END
-      + CASE WHEN ${before} - ${dayStart(before)} <= ${dayEnd(before)} - ${before}
+      + CASE WHEN ${before} - ${dayStart(before)} <= ${written(before)}
           THEN ${datums(`d.push_timestamp >= ${dayStart(before)} AND d.push_timestamp < ${before}`)}
           ELSE ${counters(`c.day = ${day(before)}`)}
             - ${datums(`d.push_timestamp >= ${before} AND d.push_timestamp < ${dayEnd(before)}`)} END
