@@ -438,8 +438,10 @@ export class StatementDispatcher {
   /**
    * Causal bookkeeping of a statement the primary ran, for `monotonic`: the request then saw the primary's
    * newest state of what it read, and its token must cover that. A statement that names only tables that never
-   * read from a replica (`auth`) does not count: every later read of them is on the primary too. `sql`
-   * undefined (a whole read-only transaction) counts.
+   * read from a replica (`auth`) does not count: every later read of them is on the primary too. One that names
+   * no table counts: it may observe the whole database through a function (an answer memo's
+   * `pg_current_snapshot()` check stands for every table of the answer it validates). `sql` undefined (a whole
+   * read-only transaction) counts.
    */
   noteOnPrimary(sql: string | undefined, scope: RequestScope | undefined = currentScope()): void {
     const causal = scope?.causal;
@@ -450,7 +452,8 @@ export class StatementDispatcher {
     }
     const c = this.#classifier.classify(sql);
     const routable = (table: string) => this.#router.allowList.has(this.#router.appOf(table) ?? '');
-    if (c.verdict === 'unknown' || c.tables.some(routable)) causal.touchedPrimary = true;
+    if (c.verdict === 'unknown' || c.tables.length === 0 || c.tables.some(routable))
+      causal.touchedPrimary = true;
   }
 
   #onPrimary(
