@@ -36,7 +36,8 @@ export function parseAnswerMemoBytes(raw: string | undefined): number | { error:
  * than `maxBytes` is not kept. The memory of {@link AnswerMemo} and of the Mann-Whitney answers' copies.
  */
 export class ByteLru<V> {
-  readonly #entries = new Map<string, V>();
+  /** Each value with the size it was counted at: a value may grow after (a gzip copy added), then is set again. */
+  readonly #entries = new Map<string, { readonly value: V; readonly size: number }>();
   #bytes = 0;
 
   constructor(
@@ -50,33 +51,30 @@ export class ByteLru<V> {
   }
 
   get(key: string): V | undefined {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
+    const held = this.#entries.get(key);
+    if (held === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, held);
+    return held.value;
   }
 
   set(key: string, value: V): void {
-    const old = this.#entries.get(key);
-    if (old !== undefined) this.delete(key);
+    this.delete(key);
     const size = this.sizeOf(value, key);
     if (size > this.maxBytes) return;
-    this.#entries.set(key, value);
+    this.#entries.set(key, { value, size });
     this.#bytes += size;
-    for (const [oldest, entry] of this.#entries) {
+    for (const oldest of this.#entries.keys()) {
       if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= this.sizeOf(entry, oldest);
+      this.delete(oldest);
     }
   }
 
   delete(key: string): void {
-    const old = this.#entries.get(key);
-    if (old === undefined) return;
+    const held = this.#entries.get(key);
+    if (held === undefined) return;
     this.#entries.delete(key);
-    this.#bytes -= this.sizeOf(old, key);
+    this.#bytes -= held.size;
   }
 }
 

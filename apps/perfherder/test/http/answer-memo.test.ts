@@ -304,4 +304,15 @@ describe('answer memo: its settings and pieces', () => {
     assert.equal(lru.get('d'), undefined);
     assert.equal(lru.bytes, 8);
   });
+
+  it('ByteLru counts a value that grew (a gzip copy added) at its new size when it is set again', () => {
+    const lru = new ByteLru<{ parts: string[] }>(100, (v) => v.parts.join('').length);
+    const entry = { parts: ['aaaa'] };
+    lru.set('a', entry);
+    entry.parts.push('gggg');
+    lru.set('a', entry);
+    assert.equal(lru.bytes, 8);
+    lru.delete('a');
+    assert.equal(lru.bytes, 0);
+  });
 });
