@@ -177,8 +177,8 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       if (params.testVersion !== 'mann-whitney-u') {
         // Each side's signatures and data in one statement; the two sides at once, on two connections.
         const [base, next] = await Promise.all([
-          loadSide(db, baseFilter, baseSelection),
-          loadSide(db, newFilter, newSelection),
+          loadSide(db, baseFilter, baseSelection, params.replicates),
+          loadSide(db, newFilter, newSelection, params.replicates),
         ]);
         const matched = matchRows(base.signatures, next.signatures, base.data, next.data, params.replicates);
         // The lists built as JSON text in PostgreSQL go into the answer as they are.
@@ -207,12 +207,14 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
             baseRepoId,
             baseSignatures.map((s) => s.id),
             baseSelection,
+            params.replicates,
           ),
           loadGroupedData(
             db,
             newRepoId,
             newSignatures.map((s) => s.id),
             newSelection,
+            params.replicates,
           ),
         ]);
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
