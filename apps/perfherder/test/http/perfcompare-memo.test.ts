@@ -2,10 +2,12 @@
  * PerfCompare's Student-t answer through the answer memo (perfcompare-student-t.ts), against a real primary and
  * streaming replica: a repeat is sent from memory (pg_stat_statements: the comparison statement did not run
  * again), byte for byte the answer of a service without the memo; a datum added to either side (the base
- * window, the new revision) makes the next answer include it, equal to a miss's; Cache-Control with two revisions.
+ * window, the new revision) makes the next answer include it, equal to a miss's; a signature past the edge of the
+ * `interval` window (`last_updated`) recomputes; Cache-Control with two revisions.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -211,5 +213,45 @@ describe('PerfCompare Student-t: whole answers kept by the answer memo', () => {
     assert.deepEqual(row.new_runs, [40.2, 41]);
     assert.deepEqual(row.new_runs_replicates, [40.2, 40.5, 41.5]);
     assert.equal(afterNew.body, await missAnswer(w.url));
+  });
+
+  it('a signature whose last_updated passes the interval window’s edge: recomputed without it', async () => {
+    const w = await world();
+    const p = service.db.primary;
+    const interval = 30;
+    // The base signature leaves the window in about 10 s, the new one stays; the base datum is inside the
+    // window that ends at the new push (which is 60 s old: move it to now).
+    await p.query('UPDATE push SET time = now() WHERE id = $1', [w.newPush.id]);
+    await p.query('UPDATE performance_datum SET push_timestamp = now() WHERE push_id = $1', [w.newPush.id]);
+    const push = await insertPush(p, {
+      repository_id: w.baseSig.repository_id,
+      revision: fixtureRevision('try', 3),
+      time: new Date(Date.now() - 10_000),
+    });
+    await insertPerfDatum(p, { signature: w.baseSig, pushId: push.id, value: 30, pushTimestamp: push.time });
+    const leaving = new Date(Date.now() - (interval - 10) * 1000);
+    await p.query('UPDATE performance_signature SET last_updated = $2 WHERE id = $1', [
+      w.baseSig.id,
+      leaving,
+    ]);
+    await p.query(`UPDATE performance_signature SET last_updated = now() + interval '1 day' WHERE id = $1`, [
+      w.newSig.id,
+    ]);
+    const url = w.url.replace('interval=604800', `interval=${interval}`);
+    const { first, second } = await probe.repeatedHit(url);
+    assert.deepEqual(JSON.parse(first.body)[0].base_runs, [30]);
+    assert.equal(second.body, first.body);
+
+    const wait = leaving.getTime() + interval * 1000 + 1500 - Date.now();
+    if (wait > 0) await sleep(wait);
+    const checks = await probe.checkRuns();
+    const statements = await probe.calls(COMPARISON);
+    const later = await service.app.inject(url);
+    assert.ok((await probe.checkRuns()) >= checks + 1, 'the kept answer was checked');
+    assert.equal(await probe.calls(COMPARISON), statements + 1, 'and recomputed');
+    const row = JSON.parse(later.body)[0];
+    assert.deepEqual(row.base_runs, [], `the base signature is out of the window: ${later.body}`);
+    assert.deepEqual(row.new_runs, [40.2]);
+    assert.equal(later.body, await missAnswer(url));
   });
 });
