@@ -170,8 +170,11 @@ export function summarySql({
      FROM r`;
 }
 
-/** `interval` without `all_data`: signatures updated since the cutoff (`s.last_updated >= cutoff`). */
-const SIGNATURE_SINCE: SinceWindow = { column: 's.last_updated', inclusive: true };
+/**
+ * `interval` without `all_data`: signatures updated since the cutoff (`s.last_updated >= cutoff`); PerfCompare's
+ * `interval` too.
+ */
+export const SIGNATURE_SINCE: SinceWindow = { column: 's.last_updated', inclusive: true };
 /** `interval` without dates: datums pushed after the cutoff (`d.push_timestamp > cutoff`). */
 const DATUM_SINCE: SinceWindow = { column: 'd.push_timestamp', inclusive: false };
 
