@@ -77,6 +77,11 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
     this.#delayMs = delayMs;
   }
 
+  /** A replica's connections (its pool is the router's own) keep their 'error' listener. */
+  protected override get listensForGood(): boolean {
+    return true;
+  }
+
   /** The watchdog of the read's replica (the same one for the read's whole life). */
   protected abstract get watchdog(): HedgeWatchdog;
   /** Where a hedge gets its primary connection. */
