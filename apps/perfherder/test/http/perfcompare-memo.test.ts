@@ -12,16 +12,13 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import {
+  comparePushes,
   fixtureRevision,
-  insertMachinePlatform,
   insertPerfDatum,
   insertPerfSignature,
   insertPush,
   type PushRow,
   type SignatureRow,
-  testPerfFramework,
-  testRepository,
-  tryRepository,
 } from '../fixtures/index.ts';
 import { type MemoProbe, memoProbe } from '../support/memo-probe.ts';
 import { buildServiceApp, serviceAppHooks } from '../support/service-app.ts';
@@ -59,21 +56,7 @@ describe('PerfCompare Student-t: whole answers kept by the answer memo', () => {
   /** Base on `try` (a push 4 days ago, two datums, one with replicates), new on mozilla-central (now). */
   async function world(): Promise<World> {
     const p = service.db.primary;
-    const test = await testRepository(p);
-    const tryRepo = await tryRepository(p);
-    const framework = await testPerfFramework(p);
-    const linux = await insertMachinePlatform(p, 'linux64', 'linux', 'x86_64');
-    const now = Date.now();
-    const basePush = await insertPush(p, {
-      repository_id: tryRepo.id,
-      revision: fixtureRevision('try', 0),
-      time: new Date(now - 4 * DAY_MS),
-    });
-    const newPush = await insertPush(p, {
-      repository_id: test.id,
-      revision: fixtureRevision('mozilla-central', 1),
-      time: new Date(now - 60_000),
-    });
+    const { test, tryRepo, framework, linux, basePush, newPush } = await comparePushes(p, 60_000);
     const common = {
       framework_id: framework.id,
       platform_id: linux.id,
