@@ -1066,7 +1066,7 @@ describe('GET /api/perfcompare/results/', () => {
               ],
               false,
             );
-            assert.deepEqual(counted, [rows[0].n, byRevision], `${label}: (${a}, ${b})`);
+            assert.deepEqual(counted.counts, [rows[0].n, byRevision], `${label}: (${a}, ${b})`);
           }
         }
       };

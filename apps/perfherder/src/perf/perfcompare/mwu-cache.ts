@@ -84,6 +84,8 @@ export interface MwuCacheHit {
   /** The body: gzip bytes when `gzip`, else the JSON text. Empty when `notModified`. */
   readonly body: string | Buffer;
   readonly gzip: boolean;
+  /** The `pg_current_snapshot()` of the statement that read it. */
+  readonly snapshot: string;
 }
 
 /** How the client asked: whether it accepts gzip, and the tags of its If-None-Match. */
@@ -96,7 +98,7 @@ export interface MwuCacheRequest {
 // stored one or when the copy in memory ($5) is of the stored ETag, the gzip copy to a gzip client, the
 // text otherwise (the jsonb for a row cached before 0005).
 const READ_HIT = `
-  SELECT etag, matched, known,
+  SELECT etag, matched, known, pg_current_snapshot()::text AS snapshot,
          CASE WHEN NOT (matched OR known) AND $2 AND results_gzip IS NOT NULL THEN results_gzip END AS gzip,
          CASE WHEN NOT (matched OR known) AND NOT ($2 AND results_gzip IS NOT NULL) THEN results_text END AS text,
          CASE WHEN NOT (matched OR known) AND results_text IS NULL THEN results END AS results
@@ -151,21 +153,43 @@ export async function readMwuCache(
         gzip: Buffer | null;
         text: string | null;
         results: unknown;
+        snapshot: string;
       }
     | undefined;
   if (row === undefined) return undefined;
-  if (row.matched) return { etag: row.etag, notModified: true, body: '', gzip: false };
+  const { snapshot } = row;
+  if (row.matched) return { etag: row.etag, notModified: true, body: '', gzip: false, snapshot };
   if (row.known && remembered) {
-    return { etag: row.etag, notModified: false, body: remembered.body, gzip: remembered.gzip };
+    return { etag: row.etag, notModified: false, body: remembered.body, gzip: remembered.gzip, snapshot };
   }
   if (row.etag === null) {
-    return { etag: null, notModified: false, body: row.text ?? JSON.stringify(row.results), gzip: false };
+    const body = row.text ?? JSON.stringify(row.results);
+    return { etag: null, notModified: false, body, gzip: false, snapshot };
   }
   // Kept as bytes: a hit from memory sends them without encoding 4 MB of text again.
   const gzip = row.gzip !== null;
   const body = row.gzip ?? Buffer.from(row.text ?? '', 'utf8');
   memo?.set(memoKey, { etag: row.etag, body, gzip });
-  return { etag: row.etag, notModified: false, body, gzip };
+  return { etag: row.etag, notModified: false, body, gzip, snapshot };
+}
+
+/**
+ * The bytes of the stored answer of ETag `etag` that `memo` holds: its text and its gzip copy (each null when
+ * not read yet), whichever encoding the requests that read them asked for.
+ */
+export function rememberedBodies(
+  memo: MwuAnswerMemo,
+  hashKey: string,
+  etag: string,
+): { identity: Buffer | null; gzip: Buffer | null } {
+  const bodies = { identity: null as Buffer | null, gzip: null as Buffer | null };
+  for (const encoding of ['identity', 'gzip']) {
+    const entry = memo.get(`${hashKey} ${encoding}`);
+    if (entry?.etag !== etag) continue;
+    if (entry.gzip) bodies.gzip = entry.body;
+    else bodies.identity = entry.body;
+  }
+  return bodies;
 }
 
 /**

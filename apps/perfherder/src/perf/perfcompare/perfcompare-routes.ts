@@ -1,11 +1,19 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Negotiator from 'negotiator';
 import { type PreparedQueryable, queryNamed } from '../../db/queryable.ts';
+import type { AnswerMemo, MemoWindow } from '../../http/answer-memo.ts';
 import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { addVary } from '../../http/vary.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
-import { MwuAnswerMemo, mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
+import {
+  MwuAnswerMemo,
+  type MwuCacheHit,
+  mwuCacheKey,
+  readMwuCache,
+  rememberedBodies,
+  writeMwuCache,
+} from './mwu-cache.ts';
 import {
   countDataPoints,
   type DataSelection,
@@ -13,6 +21,9 @@ import {
   loadSide,
   loadSignatureIds,
   loadSignatures,
+  type SignatureFilter,
+  SNAPSHOT,
+  signaturesLeftSql,
 } from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
 import { mannWhitneyRow, matchRows, RawJson, type RowContext, studentTRow } from './perfcompare-rows.ts';
@@ -29,6 +40,8 @@ interface Lookup {
   readonly newRepoId: number;
   readonly newPush: PushRow | undefined;
   readonly basePush: PushRow | undefined;
+  /** The statement's `pg_current_snapshot()`. */
+  readonly snapshot: string;
 }
 
 async function lookUp(db: PreparedQueryable, params: PerfCompareParams): Promise<Lookup> {
@@ -37,7 +50,7 @@ async function lookUp(db: PreparedQueryable, params: PerfCompareParams): Promise
     `WITH r AS (SELECT (SELECT id FROM repository WHERE name = $1) AS base_id,
                        (SELECT id FROM repository WHERE name = $2) AS new_id)
      SELECT r.base_id, r.new_id, np.id AS new_push_id, np.time AS new_push_time,
-       bp.id AS base_push_id, bp.time AS base_push_time
+       bp.id AS base_push_id, bp.time AS base_push_time, ${SNAPSHOT} AS snapshot
      FROM r
      LEFT JOIN push np ON np.repository_id = r.new_id AND np.revision = $3
      LEFT JOIN push bp ON bp.repository_id = r.base_id AND bp.revision = $4`,
@@ -56,12 +69,80 @@ async function lookUp(db: PreparedQueryable, params: PerfCompareParams): Promise
     newRepoId: row.new_id,
     newPush: push(row.new_push_id, row.new_push_time),
     basePush: push(row.base_push_id, row.base_push_time),
+    snapshot: row.snapshot,
   };
 }
 
 /** A 400 whose body is a bare JSON string, as the reference answers for a missing push. */
 function sendJsonString(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(message));
+}
+
+/**
+ * What a Mann-Whitney answer kept in the answer memo was built from, besides its parameters: the interval
+ * (recomputed from the pushes' ages when there is a base revision: `pushTimes`, base then new) and both
+ * sides' signature filters (their `updatedSince` is the now-relative window).
+ */
+interface MwuNote {
+  readonly interval: number | null;
+  readonly pushTimes: readonly [Date, Date] | null;
+  readonly filters: readonly [SignatureFilter, SignatureFilter];
+}
+
+/** The signatures' `last_updated` window of an `interval`, at `nowMs` (whole seconds, as the route cuts it). */
+function updatedSinceAt(nowMs: number, interval: number | null): Date | null {
+  return interval ? new Date((Math.trunc(nowMs / 1000) - interval) * 1000) : null;
+}
+
+/**
+ * Sends a stored Mann-Whitney answer with its headers (as read from the cache row, or kept in memory): the
+ * ETag (the ETag hook answers a matching If-None-Match with a 304), `Vary: Accept-Encoding`, gzip when the
+ * body is the gzip copy.
+ */
+function sendStored(reply: FastifyReply, stored: Pick<MwuCacheHit, 'etag' | 'body' | 'gzip'>): FastifyReply {
+  reply.type('application/json');
+  if (stored.etag !== null) {
+    reply.header('etag', stored.etag);
+    addVary(reply, 'accept-encoding');
+    if (stored.gzip) reply.header('content-encoding', 'gzip');
+  }
+  return reply.send(stored.body);
+}
+
+/**
+ * The Mann-Whitney answer kept in the answer memo for these parameters, sent when one statement proves it
+ * current (the snapshot its key and stored answer were read at, nothing past the window's edge; see
+ * http/answer-memo.ts) and the interval recomputed now is the same; null otherwise (or when the memo lacks
+ * the client's encoding).
+ */
+async function sendKept(
+  answers: AnswerMemo,
+  db: PreparedQueryable,
+  key: string,
+  client: { readonly acceptsGzip: boolean; readonly ifNoneMatch: { any: boolean; tags: readonly string[] } },
+  reply: FastifyReply,
+  params: PerfCompareParams,
+): Promise<FastifyReply | null> {
+  const kept = answers.recall(key);
+  if (kept === undefined) return null;
+  const note = kept.note as MwuNote;
+  const matched = client.ifNoneMatch.any || client.ifNoneMatch.tags.includes(kept.etag.slice(2));
+  const body = matched ? Buffer.alloc(0) : client.acceptsGzip ? kept.gzip : kept.identity;
+  if (body === null) return null;
+  const nowMs = Date.now();
+  const interval = note.pushTimes
+    ? intervalForPushes(nowMs, note.pushTimes[0], note.pushTimes[1])
+    : params.interval;
+  if (interval !== note.interval) return null;
+  const since = updatedSinceAt(nowMs, interval);
+  const window: MemoWindow | null = since && {
+    cutoff: since.toISOString(),
+    crossed: (arg, older, newer) => signaturesLeftSql(note.filters, arg, older, newer),
+  };
+  if (!(await answers.current(db, kept, window))) return null;
+  answers.countHit();
+  if (note.pushTimes) markFixedAnswer(reply);
+  return sendStored(reply, { etag: kept.etag, body, gzip: !matched && client.acceptsGzip });
 }
 
 /** Bytes of cached Mann-Whitney answers kept in memory per process (a medium-set answer: 0.7 MB gzipped). */
@@ -109,6 +190,16 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const params = parsePerfCompareParams(request.query as Record<string, unknown>);
       const db = app.db;
+      const client = {
+        acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
+        ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
+      };
+      // A stored Mann-Whitney answer kept in memory by its parameters: one small statement when current.
+      const memoKey = `mwu ${JSON.stringify(params)}`;
+      if (params.testVersion === 'mann-whitney-u') {
+        const sent = await sendKept(app.answerMemo, db, memoKey, client, reply, params);
+        if (sent !== null) return sent;
+      }
       const found = await lookUp(db, params);
       const { baseRepoId, newRepoId, newPush } = found;
       if (!newPush) {
@@ -146,7 +237,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
           before: newPush.time,
         };
       }
-      const updatedSince = interval ? new Date((Math.trunc(nowMs / 1000) - interval) * 1000) : null;
+      const updatedSince = updatedSinceAt(nowMs, interval);
       // `if framework:` in the reference: 0 means no framework filter.
       const signatureFilter = {
         noSubtests: params.noSubtests,
@@ -220,8 +311,9 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
 
       // The cache key holds both sides' signature ids and numbers of statistics: two statements, both sides
       // in each; a hit reads no data points and sends the stored answer as it is.
-      const [baseIds, newIds] = await loadSignatureIds(db, baseFilter, newFilter);
-      const counts = await countDataPoints(
+      const signatureIds = await loadSignatureIds(db, baseFilter, newFilter);
+      const [baseIds, newIds] = signatureIds.ids;
+      const { counts, snapshot: countSnapshot } = await countDataPoints(
         db,
         [
           { repositoryId: baseRepoId, signatureIds: baseIds, selection: baseSelection },
@@ -246,24 +338,27 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         new_sig_ids: newIds,
         total_data_points: totalDataPoints,
       });
-      const cached = await readMwuCache(
-        db,
-        hashKey,
-        {
-          acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
-          ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
-        },
-        memo,
-      );
+      const cached = await readMwuCache(db, hashKey, client, memo);
       if (cached !== undefined) {
-        reply.type('application/json');
         if (cached.etag !== null) {
-          // The ETag hook keeps this tag (and answers 304 to the matching If-None-Match: no body was read).
-          reply.header('etag', cached.etag);
-          addVary(reply, 'accept-encoding');
-          if (cached.gzip) reply.header('content-encoding', 'gzip');
+          // Kept by the parameters, with the bytes of either encoding read so far, when every statement of
+          // the answer saw the same snapshot.
+          const snapshots = new Set([found.snapshot, signatureIds.snapshot, countSnapshot, cached.snapshot]);
+          const note: MwuNote = {
+            interval,
+            pushTimes: basePush ? [basePush.time, newPush.time] : null,
+            filters: [baseFilter, newFilter],
+          };
+          app.answerMemo.keep(memoKey, {
+            snapshot: snapshots.size === 1 ? cached.snapshot : null,
+            cutoff: updatedSince?.toISOString() ?? null,
+            etag: cached.etag,
+            ...rememberedBodies(memo, hashKey, cached.etag),
+            note,
+          });
         }
-        return answer(reply.send(cached.body));
+        // The ETag hook answers 304 to the matching If-None-Match (no body was read).
+        return answer(sendStored(reply, cached));
       }
       const results = (await loadRows([baseIds, newIds])).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
