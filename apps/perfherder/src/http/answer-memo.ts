@@ -145,7 +145,7 @@ export interface KeptAnswer {
   /** The cutoff the body is known to hold for (moved up by a check that found nothing crossing). */
   cutoff: string | null;
   readonly etag: string;
-  /** The JSON text; null when only the gzip copy was read (a caller's own answers, see `keep`). */
+  /** The JSON text; null when the caller keeps the bytes itself (see `keep`). */
   identity: Buffer | null;
   gzip: Buffer | null;
   readonly note?: unknown;
@@ -246,12 +246,16 @@ export class AnswerMemo {
   /**
    * Keeps an answer a route built itself, when its snapshot proves what was visible ({@link isExactSnapshot});
    * the caller passes the snapshot every statement of the answer saw (null when they differed: not kept).
+   * Its bytes may be null, the caller's own copy (the Mann-Whitney answers, by ETag).
    */
   keep(key: string, answer: Omit<KeptAnswer, 'snapshot'> & { readonly snapshot: string | null }): void {
     if (!this.enabled) return;
     const { snapshot } = answer;
     if (snapshot !== null && isExactSnapshot(snapshot)) this.#lru.set(key, { ...answer, snapshot });
-    else this.stats.unkept += 1;
+    else {
+      this.#lru.delete(key);
+      this.stats.unkept += 1;
+    }
   }
 
   /** Counts a hit of an answer {@link recall}ed and found {@link current} by its caller. */

@@ -110,26 +110,6 @@ export async function loadSignatures(db: Queryable, filter: SignatureFilter): Pr
   return rows as CompareSignature[];
 }
 
-/**
- * Both sides' signature ids, ascending, in one statement: what the Mann-Whitney cache key needs of them
- * ({@link loadSignatures} yields the same ids: the joined platform and option are NOT NULL foreign keys).
- */
-export async function loadSignatureIds(
-  db: Queryable,
-  base: SignatureFilter,
-  next: SignatureFilter,
-): Promise<{ readonly ids: [number[], number[]]; readonly snapshot: string }> {
-  const params: unknown[] = [];
-  const arg = addArgTo(params);
-  const ids = (filter: SignatureFilter) =>
-    `(SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') FROM performance_signature s WHERE ${signatureWhere(filter, arg)})`;
-  const { rows } = await db.query(
-    `SELECT ${ids(base)} AS base, ${ids(next)} AS next, ${SNAPSHOT} AS snapshot`,
-    params,
-  );
-  return { ids: [rows[0].base, rows[0].next], snapshot: rows[0].snapshot };
-}
-
 /** The statement's snapshot as text, for an answer memo (http/answer-memo.ts) to compare later. */
 export const SNAPSHOT = 'pg_current_snapshot()::text';
 
@@ -146,12 +126,12 @@ const REPLICATES_OF_D = `LATERAL (SELECT r.id, r.value FROM performance_datum_re
 
 /**
  * The FROM and WHERE of one side's data points, the selection's values added with `arg`: `d` the datums of
- * the signatures `ids` (an SQL array) in repository `repository` (SQL), with `replicates` `r` their
+ * the signatures that `idsCond` (SQL) selects in repository `repository` (SQL), with `replicates` `r` their
  * replicates (LEFT JOIN, so a datum without replicates keeps one row). The push is joined only to select by
  * revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
  */
 function sideData(
-  ids: string,
+  idsCond: string,
   repository: string,
   selection: DataSelection,
   replicates: boolean,
@@ -161,7 +141,7 @@ function sideData(
   return `FROM performance_datum d
        ${byRevision ? 'JOIN push p ON p.id = d.push_id' : ''}
        ${replicates ? `LEFT JOIN ${REPLICATES_OF_D} ON true` : ''}
-      WHERE d.signature_id = ANY(${ids}) AND d.repository_id = ${repository}
+      WHERE ${idsCond} AND d.repository_id = ${repository}
         AND ${
           byRevision
             ? `p.revision = ${arg(selection.revision)}`
@@ -239,7 +219,7 @@ export async function loadGroupedData(
   const grouped = noData();
   if (signatureIds.length === 0) return grouped;
   const params: unknown[] = [signatureIds, repositoryId];
-  const from = sideData('$1::integer[]', '$2', selection, false, addArgTo(params));
+  const from = sideData('d.signature_id = ANY($1::integer[])', '$2', selection, false, addArgTo(params));
   const { rows } = await db.query(`WITH ${listsCtes(from)} SELECT * FROM lists`, params);
   for (const row of rows as ListsRow[]) addLists(grouped, row);
   return grouped;
@@ -257,7 +237,7 @@ export async function loadSide(
   const values: unknown[] = [];
   const arg = addArgTo(values);
   const where = signatureWhere(filter, arg);
-  const from = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, arg);
+  const from = sideData('d.signature_id = ANY(ARRAY(SELECT s.id FROM s))', '$1', selection, false, arg);
   const { rows } = await queryNamed(
     db,
     `WITH s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${where}), ${listsCtes(from)}
@@ -284,7 +264,12 @@ export async function loadSide(
  * last day to read, where the part inside was up to a whole day's ingestion). Each part is one index range filtered by a hashed signature list (`signature_id + 0`
  * keeps the list a filter, not one index descent per signature). A window within one day is counted directly.
  */
-function windowCount(inIds: (column: string) => string, repo: string, afterArg: string, beforeArg: string): string {
+function windowCount(
+  inIds: (column: string) => string,
+  repo: string,
+  afterArg: string,
+  beforeArg: string,
+): string {
   const [after, before] = [`${afterArg}::timestamptz`, `${beforeArg}::timestamptz`];
   const day = (t: string) => `performance_datum_day(${t})`;
   const dayStart = (t: string) => `to_timestamp(${day(t)} * 86400)`;
@@ -319,20 +304,22 @@ export interface DataSide {
 
 /**
  * The count expression of one side (see {@link countDataPoints}), its values added with `arg`: `inIds` the
- * condition that a column is one of the side's signature ids, `idsArray` the same ids as an SQL array.
+ * condition that a column is one of the side's signature ids. It is given `d.signature_id + 0`, so that the
+ * ids filter the rows of the other indexes (the window's, or the push's datums), hashed, instead of one
+ * index descent per signature (or, with ids the planner cannot see, a scan of all their datums).
  */
 function sideCount(
   side: { readonly repositoryId: number; readonly selection: DataSelection },
-  ids: { readonly inIds: (column: string) => string; readonly idsArray: string },
+  inIds: (column: string) => string,
   replicates: boolean,
   arg: AddArg,
 ): string {
   const { selection } = side;
   const repo = arg(side.repositoryId);
   if (!replicates && 'after' in selection) {
-    return windowCount(ids.inIds, repo, arg(selection.after), arg(selection.before));
+    return windowCount(inIds, repo, arg(selection.after), arg(selection.before));
   }
-  return `(SELECT count(*) ${sideData(ids.idsArray, repo, selection, replicates, arg)})`;
+  return `(SELECT count(*) ${sideData(inIds('d.signature_id + 0'), repo, selection, replicates, arg)})`;
 }
 
 /**
@@ -351,7 +338,7 @@ export async function countDataPoints(
   const count = (side: DataSide) => {
     if (side.signatureIds.length === 0) return '0';
     const ids = `${arg(side.signatureIds)}::integer[]`;
-    return sideCount(side, { inIds: (column) => `${column} = ANY(${ids})`, idsArray: ids }, replicates, arg);
+    return sideCount(side, (column) => `${column} = ANY(${ids})`, replicates, arg);
   };
   const { rows } = await db.query(
     `SELECT (${count(sides[0])})::bigint AS base, (${count(sides[1])})::bigint AS next, ${SNAPSHOT} AS snapshot`,
@@ -367,7 +354,7 @@ export interface ComparedSide {
 }
 
 /**
- * The CTEs `base_ids` and `new_ids` (each side's signature ids, {@link loadSignatureIds}) and `side_counts`
+ * The CTEs `base_ids` and `new_ids` (each side's signature ids: the joined platform and option of {@link loadSignatures} are NOT NULL foreign keys, so the same ids) and `side_counts`
  * (one row: `base` and `next`, {@link countDataPoints}), values added with `arg`: the signature ids and their
  * counts in one statement, the ids never leaving the server (a Mann-Whitney cache key hashes them there).
  * The ids are a hashed semi-join of the counts' index ranges, as the array of {@link countDataPoints} is a
@@ -384,7 +371,7 @@ export function idsAndCountsCtes(
       WHERE ${signatureWhere(side.filter, arg)})`;
     const count = sideCount(
       { repositoryId: side.filter.repositoryId, selection: side.selection },
-      { inIds: (column) => `${column} IN (SELECT id FROM ${name})`, idsArray: `ARRAY(SELECT id FROM ${name})` },
+      (column) => `${column} IN (SELECT id FROM ${name})`,
       replicates,
       arg,
     );

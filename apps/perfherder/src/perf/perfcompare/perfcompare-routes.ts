@@ -1,25 +1,24 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Negotiator from 'negotiator';
 import { type PreparedQueryable, queryNamed } from '../../db/queryable.ts';
-import type { AnswerMemo, MemoWindow } from '../../http/answer-memo.ts';
+import type { AnswerMemo, KeptAnswer, MemoWindow } from '../../http/answer-memo.ts';
 import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { addVary } from '../../http/vary.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
 import {
+  type KnownAnswer,
   MwuAnswerMemo,
   type MwuCacheHit,
-  mwuCacheKey,
-  readMwuCache,
-  rememberedBodies,
+  mwuCacheKeyTemplate,
+  readMwuCacheKeyed,
   writeMwuCache,
 } from './mwu-cache.ts';
 import {
-  countDataPoints,
   type DataSelection,
+  idsAndCountsCtes,
   loadGroupedData,
   loadSide,
-  loadSignatureIds,
   loadSignatures,
   type SignatureFilter,
   SNAPSHOT,
@@ -110,25 +109,23 @@ function sendStored(reply: FastifyReply, stored: Pick<MwuCacheHit, 'etag' | 'bod
 }
 
 /**
- * The Mann-Whitney answer kept in the answer memo for these parameters, sent when one statement proves it
- * current (the snapshot its key and stored answer were read at, nothing past the window's edge; see
- * http/answer-memo.ts) and the interval recomputed now is the same; null otherwise (or when the memo lacks
- * the client's encoding).
+ * The Mann-Whitney answer `kept` in the answer memo for these parameters (its ETag; the bytes are in `bytes`,
+ * the route's copy), sent when one statement proves it current (the snapshot its key and stored answer were
+ * read at, nothing past the window's edge; see http/answer-memo.ts) and the interval recomputed now is the
+ * same; null otherwise (or when the bytes of the client's encoding are not of that ETag).
  */
 async function sendKept(
   answers: AnswerMemo,
   db: PreparedQueryable,
-  key: string,
-  client: { readonly acceptsGzip: boolean; readonly ifNoneMatch: { any: boolean; tags: readonly string[] } },
+  kept: KeptAnswer,
+  bytes: KnownAnswer | undefined,
+  client: MwuClient,
   reply: FastifyReply,
   params: PerfCompareParams,
 ): Promise<FastifyReply | null> {
-  const kept = answers.recall(key);
-  if (kept === undefined) return null;
   const note = kept.note as MwuNote;
   const matched = client.ifNoneMatch.any || client.ifNoneMatch.tags.includes(kept.etag.slice(2));
-  const body = matched ? Buffer.alloc(0) : client.acceptsGzip ? kept.gzip : kept.identity;
-  if (body === null) return null;
+  if (!matched && bytes?.etag !== kept.etag) return null;
   const nowMs = Date.now();
   const interval = note.pushTimes
     ? intervalForPushes(nowMs, note.pushTimes[0], note.pushTimes[1])
@@ -142,11 +139,18 @@ async function sendKept(
   if (!(await answers.current(db, kept, window))) return null;
   answers.countHit();
   if (note.pushTimes) markFixedAnswer(reply);
-  return sendStored(reply, { etag: kept.etag, body, gzip: !matched && client.acceptsGzip });
+  const sent = matched || bytes === undefined ? { body: '', gzip: false } : bytes;
+  return sendStored(reply, { etag: kept.etag, body: sent.body, gzip: sent.gzip });
 }
 
-/** Bytes of cached Mann-Whitney answers kept in memory per process (a medium-set answer: 0.7 MB gzipped). */
-const MWU_MEMO_BYTES = 64 * 1024 * 1024;
+/** How the client asked for a Mann-Whitney answer. */
+interface MwuClient {
+  readonly acceptsGzip: boolean;
+  readonly ifNoneMatch: { readonly any: boolean; readonly tags: readonly string[] };
+}
+
+/** Bytes of stored Mann-Whitney answers kept per process (a medium-set answer: 0.7 MB gzipped, 4 MB text). */
+const MWU_BYTES = 64 * 1024 * 1024;
 
 /**
  * Spec 3.12: `GET /api/perfcompare/results/`, Student-t (default) or Mann-Whitney-U
@@ -154,7 +158,9 @@ const MWU_MEMO_BYTES = 64 * 1024 * 1024;
  * including the cache lookup, goes to a replica; the cache insert is a write and goes to the primary.
  */
 export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
-  const memo = new MwuAnswerMemo(MWU_MEMO_BYTES);
+  // The bytes read of stored answers, by parameters and encoding, with their ETag: the stored-answer read
+  // does not read them again while the row has that ETag (memo on or off), and the answer memo's hits send them.
+  const stored = new MwuAnswerMemo(MWU_BYTES);
   app.get(
     '/api/perfcompare/results/',
     {
@@ -196,8 +202,11 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
       };
       // A stored Mann-Whitney answer kept in memory by its parameters: one small statement when current.
       const memoKey = `mwu ${JSON.stringify(params)}`;
-      if (params.testVersion === 'mann-whitney-u') {
-        const sent = await sendKept(app.answerMemo, db, memoKey, client, reply, params);
+      const bytesKey = `${memoKey} ${client.acceptsGzip ? 'gzip' : 'identity'}`;
+      const bytes = params.testVersion === 'mann-whitney-u' ? stored.get(bytesKey) : undefined;
+      const kept = params.testVersion === 'mann-whitney-u' ? app.answerMemo.recall(memoKey) : undefined;
+      if (kept !== undefined) {
+        const sent = await sendKept(app.answerMemo, db, kept, bytes, client, reply, params);
         if (sent !== null) return sent;
       }
       const found = await lookUp(db, params);
@@ -309,20 +318,9 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
 
-      // The cache key holds both sides' signature ids and numbers of statistics: two statements, both sides
-      // in each; a hit reads no data points and sends the stored answer as it is.
-      const signatureIds = await loadSignatureIds(db, baseFilter, newFilter);
-      const [baseIds, newIds] = signatureIds.ids;
-      const { counts, snapshot: countSnapshot } = await countDataPoints(
-        db,
-        [
-          { repositoryId: baseRepoId, signatureIds: baseIds, selection: baseSelection },
-          { repositoryId: newRepoId, signatureIds: newIds, selection: newSelection },
-        ],
-        params.replicates,
-      );
-      const totalDataPoints = counts[0] + counts[1];
-      const hashKey = mwuCacheKey({
+      // The cache key holds both sides' signature ids and numbers of statistics: one statement reads them,
+      // hashes the key and reads the stored answer (the ids come back only when there is none).
+      const template = mwuCacheKeyTemplate({
         base_rev: params.baseRevision,
         new_rev: params.newRevision,
         base_repo: params.baseRepository,
@@ -334,32 +332,44 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         new_parent_signature: params.newParentSignature,
         replicates: params.replicates,
         enable_silverman_kde: params.enableSilvermanKde,
-        base_sig_ids: baseIds,
-        new_sig_ids: newIds,
-        total_data_points: totalDataPoints,
       });
-      const cached = await readMwuCache(db, hashKey, client, memo);
-      if (cached !== undefined) {
-        if (cached.etag !== null) {
-          // Kept by the parameters, with the bytes of either encoding read so far, when every statement of
-          // the answer saw the same snapshot.
-          const snapshots = new Set([found.snapshot, signatureIds.snapshot, countSnapshot, cached.snapshot]);
+      const sides = [
+        { filter: baseFilter, selection: baseSelection },
+        { filter: newFilter, selection: newSelection },
+      ] as const;
+      const lookup = await readMwuCacheKeyed(
+        db,
+        (arg) => idsAndCountsCtes(sides, params.replicates, arg),
+        template,
+        client,
+        bytes,
+      );
+      const { hit, hashKey } = lookup;
+      if (hit !== undefined) {
+        if (hit.etag !== null) {
+          if (!hit.notModified && typeof hit.body !== 'string') {
+            stored.set(bytesKey, { etag: hit.etag, body: hit.body, gzip: hit.gzip });
+          }
+          // Kept by the parameters (its ETag; the bytes are the copy above), checked by its snapshot when
+          // both statements of the answer saw the same one.
           const note: MwuNote = {
             interval,
             pushTimes: basePush ? [basePush.time, newPush.time] : null,
             filters: [baseFilter, newFilter],
           };
           app.answerMemo.keep(memoKey, {
-            snapshot: snapshots.size === 1 ? cached.snapshot : null,
+            snapshot: found.snapshot === lookup.snapshot ? lookup.snapshot : null,
             cutoff: updatedSince?.toISOString() ?? null,
-            etag: cached.etag,
-            ...rememberedBodies(memo, hashKey, cached.etag),
+            etag: hit.etag,
+            identity: null,
+            gzip: null,
             note,
           });
         }
         // The ETag hook answers 304 to the matching If-None-Match (no body was read).
-        return answer(sendStored(reply, cached));
+        return answer(sendStored(reply, hit));
       }
+      const [baseIds, newIds] = lookup.ids ?? [[], []];
       const results = (await loadRows([baseIds, newIds])).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
       return answer(results);
