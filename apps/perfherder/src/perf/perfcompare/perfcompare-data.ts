@@ -354,11 +354,11 @@ export interface ComparedSide {
 }
 
 /**
- * The CTEs `base_ids` and `new_ids` (each side's signature ids: the joined platform and option of {@link loadSignatures} are NOT NULL foreign keys, so the same ids) and `side_counts`
- * (one row: `base` and `next`, {@link countDataPoints}), values added with `arg`: the signature ids and their
- * counts in one statement, the ids never leaving the server (a Mann-Whitney cache key hashes them there).
- * The ids are a hashed semi-join of the counts' index ranges, as the array of {@link countDataPoints} is a
- * hashed filter.
+ * The CTEs `base_ids` and `new_ids` (each side's signature ids: those of {@link loadSignatures}, whose joined
+ * platform and option are NOT NULL foreign keys) and `side_counts` (one row: `base` and `next`, as
+ * {@link countDataPoints} counts them), values added with `arg`: the ids and their counts in one statement, the
+ * ids never leaving the server (a Mann-Whitney cache key hashes them there). The ids are a hashed semi-join
+ * of the counts' index ranges, as the array of {@link countDataPoints} is a hashed filter.
  */
 export function idsAndCountsCtes(
   sides: readonly [ComparedSide, ComparedSide],
