@@ -93,6 +93,14 @@ export function isExactSnapshot(snapshot: string): boolean {
 /** Adds a value to a statement's parameters and answers its placeholder (`$n`). */
 export type AddArg = (value: unknown) => string;
 
+/** An {@link AddArg} that appends to `values` (placeholders numbered after the values already there). */
+export function addArgTo(values: unknown[]): AddArg {
+  return (value) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+}
+
 /**
  * A now-relative window of an answer: the cutoff (a timestamptz text) its statement compared with, and how to
  * ask whether a row crossed the window's edge between an older cutoff and a newer one (an SQL condition over
@@ -126,13 +134,21 @@ export function statementKey(endpoint: string, text: string, values: readonly un
   return `${endpoint} ${createHash('sha1').update(text).update('\0').update(JSON.stringify(values)).digest('base64url')}`;
 }
 
-interface Entry {
+/**
+ * An answer kept by {@link AnswerMemo}: its bytes, ETag, and the `pg_current_snapshot()` text and window
+ * cutoff it was computed at. `note`: what the caller needs to tell whether the request still asks for the
+ * same answer (e.g. the inputs it derived from the database and the clock), given back by
+ * {@link AnswerMemo.recall}.
+ */
+export interface KeptAnswer {
   readonly snapshot: string;
   /** The cutoff the body is known to hold for (moved up by a check that found nothing crossing). */
   cutoff: string | null;
   readonly etag: string;
-  readonly identity: Buffer;
+  /** The JSON text; null when the caller keeps the bytes itself (see `keep`). */
+  identity: Buffer | null;
   gzip: Buffer | null;
+  readonly note?: unknown;
 }
 
 /** What {@link AnswerMemo.stats} counts since start. */
@@ -153,16 +169,16 @@ export interface AnswerMemoStats {
  * docs/performance.md "Answer memo". `maxBytes` 0: off, every request runs the statement as it is.
  */
 export class AnswerMemo {
-  readonly #lru: ByteLru<Entry>;
+  readonly #lru: ByteLru<KeptAnswer>;
   readonly stats: AnswerMemoStats = { hits: 0, misses: 0, unkept: 0 };
 
   constructor(
     readonly maxBytes: number,
     readonly gzipLevel: GzipLevel,
   ) {
-    this.#lru = new ByteLru<Entry>(
+    this.#lru = new ByteLru<KeptAnswer>(
       maxBytes,
-      (e, key) => key.length + e.identity.length + (e.gzip?.length ?? 0) + 200,
+      (e, key) => key.length + (e.identity?.length ?? 0) + (e.gzip?.length ?? 0) + 200,
     );
   }
 
@@ -191,7 +207,7 @@ export class AnswerMemo {
     const acceptsGzip =
       this.gzipLevel !== 'off' && new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip';
     const kept = this.#lru.get(key);
-    if (kept !== undefined && (await this.#current(db, kept, query.window))) {
+    if (kept !== undefined && (await this.current(db, kept, query.window))) {
       this.stats.hits += 1;
       // Counted again with its new gzip copy (and dropped first if that passes the bound).
       if (this.#encode(kept, acceptsGzip)) this.#lru.set(key, kept);
@@ -206,7 +222,7 @@ export class AnswerMemo {
     const row = rows[0] as { body: string; memo_snapshot: string } | undefined;
     if (!row) return null;
     const identity = Buffer.from(transform(row.body), 'utf8');
-    const entry: Entry = {
+    const entry: KeptAnswer = {
       snapshot: row.memo_snapshot,
       cutoff: query.window?.cutoff ?? null,
       etag: weakEtag(identity),
@@ -219,13 +235,41 @@ export class AnswerMemo {
     return this.#reply(reply, entry, acceptsGzip);
   }
 
-  /** Whether `kept` is still the answer: one statement, the current snapshot and the window's edge. */
-  async #current(db: PreparedQueryable, kept: Entry, window: MemoWindow | null): Promise<boolean> {
+  /**
+   * The answer kept under `key` (counted as used), not yet checked: for a route that builds its answer in
+   * several steps and checks what it needs of `note` before {@link current}. Undefined when the memo is off.
+   */
+  recall(key: string): KeptAnswer | undefined {
+    return this.enabled ? this.#lru.get(key) : undefined;
+  }
+
+  /**
+   * Keeps an answer a route built itself, when its snapshot proves what was visible ({@link isExactSnapshot});
+   * the caller passes the snapshot every statement of the answer saw (null when they differed: not kept).
+   * Its bytes may be null, the caller's own copy (the Mann-Whitney answers, by ETag).
+   */
+  keep(key: string, answer: Omit<KeptAnswer, 'snapshot'> & { readonly snapshot: string | null }): void {
+    if (!this.enabled) return;
+    const { snapshot } = answer;
+    if (snapshot !== null && isExactSnapshot(snapshot)) this.#lru.set(key, { ...answer, snapshot });
+    else {
+      this.#lru.delete(key);
+      this.stats.unkept += 1;
+    }
+  }
+
+  /** Counts a hit of an answer {@link recall}ed and found {@link current} by its caller. */
+  countHit(): void {
+    this.stats.hits += 1;
+  }
+
+  /**
+   * Whether `kept` is still the answer: one statement on `db` (the request's routed pool), the current
+   * snapshot and the window's edge. Moves the kept cutoff up when nothing crossed.
+   */
+  async current(db: PreparedQueryable, kept: KeptAnswer, window: MemoWindow | null): Promise<boolean> {
     const values: unknown[] = [];
-    const arg: AddArg = (value) => {
-      values.push(value);
-      return `$${values.length}`;
-    };
+    const arg = addArgTo(values);
     let crossed = 'false';
     if (window !== null && kept.cutoff !== window.cutoff) {
       // A window that grew back (the clock went back) may take rows in: recompute.
@@ -246,17 +290,18 @@ export class AnswerMemo {
   }
 
   /** Whether the client gets gzip bytes; compresses them once, into the entry. True when it just did. */
-  #encode(entry: Entry, acceptsGzip: boolean): boolean {
-    if (!acceptsGzip || entry.gzip !== null || entry.identity.length < GZIP_MIN_BYTES) return false;
+  #encode(entry: KeptAnswer, acceptsGzip: boolean): boolean {
+    if (!acceptsGzip || entry.gzip !== null || entry.identity === null) return false;
+    if (entry.identity.length < GZIP_MIN_BYTES) return false;
     if (typeof this.gzipLevel !== 'number') return false;
     entry.gzip = gzipSync(entry.identity, { level: this.gzipLevel });
     return true;
   }
 
-  #reply(reply: FastifyReply, entry: Entry, acceptsGzip: boolean): FastifyReply {
+  #reply(reply: FastifyReply, entry: KeptAnswer, acceptsGzip: boolean): FastifyReply {
     // The ETag hook keeps this tag and answers a matching If-None-Match with a 304 (no hashing).
     reply.header('etag', entry.etag);
-    if (!acceptsGzip || entry.gzip === null) return reply.send(entry.identity);
+    if (!acceptsGzip || entry.gzip === null) return reply.send(entry.identity ?? Buffer.alloc(0));
     // The compression hook adds `Vary: accept-encoding` (after CORS's `origin`, as for the answers it gzips).
     reply.header('content-encoding', 'gzip');
     return reply.send(entry.gzip);

@@ -199,6 +199,138 @@ describe('answer memo: whole answers validated by the snapshot', () => {
     assert.equal(await bodyRuns(), bodies, 'no memo statement for a request with interval');
   });
 
+  /**
+   * A Mann-Whitney comparison on mozilla-central without a base revision: the base window is the `interval`
+   * before the new push (now), with one datum of `baseValue` in it; the new push has one datum of 2. The
+   * signature's `last_updated` is `updated` (its own now-relative window).
+   */
+  async function mwuWorld(interval: number, updated: Date, baseValue = 1) {
+    const signature = await testPerfSignature(service.db.primary);
+    const nowMs = Date.now();
+    await addDatum(signature, 'mwu', 0, new Date(nowMs - (interval * 1000) / 2), baseValue);
+    await addDatum(signature, 'mwu', 1, new Date(nowMs), 2);
+    // After the datums (their insert moves last_updated up to their push time).
+    await service.db.primary.query('UPDATE performance_signature SET last_updated = $2 WHERE id = $1', [
+      signature.id,
+      updated,
+    ]);
+    const url =
+      '/api/perfcompare/results/?base_repository=mozilla-central&new_repository=mozilla-central' +
+      `&new_revision=${fixtureRevision('mwu', 1)}&framework=${signature.framework_id}&interval=${interval}` +
+      '&no_subtests=true&test_version=mann-whitney-u';
+    await settle();
+    return { signature, url };
+  }
+  // The statements of a Mann-Whitney answer's key (the datum counters) and of its stored answer.
+  const mwuKeyRuns = () => calls('performance_datum_day_count');
+  const mwuReadRuns = () => calls('FROM perf_compare_mwu_cache c');
+
+  /**
+   * A Mann-Whitney request answered from the memo: the cache row written by a first request (a miss), read
+   * by a second (kept by its parameters), the third sent from memory. Tried a few times (see repeatedHit).
+   */
+  async function mwuHit(url: string, headers: Record<string, string> = {}) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await settle();
+      const stored = await service.app.inject({ url, headers });
+      assert.equal(stored.statusCode, 200, stored.body);
+      const [keys, reads, checks] = [await mwuKeyRuns(), await mwuReadRuns(), await checkRuns()];
+      const hit = await service.app.inject({ url, headers });
+      if ((await mwuKeyRuns()) === keys) {
+        assert.equal(await mwuReadRuns(), reads, 'a hit reads no stored answer');
+        assert.equal(await checkRuns(), checks + 1, 'a hit runs the check statement once');
+        return { stored, hit };
+      }
+    }
+    assert.fail(`${url}: never served from memory`);
+  }
+
+  it('Mann-Whitney: a repeat is sent from memory without the key statements, byte for byte; 304 and gzip', async () => {
+    const interval = 172800;
+    const { url } = await mwuWorld(interval, new Date(Date.now() + 86_400_000));
+    const miss = await service.app.inject(url);
+    assert.equal(miss.statusCode, 200, miss.body);
+    const onReplica = await calls('AS snapshot, coalesce(', [replica]);
+    const { stored, hit } = await mwuHit(url);
+    assert.ok((await calls('AS snapshot, coalesce(', [replica])) > onReplica, 'the check ran on the replica');
+    assert.equal(hit.body, stored.body);
+    assert.deepEqual(JSON.parse(hit.body), JSON.parse(miss.body), "the miss's answer");
+    assert.equal(JSON.parse(hit.body)[0].new_runs.length, 1);
+    for (const name of ['etag', 'content-type', 'vary', 'cache-control', 'content-encoding']) {
+      assert.equal(hit.headers[name], stored.headers[name], name);
+    }
+
+    const keys = await mwuKeyRuns();
+    const notModified = await service.app.inject({
+      url,
+      headers: { 'if-none-match': String(stored.headers.etag), 'accept-encoding': 'gzip' },
+    });
+    assert.equal(notModified.statusCode, 304);
+    assert.equal(notModified.body, '');
+    assert.equal(notModified.headers.etag, stored.headers.etag);
+    assert.equal(notModified.headers['content-encoding'], undefined);
+    assert.equal(await mwuKeyRuns(), keys, 'the 304 came from memory');
+
+    // The gzip copy is read once (kept beside the text), then sent from memory.
+    const { stored: gzipStored, hit: gzipHit } = await mwuHit(url, { 'accept-encoding': 'gzip' });
+    for (const answer of [gzipStored, gzipHit]) {
+      assert.equal(answer.headers['content-encoding'], 'gzip');
+      assert.match(String(answer.headers.vary), /accept-encoding/i);
+      assert.equal(answer.headers.etag, stored.headers.etag);
+      assert.equal(gunzipSync(answer.rawPayload).toString('utf8'), stored.body);
+    }
+  });
+
+  it('Mann-Whitney: a datum added in the window makes a new answer, then kept: the bytes of the memo-less service', async () => {
+    const interval = 172800;
+    const { signature, url } = await mwuWorld(interval, new Date(Date.now() + 86_400_000));
+    assert.equal((await service.app.inject(url)).statusCode, 200);
+    const { hit } = await mwuHit(url);
+    assert.deepEqual(JSON.parse(hit.body)[0].base_runs, [1]);
+
+    // A base datum inside the window (an hour before the new push).
+    const push = await service.db.primary.query('SELECT id, time FROM push WHERE revision = $1', [
+      fixtureRevision('mwu', 1),
+    ]);
+    const time = new Date(push.rows[0].time.getTime() - 3600_000);
+    await addDatum(signature, 'mwu', 2, time, 5);
+    await settle();
+    const keys = await mwuKeyRuns();
+    const changed = await service.app.inject(url);
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.deepEqual(JSON.parse(changed.body)[0].base_runs, [1, 5], 'the new datum is in');
+    assert.ok((await mwuKeyRuns()) > keys, 'the key was built again');
+    // Kept again, and the same bytes as the memo-less service sends from the stored answer.
+    const { hit: again } = await mwuHit(url);
+    const off = await buildServiceApp(service.db.urls, { answerMemoBytes: 0 });
+    try {
+      const before = await mwuKeyRuns();
+      const plain = await off.inject(url);
+      assert.equal(plain.body, again.body);
+      assert.equal(plain.headers.etag, again.headers.etag);
+      assert.equal(await mwuKeyRuns(), before + 1, 'memo off: the key statement runs');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('Mann-Whitney: a signature whose last_updated passes the edge of the interval window is left out', async () => {
+    const interval = 60;
+    // last_updated 20 s inside the window: it leaves it 20 s from now.
+    const leaving = new Date(Date.now() - (interval - 20) * 1000);
+    const { url } = await mwuWorld(interval, leaving);
+    assert.equal((await service.app.inject(url)).statusCode, 200);
+    const { hit } = await mwuHit(url);
+    assert.equal(JSON.parse(hit.body).length, 1);
+    const wait = leaving.getTime() + interval * 1000 + 1500 - Date.now();
+    if (wait > 0) await sleep(wait);
+    const checks = await checkRuns();
+    const later = await service.app.inject(url);
+    assert.equal(later.statusCode, 200, later.body);
+    assert.deepEqual(JSON.parse(later.body), [], `the signature past the edge is out: ${later.body}`);
+    assert.ok((await checkRuns()) >= checks + 1, 'the kept answer was checked first');
+  });
+
   it('ANSWER_MEMO_BYTES=0: every request runs the statement as before, same bytes', async () => {
     const { signature } = await seed();
     const url = summaryUrl(signature);

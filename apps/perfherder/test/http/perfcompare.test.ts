@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +8,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { captureQueries } from 'replica-router/testing';
 import { migrate } from '../../src/db/migrate.ts';
+import { addArgTo } from '../../src/http/answer-memo.ts';
 import { weakEtag } from '../../src/http/etag.ts';
-import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cache.ts';
+import {
+  mwuCacheKey,
+  mwuCacheKeySql,
+  mwuCacheKeyTemplate,
+  pythonJsonDumps,
+} from '../../src/perf/perfcompare/mwu-cache.ts';
 import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-data.ts';
 import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
@@ -1051,7 +1058,7 @@ describe('GET /api/perfcompare/results/', () => {
               ],
               false,
             );
-            assert.deepEqual(counted, [rows[0].n, byRevision], `${label}: (${a}, ${b})`);
+            assert.deepEqual(counted.counts, [rows[0].n, byRevision], `${label}: (${a}, ${b})`);
           }
         }
       };
@@ -1094,6 +1101,56 @@ describe('GET /api/perfcompare/results/', () => {
         total_data_points: 2,
       });
       assert.match(key, /^[0-9a-f]{64}$/);
+    });
+
+    it('hashes the same key in PostgreSQL from the ids and counts (ids sorted as strings, non-ASCII escaped)', async () => {
+      const input = {
+        base_rev: null,
+        new_rev: 'abc',
+        base_repo: 'try',
+        new_repo: 'mozilla-central',
+        framework: null,
+        interval: 604800,
+        no_subtests: false,
+        base_parent_signature: '12',
+        new_parent_signature: null,
+        replicates: true,
+        enable_silverman_kde: false,
+      };
+      const text = pythonJsonDumps({
+        ...input,
+        base_sig_ids: ['10', '100', '9'],
+        new_sig_ids: ['2'],
+        total_data_points: 7,
+      });
+      const expected = createHash('sha256').update(text).digest('hex');
+      assert.equal(
+        mwuCacheKey({ ...input, base_sig_ids: [9, 100, 10], new_sig_ids: [2], total_data_points: 7 }),
+        expected,
+      );
+      const cases: [number[], number[], string][] = [
+        [[9, 100, 10], [2], 'abc'],
+        [[], [], 'é"x'],
+      ];
+      for (const [base, next, newRev] of cases) {
+        const values: unknown[] = [];
+        const keySql = mwuCacheKeySql(mwuCacheKeyTemplate({ ...input, new_rev: newRev }), addArgTo(values));
+        const { rows } = await service.db.primary.query(
+          `WITH base_ids AS (SELECT unnest(${addArgTo(values)(base)}::integer[]) AS id),
+                new_ids AS (SELECT unnest(${addArgTo(values)(next)}::integer[]) AS id),
+                side_counts AS (SELECT 3::bigint AS base, 4::bigint AS next)
+           SELECT ${keySql} AS key`,
+          values,
+        );
+        const js = mwuCacheKey({
+          ...input,
+          new_rev: newRev,
+          base_sig_ids: base,
+          new_sig_ids: next,
+          total_data_points: 7,
+        });
+        assert.equal(rows[0].key, js, JSON.stringify([base, next, newRev]));
+      }
     });
   });
 });

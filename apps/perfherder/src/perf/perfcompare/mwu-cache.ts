@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { Queryable } from '../../db/queryable.ts';
-import { ByteLru } from '../../http/answer-memo.ts';
+import { type PreparedQueryable, type Queryable, queryNamed } from '../../db/queryable.ts';
+import { type AddArg, addArgTo, ByteLru } from '../../http/answer-memo.ts';
 import { weakEtag } from '../../http/etag.ts';
+import { SNAPSHOT } from './perfcompare-data.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -53,11 +54,46 @@ function pythonFloat(x: number): string {
   return /[.e]/.test(text) ? text.replace(/e([+-])(\d)$/, 'e$10$2') : `${text}.0`;
 }
 
+/** The parts of the key that come from the database: the signature ids and the number of statistics. */
+type KeyCounted = 'base_sig_ids' | 'new_sig_ids' | 'total_data_points';
+
+/**
+ * The JSON text the key hashes, cut around the values read from the database: `[before base ids, before new
+ * ids, before the total, after it]` (the keys are sorted, so these three always come in this order).
+ */
+export function mwuCacheKeyTemplate(
+  input: Omit<MwuCacheKeyInput, KeyCounted>,
+): readonly [string, string, string, string] {
+  const counted = new Set<string>(['base_sig_ids', 'new_sig_ids', 'total_data_points']);
+  const parts = [''];
+  const keys = [...Object.keys(input).filter((key) => !counted.has(key)), ...counted].sort();
+  keys.forEach((key, i) => {
+    parts[parts.length - 1] += `${i === 0 ? '{' : ', '}${pythonJsonDumps(key)}: `;
+    if (counted.has(key)) parts.push('');
+    else parts[parts.length - 1] += pythonJsonDumps((input as Record<string, unknown>)[key]);
+  });
+  parts[parts.length - 1] += '}';
+  return parts as unknown as [string, string, string, string];
+}
+
 /** The SHA-256 hex key: signature ids as strings, sorted like Python sorts strings. */
 export function mwuCacheKey(input: MwuCacheKeyInput): string {
-  const ids = (list: readonly number[]) => list.map(String).sort();
-  const payload = { ...input, base_sig_ids: ids(input.base_sig_ids), new_sig_ids: ids(input.new_sig_ids) };
-  return createHash('sha256').update(pythonJsonDumps(payload)).digest('hex');
+  const ids = (list: readonly number[]) => pythonJsonDumps(list.map(String).sort());
+  const [a, b, c, d] = mwuCacheKeyTemplate(input);
+  const text = `${a}${ids(input.base_sig_ids)}${b}${ids(input.new_sig_ids)}${c}${input.total_data_points}${d}`;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * {@link mwuCacheKey} in SQL, from the CTEs of `idsAndCountsCtes` (perfcompare-data.ts): the ids as strings
+ * sorted bytewise (Python's string order; they are ASCII digits), the template's parts added with `arg`.
+ */
+export function mwuCacheKeySql(template: readonly [string, string, string, string], arg: AddArg): string {
+  const ids = (cte: string) => `(SELECT '[' || coalesce(string_agg('"' || id || '"', ', '
+      ORDER BY id::text COLLATE "C"), '') || ']' FROM ${cte})`;
+  const [a, b, c, d] = template.map((part) => `${arg(part)}::text`);
+  return `encode(sha256(convert_to(${a} || ${ids('base_ids')} || ${b} || ${ids('new_ids')} || ${c}
+      || (SELECT base + next FROM side_counts)::text || ${d}, 'UTF8')), 'hex')`;
 }
 
 /**
@@ -92,80 +128,123 @@ export interface MwuCacheRequest {
   readonly ifNoneMatch: { readonly any: boolean; readonly tags: readonly string[] };
 }
 
-// One statement, one row, only the column the answer needs: nothing when the client's tag matches the
-// stored one or when the copy in memory ($5) is of the stored ETag, the gzip copy to a gzip client, the
-// text otherwise (the jsonb for a row cached before 0005).
-const READ_HIT = `
-  SELECT etag, matched, known,
-         CASE WHEN NOT (matched OR known) AND $2 AND results_gzip IS NOT NULL THEN results_gzip END AS gzip,
-         CASE WHEN NOT (matched OR known) AND NOT ($2 AND results_gzip IS NOT NULL) THEN results_text END AS text,
+/**
+ * The stored answer of key `hashKey` (SQL), one row or none, only the column the answer needs: nothing when
+ * the client's tag matches the stored one or when the caller holds the bytes of the stored ETag (`known`), the
+ * gzip copy to a gzip client, the text otherwise (the jsonb for a row cached before 0005). Values by `arg`.
+ */
+function storedAnswerSql(
+  hashKey: string,
+  request: MwuCacheRequest,
+  known: string | null,
+  arg: AddArg,
+): string {
+  const gzip = `${arg(request.acceptsGzip)}::boolean`;
+  return `SELECT true AS found, etag, matched, known,
+         CASE WHEN NOT (matched OR known) AND ${gzip} AND results_gzip IS NOT NULL THEN results_gzip END AS gzip,
+         CASE WHEN NOT (matched OR known) AND NOT (${gzip} AND results_gzip IS NOT NULL) THEN results_text END AS text,
          CASE WHEN NOT (matched OR known) AND results_text IS NULL THEN results END AS results
-    FROM (SELECT c.*, c.etag IS NOT NULL AND ($3 OR substr(c.etag, 3) = ANY($4::text[])) AS matched,
-                 coalesce(c.etag = $5, false) AS known
-            FROM perf_compare_mwu_cache c WHERE c.hash_key = $1) c`;
+    FROM (SELECT c.*, c.etag IS NOT NULL
+                   AND (${arg(request.ifNoneMatch.any)}::boolean OR substr(c.etag, 3) = ANY(${arg(request.ifNoneMatch.tags)}::text[])) AS matched,
+                 coalesce(c.etag = ${arg(known)}::text, false) AS known
+            FROM perf_compare_mwu_cache c WHERE c.hash_key = ${hashKey}) c`;
+}
 
-/** An answer in memory: the bytes sent, gzip or the JSON text, and the ETag of the row they came from. */
-interface MemoEntry {
+/** Bytes of a stored answer the caller holds (the answer memo's copy): sent again while the row has `etag`. */
+export interface KnownAnswer {
   readonly etag: string;
   readonly body: Buffer;
   readonly gzip: boolean;
 }
 
 /**
- * Answers read before, in memory, by key and encoding, least recently used out first past `maxBytes`. Only a
- * copy: every hit still asks the database for the row's ETag, and the copy is sent only when it is of that
- * ETag (a row deleted and cached again with other results is read again).
+ * Bytes of stored answers read before, in memory, by key (the request's parameters and encoding), least
+ * recently used out first past `maxBytes`. Only a copy: the stored-answer read still asks the database for
+ * the row's ETag, and the copy is sent only when it is of that ETag.
  */
-export class MwuAnswerMemo extends ByteLru<MemoEntry> {
+export class MwuAnswerMemo extends ByteLru<KnownAnswer> {
   constructor(maxBytes: number) {
-    super(maxBytes, (entry) => entry.body.length);
+    super(maxBytes, (entry, key) => key.length + entry.body.length);
   }
 }
 
+/** What {@link readMwuCacheKeyed} found: the key, and the stored answer or the ids to compute it from. */
+export interface MwuCacheLookup {
+  readonly hashKey: string;
+  /** The statement's `pg_current_snapshot()`. */
+  readonly snapshot: string;
+  /** The stored answer, or undefined (none under this key). */
+  readonly hit: MwuCacheHit | undefined;
+  /** Both sides' signature ids of the key, ascending; only when no answer is stored (a miss needs them). */
+  readonly ids: readonly [number[], number[]] | null;
+}
+
 /**
- * The cached answer for a key, or undefined. `results_text` holds it as sent (migration 0005), with its ETag
- * and a gzip copy (0009); a row cached before 0005 is serialised from its jsonb once per hit, one cached
- * before 0009 is sent as text (the ETag hook hashes it). Runs on whatever the routed pool picks (a replica).
- * With `memo`, a body already in memory for the row's ETag is not read again.
+ * The key and the stored answer in one statement: `keyCtes` gives the CTEs `base_ids`, `new_ids` and
+ * `side_counts` (perfcompare-data.ts `idsAndCountsCtes`), whose key is hashed in PostgreSQL
+ * ({@link mwuCacheKeySql}, `template` from {@link mwuCacheKeyTemplate}), then looked up: the ids never
+ * travel unless the answer must be computed. `known`: bytes the caller holds, not read again while the row
+ * has their ETag. A row cached before 0005 is serialised from its jsonb once per hit, one cached before 0009
+ * is sent as text (the ETag hook hashes it). Runs on whatever the routed pool picks (a replica).
  */
-export async function readMwuCache(
-  db: Queryable,
-  hashKey: string,
+export async function readMwuCacheKeyed(
+  db: PreparedQueryable,
+  keyCtes: (arg: AddArg) => string,
+  template: readonly [string, string, string, string],
   request: MwuCacheRequest,
-  memo?: MwuAnswerMemo,
-): Promise<MwuCacheHit | undefined> {
-  const memoKey = `${hashKey} ${request.acceptsGzip ? 'gzip' : 'identity'}`;
-  const remembered = memo?.get(memoKey);
-  const { rows } = await db.query(READ_HIT, [
-    hashKey,
-    request.acceptsGzip,
-    request.ifNoneMatch.any,
-    request.ifNoneMatch.tags,
-    remembered?.etag ?? null,
-  ]);
-  const row = rows[0] as
-    | {
-        etag: string | null;
-        matched: boolean;
-        known: boolean;
-        gzip: Buffer | null;
-        text: string | null;
-        results: unknown;
-      }
-    | undefined;
-  if (row === undefined) return undefined;
-  if (row.matched) return { etag: row.etag, notModified: true, body: '', gzip: false };
-  if (row.known && remembered) {
-    return { etag: row.etag, notModified: false, body: remembered.body, gzip: remembered.gzip };
+  known: KnownAnswer | undefined,
+): Promise<MwuCacheLookup> {
+  const values: unknown[] = [];
+  const arg = addArgTo(values);
+  const ctes = keyCtes(arg);
+  const key = mwuCacheKeySql(template, arg);
+  const stored = storedAnswerSql('k.hash_key', request, known?.etag ?? null, arg);
+  const { rows } = await queryNamed(
+    db,
+    `WITH ${ctes}, k AS MATERIALIZED (SELECT ${key} AS hash_key)
+     SELECT k.hash_key, ${SNAPSHOT} AS snapshot, h.found, h.etag, h.matched, h.known, h.gzip, h.text, h.results,
+       CASE WHEN h.found IS NULL THEN ARRAY(SELECT id FROM base_ids ORDER BY id) END AS base_ids,
+       CASE WHEN h.found IS NULL THEN ARRAY(SELECT id FROM new_ids ORDER BY id) END AS new_ids
+     FROM k LEFT JOIN LATERAL (${stored}) h ON true`,
+    values,
+  );
+  const row = rows[0] as {
+    hash_key: string;
+    snapshot: string;
+    found: boolean | null;
+    etag: string | null;
+    matched: boolean;
+    known: boolean;
+    gzip: Buffer | null;
+    text: string | null;
+    results: unknown;
+    base_ids: number[] | null;
+    new_ids: number[] | null;
+  };
+  const { hash_key: hashKey, snapshot } = row;
+  if (row.found === null) {
+    return { hashKey, snapshot, hit: undefined, ids: [row.base_ids ?? [], row.new_ids ?? []] };
   }
+  const answer = (hit: MwuCacheHit): MwuCacheLookup => ({ hashKey, snapshot, hit, ids: null });
+  if (row.matched) return answer({ etag: row.etag, notModified: true, body: '', gzip: false });
+  if (row.known && known)
+    return answer({ etag: row.etag, notModified: false, body: known.body, gzip: known.gzip });
   if (row.etag === null) {
-    return { etag: null, notModified: false, body: row.text ?? JSON.stringify(row.results), gzip: false };
+    return answer({
+      etag: null,
+      notModified: false,
+      body: row.text ?? JSON.stringify(row.results),
+      gzip: false,
+    });
   }
-  // Kept as bytes: a hit from memory sends them without encoding 4 MB of text again.
+  // Bytes: the caller keeps them, to send them again without encoding 4 MB of text.
   const gzip = row.gzip !== null;
-  const body = row.gzip ?? Buffer.from(row.text ?? '', 'utf8');
-  memo?.set(memoKey, { etag: row.etag, body, gzip });
-  return { etag: row.etag, notModified: false, body, gzip };
+  return answer({
+    etag: row.etag,
+    notModified: false,
+    body: row.gzip ?? Buffer.from(row.text ?? '', 'utf8'),
+    gzip,
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/queryable.ts';
 import { leftSinceSql, sinceSql } from '../../db/since-window.ts';
-import type { AddArg } from '../../http/answer-memo.ts';
+import { type AddArg, addArgTo } from '../../http/answer-memo.ts';
 import { SIGNATURE_SINCE } from '../summary/summary-query.ts';
 import { quantize2HalfEvenJsonSql } from './stats/quantize.ts';
 
@@ -56,28 +56,39 @@ export interface SignatureFilter {
 }
 
 /**
- * The WHERE of one side's signatures (spec §3.12 "Signatures") over `s`, its parameters numbered from
- * `$<first>`, with only the conditions the filter sets (no `$n IS NULL OR …`), so that a named statement's
- * generic plan is as good as a custom one and PostgreSQL settles on it instead of planning every execution.
+ * The WHERE of one side's signatures (spec §3.12 "Signatures") over `s`, its parameters added with `arg`,
+ * with only the conditions the filter sets (no `$n IS NULL OR …`), so that a named statement's generic plan
+ * is as good as a custom one and PostgreSQL settles on it instead of planning every execution.
  */
-function signatureWhere(
-  filter: SignatureFilter,
-  first: number,
-): { readonly where: string; readonly params: unknown[] } {
-  const params: unknown[] = [filter.repositoryId];
+function signatureWhere(filter: SignatureFilter, arg: AddArg): string {
   const conds = [
-    `s.repository_id = $${first}`,
+    `s.repository_id = ${arg(filter.repositoryId)}`,
     filter.noSubtests ? 's.parent_signature_id IS NULL' : 's.parent_signature_id IS NOT NULL',
   ];
-  const add = (cond: (param: string) => string, value: unknown) => {
-    params.push(value);
-    conds.push(cond(`$${first + params.length - 1}`));
-  };
-  if (filter.framework !== null) add((p) => `s.framework_id = ${p}::integer`, filter.framework);
-  if (filter.parentSignature !== null)
-    add((p) => `s.parent_signature_id = ${p}::integer`, filter.parentSignature);
-  if (filter.updatedSince !== null) add((p) => sinceSql(SIGNATURE_SINCE, p), filter.updatedSince);
-  return { where: conds.join(' AND '), params };
+  if (filter.framework !== null) conds.push(`s.framework_id = ${arg(filter.framework)}::integer`);
+  if (filter.parentSignature !== null) {
+    conds.push(`s.parent_signature_id = ${arg(filter.parentSignature)}::integer`);
+  }
+  if (filter.updatedSince !== null) {
+    conds.push(sinceSql(SIGNATURE_SINCE, arg(filter.updatedSince)));
+  }
+  return conds.join(' AND ');
+}
+
+/**
+ * Whether a signature of either side left its `last_updated` window between cutoffs `older` and `newer`
+ * (placeholders), the other conditions of each side's filter kept: an SQL condition, its values added with
+ * `arg` (what an answer kept for the older cutoff must check before it is sent again, see http/answer-memo.ts).
+ */
+export function signaturesLeftSql(
+  filters: readonly SignatureFilter[],
+  arg: AddArg,
+  older: string,
+  newer: string,
+): string {
+  const sides = filters.map((filter) => `(${signatureWhere({ ...filter, updatedSince: null }, arg)})`);
+  return `EXISTS (SELECT 1 FROM performance_signature s WHERE (${sides.join(' OR ')})
+    AND ${leftSinceSql(SIGNATURE_SINCE, older, newer)})`;
 }
 
 /** One side's signatures with their platform and option names, to be filtered by {@link signatureWhere}. */
@@ -91,30 +102,14 @@ const SIGNATURES_SELECT = `SELECT s.id, s.framework_id, s.lower_is_better, s.has
 
 /** The signatures of one side (spec §3.12 "Signatures"), with their platform and option names. */
 export async function loadSignatures(db: Queryable, filter: SignatureFilter): Promise<CompareSignature[]> {
-  const { where, params } = signatureWhere(filter, 1);
+  const params: unknown[] = [];
+  const where = signatureWhere(filter, addArgTo(params));
   const { rows } = await db.query(`${SIGNATURES_SELECT} WHERE ${where} ORDER BY s.id`, params);
   return rows as CompareSignature[];
 }
 
-/**
- * Both sides' signature ids, ascending, in one statement: what the Mann-Whitney cache key needs of them
- * ({@link loadSignatures} yields the same ids: the joined platform and option are NOT NULL foreign keys).
- */
-export async function loadSignatureIds(
-  db: Queryable,
-  base: SignatureFilter,
-  next: SignatureFilter,
-): Promise<[number[], number[]]> {
-  const b = signatureWhere(base, 1);
-  const n = signatureWhere(next, 1 + b.params.length);
-  const ids = (where: string) =>
-    `(SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') FROM performance_signature s WHERE ${where})`;
-  const { rows } = await db.query(`SELECT ${ids(b.where)} AS base, ${ids(n.where)} AS next`, [
-    ...b.params,
-    ...n.params,
-  ]);
-  return [rows[0].base, rows[0].next];
-}
+/** The statement's snapshot as text, for an answer memo (http/answer-memo.ts) to compare later. */
+export const SNAPSHOT = 'pg_current_snapshot()::text';
 
 /** Which data points of one side: a revision, or a push-timestamp window (both ends exclusive). */
 export type DataSelection = { readonly revision: string } | { readonly after: Date; readonly before: Date };
@@ -128,28 +123,28 @@ const REPLICATES_OF_D = `LATERAL (SELECT r.id, r.value FROM performance_datum_re
     WHERE r.performance_datum_id = d.id OFFSET 0) r`;
 
 /**
- * The FROM and WHERE of one side's data points, and the selection's parameters (numbered from `first`): `d`
- * the datums of the signatures `ids` (an SQL array) in repository `repository` (SQL), with `replicates` `r`
- * their replicates (LEFT JOIN, so a datum without replicates keeps one row: to count them). The push is joined
- * only to select by revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
+ * The FROM and WHERE of one side's data points, the selection's values added with `arg`: `d` the datums of
+ * the signatures that `idsCond` (SQL) selects in repository `repository` (SQL), with `replicates` `r` their
+ * replicates (LEFT JOIN, so a datum without replicates keeps one row). The push is joined only to select by
+ * revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
  */
 function sideData(
-  ids: string,
+  idsCond: string,
   repository: string,
   selection: DataSelection,
   replicates: boolean,
-  first: number,
-): { readonly from: string; readonly params: unknown[] } {
+  arg: AddArg,
+): string {
   const byRevision = 'revision' in selection;
-  const [a, b] = [`$${first}`, `$${first + 1}`];
-  return {
-    from: `FROM performance_datum d
+  return `FROM performance_datum d
        ${byRevision ? 'JOIN push p ON p.id = d.push_id' : ''}
        ${replicates ? `LEFT JOIN ${REPLICATES_OF_D} ON true` : ''}
-      WHERE d.signature_id = ANY(${ids}) AND d.repository_id = ${repository}
-        AND ${byRevision ? `p.revision = ${a}` : `d.push_timestamp > ${a} AND d.push_timestamp < ${b}`}`,
-    params: byRevision ? [selection.revision] : [selection.after, selection.before],
-  };
+      WHERE ${idsCond} AND d.repository_id = ${repository}
+        AND ${
+          byRevision
+            ? `p.revision = ${arg(selection.revision)}`
+            : `d.push_timestamp > ${arg(selection.after)} AND d.push_timestamp < ${arg(selection.before)}`
+        }`;
 }
 
 /** `'[' || string_agg(…) || ']'`: a JSON array's text from JSON texts, in order; `[]` for no rows. */
@@ -230,11 +225,12 @@ export async function loadGroupedData(
 ): Promise<GroupedData> {
   const grouped = noData();
   if (signatureIds.length === 0) return grouped;
-  const { from, params } = sideData('$1::integer[]', '$2', selection, false, 3);
+  const params: unknown[] = [signatureIds, repositoryId];
+  const from = sideData('d.signature_id = ANY($1::integer[])', '$2', selection, false, addArgTo(params));
   const { rows } = await db.query(
     `WITH ${listsCtes(from, replicates)}
      SELECT signature_id, values::text, replicates::text, job_ids, runs, runs_replicates FROM lists`,
-    [signatureIds, repositoryId, ...params],
+    params,
   );
   for (const row of rows) {
     addLists(grouped, row.signature_id, {
@@ -248,7 +244,7 @@ export async function loadGroupedData(
   return grouped;
 }
 
-/** One side of a Student-t comparison: which signatures, and which of their data points. */
+/** One side of a comparison: which signatures, and which of their data points. */
 export interface CompareSide {
   readonly filter: SignatureFilter;
   readonly selection: DataSelection;
@@ -275,16 +271,15 @@ export function compareStatement(
   replicates: boolean,
 ): { readonly text: string; readonly values: unknown[] } {
   const values: unknown[] = [];
+  const arg = addArgTo(values);
   const side = (prefix: string, { filter, selection }: CompareSide) => {
-    const signatures = signatureWhere(filter, values.length + 1);
-    values.push(...signatures.params);
-    const repository = `$${values.length - signatures.params.length + 1}`;
-    const ids = `ARRAY(SELECT s.id FROM ${prefix}s s)`;
-    const data = sideData(ids, repository, selection, false, values.length + 1);
-    values.push(...data.params);
+    const where = signatureWhere(filter, arg);
+    const repository = arg(filter.repositoryId);
+    const ids = `d.signature_id = ANY(ARRAY(SELECT s.id FROM ${prefix}s s))`;
+    const from = sideData(ids, repository, selection, false, arg);
     return {
-      ctes: `${prefix}s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${signatures.where}),
-       ${listsCtes(data.from, replicates, prefix)}`,
+      ctes: `${prefix}s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${where}),
+       ${listsCtes(from, replicates, prefix)}`,
       json: `(SELECT coalesce(json_agg(json_build_array(to_json(s), l.values, l.job_ids, l.runs, l.replicates,
            l.runs_replicates) ORDER BY s.id), '[]')
          FROM ${prefix}s s LEFT JOIN ${prefix}lists l ON l.signature_id = s.id)`,
@@ -322,31 +317,21 @@ export function parseCompareBody(body: string): [LoadedSide, LoadedSide] {
 }
 
 /**
- * For the answer memo: whether a signature of the repositories `repositoryIds` passed the edge of the
- * `updatedSince` window between the cutoffs `older` and `newer` (placeholders; {@link SIGNATURE_SINCE}).
- */
-export function signaturesLeftWindowSql(
-  repositoryIds: readonly number[],
-  arg: AddArg,
-  older: string,
-  newer: string,
-): string {
-  return `EXISTS (SELECT 1 FROM performance_signature s WHERE s.repository_id = ANY(${arg(repositoryIds)}::integer[])
-      AND ${leftSinceSql(SIGNATURE_SINCE, older, newer)})`;
-}
-
-/**
- * A window side's datum count from the counters of migration 0008 (ids, repository, after, before at
- * `$<first>`…): the whole UTC days strictly inside the window from `performance_datum_day_count`, the two
+ * A window side's datum count from the counters of migration 0008 (`inIds` the signatures' condition on a
+ * column; repository, after and before placeholders): the whole UTC days strictly inside the window from `performance_datum_day_count`, the two
  * partial edge days counted exactly through the (repository_id, push_timestamp) index, each from the shorter
  * side of its edge by time (up to now: pushes are not in the future): the part inside the window, or the
  * day's counter less the part outside it (a window ending at the newest push leaves almost nothing of its
  * last day to read, where the part inside was up to a whole day's ingestion). Each part is one index range filtered by a hashed signature list (`signature_id + 0`
  * keeps the list a filter, not one index descent per signature). A window within one day is counted directly.
  */
-function windowCount(first: number): string {
-  const [ids, repo] = [`$${first}::integer[]`, `$${first + 1}`];
-  const [after, before] = [`$${first + 2}::timestamptz`, `$${first + 3}::timestamptz`];
+function windowCount(
+  inIds: (column: string) => string,
+  repo: string,
+  afterArg: string,
+  beforeArg: string,
+): string {
+  const [after, before] = [`${afterArg}::timestamptz`, `${beforeArg}::timestamptz`];
   const day = (t: string) => `performance_datum_day(${t})`;
   const dayStart = (t: string) => `to_timestamp(${day(t)} * 86400)`;
   const dayEnd = (t: string) => `to_timestamp((${day(t)} + 1) * 86400)`;
@@ -354,9 +339,9 @@ function windowCount(first: number): string {
   // has next to nothing after it, however early in the day that push came.
   const written = (t: string) => `least(${dayEnd(t)}, now()) - ${t}`;
   const datums = (cond: string) => `(SELECT count(*) FROM performance_datum d
-           WHERE d.repository_id = ${repo} AND d.signature_id + 0 = ANY(${ids}) AND ${cond})`;
+           WHERE d.repository_id = ${repo} AND ${inIds('d.signature_id + 0')} AND ${cond})`;
   const counters = (cond: string) => `(SELECT coalesce(sum(c.datums), 0) FROM performance_datum_day_count c
-           WHERE c.repository_id = ${repo} AND c.signature_id + 0 = ANY(${ids}) AND ${cond})`;
+           WHERE c.repository_id = ${repo} AND ${inIds('c.signature_id + 0')} AND ${cond})`;
   return `CASE WHEN ${day(before)} <= ${day(after)}
     THEN ${datums(`d.push_timestamp > ${after} AND d.push_timestamp < ${before}`)}
     ELSE ${counters(`c.day > ${day(after)} AND c.day < ${day(before)}`)}
@@ -378,24 +363,24 @@ export interface DataSide {
   readonly selection: DataSelection;
 }
 
-/** The count expression of one side and its parameters from `$<first>` (0 without signatures). */
-function sideCount(side: DataSide, replicates: boolean, first: number): { sql: string; params: unknown[] } {
-  if (side.signatureIds.length === 0) return { sql: '0', params: [] };
+/**
+ * The count expression of one side (see {@link countDataPoints}), its values added with `arg`: `inIds` the
+ * condition that a column is one of the side's signature ids. It is given `d.signature_id + 0`, so that the
+ * ids filter the rows of the other indexes (the window's, or the push's datums), hashed, instead of one
+ * index descent per signature (or, with ids the planner cannot see, a scan of all their datums).
+ */
+function sideCount(
+  side: { readonly repositoryId: number; readonly selection: DataSelection },
+  inIds: (column: string) => string,
+  replicates: boolean,
+  arg: AddArg,
+): string {
   const { selection } = side;
+  const repo = arg(side.repositoryId);
   if (!replicates && 'after' in selection) {
-    return {
-      sql: windowCount(first),
-      params: [side.signatureIds, side.repositoryId, selection.after, selection.before],
-    };
+    return windowCount(inIds, repo, arg(selection.after), arg(selection.before));
   }
-  const { from, params } = sideData(
-    `$${first}::integer[]`,
-    `$${first + 1}`,
-    selection,
-    replicates,
-    first + 2,
-  );
-  return { sql: `(SELECT count(*) ${from})`, params: [side.signatureIds, side.repositoryId, ...params] };
+  return `(SELECT count(*) ${sideData(inIds('d.signature_id + 0'), repo, selection, replicates, arg)})`;
 }
 
 /**
@@ -408,12 +393,45 @@ export async function countDataPoints(
   db: Queryable,
   sides: readonly [DataSide, DataSide],
   replicates: boolean,
-): Promise<[number, number]> {
-  const base = sideCount(sides[0], replicates, 1);
-  const next = sideCount(sides[1], replicates, 1 + base.params.length);
-  const { rows } = await db.query(`SELECT (${base.sql})::bigint AS base, (${next.sql})::bigint AS next`, [
-    ...base.params,
-    ...next.params,
-  ]);
-  return [Number(rows[0].base), Number(rows[0].next)];
+): Promise<{ readonly counts: [number, number]; readonly snapshot: string }> {
+  const values: unknown[] = [];
+  const arg = addArgTo(values);
+  const count = (side: DataSide) => {
+    if (side.signatureIds.length === 0) return '0';
+    const ids = `${arg(side.signatureIds)}::integer[]`;
+    return sideCount(side, (column) => `${column} = ANY(${ids})`, replicates, arg);
+  };
+  const { rows } = await db.query(
+    `SELECT (${count(sides[0])})::bigint AS base, (${count(sides[1])})::bigint AS next, ${SNAPSHOT} AS snapshot`,
+    values,
+  );
+  return { counts: [Number(rows[0].base), Number(rows[0].next)], snapshot: rows[0].snapshot };
+}
+
+/**
+ * The CTEs `base_ids` and `new_ids` (each side's signature ids: those of {@link loadSignatures}, whose joined
+ * platform and option are NOT NULL foreign keys) and `side_counts` (one row: `base` and `next`, as
+ * {@link countDataPoints} counts them), values added with `arg`: the ids and their counts in one statement, the
+ * ids never leaving the server (a Mann-Whitney cache key hashes them there). The ids are a hashed semi-join
+ * of the counts' index ranges, as the array of {@link countDataPoints} is a hashed filter.
+ */
+export function idsAndCountsCtes(
+  sides: readonly [CompareSide, CompareSide],
+  replicates: boolean,
+  arg: AddArg,
+): string {
+  const [base, next] = sides.map((side, i) => {
+    const name = i === 0 ? 'base_ids' : 'new_ids';
+    const ids = `${name} AS MATERIALIZED (SELECT s.id FROM performance_signature s
+      WHERE ${signatureWhere(side.filter, arg)})`;
+    const count = sideCount(
+      { repositoryId: side.filter.repositoryId, selection: side.selection },
+      (column) => `${column} IN (SELECT id FROM ${name})`,
+      replicates,
+      arg,
+    );
+    return { ids, count };
+  }) as [{ ids: string; count: string }, { ids: string; count: string }];
+  return `${base.ids}, ${next.ids},
+    side_counts AS (SELECT (${base.count})::bigint AS base, (${next.count})::bigint AS next)`;
 }

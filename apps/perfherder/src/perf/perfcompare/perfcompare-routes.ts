@@ -1,17 +1,27 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Negotiator from 'negotiator';
 import { type PreparedQueryable, queryNamed } from '../../db/queryable.ts';
+import type { AnswerMemo, KeptAnswer, MemoWindow } from '../../http/answer-memo.ts';
 import { ifNoneMatchTags, markFixedAnswer } from '../../http/etag.ts';
 import { badRequest } from '../../http/service-errors.ts';
 import { addVary } from '../../http/vary.ts';
 import { repeatedParam } from '../signatures/series-params.ts';
-import { MwuAnswerMemo, mwuCacheKey, readMwuCache, writeMwuCache } from './mwu-cache.ts';
 import {
-  countDataPoints,
+  type KnownAnswer,
+  MwuAnswerMemo,
+  type MwuCacheHit,
+  mwuCacheKeyTemplate,
+  readMwuCacheKeyed,
+  writeMwuCache,
+} from './mwu-cache.ts';
+import {
   type DataSelection,
+  idsAndCountsCtes,
   loadGroupedData,
-  loadSignatureIds,
   loadSignatures,
+  type SignatureFilter,
+  SNAPSHOT,
+  signaturesLeftSql,
 } from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
 import { mannWhitneyRow, matchRows, type RowContext } from './perfcompare-rows.ts';
@@ -29,6 +39,8 @@ interface Lookup {
   readonly newRepoId: number;
   readonly newPush: PushRow | undefined;
   readonly basePush: PushRow | undefined;
+  /** The statement's `pg_current_snapshot()`. */
+  readonly snapshot: string;
 }
 
 async function lookUp(db: PreparedQueryable, params: PerfCompareParams): Promise<Lookup> {
@@ -37,7 +49,7 @@ async function lookUp(db: PreparedQueryable, params: PerfCompareParams): Promise
     `WITH r AS (SELECT (SELECT id FROM repository WHERE name = $1) AS base_id,
                        (SELECT id FROM repository WHERE name = $2) AS new_id)
      SELECT r.base_id, r.new_id, np.id AS new_push_id, np.time AS new_push_time,
-       bp.id AS base_push_id, bp.time AS base_push_time
+       bp.id AS base_push_id, bp.time AS base_push_time, ${SNAPSHOT} AS snapshot
      FROM r
      LEFT JOIN push np ON np.repository_id = r.new_id AND np.revision = $3
      LEFT JOIN push bp ON bp.repository_id = r.base_id AND bp.revision = $4`,
@@ -56,6 +68,7 @@ async function lookUp(db: PreparedQueryable, params: PerfCompareParams): Promise
     newRepoId: row.new_id,
     newPush: push(row.new_push_id, row.new_push_time),
     basePush: push(row.base_push_id, row.base_push_time),
+    snapshot: row.snapshot,
   };
 }
 
@@ -64,8 +77,80 @@ function sendJsonString(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(message));
 }
 
-/** Bytes of cached Mann-Whitney answers kept in memory per process (a medium-set answer: 0.7 MB gzipped). */
-const MWU_MEMO_BYTES = 64 * 1024 * 1024;
+/**
+ * What a Mann-Whitney answer kept in the answer memo was built from, besides its parameters: the interval
+ * (recomputed from the pushes' ages when there is a base revision: `pushTimes`, base then new) and both
+ * sides' signature filters (their `updatedSince` is the now-relative window).
+ */
+interface MwuNote {
+  readonly interval: number | null;
+  readonly pushTimes: readonly [Date, Date] | null;
+  readonly filters: readonly [SignatureFilter, SignatureFilter];
+}
+
+/** The signatures' `last_updated` window of an `interval`, at `nowMs` (whole seconds, as the route cuts it). */
+function updatedSinceAt(nowMs: number, interval: number | null): Date | null {
+  return interval ? new Date((Math.trunc(nowMs / 1000) - interval) * 1000) : null;
+}
+
+/**
+ * Sends a stored Mann-Whitney answer with its headers (as read from the cache row, or kept in memory): the
+ * ETag (the ETag hook answers a matching If-None-Match with a 304), `Vary: Accept-Encoding`, gzip when the
+ * body is the gzip copy.
+ */
+function sendStored(reply: FastifyReply, stored: Pick<MwuCacheHit, 'etag' | 'body' | 'gzip'>): FastifyReply {
+  reply.type('application/json');
+  if (stored.etag !== null) {
+    reply.header('etag', stored.etag);
+    addVary(reply, 'accept-encoding');
+    if (stored.gzip) reply.header('content-encoding', 'gzip');
+  }
+  return reply.send(stored.body);
+}
+
+/**
+ * The Mann-Whitney answer `kept` in the answer memo for these parameters (its ETag; the bytes are in `bytes`,
+ * the route's copy), sent when one statement proves it current (the snapshot its key and stored answer were
+ * read at, nothing past the window's edge; see http/answer-memo.ts) and the interval recomputed now is the
+ * same; null otherwise (or when the bytes of the client's encoding are not of that ETag).
+ */
+async function sendKept(
+  answers: AnswerMemo,
+  db: PreparedQueryable,
+  kept: KeptAnswer,
+  bytes: KnownAnswer | undefined,
+  client: MwuClient,
+  reply: FastifyReply,
+  params: PerfCompareParams,
+): Promise<FastifyReply | null> {
+  const note = kept.note as MwuNote;
+  const matched = client.ifNoneMatch.any || client.ifNoneMatch.tags.includes(kept.etag.slice(2));
+  if (!matched && bytes?.etag !== kept.etag) return null;
+  const nowMs = Date.now();
+  const interval = note.pushTimes
+    ? intervalForPushes(nowMs, note.pushTimes[0], note.pushTimes[1])
+    : params.interval;
+  if (interval !== note.interval) return null;
+  const since = updatedSinceAt(nowMs, interval);
+  const window: MemoWindow | null = since && {
+    cutoff: since.toISOString(),
+    crossed: (arg, older, newer) => signaturesLeftSql(note.filters, arg, older, newer),
+  };
+  if (!(await answers.current(db, kept, window))) return null;
+  answers.countHit();
+  if (note.pushTimes) markFixedAnswer(reply);
+  const sent = matched || bytes === undefined ? { body: '', gzip: false } : bytes;
+  return sendStored(reply, { etag: kept.etag, body: sent.body, gzip: sent.gzip });
+}
+
+/** How the client asked for a Mann-Whitney answer. */
+interface MwuClient {
+  readonly acceptsGzip: boolean;
+  readonly ifNoneMatch: { readonly any: boolean; readonly tags: readonly string[] };
+}
+
+/** Bytes of stored Mann-Whitney answers kept per process (a medium-set answer: 0.7 MB gzipped, 4 MB text). */
+const MWU_BYTES = 64 * 1024 * 1024;
 
 /**
  * Spec 3.12: `GET /api/perfcompare/results/`, Student-t (default) or Mann-Whitney-U
@@ -73,7 +158,9 @@ const MWU_MEMO_BYTES = 64 * 1024 * 1024;
  * including the cache lookup, goes to a replica; the cache insert is a write and goes to the primary.
  */
 export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
-  const memo = new MwuAnswerMemo(MWU_MEMO_BYTES);
+  // The bytes read of stored answers, by parameters and encoding, with their ETag: the stored-answer read
+  // does not read them again while the row has that ETag (memo on or off), and the answer memo's hits send them.
+  const stored = new MwuAnswerMemo(MWU_BYTES);
   app.get(
     '/api/perfcompare/results/',
     {
@@ -109,6 +196,19 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const params = parsePerfCompareParams(request.query as Record<string, unknown>);
       const db = app.db;
+      const client = {
+        acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
+        ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
+      };
+      // A stored Mann-Whitney answer kept in memory by its parameters: one small statement when current.
+      const memoKey = `mwu ${JSON.stringify(params)}`;
+      const bytesKey = `${memoKey} ${client.acceptsGzip ? 'gzip' : 'identity'}`;
+      const bytes = params.testVersion === 'mann-whitney-u' ? stored.get(bytesKey) : undefined;
+      const kept = params.testVersion === 'mann-whitney-u' ? app.answerMemo.recall(memoKey) : undefined;
+      if (kept !== undefined) {
+        const sent = await sendKept(app.answerMemo, db, kept, bytes, client, reply, params);
+        if (sent !== null) return sent;
+      }
       const found = await lookUp(db, params);
       const { baseRepoId, newRepoId, newPush } = found;
       if (!newPush) {
@@ -146,7 +246,7 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
           before: newPush.time,
         };
       }
-      const updatedSince = interval ? new Date((Math.trunc(nowMs / 1000) - interval) * 1000) : null;
+      const updatedSince = updatedSinceAt(nowMs, interval);
       // `if framework:` in the reference: 0 means no framework filter.
       const signatureFilter = {
         noSubtests: params.noSubtests,
@@ -215,19 +315,9 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
       };
 
-      // The cache key holds both sides' signature ids and numbers of statistics: two statements, both sides
-      // in each; a hit reads no data points and sends the stored answer as it is.
-      const [baseIds, newIds] = await loadSignatureIds(db, baseFilter, newFilter);
-      const counts = await countDataPoints(
-        db,
-        [
-          { repositoryId: baseRepoId, signatureIds: baseIds, selection: baseSelection },
-          { repositoryId: newRepoId, signatureIds: newIds, selection: newSelection },
-        ],
-        params.replicates,
-      );
-      const totalDataPoints = counts[0] + counts[1];
-      const hashKey = mwuCacheKey({
+      // The cache key holds both sides' signature ids and numbers of statistics: one statement reads them,
+      // hashes the key and reads the stored answer (the ids come back only when there is none).
+      const template = mwuCacheKeyTemplate({
         base_rev: params.baseRevision,
         new_rev: params.newRevision,
         base_repo: params.baseRepository,
@@ -239,29 +329,44 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         new_parent_signature: params.newParentSignature,
         replicates: params.replicates,
         enable_silverman_kde: params.enableSilvermanKde,
-        base_sig_ids: baseIds,
-        new_sig_ids: newIds,
-        total_data_points: totalDataPoints,
       });
-      const cached = await readMwuCache(
+      const sides = [
+        { filter: baseFilter, selection: baseSelection },
+        { filter: newFilter, selection: newSelection },
+      ] as const;
+      const lookup = await readMwuCacheKeyed(
         db,
-        hashKey,
-        {
-          acceptsGzip: new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip',
-          ifNoneMatch: ifNoneMatchTags(request.headers['if-none-match']),
-        },
-        memo,
+        (arg) => idsAndCountsCtes(sides, params.replicates, arg),
+        template,
+        client,
+        bytes,
       );
-      if (cached !== undefined) {
-        reply.type('application/json');
-        if (cached.etag !== null) {
-          // The ETag hook keeps this tag (and answers 304 to the matching If-None-Match: no body was read).
-          reply.header('etag', cached.etag);
-          addVary(reply, 'accept-encoding');
-          if (cached.gzip) reply.header('content-encoding', 'gzip');
+      const { hit, hashKey } = lookup;
+      if (hit !== undefined) {
+        if (hit.etag !== null) {
+          if (!hit.notModified && typeof hit.body !== 'string') {
+            stored.set(bytesKey, { etag: hit.etag, body: hit.body, gzip: hit.gzip });
+          }
+          // Kept by the parameters (its ETag; the bytes are the copy above), checked by its snapshot when
+          // both statements of the answer saw the same one.
+          const note: MwuNote = {
+            interval,
+            pushTimes: basePush ? [basePush.time, newPush.time] : null,
+            filters: [baseFilter, newFilter],
+          };
+          app.answerMemo.keep(memoKey, {
+            snapshot: found.snapshot === lookup.snapshot ? lookup.snapshot : null,
+            cutoff: updatedSince?.toISOString() ?? null,
+            etag: hit.etag,
+            identity: null,
+            gzip: null,
+            note,
+          });
         }
-        return answer(reply.send(cached.body));
+        // The ETag hook answers 304 to the matching If-None-Match (no body was read).
+        return answer(sendStored(reply, hit));
       }
+      const [baseIds, newIds] = lookup.ids ?? [[], []];
       const results = (await loadRows([baseIds, newIds])).map((row) => mannWhitneyRow(row, ctx));
       await writeMwuCache(db, hashKey, results);
       return answer(results);

@@ -4,7 +4,7 @@ import {
   type CompareSide,
   compareStatement,
   parseCompareBody,
-  signaturesLeftWindowSql,
+  signaturesLeftSql,
 } from './perfcompare-data.ts';
 import { matchRows, RawJson, type RowContext, studentTRow } from './perfcompare-rows.ts';
 
@@ -21,7 +21,7 @@ export interface StudentTComparison {
  * Sends a Student-t comparison (spec §3.12): both sides read by one statement ({@link compareStatement}), the
  * rows and their statistics built in JavaScript, the lists PostgreSQL built spliced in as they are
  * ({@link RawJson}). Through the answer memo (http/answer-memo.ts): a repeat is sent from memory while the
- * database proves it current, that is the same snapshot and no signature of either repository past the edge
+ * database proves it current, that is the same snapshot and no signature of either side past the edge
  * of the `interval` window (`updatedSince`, the one now-relative input of the statement, the same on both sides).
  */
 export async function sendStudentT(
@@ -34,7 +34,6 @@ export async function sendStudentT(
   const { params } = ctx;
   const { text, values } = compareStatement(base, next, params.replicates);
   const cutoff = base.filter.updatedSince;
-  const repositories = [base.filter.repositoryId, next.filter.repositoryId];
   const sent = await app.answerMemo.send(app.db, request, reply, {
     // Every input but the cutoff: the statement's, and what JavaScript adds (the parameters, the graphs' range).
     key: statementKey('perfcompare', text, [
@@ -50,7 +49,7 @@ export async function sendStudentT(
         ? null
         : {
             cutoff: cutoff.toISOString(),
-            crossed: (arg, older, newer) => signaturesLeftWindowSql(repositories, arg, older, newer),
+            crossed: (arg, older, newer) => signaturesLeftSql([base.filter, next.filter], arg, older, newer),
           },
     transform: (body) => {
       const [b, n] = parseCompareBody(body);
