@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { statementKey } from '../../http/answer-memo.ts';
 import { pyInt } from '../../http/integer-param.ts';
 import { asList, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
@@ -9,9 +8,13 @@ import {
   parseAfterRepository,
   projectParamsSchema,
   repeatedParam,
+  repositoryMemoWindow,
+  SIGNATURE_UPDATED_SINCE,
+  type StatementCutoff,
   signatureCoreSchema,
   timeWindowConditions,
   unknownProject,
+  windowedStatementKey,
 } from './series-params.ts';
 
 /** One signature as `/signatures/` sends it: sparse, optional members only when they carry information. */
@@ -36,6 +39,8 @@ export interface SparseSignature {
 interface Filters {
   where: string[];
   params: unknown[];
+  /** The `interval` cutoff, computed once per request (null without `interval`). */
+  cutoff: StatementCutoff | null;
 }
 
 const querystring = {
@@ -111,12 +116,13 @@ function signatureFilters(q: Record<string, string[] | undefined>, project: stri
     where.push(`s.framework_id = ANY(${param(list)}::int[])`);
   }
 
-  where.push(...timeWindowConditions(q, 's.last_updated', 'inclusive', param));
+  const window = timeWindowConditions(q, SIGNATURE_UPDATED_SINCE, param);
+  where.push(...window.where);
 
   const platform = last(q.platform);
   if (platform) where.push(`mp.platform = ${param(platform)}`);
 
-  return { where, params };
+  return { where, params, cutoff: window.cutoff };
 }
 
 /**
@@ -167,7 +173,7 @@ export const signaturesRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const { where, params } = await parseAfterRepository(app.db, request.params.project, () =>
+      const { where, params, cutoff } = await parseAfterRepository(app.db, request.params.project, () =>
         signatureFilters(request.query, request.params.project),
       );
       const text = `SELECT (SELECT '{' || coalesce(string_agg('"' || x.id || '":' || x.json, ',' ORDER BY x.id), '') || '}'
@@ -180,12 +186,12 @@ export const signaturesRoutes: FastifyPluginAsync = async (app) => {
            ) x) AS body
          FROM repository r
          WHERE r.name = $1`;
-      // Kept by the answer memo unless `interval` (its cutoff is the statement's own now()).
+      // Kept by the answer memo; with `interval`, while no signature of the repository crosses the window's edge.
       const sent = await app.answerMemo.send(app.db, request, reply.type('application/json'), {
-        key: asList(request.query.interval).length > 0 ? null : statementKey('signatures', text, params),
+        key: windowedStatementKey('signatures', text, params, cutoff),
         text,
         values: params,
-        window: null,
+        window: repositoryMemoWindow(SIGNATURE_UPDATED_SINCE, request.params.project, cutoff),
       });
       if (sent === null) throw unknownProject();
       return sent;
