@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
+import { DATUM_VALUE_SQL, roundRawValues } from '../../src/perf/data/data-routes.ts';
+import { pyRound2 } from '../../src/perf/data/py-round.ts';
 import { insertJob, insertPerfDatum, insertPush, testPerfSignature } from '../fixtures/index.ts';
 import { withTestDatabase } from '../support/database.ts';
 
@@ -111,6 +113,32 @@ describe("performance_datum's stored JSON texts (value_json, submit_time_json) f
       });
     } finally {
       client.release();
+    }
+  });
+});
+
+describe("/data/'s datum value: the stored value_json where it is Python's round, else rounded in JavaScript", () => {
+  it('both paths give pyRound2 of the double, on ties, near-ties, huge and tiny values and random ones', async () => {
+    const values: number[] = [0, -0, 0.125, 0.375, 2.675, 1.005, 5e-324, 1e-7, 1.7976931348623157e308];
+    values.push(999999999.995, 9999999999.995, 99999999999.995, 1e10, -1e10, 123456789.125, 2 ** 53);
+    for (let i = 0; i < 20_000; i++) {
+      const k = Math.floor(Math.random() * 2e6) - 1e6;
+      const tie = (2 * k + 1) / 200;
+      values.push(k / 1000, k / 200, k / 8, k * 1e-7, tie, tie + 1e-12, tie - 1e-12, tie + 1e-9);
+      values.push((Math.random() - 0.5) * 10 ** (Math.random() * 24 - 8));
+    }
+    values.push(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+    const { rows } = await db.primary.query(
+      `SELECT d.value::text AS raw, ${DATUM_VALUE_SQL} AS sent
+         FROM (SELECT v AS value, performance_value_text_json(v::text) AS value_json FROM unnest($1::float8[]) v) d`,
+      [values],
+    );
+    const stored = rows.filter((r) => !r.sent.startsWith('R')).length;
+    assert.ok(stored > values.length / 4 && stored < values.length, `both paths taken (${stored} stored)`);
+    for (const r of rows) {
+      const x = pyRound2(Number.parseFloat(r.raw));
+      const expected = `"value":${Number.isFinite(x) ? String(x) : 'null'}`;
+      assert.equal(roundRawValues(`"value":${r.sent}`), expected, `${r.raw} sent as ${r.sent}`);
     }
   });
 });

@@ -121,26 +121,29 @@ function datumFilters(q: Record<string, string[] | undefined>, project: string):
  * A datum's value as `/data/` sends it, in SQL: the stored `value_json` (migration 0010: the shortest text of
  * the value rounded half-even to 2 decimals) where it is the same text as Python's `round(x, 2)` of the exact
  * double written as JavaScript writes a number, else `R` and the value's shortest text, for JavaScript to round
- * ({@link roundedValue}). The two roundings differ only for a value within a few ulps of a tie at 2 decimals
+ * ({@link roundRawValues}). The two roundings differ only for a value within a few ulps of a tie at 2 decimals
  * (`x * 200` near an odd integer: the stored text rounded the decimal tie, Python rounds the double) or of a
  * magnitude where a cent is near an ulp; those, NaN and ±Infinity take the `R` path (a superset: the test
  * compares both paths on every such value and random ones). Saves a float8 text per datum and the JavaScript
  * pass over every value (0.7 ms for 954 datums).
  */
-const VALUE_SQL = `coalesce(CASE WHEN abs(d.value) < 1e10
+export const DATUM_VALUE_SQL = `coalesce(CASE WHEN abs(d.value) < 1e10
     AND NOT (mod(abs(round(d.value * 200))::bigint, 2) = 1 AND abs(d.value * 200 - round(d.value * 200)) < 0.01)
   THEN d.value_json END, 'R' || d.value::text)`;
 
-/** `"value":R<float8 text>` in the body the statement builds (see {@link VALUE_SQL}). */
+/** `"value":R<float8 text>` in the body the statement builds (see {@link DATUM_VALUE_SQL}). */
 const RAW_VALUE = /"value":R([-+.0-9A-Za-z]+)/g;
 
 /**
- * A datum value as `/data/` sends it: Python's `round(x, 2)` of the float, written as JavaScript writes a number
- * (what the response serialiser wrote); a non-finite value is `null`, as JSON has no other spelling for it.
+ * The body with each `"value":R<float8 text>` of {@link DATUM_VALUE_SQL} as `/data/` sends it: Python's
+ * `round(x, 2)` of the float, written as JavaScript writes a number (what the response serialiser wrote); a
+ * non-finite value is `null`, as JSON has no other spelling for it.
  */
-function roundedValue(_match: string, raw: string): string {
-  const rounded = pyRound2(Number.parseFloat(raw));
-  return `"value":${Number.isFinite(rounded) ? String(rounded) : 'null'}`;
+export function roundRawValues(body: string): string {
+  return body.replace(RAW_VALUE, (_match: string, raw: string) => {
+    const rounded = pyRound2(Number.parseFloat(raw));
+    return `"value":${Number.isFinite(rounded) ? String(rounded) : 'null'}`;
+  });
 }
 
 /**
@@ -169,7 +172,7 @@ function dataStatement(where: readonly string[], skipRetriggers: boolean): strin
             || ',"job_id":' || coalesce(d.job_id::text, 'null') || ',"push_id":' || d.push_id
             || ',"revision":' || to_json(p.revision)::text
             || ',"push_timestamp":' || floor(date_part('epoch', d.push_timestamp))::bigint
-            || ',"value":' || ${VALUE_SQL} || '}' AS json
+            || ',"value":' || ${DATUM_VALUE_SQL} || '}' AS json
         FROM performance_datum d
         JOIN performance_signature s ON s.id = d.signature_id
         JOIN push p ON p.id = d.push_id
@@ -186,7 +189,7 @@ function dataStatement(where: readonly string[], skipRetriggers: boolean): strin
  * {@link dataStatement}); it uses the datum indexes on (repository, signature, push_timestamp), (job_id) and
  * (push_id). Datums come in push-time order (the reference leaves it to the database). JavaScript only rounds
  * the few values the stored text cannot give (Python's `round`, which SQL has no exact form of; see
- * {@link VALUE_SQL}) in the text and sends it: no rows to parse, no objects, no serialiser. Replica-routed.
+ * {@link DATUM_VALUE_SQL}) in the text and sends it: no rows to parse, no objects, no serialiser. Replica-routed.
  */
 export const dataRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { project: string }; Querystring: Record<string, string[] | undefined> }>(
@@ -233,7 +236,7 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
         text,
         values: params,
         window: repositoryMemoWindow(DATUM_PUSHED_SINCE, request.params.project, cutoff),
-        transform: (body) => body.replace(RAW_VALUE, roundedValue),
+        transform: roundRawValues,
       });
       if (sent === null) throw unknownProject();
       return sent;
