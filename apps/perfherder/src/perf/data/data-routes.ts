@@ -102,7 +102,9 @@ function datumFilters(q: Record<string, string[] | undefined>, project: string):
   }
   if (pushIds.length > 0) {
     const list = intColumnList('push_id', pushIds, () => invalidInteger('push_id'));
-    where.push(`d.push_id = ANY(${param(list)}::int[])`);
+    // The same condition on the push: its primary key finds the one row, where a hash join read every push.
+    const pushes = param(list);
+    where.push(`d.push_id = ANY(${pushes}::int[])`, `p.id = ANY(${pushes}::int[])`);
   }
   if (asList(q.job_id).length > 0) where.push(`d.job_id = ANY(${param(jobIds)}::bigint[])`);
   const frameworks = asList(q.framework);
