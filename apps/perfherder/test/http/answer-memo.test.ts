@@ -26,6 +26,7 @@ import {
   type SignatureRow,
   testPerfSignature,
 } from '../fixtures/index.ts';
+import { type MemoProbe, memoProbe } from '../support/memo-probe.ts';
 import { buildServiceApp, serviceAppHooks } from '../support/service-app.ts';
 
 const RANGE = 'startday=2013-11-01T00%3A00%3A00&endday=2013-11-30T00%3A00%3A00';
@@ -33,41 +34,19 @@ const RANGE = 'startday=2013-11-01T00%3A00%3A00&endday=2013-11-30T00%3A00%3A00';
 describe('answer memo: whole answers validated by the snapshot', () => {
   const service = serviceAppHooks();
   let replica: pg.Pool;
+  let probe: MemoProbe;
   before(async () => {
     replica = new pg.Pool({ connectionString: service.db.urls.replicas[0], max: 1 });
     // The cluster stops before this pool ends: its idle connection's end must not crash the file.
     replica.on('error', () => {});
-    await service.db.primary.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    probe = await memoProbe(service, replica);
   });
   after(() => replica?.end());
-
-  /** Calls of the statements whose text contains `marker`, summed over the servers (primary and replica). */
-  async function calls(marker: string, servers = [service.db.primary, replica]): Promise<number> {
-    let n = 0;
-    for (const pool of servers) {
-      const { rows } = await pool.query(
-        `SELECT coalesce(sum(calls), 0)::int AS n FROM pg_stat_statements
-          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND query LIKE '%' || $1 || '%' AND query NOT LIKE '%pg_stat_statements%'`,
-        [marker],
-      );
-      n += Number(rows[0].n);
-    }
-    return n;
-  }
-  const bodyRuns = () => calls('memo_snapshot');
-  const checkRuns = () => calls('AS snapshot, coalesce(');
-
-  /** Waits until the replica has replayed everything and its snapshot lists no transaction in progress. */
-  async function settle(): Promise<void> {
-    await service.db.cluster.waitForReplicas();
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await replica.query('SELECT pg_current_snapshot()::text AS s');
-      if (isExactSnapshot(rows[0].s) || Date.now() > deadline) return;
-      await sleep(200);
-    }
-  }
+  const calls = (marker: string, servers?: pg.Pool[]) => probe.calls(marker, servers);
+  const bodyRuns = () => probe.bodyRuns();
+  const checkRuns = () => probe.checkRuns();
+  const settle = () => probe.settle();
+  const repeatedHit = (url: string) => probe.repeatedHit(url);
 
   async function seed(): Promise<{ signature: SignatureRow; jobId: number }> {
     const signature = await testPerfSignature(service.db.primary);
@@ -104,29 +83,6 @@ describe('answer memo: whole answers validated by the snapshot', () => {
 
   function summaryUrl(signature: SignatureRow, window = RANGE): string {
     return `/api/performance/summary/?repository=mozilla-central&framework=${signature.framework_id}&no_subtests=true&${window}`;
-  }
-
-  /**
-   * Two requests in a row, the second served from memory. A transaction completing in between (autovacuum's
-   * analyze after the fixtures) rightly makes it a miss: tried a few times, it must be a hit once.
-   */
-  async function repeatedHit(url: string) {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await settle();
-      const first = await service.app.inject(url);
-      assert.equal(first.statusCode, 200, first.body);
-      const [bodies, checks] = [await bodyRuns(), await calls('AS snapshot, coalesce(', [replica])];
-      const second = await service.app.inject(url);
-      if ((await bodyRuns()) === bodies) {
-        assert.equal(
-          await calls('AS snapshot, coalesce(', [replica]),
-          checks + 1,
-          'a hit runs the check statement once, on the replica',
-        );
-        return { first, second };
-      }
-    }
-    assert.fail(`${url}: never served from memory`);
   }
 
   it('a repeated request is served from memory, byte for byte, with the same ETag; 304 and gzip on a hit', async () => {

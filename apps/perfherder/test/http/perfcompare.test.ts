@@ -12,9 +12,9 @@ import { mwuCacheKey, pythonJsonDumps } from '../../src/perf/perfcompare/mwu-cac
 import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-data.ts';
 import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
+  comparePushes,
   fixtureRevision,
   insertJob,
-  insertMachinePlatform,
   insertPerfDatum,
   insertPerfSignature,
   insertPush,
@@ -23,7 +23,6 @@ import {
   type SignatureRow,
   testPerfFramework,
   testRepository,
-  tryRepository,
 } from '../fixtures/index.ts';
 import { serviceAppHooks } from '../support/service-app.ts';
 
@@ -61,21 +60,7 @@ describe('GET /api/perfcompare/results/', () => {
     } = {},
   ): Promise<World> {
     const p = service.db.primary;
-    const test = await testRepository(p);
-    const tryRepo = await tryRepository(p);
-    const framework = await testPerfFramework(p);
-    const linux = await insertMachinePlatform(p, 'linux64', 'linux', 'x86_64');
-    const now = Date.now();
-    const basePush = await insertPush(p, {
-      repository_id: tryRepo.id,
-      revision: fixtureRevision('try', 0),
-      time: new Date(now - 4 * DAY_MS),
-    });
-    const newPush = await insertPush(p, {
-      repository_id: test.id,
-      revision: fixtureRevision('mozilla-central', 1),
-      time: new Date(now),
-    });
+    const { test, tryRepo, framework, linux, basePush, newPush } = await comparePushes(p);
     const common = {
       framework_id: framework.id,
       platform_id: linux.id,

@@ -5,11 +5,17 @@ import {
   type ConnectionSource,
   type StatementInput,
 } from './cancellable-query.ts';
+import { hedgeCancelTimeoutMs } from './hedge-policy.ts';
 import type { HedgeWatchdog, Watched } from './hedge-watchdog.ts';
 
 /** The primary's copy of a hedged read: started only when the hedge fires. */
 class PrimaryAttempt extends CancellableQuery {
   readonly #read: HedgedRead;
+  /** `performance.now()` when the hedge fired. */
+  readonly started = performance.now();
+  /** Its failure (kept until the replica's outcome is known: both failing is told with this error). */
+  failed = false;
+  error: unknown;
 
   constructor(
     read: HedgedRead,
@@ -25,6 +31,10 @@ class PrimaryAttempt extends CancellableQuery {
   protected sent(): void {}
 
   protected answered(error: unknown, result: pg.QueryResult | undefined): void {
+    if (result === undefined) {
+      this.failed = true;
+      this.error = error;
+    }
     this.#read.primaryAnswered(error, result);
   }
 }
@@ -52,35 +62,30 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   readonly config: StatementInput;
   readonly values: unknown[] | undefined;
   readonly #delayMs: number;
-  readonly #cancelTimeoutMs: number;
-  readonly #watchdog: HedgeWatchdog;
-  readonly #primarySource: ConnectionSource;
   #primary: PrimaryAttempt | undefined;
-  #primaryStarted = 0;
   #decided = false;
   /** Set while `onHedge` runs: should it eject the replica, this read is not hedged twice. */
   #hedging = false;
   #replicaFailed = false;
-  #primaryFailed = false;
-  #primaryError: unknown;
 
-  constructor(
-    config: StatementInput,
-    values: unknown[] | undefined,
-    delayMs: number,
-    cancelTimeoutMs: number,
-    watchdog: HedgeWatchdog,
-    primarySource: ConnectionSource,
-  ) {
+  /** `started`: `performance.now()` at the start, read by the caller (who dates other things with it too). */
+  constructor(config: StatementInput, values: unknown[] | undefined, started: number, delayMs: number) {
     super();
-    this.started = performance.now();
+    this.started = started;
     this.config = config;
     this.values = values;
     this.#delayMs = delayMs;
-    this.#cancelTimeoutMs = cancelTimeoutMs;
-    this.#watchdog = watchdog;
-    this.#primarySource = primarySource;
   }
+
+  /** A replica's connections (its pool is the router's own) keep their 'error' listener. */
+  protected override get listensForGood(): boolean {
+    return true;
+  }
+
+  /** The watchdog of the read's replica (the same one for the read's whole life). */
+  protected abstract get watchdog(): HedgeWatchdog;
+  /** Where a hedge gets its primary connection. */
+  protected abstract get primarySource(): ConnectionSource;
 
   /**
    * Sends the statement to the replica (call once, after construction). `connectDelayMs`: when the replica's
@@ -92,7 +97,7 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   protected begin(replica: ConnectionSource, connectDelayMs: number | undefined): void {
     if (connectDelayMs !== undefined) this.hedgeAt = this.started + connectDelayMs;
     // Watched from the start: an ejection hedges a read still waiting for its connection too.
-    this.#watchdog.watch(this);
+    this.watchdog.watch(this);
     this.run(replica, this.config, this.values);
   }
 
@@ -121,7 +126,7 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   protected sent(): void {
     if (this.#decided || this.#primary) return;
     this.hedgeAt = performance.now() + this.#delayMs;
-    this.#watchdog.rescheduled(this);
+    this.watchdog.rescheduled(this);
   }
 
   /** From the watchdog: the delay passed (`now` false), or the replica is out (`now` true). */
@@ -131,12 +136,11 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
     const go = this.onHedge(now);
     this.#hedging = false;
     if (go) {
-      this.#primaryStarted = performance.now();
-      this.#primary = new PrimaryAttempt(this, this.#primarySource, this.config, this.values);
+      this.#primary = new PrimaryAttempt(this, this.primarySource, this.config, this.values);
     } else {
       // Declined: only an ejection may ask again.
       this.hedgeAt = Number.POSITIVE_INFINITY;
-      this.#watchdog.watch(this);
+      this.watchdog.watch(this);
     }
   }
 
@@ -146,7 +150,7 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
     if (result !== undefined) {
       this.#decide();
       const primary = this.#primary;
-      const loser = primary && !this.#primaryFailed ? primary.abandon(this.#cancelTimeoutMs) : undefined;
+      const loser = primary && !primary.failed ? primary.abandon(hedgeCancelTimeoutMs) : undefined;
       this.replicaWon(result, performance.now() - this.started, primary !== undefined, loser);
       return;
     }
@@ -157,23 +161,21 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
       return;
     }
     this.onReplicaErrorWhileHedged(error);
-    if (this.#primaryFailed) {
+    if (this.#primary.failed) {
       this.#decide();
-      this.bothFailed(this.#primaryError);
+      this.bothFailed(this.#primary.error);
     }
   }
 
-  /** The primary attempt's outcome (its own business: called by it alone). */
+  /** The primary attempt's outcome (its own business: called by it alone, once it noted a failure). */
   primaryAnswered(error: unknown, result: pg.QueryResult | undefined): void {
     if (this.#decided) return;
     if (result !== undefined) {
       this.#decide();
-      const loser = this.#replicaFailed ? undefined : this.abandon(this.#cancelTimeoutMs);
-      this.primaryWon(result, performance.now() - this.#primaryStarted, loser);
+      const loser = this.#replicaFailed ? undefined : this.abandon(hedgeCancelTimeoutMs);
+      this.primaryWon(result, performance.now() - this.#primary!.started, loser);
       return;
     }
-    this.#primaryFailed = true;
-    this.#primaryError = error;
     if (this.#replicaFailed) {
       this.#decide();
       this.bothFailed(error);
@@ -182,6 +184,6 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
 
   #decide(): void {
     this.#decided = true;
-    this.#watchdog.unwatch(this);
+    this.watchdog.unwatch(this);
   }
 }

@@ -58,7 +58,12 @@ export interface HedgeStats {
   readonly replicas: readonly ReplicaHedgeStats[];
 }
 
-interface ReplicaHedging {
+/**
+ * One replica's hedging state: its latencies, its budget window and its counters. The hedger hands it out
+ * ({@link Hedger.replica}) so that a statement's path, which notes each statement and its latency, looks it up once
+ * per replica rather than by name per statement.
+ */
+export interface ReplicaHedging {
   readonly latency: LatencyWindow;
   readonly budget: HedgeBudget;
   hedges: number;
@@ -69,6 +74,9 @@ interface ReplicaHedging {
   budgetEjections: number;
 }
 
+/** A replica, by name or by its hedging state ({@link Hedger.replica}). */
+export type HedgedReplica = string | ReplicaHedging;
+
 /**
  * Hedging state: recent latencies per replica and per statement shape (for the adaptive delay), each replica's
  * budget window, and counters. The delay of a statement is `fixedMs` when set; else, once its shape (its SQL
@@ -76,7 +84,8 @@ interface ReplicaHedging {
  * p95, at least the floor and with no cap (a statement that is normally slow is not hedged for being slow);
  * else `hedgeLatencyFactor` × the p95 of the replica's recent latencies, within [floor, cap] (the cap until
  * enough statements were seen). A frozen replica is bounded by its ejection instead: statements in flight on it
- * are hedged at once (see the dispatcher).
+ * are hedged at once (see the dispatcher). The budget windows run on the hedger's clock: the pool's is
+ * `monotonicClock`, whose readings a hedged read also stamps its start with (and passes to {@link noteStatement}).
  */
 export class Hedger {
   readonly policy: HedgePolicy;
@@ -94,8 +103,13 @@ export class Hedger {
     return this.policy.fixedMs !== 0;
   }
 
+  /** The hedging state of the replica named `name`. */
+  replica(name: string): ReplicaHedging {
+    return this.#of(name);
+  }
+
   /** The hedge delay of a statement of shape `sql` sent to `replica` now. */
-  delayMs(replica: string, sql?: string): number {
+  delayMs(replica: HedgedReplica, sql?: string): number {
     return this.delayFor(replica, sql === undefined ? undefined : this.#shapes.get(sql));
   }
 
@@ -108,7 +122,7 @@ export class Hedger {
   }
 
   /** {@link delayMs} with the shape's window already looked up. */
-  delayFor(replica: string, shape: LatencyWindow | undefined): number {
+  delayFor(replica: HedgedReplica, shape: LatencyWindow | undefined): number {
     const { fixedMs, floorMs } = this.policy;
     if (fixedMs !== undefined) return fixedMs;
     if (shape && shape.size >= hedgeShapeMinSamples) {
@@ -117,7 +131,7 @@ export class Hedger {
     return this.#replicaDelayMs(replica);
   }
 
-  #replicaDelayMs(replica: string): number {
+  #replicaDelayMs(replica: HedgedReplica): number {
     const { floorMs, capMs } = this.policy;
     const latency = this.#of(replica).latency;
     const p95 = latency.size >= hedgeMinSamples ? latency.p95() : undefined;
@@ -128,14 +142,17 @@ export class Hedger {
   /**
    * A hedge starts: its delay passed (`now` false), or the replica was ejected under the statement (`now` true).
    */
-  noteHedge(replica: string, now: boolean): void {
+  noteHedge(replica: HedgedReplica, now: boolean): void {
     this.#of(replica).hedges++;
     if (now) this.onEjection++;
   }
 
-  /** A statement was sent to the replica (hedged or not). */
-  noteStatement(replica: string): void {
-    this.#of(replica).budget.noteStatement(this.#clock.now());
+  /**
+   * A statement was sent to the replica (hedged or not), at `now` on the hedger's clock (by default read from it:
+   * a caller that has just read the same clock passes its reading instead of paying for a second one).
+   */
+  noteStatement(replica: HedgedReplica, now: number = this.#clock.now()): void {
+    this.#of(replica).budget.noteStatement(now);
   }
 
   /**
@@ -143,7 +160,7 @@ export class Hedger {
    * every head start for. Counts against its budget; false when past it (the caller ejects the replica). A race
    * the replica won does not count: the statement was slow on both servers, not on the replica.
    */
-  spend(replica: string): boolean {
+  spend(replica: HedgedReplica): boolean {
     const r = this.#of(replica);
     const within = r.budget.spend(this.#clock.now());
     if (!within) {
@@ -158,7 +175,7 @@ export class Hedger {
    * The replica answered a statement of shape `sql` in `ms` (hedged or not): a sample of the replica's and of
    * the shape's latency (`shape`: its window, when {@link shapeOf} found one).
    */
-  recordLatency(replica: string, ms: number, sql?: string, shape?: LatencyWindow): void {
+  recordLatency(replica: HedgedReplica, ms: number, sql?: string, shape?: LatencyWindow): void {
     this.#of(replica).latency.record(ms);
     if (shape) shape.record(ms);
     else if (sql !== undefined) this.recordShape(sql, ms);
@@ -179,13 +196,13 @@ export class Hedger {
     window.record(ms);
   }
 
-  noteWinner(replica: string, winner: 'replica' | 'primary'): void {
+  noteWinner(replica: HedgedReplica, winner: 'replica' | 'primary'): void {
     const r = this.#of(replica);
     if (winner === 'primary') r.primaryWon++;
     else r.replicaWon++;
   }
 
-  noteLoser(replica: string, outcome: AbandonOutcome | undefined): void {
+  noteLoser(replica: HedgedReplica, outcome: AbandonOutcome | undefined): void {
     const r = this.#of(replica);
     if (outcome === 'cancelled') r.cancelled++;
     else if (outcome === 'destroyed') r.destroyed++;
@@ -221,7 +238,8 @@ export class Hedger {
     };
   }
 
-  #of(replica: string): ReplicaHedging {
+  #of(replica: HedgedReplica): ReplicaHedging {
+    if (typeof replica !== 'string') return replica;
     let r = this.#replicas.get(replica);
     if (!r) {
       r = {

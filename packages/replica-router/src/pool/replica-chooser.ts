@@ -10,6 +10,33 @@ export type Choice =
   | { readonly reason: 'routed'; readonly replica: ReplicaMember }
   | { readonly reason: RouteReason; readonly replica?: undefined };
 
+/** A reason a statement goes to the primary. */
+export type PrimaryReason = Exclude<RouteReason, 'routed'>;
+
+const primary = (reason: PrimaryReason): Choice => Object.freeze({ reason });
+
+/**
+ * The choice that sends a statement to the primary, by reason: one frozen object each, so that deciding allocates
+ * nothing (a read routed to a replica gets its member's {@link ReplicaMember.routed}).
+ */
+export const toPrimary: Readonly<Record<PrimaryReason, Choice>> = {
+  routing_disabled: primary('routing_disabled'),
+  not_in_scope: primary('not_in_scope'),
+  write: primary('write'),
+  unknown_statement: primary('unknown_statement'),
+  in_transaction: primary('in_transaction'),
+  session_state: primary('session_state'),
+  table_not_allowed: primary('table_not_allowed'),
+  replica_down: primary('replica_down'),
+  replica_lagging: primary('replica_lagging'),
+  not_a_replica: primary('not_a_replica'),
+  causal_behind: primary('causal_behind'),
+  fallback: primary('fallback'),
+  hedged: primary('hedged'),
+  conflict_retry: primary('conflict_retry'),
+  after_write: primary('after_write'),
+};
+
 /** Counters of the causal checks. */
 export interface CatchUpCounts {
   /** Reads whose token the probes' positions already satisfied. */
@@ -72,12 +99,12 @@ export class ReplicaChooser {
   choose(causal: CausalRequest | undefined): Choice | Promise<Choice> {
     if (causal?.pinned !== undefined) {
       const pinned = this.#replicas.byName(causal.pinned);
-      if (pinned?.health.routable) return { reason: 'routed', replica: pinned };
+      if (pinned?.health.routable) return pinned.routed;
       // What the request already read is newer than any other replica is known to be: the primary.
-      return { reason: pinned?.health.state === 'lagging' ? 'replica_lagging' : 'replica_down' };
+      return pinned?.health.state === 'lagging' ? toPrimary.replica_lagging : toPrimary.replica_down;
     }
     const routable = this.#replicas.routable();
-    if (routable.length === 0) return { reason: this.#replicas.unroutableReason() };
+    if (routable.length === 0) return toPrimary[this.#replicas.unroutableReason()];
     const required = causal?.required;
     if (required === undefined) return this.#routed(routable);
     const caught = routable.filter((m) => covers(m, required));
@@ -105,12 +132,12 @@ export class ReplicaChooser {
 
   #routed(candidates: readonly ReplicaMember[]): Choice {
     const replica = this.#replicas.pick(candidates);
-    return replica ? { reason: 'routed', replica } : { reason: 'replica_down' };
+    return replica ? replica.routed : toPrimary.replica_down;
   }
 
   #behind(): Choice {
     this.counts.behind++;
-    return { reason: 'causal_behind' };
+    return toPrimary.causal_behind;
   }
 
   async #catchUp(candidates: readonly ReplicaMember[], required: WalPosition): Promise<Choice> {

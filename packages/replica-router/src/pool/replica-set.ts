@@ -10,12 +10,13 @@ import { ReplicaHealth, type ReplicaHealthSnapshot } from '../health/replica-hea
 import { createReplicaProbe } from '../health/replica-probe.ts';
 import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
 import { HedgeWatchdog } from '../hedge/hedge-watchdog.ts';
+import type { ReplicaHedging } from '../hedge/hedger.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
-import type { RouteReason } from '../router/route-reason.ts';
 import type { ReplicaSelector } from '../select/replica-selector.ts';
 import { roundRobinSelector } from '../select/round-robin-selector.ts';
 import { endpointOf } from './connection-config.ts';
 import { exceptionType } from './fallback-error.ts';
+import type { Choice } from './replica-chooser.ts';
 
 /** How a replica joined the set: listed in the configuration, or found by DNS discovery. */
 export type ReplicaSource = 'static' | 'dns';
@@ -41,6 +42,10 @@ export interface ReplicaMember {
   selected: number;
   /** Left the set (DNS no longer lists it): no new statements; its pool closes once its work is done. */
   draining: boolean;
+  /** The choice that routes a read to it (`reason: 'routed'`): one object for all its reads. */
+  readonly routed: Choice;
+  /** Its state in the pool's hedger, kept here by its first hedged read (no lookup by name per statement). */
+  hedging: ReplicaHedging | undefined;
 }
 
 /** One replica in `pool.stats()`: where it is, its probed health, its counters and its pool's. */
@@ -220,7 +225,7 @@ export class ReplicaSet {
    * Why no replica may serve a read: `replica_lagging` when one is only lagging (it will be back soon),
    * `not_a_replica` when every one answers as a primary, else `replica_down`.
    */
-  unroutableReason(): RouteReason {
+  unroutableReason(): 'replica_lagging' | 'not_a_replica' | 'replica_down' {
     if (this.#members.some((m) => m.health.state === 'lagging')) return 'replica_lagging';
     if (this.#members.length > 0 && this.#members.every((m) => m.health.state === 'not_a_replica')) {
       return 'not_a_replica';
@@ -271,7 +276,7 @@ export class ReplicaSet {
     const pool = new pg.Pool(spec.config);
     const endpoint = endpointOf(spec.config);
     const watchdog = new HedgeWatchdog();
-    const member: ReplicaMember = {
+    const member = {
       ref: { alias: 'read_replica', name, host: endpoint.host, port: endpoint.port },
       pool,
       health: new ReplicaHealth(name, {
@@ -294,7 +299,11 @@ export class ReplicaSet {
       conflicts: 0,
       selected: 0,
       draining: false,
-    };
+      hedging: undefined,
+      // Set just below: it points at the member itself.
+      routed: undefined as unknown as Choice,
+    } satisfies ReplicaMember;
+    member.routed = Object.freeze({ reason: 'routed', replica: member });
     // An idle replica connection dying (replica restarted, network cut) must never crash the process.
     pool.on('error', (error) => {
       this.#logger?.warn(

@@ -5,7 +5,7 @@ import { type ConsistencyLevel, consistencyLevels, isConsistencyLevel } from '..
 import { TokenCodec } from '../causal/token-codec.ts';
 import { createStatementClassifier } from '../classify/statement-classifier.ts';
 import { RouterConfigError } from '../errors.ts';
-import { systemClock } from '../health/clock.ts';
+import { monotonicClock, systemClock } from '../health/clock.ts';
 import { defaultHealthPolicy, type HealthPolicy } from '../health/health-policy.ts';
 import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
 import { defaultHedgePolicy, type HedgePolicy } from '../hedge/hedge-policy.ts';
@@ -106,7 +106,7 @@ export class RoutedPool extends pg.Pool {
     let chooser: ReplicaChooser | undefined;
     const hedging = hedgePolicy(options);
     if (plan) {
-      this.#hedger = new Hedger(hedging, systemClock);
+      this.#hedger = new Hedger(hedging, monotonicClock);
       const replicas = new ReplicaSet(plan.specs, {
         primary: primaryConfig,
         policy: healthPolicy(options),

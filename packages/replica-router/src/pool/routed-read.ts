@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import type { AbandonOutcome, ConnectionSource } from '../hedge/cancellable-query.ts';
+import type { HedgeWatchdog } from '../hedge/hedge-watchdog.ts';
 import { HedgedRead } from '../hedge/hedged-read.ts';
-import type { Hedger } from '../hedge/hedger.ts';
 import type { LatencyWindow } from '../hedge/latency-window.ts';
 import type { RequestScope } from '../scope/request-scope.ts';
 import type { ReplicaMember } from './replica-set.ts';
@@ -26,11 +26,9 @@ export class RoutedRead extends HedgedRead {
   readonly sql: string;
   readonly replica: ReplicaMember;
   readonly reason: ReplicaReason;
-  readonly hedger: Hedger;
   readonly primaryRunner: PrimaryRunner;
   readonly scope: RequestScope | undefined;
-  /** Whether route events are published (a subscriber was there at the start). */
-  readonly publishing: boolean;
+  /** The async context of the start, while route events have subscribers (then they are published). */
   readonly context: InContext | undefined;
   /** Its shape's latency window, if it had one at the start. */
   readonly shape: LatencyWindow | undefined;
@@ -44,30 +42,39 @@ export class RoutedRead extends HedgedRead {
     values: unknown[] | undefined,
     replica: ReplicaMember,
     reason: ReplicaReason,
-    hedger: Hedger,
     primaryRunner: PrimaryRunner,
     scope: RequestScope | undefined,
     publishing: boolean,
     shape: LatencyWindow | undefined,
     resolve: (result: pg.QueryResult) => void,
     reject: (error: unknown) => void,
+    started: number,
     delayMs: number,
-    cancelTimeoutMs: number,
-    primarySource: ConnectionSource,
   ) {
-    super(config, values, delayMs, cancelTimeoutMs, replica.watchdog, primarySource);
+    super(config, values, started, delayMs);
     this.dispatcher = dispatcher;
     this.sql = sql;
     this.replica = replica;
     this.reason = reason;
-    this.hedger = hedger;
     this.primaryRunner = primaryRunner;
     this.scope = scope;
-    this.publishing = publishing;
     this.context = publishing ? AsyncLocalStorage.snapshot() : undefined;
     this.shape = shape;
     this.resolve = resolve;
     this.reject = reject;
+  }
+
+  /** Whether route events are published (a subscriber was there at the start). */
+  get publishing(): boolean {
+    return this.context !== undefined;
+  }
+
+  protected get watchdog(): HedgeWatchdog {
+    return this.replica.watchdog;
+  }
+
+  protected get primarySource(): ConnectionSource {
+    return this.dispatcher.hedgeSource!;
   }
 
   /** Sends it to its replica (see {@link HedgedRead.begin}). */

@@ -4,14 +4,13 @@ import type { StatementClassifier } from '../classify/statement-classifier.ts';
 import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
 import type { AbandonOutcome, ConnectionSource } from '../hedge/cancellable-query.ts';
-import { hedgeCancelTimeoutMs } from '../hedge/hedge-policy.ts';
 import type { Hedger } from '../hedge/hedger.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
 import { currentScope, markWrote, type RequestScope, withScope } from '../scope/request-scope.ts';
 import { exceptionType, isConnectionError, isFallbackError, isRecoveryConflict } from './fallback-error.ts';
-import type { Choice, ReplicaChooser } from './replica-chooser.ts';
+import { type Choice, type ReplicaChooser, toPrimary } from './replica-chooser.ts';
 import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
 import { type ReplicaReason, RoutedRead } from './routed-read.ts';
 
@@ -68,7 +67,8 @@ export class StatementDispatcher {
   readonly #router: ReplicaRouter;
   readonly #logger: RouterLogger | undefined;
   readonly #hedger: Hedger | undefined;
-  readonly #acquirePrimary: ConnectionSource | undefined;
+  /** Where a hedge gets its primary connection: the pool's own (never a checked-out client's). */
+  readonly hedgeSource: ConnectionSource | undefined;
   #loaded: Promise<void> | undefined;
 
   constructor(options: {
@@ -92,7 +92,7 @@ export class StatementDispatcher {
     this.#router = options.router;
     this.#logger = options.logger;
     this.#hedger = options.hedger;
-    this.#acquirePrimary = options.acquirePrimary;
+    this.hedgeSource = options.acquirePrimary;
     if (this.#classifier) {
       this.#loaded = Promise.all([loadClassifierParser(), options.probed]).then(() => {
         this.#loaded = undefined;
@@ -122,40 +122,40 @@ export class StatementDispatcher {
    * under a causal token may have to ask the replicas (then the decision is a promise).
    */
   decide(sql: string, state: ClientState | undefined): Decision | Promise<Decision> {
-    if (!this.replicas) return { reason: 'routing_disabled' };
+    if (!this.replicas) return toPrimary.routing_disabled;
     const scope = currentScope();
     const live = scope !== undefined && !scope.ended;
     const inScope = live && scope.useReplica;
     // A request that may not read from a replica is still watched for writes when it owes a causal token.
     const tracked = live && scope.causal !== undefined;
-    if (!inScope && !state && !tracked) return { reason: 'not_in_scope' };
+    if (!inScope && !state && !tracked) return toPrimary.not_in_scope;
     const c = this.#classifier!.classify(sql);
     // Read-your-writes within a request: a statement that may have written sends the request's later
     // reads to the primary, also when it ran inside a transaction or on a pinned client.
     if ((inScope || tracked) && (c.verdict === 'write' || c.verdict === 'unknown')) markWrote(scope!);
     if (state?.inTransaction) {
       if (c.verdict === 'end') state.inTransaction = false;
-      return { reason: 'in_transaction' };
+      return toPrimary.in_transaction;
     }
     if (c.verdict === 'begin' || c.verdict === 'end') {
       if (state && c.verdict === 'begin') state.inTransaction = true;
-      return { reason: 'in_transaction' };
+      return toPrimary.in_transaction;
     }
-    if (state?.pinned) return { reason: 'session_state' };
+    if (state?.pinned) return toPrimary.session_state;
     if (c.verdict === 'session') {
       if (state) state.pinned = true;
-      return { reason: 'session_state' };
+      return toPrimary.session_state;
     }
-    if (!inScope) return { reason: 'not_in_scope' };
+    if (!inScope) return toPrimary.not_in_scope;
     return this.#decideInScope(scope!, c);
   }
 
   #decideInScope(scope: RequestScope, c: Classification): Decision | Promise<Decision> {
-    if (c.verdict === 'write') return { reason: 'write' };
-    if (c.verdict !== 'read') return { reason: 'unknown_statement' };
-    if (scope.fellBack) return { reason: 'fallback' };
-    if (scope.wrote) return { reason: 'after_write' };
-    if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return { reason: 'table_not_allowed' };
+    if (c.verdict === 'write') return toPrimary.write;
+    if (c.verdict !== 'read') return toPrimary.unknown_statement;
+    if (scope.fellBack) return toPrimary.fallback;
+    if (scope.wrote) return toPrimary.after_write;
+    if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return toPrimary.table_not_allowed;
     return this.chooser!.choose(scope.causal);
   }
 
@@ -203,17 +203,8 @@ export class StatementDispatcher {
     reason: ReplicaReason,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
-    if (this.#hedger?.enabled && this.#acquirePrimary) {
-      return this.#executeHedged(
-        sql,
-        config,
-        values,
-        replica,
-        reason,
-        this.#hedger,
-        this.#acquirePrimary,
-        primary,
-      );
+    if (this.#hedger?.enabled && this.hedgeSource) {
+      return this.#executeHedged(sql, config, values, replica, reason, this.#hedger, primary);
     }
     const started = routeChannel.hasSubscribers ? performance.now() : 0;
     replica.outstanding++;
@@ -314,16 +305,18 @@ export class StatementDispatcher {
     replica: ReplicaMember,
     reason: ReplicaReason,
     hedger: Hedger,
-    acquirePrimary: ConnectionSource,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
-    const name = replica.ref.name;
+    // One clock reading dates the read's start and its statement in the budget (the hedger's clock is this one).
+    const started = performance.now();
     const scope = currentScope();
     const publishing = routeChannel.hasSubscribers;
+    replica.hedging ??= hedger.replica(replica.ref.name);
+    const hedging = replica.hedging;
     replica.outstanding++;
-    hedger.noteStatement(name);
+    hedger.noteStatement(hedging, started);
     const shape = hedger.shapeOf(sql);
-    const delayMs = hedger.delayFor(name, shape);
+    const delayMs = hedger.delayFor(hedging, shape);
     const connectDelayMs = opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined;
     return new Promise((resolve, reject) => {
       new RoutedRead(
@@ -333,23 +326,21 @@ export class StatementDispatcher {
         values,
         replica,
         reason,
-        hedger,
         primary,
         scope,
         publishing,
         shape,
         resolve,
         reject,
+        started,
         delayMs,
-        hedgeCancelTimeoutMs,
-        acquirePrimary,
       ).send(connectDelayMs);
     });
   }
 
   /** A hedged read's delay passed (`now` false) or its replica was ejected (`now` true): the hedge goes ahead. */
   hedgedOnHedge(read: RoutedRead, now: boolean): boolean {
-    read.hedger.noteHedge(read.replica.ref.name, now);
+    this.#hedger!.noteHedge(read.replica.hedging!, now);
     this.counts.hedged++;
     return true;
   }
@@ -371,14 +362,15 @@ export class StatementDispatcher {
     hedged: boolean,
     loser: Promise<AbandonOutcome> | undefined,
   ): void {
-    const { replica, hedger } = read;
-    const name = replica.ref.name;
+    const replica = read.replica;
+    const hedger = this.#hedger!;
+    const hedging = replica.hedging!;
     replica.outstanding--;
     if (hedged) {
-      if (loser) void loser.then((left) => hedger.noteLoser(name, left));
-      hedger.noteWinner(name, 'replica');
+      if (loser) void loser.then((left) => hedger.noteLoser(hedging, left));
+      hedger.noteWinner(hedging, 'replica');
     }
-    hedger.recordLatency(name, replicaMs, read.sql, read.shape);
+    hedger.recordLatency(hedging, replicaMs, read.sql, read.shape);
     replica.served++;
     this.noteServed(replica, read.scope);
     if (read.publishing) this.publish(replica.ref, read.reason, read.sql, read.started);
@@ -392,18 +384,19 @@ export class StatementDispatcher {
     primaryMs: number,
     loser: Promise<AbandonOutcome> | undefined,
   ): void {
-    const { replica, hedger, sql } = read;
-    const name = replica.ref.name;
+    const { replica, sql } = read;
+    const hedger = this.#hedger!;
+    const hedging = replica.hedging!;
     // The replica stays busy until its losing statement has stopped.
     if (loser) {
       void loser.then((left) => {
         replica.outstanding--;
-        hedger.noteLoser(name, left);
+        hedger.noteLoser(hedging, left);
       });
     } else replica.outstanding--;
-    hedger.noteWinner(name, 'primary');
+    hedger.noteWinner(hedging, 'primary');
     // Lost a race it had the delay's head start in (not one started by its ejection): the budget's business.
-    if (replica.health.routable && !hedger.spend(name)) replica.health.recordHedgeBudget();
+    if (replica.health.routable && !hedger.spend(hedging)) replica.health.recordHedgeBudget();
     hedger.recordShape(sql, primaryMs);
     this.noteOnPrimary(sql, read.scope);
     if (read.publishing) this.publish(this.primaryRef, 'hedged', sql, performance.now() - primaryMs);

@@ -1,4 +1,7 @@
-import { type PreparedQueryable, type Queryable, queryNamed } from '../../db/queryable.ts';
+import type { Queryable } from '../../db/queryable.ts';
+import { leftSinceSql, sinceSql } from '../../db/since-window.ts';
+import type { AddArg } from '../../http/answer-memo.ts';
+import { SIGNATURE_UPDATED_SINCE } from '../signatures/series-params.ts';
 import { quantize2HalfEvenJsonSql } from './stats/quantize.ts';
 
 /** A signature row as PerfCompare reads it (one side of the comparison). */
@@ -73,7 +76,7 @@ function signatureWhere(
   if (filter.framework !== null) add((p) => `s.framework_id = ${p}::integer`, filter.framework);
   if (filter.parentSignature !== null)
     add((p) => `s.parent_signature_id = ${p}::integer`, filter.parentSignature);
-  if (filter.updatedSince !== null) add((p) => `s.last_updated >= ${p}::timestamptz`, filter.updatedSince);
+  if (filter.updatedSince !== null) add((p) => sinceSql(SIGNATURE_UPDATED_SINCE, p), filter.updatedSince);
   return { where: conds.join(' AND '), params };
 }
 
@@ -118,8 +121,8 @@ export type DataSelection = { readonly revision: string } | { readonly after: Da
 
 /**
  * The replicates `r` of each datum `d`, looked up by datum (a LATERAL subquery kept apart by OFFSET 0, so
- * it stays a parameterized scan of the (performance_datum_id, id) index): the planner otherwise hashes the
- * whole replicate table for a few thousand datums, most of which have no replicates.
+ * it stays a parameterized scan of the performance_datum_id index): the planner otherwise hashes the whole
+ * replicate table for a few thousand datums, most of which have no replicates. Only to count them.
  */
 const REPLICATES_OF_D = `LATERAL (SELECT r.id, r.value FROM performance_datum_replicate r
     WHERE r.performance_datum_id = d.id OFFSET 0) r`;
@@ -127,8 +130,8 @@ const REPLICATES_OF_D = `LATERAL (SELECT r.id, r.value FROM performance_datum_re
 /**
  * The FROM and WHERE of one side's data points, and the selection's parameters (numbered from `first`): `d`
  * the datums of the signatures `ids` (an SQL array) in repository `repository` (SQL), with `replicates` `r`
- * their replicates (LEFT JOIN, so a datum without replicates keeps one row). The push is joined only to
- * select by revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
+ * their replicates (LEFT JOIN, so a datum without replicates keeps one row: to count them). The push is joined
+ * only to select by revision (`push_id` is NOT NULL with a foreign key, so the join never drops a row).
  */
 function sideData(
   ids: string,
@@ -155,55 +158,63 @@ function jsonArrayAgg(element: string, order: string): string {
 }
 
 /**
- * The CTEs `d` (one side's datums, from {@link sideData}'s FROM) and `lists` (one row per signature with
- * data): its lists aggregated in PostgreSQL in the order the reference reads them (push time, datum id,
- * then replicate id): the values and replicates as JSON for the statistics (JSON.parse is the cheapest way
- * into numbers), and the lists the answer shows as their final JSON text (the runs rounded half-even to 2
- * decimals: a datum's stored `value_json` of migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}),
- * so no JavaScript work per data point is left but JSON.parse.
+ * The CTEs `d` (one side's datums, from {@link sideData}'s FROM), `rep` (their replicates, one row per datum
+ * that has any) and `lists` (one row per signature with data): its lists aggregated in PostgreSQL in the order
+ * the reference reads them (push time, datum id, then replicate id): the values (and with `replicates` the
+ * replicates, else NULL) as `json` for the statistics (JSON.parse is the cheapest way into numbers), and the
+ * lists the answer shows as their final JSON text (the runs rounded half-even to 2 decimals: a datum's stored
+ * `value_json` of migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}), so no JavaScript work
+ * per data point is left but JSON.parse.
+ *
+ * One pass over the datums: `rep` reads the replicates of all the datums in one index scan (`= ANY` of their
+ * ids, which PostgreSQL sorts and walks leaf by leaf: 650 buffers on medium, where a lookup per datum read
+ * 21,000), each datum's replicates already joined into list pieces in replicate-id order; `lists` sorts the
+ * datums once and builds all five lists from it, a datum without replicates standing for itself. `prefix`
+ * names the CTEs of one side of a statement that reads both (`<prefix>d`, `<prefix>rep`, `<prefix>lists`).
  */
-function listsCtes(from: string): string {
+function listsCtes(from: string, replicates: boolean, prefix = ''): string {
   const order = 'd.push_timestamp, d.id';
-  const replicateOrder = `${order}, r.id`;
-  return `d AS MATERIALIZED (
+  const [d, rep, lists] = [`${prefix}d`, `${prefix}rep`, `${prefix}lists`];
+  return `${d} AS MATERIALIZED (
        SELECT d.id, d.signature_id, d.value, d.value_json, d.job_id, d.push_timestamp ${from}
-     ), lists AS (
-       SELECT v.signature_id, v.values, v.job_ids, v.runs, r.replicates, r.runs_replicates
-       FROM (SELECT d.signature_id,
-               json_agg(d.value ORDER BY ${order})::text AS values,
-               ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
-               ${jsonArrayAgg('d.value_json', order)} AS runs
-             FROM d GROUP BY d.signature_id) v
-       JOIN (SELECT d.signature_id,
-               json_agg(coalesce(r.value, d.value) ORDER BY ${replicateOrder})::text AS replicates,
-               ${jsonArrayAgg(
-                 `CASE WHEN r.id IS NULL THEN d.value_json
-                   ELSE ${quantize2HalfEvenJsonSql('r.value::text')} END`,
-                 replicateOrder,
-               )} AS runs_replicates
-             FROM d LEFT JOIN ${REPLICATES_OF_D} ON true
-             GROUP BY d.signature_id) r ON r.signature_id = v.signature_id
+     ), ${rep} AS (
+       SELECT r.performance_datum_id AS id,
+         ${replicates ? "string_agg(to_json(r.value)::text, ',' ORDER BY r.id)" : 'NULL::text'} AS values,
+         string_agg(${quantize2HalfEvenJsonSql('r.value::text')}, ',' ORDER BY r.id) AS runs
+       FROM performance_datum_replicate r
+       WHERE r.performance_datum_id = ANY(ARRAY(SELECT d.id FROM ${d} d))
+       GROUP BY r.performance_datum_id
+     ), ${lists} AS (
+       SELECT d.signature_id,
+         json_agg(d.value ORDER BY ${order}) AS values,
+         ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
+         ${jsonArrayAgg('d.value_json', order)} AS runs,
+         ${replicates ? `(${jsonArrayAgg('coalesce(rep.values, to_json(d.value)::text)', order)})::json` : 'NULL::json'} AS replicates,
+         ${jsonArrayAgg('coalesce(rep.runs, d.value_json)', order)} AS runs_replicates
+       FROM ${d} d LEFT JOIN ${rep} rep ON rep.id = d.id
+       GROUP BY d.signature_id
      )`;
 }
 
-interface ListsRow {
-  signature_id: number;
-  values: string | null;
-  job_ids: string;
-  runs: string;
-  replicates: string;
-  runs_replicates: string;
+/** A signature's lists as the statements return them (`values` and `replicates` parsed, the rest JSON text). */
+interface Lists {
+  readonly values: number[] | null;
+  /** Null unless the replicates were asked for. */
+  readonly replicates: number[] | null;
+  readonly jobIds: string | null;
+  readonly runs: string | null;
+  readonly runsReplicates: string | null;
 }
 
-/** Adds a `lists` row to `grouped`; a row without data (`values` NULL) adds nothing. */
-function addLists(grouped: GroupedData, row: ListsRow): void {
-  if (row.values === null) return;
-  grouped.values.set(row.signature_id, JSON.parse(row.values));
-  grouped.replicates.set(row.signature_id, JSON.parse(row.replicates));
-  grouped.json.set(row.signature_id, {
-    jobIds: row.job_ids,
-    runs: row.runs,
-    runsReplicates: row.runs_replicates,
+/** Adds a signature's lists to `grouped`; a signature without data (`values` null) adds nothing. */
+function addLists(grouped: GroupedData, signatureId: number, lists: Lists): void {
+  if (lists.values === null) return;
+  grouped.values.set(signatureId, lists.values);
+  if (lists.replicates !== null) grouped.replicates.set(signatureId, lists.replicates);
+  grouped.json.set(signatureId, {
+    jobIds: lists.jobIds ?? '[]',
+    runs: lists.runs ?? '[]',
+    runsReplicates: lists.runsReplicates ?? '[]',
   });
 }
 
@@ -215,46 +226,113 @@ export async function loadGroupedData(
   repositoryId: number,
   signatureIds: readonly number[],
   selection: DataSelection,
+  replicates: boolean,
 ): Promise<GroupedData> {
   const grouped = noData();
   if (signatureIds.length === 0) return grouped;
   const { from, params } = sideData('$1::integer[]', '$2', selection, false, 3);
-  const { rows } = await db.query(`WITH ${listsCtes(from)} SELECT * FROM lists`, [
-    signatureIds,
-    repositoryId,
-    ...params,
-  ]);
-  for (const row of rows as ListsRow[]) addLists(grouped, row);
+  const { rows } = await db.query(
+    `WITH ${listsCtes(from, replicates)}
+     SELECT signature_id, values::text, replicates::text, job_ids, runs, runs_replicates FROM lists`,
+    [signatureIds, repositoryId, ...params],
+  );
+  for (const row of rows) {
+    addLists(grouped, row.signature_id, {
+      values: JSON.parse(row.values),
+      replicates: row.replicates === null ? null : JSON.parse(row.replicates),
+      jobIds: row.job_ids,
+      runs: row.runs,
+      runsReplicates: row.runs_replicates,
+    });
+  }
   return grouped;
 }
 
+/** One side of a Student-t comparison: which signatures, and which of their data points. */
+export interface CompareSide {
+  readonly filter: SignatureFilter;
+  readonly selection: DataSelection;
+}
+
+/** A side's signatures and their data, as {@link parseCompareBody} returns them. */
+export interface LoadedSide {
+  readonly signatures: CompareSignature[];
+  readonly data: GroupedData;
+}
+
 /**
- * One side's signatures ({@link loadSignatures}) and their data ({@link loadGroupedData}) in one named
- * statement, one round trip: the signatures as a materialized CTE, whose ids select the datums.
+ * Both sides' signatures ({@link loadSignatures}) and data ({@link loadGroupedData}) in one statement: one
+ * round trip and one snapshot, so that the answer memo can keep the answer built from it. Each side is a
+ * materialized signature CTE (`bs`, `ns`) whose ids select its datums ({@link listsCtes}, prefixed `b`, `n`).
+ * One row, `body`: the JSON text `[base, new]`, each side an array in signature id order of
+ * `[signature, values, job_ids, runs, replicates, runs_replicates]`, the lists shown as JSON strings of their
+ * final text, the numbers as JSON arrays ({@link parseCompareBody}). The signatures' conditions carry only what
+ * the filters set, so PostgreSQL settles on a generic plan for a named statement.
  */
-export async function loadSide(
-  db: PreparedQueryable,
-  filter: SignatureFilter,
-  selection: DataSelection,
-): Promise<{ readonly signatures: CompareSignature[]; readonly data: GroupedData }> {
-  const statement = signatureWhere(filter, 1);
-  const first = statement.params.length + 1;
-  const { from, params } = sideData('ARRAY(SELECT s.id FROM s)', '$1', selection, false, first);
-  const { rows } = await queryNamed(
-    db,
-    `WITH s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${statement.where}), ${listsCtes(from)}
-     SELECT s.*, l.values, l.job_ids, l.runs, l.replicates, l.runs_replicates
-     FROM s LEFT JOIN lists l ON l.signature_id = s.id
-     ORDER BY s.id`,
-    [...statement.params, ...params],
-  );
-  const data = noData();
-  const signatures: CompareSignature[] = [];
-  for (const { values, job_ids, runs, replicates, runs_replicates, ...signature } of rows) {
-    signatures.push(signature as CompareSignature);
-    addLists(data, { signature_id: signature.id, values, job_ids, runs, replicates, runs_replicates });
-  }
-  return { signatures, data };
+export function compareStatement(
+  base: CompareSide,
+  next: CompareSide,
+  replicates: boolean,
+): { readonly text: string; readonly values: unknown[] } {
+  const values: unknown[] = [];
+  const side = (prefix: string, { filter, selection }: CompareSide) => {
+    const signatures = signatureWhere(filter, values.length + 1);
+    values.push(...signatures.params);
+    const repository = `$${values.length - signatures.params.length + 1}`;
+    const ids = `ARRAY(SELECT s.id FROM ${prefix}s s)`;
+    const data = sideData(ids, repository, selection, false, values.length + 1);
+    values.push(...data.params);
+    return {
+      ctes: `${prefix}s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${signatures.where}),
+       ${listsCtes(data.from, replicates, prefix)}`,
+      json: `(SELECT coalesce(json_agg(json_build_array(to_json(s), l.values, l.job_ids, l.runs, l.replicates,
+           l.runs_replicates) ORDER BY s.id), '[]')
+         FROM ${prefix}s s LEFT JOIN ${prefix}lists l ON l.signature_id = s.id)`,
+    };
+  };
+  const [b, n] = [side('b', base), side('n', next)];
+  return {
+    text: `WITH ${b.ctes}, ${n.ctes} SELECT json_build_array(${b.json}, ${n.json})::text AS body`,
+    values,
+  };
+}
+
+type SideRow = [
+  CompareSignature,
+  number[] | null,
+  string | null,
+  string | null,
+  number[] | null,
+  string | null,
+];
+
+/** Both sides of a {@link compareStatement} body. */
+export function parseCompareBody(body: string): [LoadedSide, LoadedSide] {
+  const side = (rows: SideRow[]): LoadedSide => {
+    const data = noData();
+    const signatures: CompareSignature[] = [];
+    for (const [signature, values, jobIds, runs, replicates, runsReplicates] of rows) {
+      signatures.push(signature);
+      addLists(data, signature.id, { values, replicates, jobIds, runs, runsReplicates });
+    }
+    return { signatures, data };
+  };
+  const [base, next] = JSON.parse(body) as [SideRow[], SideRow[]];
+  return [side(base), side(next)];
+}
+
+/**
+ * For the answer memo: whether a signature of the repositories `repositoryIds` passed the edge of the
+ * `updatedSince` window between the cutoffs `older` and `newer` (placeholders; {@link SIGNATURE_UPDATED_SINCE}).
+ */
+export function signaturesLeftWindowSql(
+  repositoryIds: readonly number[],
+  arg: AddArg,
+  older: string,
+  newer: string,
+): string {
+  return `EXISTS (SELECT 1 FROM performance_signature s WHERE s.repository_id = ANY(${arg(repositoryIds)}::integer[])
+      AND ${leftSinceSql(SIGNATURE_UPDATED_SINCE, older, newer)})`;
 }
 
 /**

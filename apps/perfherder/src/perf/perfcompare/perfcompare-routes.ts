@@ -10,12 +10,12 @@ import {
   countDataPoints,
   type DataSelection,
   loadGroupedData,
-  loadSide,
   loadSignatureIds,
   loadSignatures,
 } from './perfcompare-data.ts';
 import { type PerfCompareParams, parsePerfCompareParams } from './perfcompare-params.ts';
-import { mannWhitneyRow, matchRows, RawJson, type RowContext, studentTRow } from './perfcompare-rows.ts';
+import { mannWhitneyRow, matchRows, type RowContext } from './perfcompare-rows.ts';
+import { sendStudentT } from './perfcompare-student-t.ts';
 import { graphsTimerange, intervalForPushes } from './perfcompare-timeranges.ts';
 
 interface PushRow {
@@ -175,18 +175,13 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
         json: JSON.parse,
       };
       if (params.testVersion !== 'mann-whitney-u') {
-        // Each side's signatures and data in one statement; the two sides at once, on two connections.
-        const [base, next] = await Promise.all([
-          loadSide(db, baseFilter, baseSelection),
-          loadSide(db, newFilter, newSelection),
-        ]);
-        const matched = matchRows(base.signatures, next.signatures, base.data, next.data, params.replicates);
-        // The lists built as JSON text in PostgreSQL go into the answer as they are.
-        const raw = new RawJson();
-        const body = answer(
-          raw.stringify(matched.map((row) => studentTRow(row, { ...ctx, json: raw.embed }))),
-        );
-        return reply.type('application/json; charset=utf-8').send(body);
+        if (basePush) markFixedAnswer(reply);
+        return sendStudentT(app, request, reply, {
+          base: { filter: baseFilter, selection: baseSelection },
+          next: { filter: newFilter, selection: newSelection },
+          ctx,
+          interval,
+        });
       }
 
       // Both sides' signatures and data points, matched into rows. Each pair of statements (one per side)
@@ -207,12 +202,14 @@ export const perfcompareRoutes: FastifyPluginAsync = async (app) => {
             baseRepoId,
             baseSignatures.map((s) => s.id),
             baseSelection,
+            params.replicates,
           ),
           loadGroupedData(
             db,
             newRepoId,
             newSignatures.map((s) => s.id),
             newSelection,
+            params.replicates,
           ),
         ]);
         return matchRows(baseSignatures, newSignatures, baseData, newData, params.replicates);
