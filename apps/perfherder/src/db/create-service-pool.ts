@@ -35,10 +35,11 @@ export function createServicePool(config: ServicePoolConfig, logger?: RouterLogg
       : {}),
     tableApps,
     allowList: ['perf', 'model'],
-    // The migrations' functions a read may call (IMMUTABLE; 0008's day number of a push time), and
+    // The migrations' functions a read may call (0008's day number of a push time, IMMUTABLE; 0011's sparse
+    // signature object, STABLE, a read of the signature's option collection, platform and parent), and
     // pg_current_snapshot(): the answer memo (http/answer-memo.ts) wants the snapshot of whichever server
     // ran its statement, a standby's included (it assigns no transaction id and writes nothing).
-    readOnlyFunctions: ['performance_datum_day', 'pg_current_snapshot'],
+    readOnlyFunctions: ['performance_datum_day', 'performance_signature_sparse_json', 'pg_current_snapshot'],
     max: config.poolMax,
     replicaConnectTimeoutMs: config.connectTimeoutMs,
     replicaQueryTimeoutMs: config.queryTimeoutMs,

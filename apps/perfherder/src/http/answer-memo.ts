@@ -202,7 +202,9 @@ export class AnswerMemo {
     if (!this.enabled || key === null) {
       const { rows } = await queryNamed(db, query.text, query.values);
       const row = rows[0] as { body: string } | undefined;
-      return row ? reply.send(transform(row.body)) : null;
+      // As bytes: encoded once here, where a string would be encoded by the ETag hook's hash and again by the
+      // socket write (0.2-0.3 ms for the 200-380 kB of `/data/` or `/signatures/`).
+      return row ? reply.send(Buffer.from(transform(row.body), 'utf8')) : null;
     }
     const acceptsGzip =
       this.gzipLevel !== 'off' && new Negotiator(request).encoding(['gzip', 'identity']) === 'gzip';

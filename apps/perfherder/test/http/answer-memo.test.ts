@@ -2,7 +2,8 @@
  * The answer memo (http/answer-memo.ts) on the summary, `/data/` and `/signatures/`, against a real primary and streaming replica: a
  * repeated request is sent from memory (pg_stat_statements on both servers: the body statement did not run
  * again, the small check did), byte for byte; a committed change (a datum, a signature, a job's submit time)
- * makes the next answer include it; a now-relative window whose edge passes a datum recomputes; 304 on a
+ * makes the next answer include it; a now-relative window (summary, `/data/`, `/signatures/`) whose edge passes a
+ * datum or a signature recomputes; 304 on a
  * hit; gzip kept; `ANSWER_MEMO_BYTES` (its errors, and 0: off, as before).
  */
 import assert from 'node:assert/strict';
@@ -167,7 +168,7 @@ describe('answer memo: whole answers validated by the snapshot', () => {
     assert.ok((await checkRuns()) >= checks + 1);
   });
 
-  it('/performance/data/ and /performance/signatures/: kept, and recomputed after a change; not with interval', async () => {
+  it('/performance/data/ and /performance/signatures/: kept, and recomputed after a change', async () => {
     const { signature } = await seed();
     const data = `/api/project/mozilla-central/performance/data/?signature_id=${signature.id}`;
     const signatures = '/api/project/mozilla-central/performance/signatures/';
@@ -189,14 +190,44 @@ describe('answer memo: whole answers validated by the snapshot', () => {
       JSON.parse((await service.app.inject(signatures)).body)[signature.id].measurement_unit,
       'kB',
     );
+  });
 
-    // `interval`: the statement's own now() sets the cutoff, so the answer is not kept.
-    const windowed = `${signatures}?interval=86400000`;
-    await settle();
-    await service.app.inject(windowed);
+  it('/data/ and /signatures/ with interval: kept while nothing crosses the edge, recomputed once a row leaves', async () => {
+    const signature = await testPerfSignature(service.db.primary);
+    const interval = 30;
+    const nowMs = Date.now();
+    const leaving = new Date(nowMs - (interval - 10) * 1000);
+    const staying = new Date(nowMs + 3600_000);
+    await addDatum(signature, 'edge-data', 0, leaving, 1);
+    await addDatum(signature, 'edge-data', 1, staying, 2);
+    // The signature's own window (last_updated >= cutoff) loses it at the same edge.
+    await service.db.primary.query(`UPDATE performance_signature SET last_updated = $2 WHERE id = $1`, [
+      signature.id,
+      leaving,
+    ]);
+    const project = '/api/project/mozilla-central/performance';
+    const data = `${project}/data/?signature_id=${signature.id}&interval=${interval}`;
+    const signatures = `${project}/signatures/?id=${signature.id}&interval=${interval}`;
+    const values = (body: string) =>
+      (JSON.parse(body)[signature.signature_hash] ?? []).map((d: { value: number }) => d.value);
+    for (const url of [data, signatures]) {
+      const { first, second } = await repeatedHit(url);
+      assert.equal(second.body, first.body, url);
+      assert.equal(second.headers.etag, first.headers.etag, url);
+    }
+    assert.deepEqual(values((await service.app.inject(data)).body), [1, 2]);
+    assert.ok(JSON.parse((await service.app.inject(signatures)).body)[signature.id]);
+
+    // Past the edge (the time + interval): the datum and the signature left their windows.
+    const wait = leaving.getTime() + interval * 1000 + 1500 - Date.now();
+    if (wait > 0) await sleep(wait);
     const bodies = await bodyRuns();
-    assert.equal((await service.app.inject(windowed)).statusCode, 200);
-    assert.equal(await bodyRuns(), bodies, 'no memo statement for a request with interval');
+    const laterData = await service.app.inject(data);
+    assert.equal(laterData.statusCode, 200, laterData.body);
+    assert.deepEqual(values(laterData.body), [2], `the datum past the edge is out: ${laterData.body}`);
+    const laterSignatures = await service.app.inject(signatures);
+    assert.equal(laterSignatures.body, '{}', 'the signature past the edge is out');
+    assert.equal(await bodyRuns(), bodies + 2, 'both recomputed by the memo statement');
   });
 
   /**

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/queryable.ts';
 import { leftSinceSql, sinceSql } from '../../db/since-window.ts';
 import { type AddArg, addArgTo } from '../../http/answer-memo.ts';
-import { SIGNATURE_SINCE } from '../summary/summary-query.ts';
+import { SIGNATURE_UPDATED_SINCE } from '../signatures/series-params.ts';
 import { quantize2HalfEvenJsonSql } from './stats/quantize.ts';
 
 /** A signature row as PerfCompare reads it (one side of the comparison). */
@@ -70,7 +70,7 @@ function signatureWhere(filter: SignatureFilter, arg: AddArg): string {
     conds.push(`s.parent_signature_id = ${arg(filter.parentSignature)}::integer`);
   }
   if (filter.updatedSince !== null) {
-    conds.push(sinceSql(SIGNATURE_SINCE, arg(filter.updatedSince)));
+    conds.push(sinceSql(SIGNATURE_UPDATED_SINCE, arg(filter.updatedSince)));
   }
   return conds.join(' AND ');
 }
@@ -88,7 +88,7 @@ export function signaturesLeftSql(
 ): string {
   const sides = filters.map((filter) => `(${signatureWhere({ ...filter, updatedSince: null }, arg)})`);
   return `EXISTS (SELECT 1 FROM performance_signature s WHERE (${sides.join(' OR ')})
-    AND ${leftSinceSql(SIGNATURE_SINCE, older, newer)})`;
+    AND ${leftSinceSql(SIGNATURE_UPDATED_SINCE, older, newer)})`;
 }
 
 /** One side's signatures with their platform and option names, to be filtered by {@link signatureWhere}. */

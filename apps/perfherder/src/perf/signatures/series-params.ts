@@ -1,4 +1,11 @@
 import type { Queryable } from '../../db/queryable.ts';
+import {
+  intervalCutoff,
+  leftSinceInRepositorySql,
+  type SinceWindow,
+  sinceSql,
+} from '../../db/since-window.ts';
+import { type MemoWindow, statementKey } from '../../http/answer-memo.ts';
 import { checkIntegerRange, INT4, type IntegerRange, pyInt } from '../../http/integer-param.ts';
 import { last } from '../../http/query-params.ts';
 import { badRequest, notFound, ServiceError } from '../../http/service-errors.ts';
@@ -77,30 +84,88 @@ export function rejectIntervalWithDates(
   }
 }
 
+/** `last_updated` since a cutoff: the signatures' window of `interval` (`s.last_updated >= cutoff`). */
+export const SIGNATURE_UPDATED_SINCE: SinceWindow = {
+  table: 'performance_signature',
+  column: 's.last_updated',
+  inclusive: true,
+};
+
+/** Push time after a cutoff: the datums' window of `interval` (`d.push_timestamp > cutoff`). */
+export const DATUM_PUSHED_SINCE: SinceWindow = {
+  table: 'performance_datum',
+  column: 'd.push_timestamp',
+  inclusive: false,
+};
+
+/** The now-relative cutoff a statement compares with: its timestamptz text and its placeholder (`$n`). */
+export interface StatementCutoff {
+  readonly value: string;
+  readonly placeholder: string;
+}
+
 /**
- * The reference's time window on `column` as SQL conditions: `interval` (seconds back from now) or
- * `start_date` and/or `end_date` (last values; `interval` together with a date is a 400). Inclusive bounds
- * are `>=`/`<=`, exclusive ones `>`/`<`. `param` appends a statement parameter and answers its placeholder.
+ * The reference's time window on `since.column` as SQL conditions: `interval` (seconds back from `nowMs`, the
+ * cutoff computed here once, see {@link intervalCutoff}) or `start_date` and/or `end_date` (last values;
+ * `interval` together with a date is a 400). An inclusive window's bounds are `>=`/`<=`, an exclusive one's
+ * `>`/`<`. `param` appends a statement parameter and answers its placeholder. Returns the interval's cutoff
+ * too (null without `interval`), for the answer memo's window.
  */
 export function timeWindowConditions(
   q: Readonly<Record<string, unknown>>,
-  column: string,
-  bounds: 'inclusive' | 'exclusive',
+  since: SinceWindow,
   param: (value: unknown) => string,
-): string[] {
+  nowMs: number = Date.now(),
+): { where: string[]; cutoff: StatementCutoff | null } {
   const intervalRaw = last(q.interval);
   const startRaw = last(q.start_date);
   const endRaw = last(q.end_date);
   rejectIntervalWithDates(intervalRaw, startRaw, endRaw);
-  const [from, to] = bounds === 'inclusive' ? ['>=', '<='] : ['>', '<'];
+  const [from, to] = since.inclusive ? ['>=', '<='] : ['>', '<'];
   const where: string[] = [];
+  let cutoff: StatementCutoff | null = null;
   const interval = parseInterval(intervalRaw);
-  if (interval !== undefined) where.push(`${column} ${from} ${intervalCutoffSql(param(interval))}`);
+  if (interval !== undefined) {
+    const value = intervalCutoff(interval, nowMs);
+    cutoff = { value, placeholder: param(value) };
+    where.push(sinceSql(since, cutoff.placeholder));
+  }
   const start = parseDateParam('start_date', startRaw);
-  if (start !== undefined) where.push(`${column} ${from} ${param(start)}::timestamptz`);
+  if (start !== undefined) where.push(`${since.column} ${from} ${param(start)}::timestamptz`);
   const end = parseDateParam('end_date', endRaw);
-  if (end !== undefined) where.push(`${column} ${to} ${param(end)}::timestamptz`);
-  return where;
+  if (end !== undefined) where.push(`${since.column} ${to} ${param(end)}::timestamptz`);
+  return { where, cutoff };
+}
+
+/**
+ * The answer memo's key for a statement with an optional now-relative cutoff: {@link statementKey} of its text
+ * and values, the cutoff's value left out (the memo's window checks it).
+ */
+export function windowedStatementKey(
+  endpoint: string,
+  text: string,
+  values: readonly unknown[],
+  cutoff: StatementCutoff | null,
+): string {
+  const kept =
+    cutoff === null ? values : values.map((v, i) => (`$${i + 1}` === cutoff.placeholder ? null : v));
+  return statementKey(endpoint, text, kept);
+}
+
+/**
+ * The answer memo's window of a repository's statement whose interval cutoff is `cutoff` (null: none): rows of
+ * `since`'s table in that repository crossing the edge between two cutoffs make it recompute.
+ */
+export function repositoryMemoWindow(
+  since: SinceWindow,
+  repository: string,
+  cutoff: StatementCutoff | null,
+): MemoWindow | null {
+  if (cutoff === null) return null;
+  return {
+    cutoff: cutoff.value,
+    crossed: (arg, older, newer) => leftSinceInRepositorySql(since, arg(repository), older, newer),
+  };
 }
 
 /** 404 for an unknown `project` (the reference: 500 from an uncaught `Repository.DoesNotExist`). */

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { statementKey } from '../../http/answer-memo.ts';
 import { pyInt } from '../../http/integer-param.ts';
 import { asList, last } from '../../http/query-params.ts';
 import { badRequest } from '../../http/service-errors.ts';
@@ -9,9 +8,13 @@ import {
   parseAfterRepository,
   projectParamsSchema,
   repeatedParam,
+  repositoryMemoWindow,
+  SIGNATURE_UPDATED_SINCE,
+  type StatementCutoff,
   signatureCoreSchema,
   timeWindowConditions,
   unknownProject,
+  windowedStatementKey,
 } from './series-params.ts';
 
 /** One signature as `/signatures/` sends it: sparse, optional members only when they carry information. */
@@ -36,6 +39,10 @@ export interface SparseSignature {
 interface Filters {
   where: string[];
   params: unknown[];
+  /** The `interval` cutoff, computed once per request (null without `interval`). */
+  cutoff: StatementCutoff | null;
+  /** Whether a condition names the platform (`mp`). */
+  byPlatform: boolean;
 }
 
 const querystring = {
@@ -111,43 +118,19 @@ function signatureFilters(q: Record<string, string[] | undefined>, project: stri
     where.push(`s.framework_id = ANY(${param(list)}::int[])`);
   }
 
-  where.push(...timeWindowConditions(q, 's.last_updated', 'inclusive', param));
+  const window = timeWindowConditions(q, SIGNATURE_UPDATED_SINCE, param);
+  where.push(...window.where);
 
   const platform = last(q.platform);
   if (platform) where.push(`mp.platform = ${param(platform)}`);
 
-  return { where, params };
+  return { where, params, cutoff: window.cutoff, byPlatform: Boolean(platform) };
 }
 
 /**
- * One signature as the sparse JSON object `/signatures/` sends, built in SQL from `s` (signature), `oc` and
- * `mp`: the members in the reference's order, the optional ones only when they carry information
- * (see {@link SparseSignature}); strings through `to_json`, whose escapes are JSON.stringify's. The parent's
- * hash is a primary-key lookup for the rows that have one (a join hashed every signature of every repository).
- */
-const SPARSE_SIGNATURE_SQL = `'{"id":' || s.id
-  || ',"signature_hash":' || to_json(s.signature_hash)::text
-  || ',"framework_id":' || s.framework_id
-  || ',"option_collection_hash":' || to_json(oc.option_collection_hash)::text
-  || ',"machine_platform":' || to_json(mp.platform)::text
-  || ',"suite":' || to_json(s.suite)::text
-  || ',"should_alert":' || coalesce(s.should_alert::text, 'null')
-  || CASE WHEN s.lower_is_better IS NOT TRUE THEN ',"lower_is_better":false' ELSE '' END
-  || CASE WHEN s.test <> '' THEN ',"test":' || to_json(s.test)::text ELSE '' END
-  || CASE WHEN s.application <> '' THEN ',"application":' || to_json(s.application)::text ELSE '' END
-  || CASE WHEN s.has_subtests THEN ',"has_subtests":true' ELSE '' END
-  || CASE WHEN s.tags <> '' THEN ',"tags":' || to_json(string_to_array(s.tags, ' '))::text ELSE '' END
-  || CASE WHEN s.parent_signature_id IS NOT NULL THEN coalesce(',"parent_signature":' || to_json(nullif(
-       (SELECT pp.signature_hash FROM performance_signature pp WHERE pp.id = s.parent_signature_id), ''))::text, '')
-     ELSE '' END
-  || CASE WHEN s.extra_options <> '' THEN ',"extra_options":' || to_json(string_to_array(s.extra_options, ' '))::text
-     ELSE '' END
-  || CASE WHEN s.measurement_unit <> '' THEN ',"measurement_unit":' || to_json(s.measurement_unit)::text ELSE '' END
-  || '}'`;
-
-/**
- * Spec 3.1: the repository's signatures as an object keyed by id, each value sparse. One statement builds the
- * whole body as text (keys in ascending id order, as a JavaScript object with integer keys serialises them),
+ * Spec 3.1: the repository's signatures as an object keyed by id, each value sparse (see {@link SparseSignature};
+ * the object's text is stored per signature by migration 0011). One statement concatenates the whole body
+ * (keys in ascending id order, as a JavaScript object with integer keys serialises them),
  * sent as it is: no rows to parse, no objects, no serialiser. The repository row drives a scalar subquery, so
  * an unknown project (no row) and a known one without signatures (`{}`) are told apart without a second query.
  * Replica-routed.
@@ -167,25 +150,28 @@ export const signaturesRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const { where, params } = await parseAfterRepository(app.db, request.params.project, () =>
-        signatureFilters(request.query, request.params.project),
+      const { where, params, cutoff, byPlatform } = await parseAfterRepository(
+        app.db,
+        request.params.project,
+        () => signatureFilters(request.query, request.params.project),
       );
-      const text = `SELECT (SELECT '{' || coalesce(string_agg('"' || x.id || '":' || x.json, ',' ORDER BY x.id), '') || '}'
-           FROM (
-             SELECT s.id, ${SPARSE_SIGNATURE_SQL} AS json
-             FROM performance_signature s
-             JOIN option_collection oc ON oc.id = s.option_collection_id
-             JOIN machine_platform mp ON mp.id = s.platform_id
-             WHERE s.repository_id = r.id${where.map((w) => `\n               AND ${w}`).join('')}
-           ) x) AS body
+      // Each signature's sparse object is stored (migration 0011, kept by triggers); built here only while its
+      // option collection or platform is not written yet (by id: a whole-row reference would carry every
+      // column through the sort). The platform is joined for its filter only.
+      const platformJoin = byPlatform ? '\n           JOIN machine_platform mp ON mp.id = s.platform_id' : '';
+      const text = `SELECT (SELECT '{' || coalesce(string_agg('"' || s.id || '":' || coalesce(s.sparse_json,
+             (SELECT performance_signature_sparse_json(f) FROM performance_signature f WHERE f.id = s.id)),
+             ',' ORDER BY s.id), '') || '}'
+           FROM performance_signature s${platformJoin}
+           WHERE s.repository_id = r.id${where.map((w) => `\n             AND ${w}`).join('')}) AS body
          FROM repository r
          WHERE r.name = $1`;
-      // Kept by the answer memo unless `interval` (its cutoff is the statement's own now()).
+      // Kept by the answer memo; with `interval`, while no signature of the repository crosses the window's edge.
       const sent = await app.answerMemo.send(app.db, request, reply.type('application/json'), {
-        key: asList(request.query.interval).length > 0 ? null : statementKey('signatures', text, params),
+        key: windowedStatementKey('signatures', text, params, cutoff),
         text,
         values: params,
-        window: null,
+        window: repositoryMemoWindow(SIGNATURE_UPDATED_SINCE, request.params.project, cutoff),
       });
       if (sent === null) throw unknownProject();
       return sent;

@@ -1,17 +1,9 @@
 import { jsonNumberSql, jsonScalarSql, jsonStringSql } from '../../db/json-text-sql.ts';
-import { leftSinceSql, type SinceWindow, sinceSql } from '../../db/since-window.ts';
+import { intervalCutoff, leftSinceInRepositorySql, sinceSql } from '../../db/since-window.ts';
 import { quantize2HalfEvenJsonSql } from '../perfcompare/stats/quantize.ts';
+import { DATUM_PUSHED_SINCE, SIGNATURE_UPDATED_SINCE } from '../signatures/series-params.ts';
 import { isoSql } from './iso-datetime.ts';
 import type { SummaryParams } from './summary-params.ts';
-
-/** `int(time.time() - interval)` seconds as a timestamptz literal; beyond the calendar, ±infinity. */
-function intervalCutoff(interval: number, nowMs: number = Date.now()): string {
-  const seconds = Math.trunc(nowMs / 1000 - interval);
-  const date = new Date(seconds * 1000);
-  if (Number.isNaN(date.getTime()) || seconds < -210866803200) return seconds < 0 ? '-infinity' : 'infinity';
-  if (seconds > 9224318016000) return 'infinity';
-  return date.toISOString();
-}
 
 /**
  * Drops data points from retriggers: within a run of consecutive points of the same push, only the first
@@ -171,14 +163,6 @@ export function summarySql({
 }
 
 /**
- * `interval` without `all_data`: signatures updated since the cutoff (`s.last_updated >= cutoff`); PerfCompare's
- * `interval` too.
- */
-export const SIGNATURE_SINCE: SinceWindow = { column: 's.last_updated', inclusive: true };
-/** `interval` without dates: datums pushed after the cutoff (`d.push_timestamp > cutoff`). */
-const DATUM_SINCE: SinceWindow = { column: 'd.push_timestamp', inclusive: false };
-
-/**
  * The now-relative windows the summary's parameters set, each with its cutoff `int(now - interval)`; none by
  * revision or dates. One cutoff for both, computed once per request.
  */
@@ -205,16 +189,10 @@ export function summaryWindowCrossed(
   newer: string,
 ): string {
   const { signature, datum } = summaryWindows(p, Date.now());
-  const repo = `(SELECT r.id FROM repository r WHERE r.name = ${arg(p.repository)})`;
+  const repository = arg(p.repository);
   const checks: string[] = [];
-  if (signature) {
-    checks.push(`EXISTS (SELECT 1 FROM performance_signature s WHERE s.repository_id = ${repo}
-      AND ${leftSinceSql(SIGNATURE_SINCE, older, newer)})`);
-  }
-  if (datum) {
-    checks.push(`EXISTS (SELECT 1 FROM performance_datum d WHERE d.repository_id = ${repo}
-      AND ${leftSinceSql(DATUM_SINCE, older, newer)})`);
-  }
+  if (signature) checks.push(leftSinceInRepositorySql(SIGNATURE_UPDATED_SINCE, repository, older, newer));
+  if (datum) checks.push(leftSinceInRepositorySql(DATUM_PUSHED_SINCE, repository, older, newer));
   return checks.length > 0 ? checks.join(' OR ') : 'false';
 }
 
@@ -241,7 +219,7 @@ export function signatureConditions(
   else conds.push(p.noSubtests ? 's.parent_signature_id IS NULL' : 's.parent_signature_id IS NOT NULL');
   if (p.framework.length > 0) conds.push(`s.framework_id = ANY(${arg(p.framework)}::int[])`);
   if (p.parentSignature !== null) conds.push(`s.parent_signature_id = ${arg(p.parentSignature)}`);
-  if (p.interval && !p.allData) conds.push(sinceSql(SIGNATURE_SINCE, arg(cutoff)));
+  if (p.interval && !p.allData) conds.push(sinceSql(SIGNATURE_UPDATED_SINCE, arg(cutoff)));
   return { args, arg, conds };
 }
 
@@ -257,7 +235,8 @@ export function summaryTimeCondition(
 ): string {
   if (p.revision !== null)
     return `d.push_id IN (SELECT p.id FROM push p WHERE p.revision = ${arg(p.revision)})`;
-  if (p.interval && p.startday === null && p.endday === null) return sinceSql(DATUM_SINCE, arg(cutoff));
+  if (p.interval && p.startday === null && p.endday === null)
+    return sinceSql(DATUM_PUSHED_SINCE, arg(cutoff));
   return `d.push_timestamp > ${arg(p.startday)}::timestamptz AND d.push_timestamp < ${arg(p.endday)}::timestamptz`;
 }
 
