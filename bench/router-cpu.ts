@@ -7,7 +7,9 @@
  *
  * Variants take turns, the order rotated every round; each run is a fixed number of statements at concurrency 16
  * and 64. The table shows CPU µs per statement (median over rounds) and the median of the per-round differences to
- * the raw pool.
+ * the raw pool; with `--baseline`, also this checkout's routed pools against the baseline's same variant (median of
+ * the per-round differences, and in how many rounds this one used less): the before/after figure itself, which
+ * the difference of two "over raw" medians only approximates.
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/router-cpu.ts [--rounds 8] [--statements 40000]
  *        [--baseline <checkout folder>]
@@ -94,10 +96,20 @@ try {
       max: poolMax,
       ...(hedgeMs === undefined ? {} : { hedgeMs }),
     });
-  const variants: { name: string; router?: Router; pool: pg.Pool }[] = [
+  const variants: { name: string; router?: Router; pool: pg.Pool; before?: string }[] = [
     { name: 'pg.Pool (raw)', pool: raw },
-    { name: 'RoutedPool in scope, hedging on', router: ours, pool: routed(ours) },
-    { name: 'RoutedPool in scope, hedging off', router: ours, pool: routed(ours, 0) },
+    {
+      name: 'RoutedPool in scope, hedging on',
+      router: ours,
+      pool: routed(ours),
+      ...(theirs ? { before: 'baseline: hedging on' } : {}),
+    },
+    {
+      name: 'RoutedPool in scope, hedging off',
+      router: ours,
+      pool: routed(ours, 0),
+      ...(theirs ? { before: 'baseline: hedging off' } : {}),
+    },
     ...(theirs
       ? [
           { name: 'baseline: hedging on', router: theirs, pool: routed(theirs) },
@@ -136,6 +148,7 @@ try {
         cpuMicros: own.map(round3),
         cpuMicrosMedian: round3(median(own)),
         extraMicrosMedian: v.router ? round3(median(own.map((x, i) => x - (base[i] ?? Number.NaN)))) : null,
+        ...(v.before ? versusBaseline(own, cpu.get(v.before) ?? []) : {}),
       });
     }
     process.stderr.write(`  done: concurrency ${concurrency}\n`);
@@ -155,6 +168,9 @@ try {
       variant: r.variant,
       'CPU µs/statement': r.cpuMicrosMedian,
       'over raw µs': r.extraMicrosMedian ?? '',
+      ...(theirs
+        ? { 'vs baseline µs': r.vsBaselineMicrosMedian ?? '', 'rounds lower': r.roundsLower ?? '' }
+        : {}),
     })),
   );
   writeResult('router-cpu.json', {
@@ -171,6 +187,15 @@ try {
   console.log(`wrote ${join('bench', 'results', 'router-cpu.json')}`);
 } finally {
   await stopCluster();
+}
+
+/** This checkout's per-round CPU against the baseline's same variant: the median difference, and rounds it was lower. */
+function versusBaseline(own: readonly number[], before: readonly number[]) {
+  const diffs = own.map((x, i) => x - (before[i] ?? Number.NaN));
+  return {
+    vsBaselineMicrosMedian: round3(median(diffs)),
+    roundsLower: `${diffs.filter((d) => d < 0).length}/${diffs.length}`,
+  };
 }
 
 /** This process's CPU time (user + system) per statement for `count` statements with `concurrency` callers. */
