@@ -16,7 +16,7 @@ import {
   mwuCacheKeyTemplate,
   pythonJsonDumps,
 } from '../../src/perf/perfcompare/mwu-cache.ts';
-import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-data.ts';
+import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-counts.ts';
 import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
   comparePushes,

@@ -85,7 +85,7 @@ export function mwuCacheKey(input: MwuCacheKeyInput): string {
 }
 
 /**
- * {@link mwuCacheKey} in SQL, from the CTEs of `idsAndCountsCtes` (perfcompare-data.ts): the ids as strings
+ * {@link mwuCacheKey} in SQL, from the CTEs of `idsAndCountsCtes` (perfcompare-counts.ts): the ids as strings
  * sorted bytewise (Python's string order; they are ASCII digits), the template's parts added with `arg`.
  */
 export function mwuCacheKeySql(template: readonly [string, string, string, string], arg: AddArg): string {
@@ -181,7 +181,7 @@ export interface MwuCacheLookup {
 
 /**
  * The key and the stored answer in one statement: `keyCtes` gives the CTEs `base_ids`, `new_ids` and
- * `side_counts` (perfcompare-data.ts `idsAndCountsCtes`), whose key is hashed in PostgreSQL
+ * `side_counts` (perfcompare-counts.ts `idsAndCountsCtes`), whose key is hashed in PostgreSQL
  * ({@link mwuCacheKeySql}, `template` from {@link mwuCacheKeyTemplate}), then looked up: the ids never
  * travel unless the answer must be computed. `known`: bytes the caller holds, not read again while the row
  * has their ETag. A row cached before 0005 is serialised from its jsonb once per hit, one cached before 0009

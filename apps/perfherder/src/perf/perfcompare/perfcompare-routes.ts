@@ -14,9 +14,9 @@ import {
   readMwuCacheKeyed,
   writeMwuCache,
 } from './mwu-cache.ts';
+import { idsAndCountsCtes } from './perfcompare-counts.ts';
 import {
   type DataSelection,
-  idsAndCountsCtes,
   loadGroupedData,
   loadSignatures,
   type SignatureFilter,
