@@ -147,47 +147,100 @@ export function sideData(
         }`;
 }
 
-/** `'[' || string_agg(…) || ']'`: a JSON array's text from JSON texts, in order; `[]` for no rows. */
+/** The datum columns the lists read. */
+const DATUM_COLUMNS = 'd.id, d.signature_id, d.value, d.value_json, d.job_id, d.push_timestamp';
+
+/**
+ * The datums of one side (a SELECT of {@link DATUM_COLUMNS}) and the rows of migration 0012's
+ * performance_datum_day_lists that stand for the rest of its datums (a SELECT of the same pieces, or null):
+ * `ids` the condition that a column is one of the side's signatures, `repository` (SQL) its repository. A
+ * revision's datums are read one by one. A push-time window (both ends exclusive) reads one stored row per
+ * whole UTC day strictly inside it and the datums of its two partial edge days, each edge one range of the
+ * series index (a window within one or two days has no whole day: both ranges together are the window).
+ */
+function sideSources(
+  ids: (column: string) => string,
+  repository: string,
+  selection: DataSelection,
+  arg: AddArg,
+): { readonly datums: string; readonly days: string | null } {
+  if ('revision' in selection) {
+    return {
+      datums: `SELECT ${DATUM_COLUMNS} ${sideData(ids('d.signature_id'), repository, selection, false, arg)}`,
+      days: null,
+    };
+  }
+  const [after, before] = [`${arg(selection.after)}::timestamptz`, `${arg(selection.before)}::timestamptz`];
+  const [afterDay, beforeDay] = [`performance_datum_day(${after})`, `performance_datum_day(${before})`];
+  const wholeStart = `to_timestamp((${afterDay} + 1)::double precision * 86400)`;
+  const wholeEnd = `to_timestamp(${beforeDay}::double precision * 86400)`;
+  const range = (cond: string) => `SELECT ${DATUM_COLUMNS} FROM performance_datum d
+      WHERE ${ids('d.signature_id')} AND d.repository_id = ${repository} AND ${cond}`;
+  return {
+    datums: `${range(`d.push_timestamp > ${after} AND d.push_timestamp < least(${before}, ${wholeStart})`)}
+      UNION ALL
+      ${range(`d.push_timestamp >= greatest(${wholeEnd}, ${wholeStart}) AND d.push_timestamp < ${before}`)}`,
+    days: `SELECT l.signature_id, to_timestamp(l.day::double precision * 86400), 0::bigint, l.value_list,
+        l.replicate_list, l.job_id_list, l.run_list, l.run_replicate_list
+      FROM performance_datum_day_lists l
+      WHERE ${ids('l.signature_id')} AND l.repository_id = ${repository}
+        AND l.day > ${afterDay} AND l.day < ${beforeDay}`,
+  };
+}
+
+/** `'[' || string_agg(…) || ']'`: a JSON array's text from comma-joined JSON texts, in order; `[]` for none. */
 function jsonArrayAgg(element: string, order: string): string {
   return `'[' || string_agg(${element}, ',' ORDER BY ${order}) || ']'`;
 }
 
 /**
- * The CTEs `d` (one side's datums, from {@link sideData}'s FROM), `rep` (their replicates, one row per datum
- * that has any) and `lists` (one row per signature with data): its lists aggregated in PostgreSQL in the order
- * the reference reads them (push time, datum id, then replicate id): the values (and with `replicates` the
- * replicates, else NULL) as `json` for the statistics (JSON.parse is the cheapest way into numbers), and the
- * lists the answer shows as their final JSON text (the runs rounded half-even to 2 decimals: a datum's stored
- * `value_json` of migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}), so no JavaScript work
- * per data point is left but JSON.parse.
+ * The CTEs `d` (one side's datums read one by one, see {@link sideSources}), `rep` (their replicates, one row
+ * per datum that has any) and `lists` (one row per signature with data): its lists in the order the reference
+ * reads them (push time, datum id, then replicate id): the values (and with `replicates` the replicates, else
+ * NULL) as `json` for the statistics (JSON.parse is the cheapest way into numbers), and the lists the answer
+ * shows as their final JSON text (the runs rounded half-even to 2 decimals: a datum's stored `value_json` of
+ * migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}), so no JavaScript work per data point
+ * is left but JSON.parse. Each datum gives one piece of each list, each stored day row of a window (migration
+ * 0012, built by the same expressions) the pieces of all its datums, ordered by its day's start: the datums
+ * of the edge days come before or after every whole day.
  *
- * One pass over the datums: `rep` reads the replicates of all the datums in one index scan (`= ANY` of their
- * ids, which PostgreSQL sorts and walks leaf by leaf: 650 buffers on medium, where a lookup per datum read
- * 21,000), each datum's replicates already joined into list pieces in replicate-id order; `lists` sorts the
- * datums once and builds all five lists from it, a datum without replicates standing for itself. `prefix`
- * names the CTEs of one side of a statement that reads both (`<prefix>d`, `<prefix>rep`, `<prefix>lists`).
+ * `rep` reads the replicates of all the datums in one index scan (`= ANY` of their ids, which PostgreSQL
+ * sorts and walks leaf by leaf: 650 buffers on medium, where a lookup per datum read 21,000), each datum's
+ * replicates already joined into list pieces in replicate-id order. `prefix` names the CTEs of one side of a
+ * statement that reads both (`<prefix>d`, `<prefix>rep`, `<prefix>lists`).
  */
-function listsCtes(from: string, replicates: boolean, prefix = ''): string {
-  const order = 'd.push_timestamp, d.id';
+function listsCtes(
+  ids: (column: string) => string,
+  repository: string,
+  selection: DataSelection,
+  replicates: boolean,
+  arg: AddArg,
+  prefix = '',
+): string {
+  const order = 'p.push_timestamp, p.id';
   const [d, rep, lists] = [`${prefix}d`, `${prefix}rep`, `${prefix}lists`];
-  return `${d} AS MATERIALIZED (
-       SELECT d.id, d.signature_id, d.value, d.value_json, d.job_id, d.push_timestamp ${from}
-     ), ${rep} AS (
+  const { datums, days } = sideSources(ids, repository, selection, arg);
+  return `${d} AS MATERIALIZED (${datums}), ${rep} AS (
        SELECT r.performance_datum_id AS id,
-         ${replicates ? "string_agg(to_json(r.value)::text, ',' ORDER BY r.id)" : 'NULL::text'} AS values,
+         ${replicates ? "string_agg(to_json(r.value)::text, ',' ORDER BY r.id)" : 'NULL::text'} AS vals,
          string_agg(${quantize2HalfEvenJsonSql('r.value::text')}, ',' ORDER BY r.id) AS runs
        FROM performance_datum_replicate r
        WHERE r.performance_datum_id = ANY(ARRAY(SELECT d.id FROM ${d} d))
        GROUP BY r.performance_datum_id
      ), ${lists} AS (
-       SELECT d.signature_id,
-         json_agg(d.value ORDER BY ${order}) AS values,
-         ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
-         ${jsonArrayAgg('d.value_json', order)} AS runs,
-         ${replicates ? `(${jsonArrayAgg('coalesce(rep.values, to_json(d.value)::text)', order)})::json` : 'NULL::json'} AS replicates,
-         ${jsonArrayAgg('coalesce(rep.runs, d.value_json)', order)} AS runs_replicates
-       FROM ${d} d LEFT JOIN ${rep} rep ON rep.id = d.id
-       GROUP BY d.signature_id
+       SELECT p.signature_id,
+         (${jsonArrayAgg('p.value_list', order)})::json AS values,
+         ${jsonArrayAgg('p.job_id_list', order)} AS job_ids,
+         ${jsonArrayAgg('p.run_list', order)} AS runs,
+         ${replicates ? `(${jsonArrayAgg('p.replicate_list', order)})::json` : 'NULL::json'} AS replicates,
+         ${jsonArrayAgg('p.run_replicate_list', order)} AS runs_replicates
+       FROM (SELECT d.signature_id, d.push_timestamp, d.id, to_json(d.value)::text AS value_list,
+               coalesce(rep.vals, to_json(d.value)::text) AS replicate_list,
+               coalesce(d.job_id::text, 'null') AS job_id_list, d.value_json AS run_list,
+               coalesce(rep.runs, d.value_json) AS run_replicate_list
+             FROM ${d} d LEFT JOIN ${rep} rep ON rep.id = d.id
+             ${days === null ? '' : `UNION ALL ${days}`}) p
+       GROUP BY p.signature_id
      )`;
 }
 
@@ -226,9 +279,9 @@ export async function loadGroupedData(
   const grouped = noData();
   if (signatureIds.length === 0) return grouped;
   const params: unknown[] = [signatureIds, repositoryId];
-  const from = sideData('d.signature_id = ANY($1::integer[])', '$2', selection, false, addArgTo(params));
+  const ids = (column: string) => `${column} = ANY($1::integer[])`;
   const { rows } = await db.query(
-    `WITH ${listsCtes(from, replicates)}
+    `WITH ${listsCtes(ids, '$2', selection, replicates, addArgTo(params))}
      SELECT signature_id, values::text, replicates::text, job_ids, runs, runs_replicates FROM lists`,
     params,
   );
@@ -275,11 +328,10 @@ export function compareStatement(
   const side = (prefix: string, { filter, selection }: CompareSide) => {
     const where = signatureWhere(filter, arg);
     const repository = arg(filter.repositoryId);
-    const ids = `d.signature_id = ANY(ARRAY(SELECT s.id FROM ${prefix}s s))`;
-    const from = sideData(ids, repository, selection, false, arg);
+    const ids = (column: string) => `${column} = ANY(ARRAY(SELECT s.id FROM ${prefix}s s))`;
     return {
       ctes: `${prefix}s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${where}),
-       ${listsCtes(from, replicates, prefix)}`,
+       ${listsCtes(ids, repository, selection, replicates, arg, prefix)}`,
       json: `(SELECT coalesce(json_agg(json_build_array(to_json(s), l.values, l.job_ids, l.runs, l.replicates,
            l.runs_replicates) ORDER BY s.id), '[]')
          FROM ${prefix}s s LEFT JOIN ${prefix}lists l ON l.signature_id = s.id)`,
