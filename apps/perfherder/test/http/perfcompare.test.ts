@@ -1106,16 +1106,17 @@ describe('GET /api/perfcompare/results/', () => {
           ],
         );
       // The lists of every window of the grid against the datums' own (the reference's reading, in SQL).
-      const grid = [-DAY_MS - 1, -1, 0, 5 * H, DAY_MS - 1, DAY_MS, 2 * DAY_MS + 1, 3 * DAY_MS];
+      // 3 * DAY_MS + 1 starts a window before every datum of its day: that day's row is read, not its datums.
+      const grid = [-DAY_MS - 1, -1, 0, 5 * H, DAY_MS - 1, DAY_MS, 2 * DAY_MS + 1, 3 * DAY_MS + 1, 4 * DAY_MS];
       const check = async (label: string) => {
         const { rows: drift } = await p.query(
           `SELECT * FROM performance_datum_day_lists l
            FULL JOIN performance_datum_day_lists_of(ARRAY(SELECT id FROM performance_datum)) n
              USING (repository_id, signature_id, day)
            WHERE (l.value_list, l.replicate_list, l.job_id_list, l.run_list, l.run_replicate_list,
-                  l.last_push_timestamp, l.last_id)
+                  l.first_push_timestamp, l.last_push_timestamp, l.last_id)
              IS DISTINCT FROM (n.value_list, n.replicate_list, n.job_id_list, n.run_list, n.run_replicate_list,
-                  n.last_push_timestamp, n.last_id)`,
+                  n.first_push_timestamp, n.last_push_timestamp, n.last_id)`,
         );
         assert.deepEqual(drift, [], label);
         for (const a of grid) {
@@ -1157,7 +1158,7 @@ describe('GET /api/perfcompare/results/', () => {
         }
       };
       // In push-time order (appended), then earlier in a day already written (built again).
-      await insert([-DAY_MS, -1000, 0, 0, 5 * H]);
+      await insert([-DAY_MS, -1000, 0, 0, 5 * H, 3 * DAY_MS + 12 * H]);
       await insert([5 * H, 6 * H, DAY_MS - 1, DAY_MS + 1, 2 * DAY_MS + 7 * H]);
       await check('after appends');
       await insert([1, 3 * H, DAY_MS, 2 * DAY_MS]);

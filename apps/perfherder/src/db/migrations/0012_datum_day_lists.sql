@@ -5,7 +5,8 @@
 -- when the answer memo misses (a database under ingestion). performance_datum_day_lists keeps, per
 -- repository, signature and UTC day (0008's performance_datum_day), the pieces of those lists for all the
 -- day's datums, in the order the lists take them (push time, datum id; a datum's replicates by id). A window
--- reads one row per whole day inside it and only the datums of its two partial edge days.
+-- reads the row of each day whose datums all fall inside it, and only the datums of an edge day with some
+-- outside.
 CREATE TABLE performance_datum_day_lists (
   repository_id integer NOT NULL,
   signature_id integer NOT NULL,
@@ -21,7 +22,9 @@ CREATE TABLE performance_datum_day_lists (
   run_list text NOT NULL,
   -- the replicates rounded (performance_value_text_json), else value_json: one per replicate.
   run_replicate_list text NOT NULL,
-  -- The last datum of the lists (push time, id): a datum written after it is appended.
+  -- The first push time, and the last datum (push time, id): a window that holds both holds the whole row;
+  -- a datum written after the last is appended.
+  first_push_timestamp timestamptz NOT NULL,
   last_push_timestamp timestamptz NOT NULL,
   last_id bigint NOT NULL,
   PRIMARY KEY (repository_id, signature_id, day)
@@ -69,7 +72,7 @@ BEGIN
    WHERE l.repository_id = g.r AND l.signature_id = g.s AND l.day = g.d;
   INSERT INTO performance_datum_day_lists
   SELECT p.repository_id, p.signature_id, p.day, p.value_list, p.replicate_list, p.job_id_list, p.run_list,
-         p.run_replicate_list, p.last_push_timestamp, p.last_id
+         p.run_replicate_list, p.first_push_timestamp, p.last_push_timestamp, p.last_id
     FROM performance_datum_day_lists_of(ARRAY(
       SELECT x.id FROM (SELECT DISTINCT * FROM unnest(repos, signatures, days)) AS g(r, s, d)
         JOIN performance_datum x ON x.repository_id = g.r AND x.signature_id = g.s

@@ -153,38 +153,46 @@ const DATUM_COLUMNS = 'd.id, d.signature_id, d.value, d.value_json, d.job_id, d.
 /**
  * The datums of one side (a SELECT of {@link DATUM_COLUMNS}) and the rows of migration 0012's
  * performance_datum_day_lists that stand for the rest of its datums (a SELECT of the same pieces, or null):
- * `ids` the condition that a column is one of the side's signatures, `repository` (SQL) its repository. A
- * revision's datums are read one by one. A push-time window (both ends exclusive) reads one stored row per
- * whole UTC day strictly inside it and the datums of its two partial edge days, each edge one range of the
- * series index (a window within one or two days has no whole day: both ranges together are the window).
+ * `ids` the side's signature ids (an SQL array), `repository` (SQL) its repository. A revision's datums are
+ * read one by one. A push-time window (both ends exclusive) reads every day row whose datums all fall inside
+ * it (its first and last push times inside the window: each whole day strictly inside, and an edge day with
+ * nothing outside the window yet, as the last day of a window that ends at the newest push), and one by one
+ * the datums of an edge day whose row has some outside: one range of the series index per edge, for the
+ * signatures whose row at that edge is not read (a window within one or two days has no whole day: the
+ * two ranges together are the window).
  */
 function sideSources(
-  ids: (column: string) => string,
+  ids: string,
   repository: string,
   selection: DataSelection,
   arg: AddArg,
 ): { readonly datums: string; readonly days: string | null } {
   if ('revision' in selection) {
     return {
-      datums: `SELECT ${DATUM_COLUMNS} ${sideData(ids('d.signature_id'), repository, selection, false, arg)}`,
+      datums: `SELECT ${DATUM_COLUMNS} ${sideData(`d.signature_id = ANY(${ids})`, repository, selection, false, arg)}`,
       days: null,
     };
   }
   const [after, before] = [`${arg(selection.after)}::timestamptz`, `${arg(selection.before)}::timestamptz`];
   const [afterDay, beforeDay] = [`performance_datum_day(${after})`, `performance_datum_day(${before})`];
+  const inside = `l.first_push_timestamp > ${after} AND l.last_push_timestamp < ${before}`;
   const wholeStart = `to_timestamp((${afterDay} + 1)::double precision * 86400)`;
   const wholeEnd = `to_timestamp(${beforeDay}::double precision * 86400)`;
-  const range = (cond: string) => `SELECT ${DATUM_COLUMNS} FROM performance_datum d
-      WHERE ${ids('d.signature_id')} AND d.repository_id = ${repository} AND ${cond}`;
+  // The datums of the edge day `day` within `range`, of the signatures whose row of that day is not read.
+  const edge = (day: string, range: string) => `SELECT ${DATUM_COLUMNS} FROM performance_datum d
+      WHERE d.signature_id = ANY(ARRAY(SELECT e.id FROM unnest(${ids}) AS e(id)
+          WHERE NOT EXISTS (SELECT 1 FROM performance_datum_day_lists l WHERE l.repository_id = ${repository}
+            AND l.signature_id = e.id AND l.day = ${day} AND ${inside})))
+        AND d.repository_id = ${repository} AND ${range}`;
   return {
-    datums: `${range(`d.push_timestamp > ${after} AND d.push_timestamp < least(${before}, ${wholeStart})`)}
+    datums: `${edge(afterDay, `d.push_timestamp > ${after} AND d.push_timestamp < least(${before}, ${wholeStart})`)}
       UNION ALL
-      ${range(`d.push_timestamp >= greatest(${wholeEnd}, ${wholeStart}) AND d.push_timestamp < ${before}`)}`,
+      ${edge(beforeDay, `d.push_timestamp >= greatest(${wholeEnd}, ${wholeStart}) AND d.push_timestamp < ${before}`)}`,
     days: `SELECT l.signature_id, to_timestamp(l.day::double precision * 86400), 0::bigint, l.value_list,
         l.replicate_list, l.job_id_list, l.run_list, l.run_replicate_list
       FROM performance_datum_day_lists l
-      WHERE ${ids('l.signature_id')} AND l.repository_id = ${repository}
-        AND l.day > ${afterDay} AND l.day < ${beforeDay}`,
+      WHERE l.signature_id = ANY(${ids}) AND l.repository_id = ${repository}
+        AND l.day >= ${afterDay} AND l.day <= ${beforeDay} AND ${inside}`,
   };
 }
 
@@ -200,9 +208,10 @@ function jsonArrayAgg(element: string, order: string): string {
  * NULL) as `json` for the statistics (JSON.parse is the cheapest way into numbers), and the lists the answer
  * shows as their final JSON text (the runs rounded half-even to 2 decimals: a datum's stored `value_json` of
  * migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}), so no JavaScript work per data point
- * is left but JSON.parse. Each datum gives one piece of each list, each stored day row of a window (migration
- * 0012, built by the same expressions) the pieces of all its datums, ordered by its day's start: the datums
- * of the edge days come before or after every whole day.
+ * is left but JSON.parse. Each datum read gives one piece of each list, each day row of a window (migration
+ * 0012, built by the same expressions) the pieces of all its datums, ordered by its day's start: a day is read
+ * either from its row or datum by datum, and the datums read of an edge day come before or after every row.
+ * `ids` is the side's signature ids as an SQL array.
  *
  * `rep` reads the replicates of all the datums in one index scan (`= ANY` of their ids, which PostgreSQL
  * sorts and walks leaf by leaf: 650 buffers on medium, where a lookup per datum read 21,000), each datum's
@@ -210,7 +219,7 @@ function jsonArrayAgg(element: string, order: string): string {
  * statement that reads both (`<prefix>d`, `<prefix>rep`, `<prefix>lists`).
  */
 function listsCtes(
-  ids: (column: string) => string,
+  ids: string,
   repository: string,
   selection: DataSelection,
   replicates: boolean,
@@ -279,9 +288,8 @@ export async function loadGroupedData(
   const grouped = noData();
   if (signatureIds.length === 0) return grouped;
   const params: unknown[] = [signatureIds, repositoryId];
-  const ids = (column: string) => `${column} = ANY($1::integer[])`;
   const { rows } = await db.query(
-    `WITH ${listsCtes(ids, '$2', selection, replicates, addArgTo(params))}
+    `WITH ${listsCtes('$1::integer[]', '$2', selection, replicates, addArgTo(params))}
      SELECT signature_id, values::text, replicates::text, job_ids, runs, runs_replicates FROM lists`,
     params,
   );
@@ -328,7 +336,7 @@ export function compareStatement(
   const side = (prefix: string, { filter, selection }: CompareSide) => {
     const where = signatureWhere(filter, arg);
     const repository = arg(filter.repositoryId);
-    const ids = (column: string) => `${column} = ANY(ARRAY(SELECT s.id FROM ${prefix}s s))`;
+    const ids = `ARRAY(SELECT s.id FROM ${prefix}s s)`;
     return {
       ctes: `${prefix}s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${where}),
        ${listsCtes(ids, repository, selection, replicates, arg, prefix)}`,
