@@ -1107,7 +1107,17 @@ describe('GET /api/perfcompare/results/', () => {
         );
       // The lists of every window of the grid against the datums' own (the reference's reading, in SQL).
       // 3 * DAY_MS + 1 starts a window before every datum of its day: that day's row is read, not its datums.
-      const grid = [-DAY_MS - 1, -1, 0, 5 * H, DAY_MS - 1, DAY_MS, 2 * DAY_MS + 1, 3 * DAY_MS + 1, 4 * DAY_MS];
+      const grid = [
+        -DAY_MS - 1,
+        -1,
+        0,
+        5 * H,
+        DAY_MS - 1,
+        DAY_MS,
+        2 * DAY_MS + 1,
+        3 * DAY_MS + 1,
+        4 * DAY_MS,
+      ];
       const check = async (label: string) => {
         const { rows: drift } = await p.query(
           `SELECT * FROM performance_datum_day_lists l
