@@ -169,7 +169,7 @@ function sideSources(
 ): { readonly datums: string; readonly days: string | null } {
   if ('revision' in selection) {
     return {
-      datums: `SELECT ${DATUM_COLUMNS} ${sideData(`d.signature_id = ANY(${ids})`, repository, selection, false, arg)}`,
+      datums: `SELECT ${DATUM_COLUMNS}, 0 AS part ${sideData(`d.signature_id = ANY(${ids})`, repository, selection, false, arg)}`,
       days: null,
     };
   }
@@ -179,18 +179,17 @@ function sideSources(
   const wholeStart = `to_timestamp((${afterDay} + 1)::double precision * 86400)`;
   const wholeEnd = `to_timestamp(${beforeDay}::double precision * 86400)`;
   // The datums of the edge day `day` within `range`, of the signatures whose row of that day is not read.
-  const edge = (day: string, range: string) => `SELECT ${DATUM_COLUMNS} FROM performance_datum d
+  const edge = (day: string, part: number, range: string) => `SELECT ${DATUM_COLUMNS}, ${part} AS part
+      FROM performance_datum d
       WHERE d.signature_id = ANY(ARRAY(SELECT e.id FROM unnest(${ids}) AS e(id)
           WHERE NOT EXISTS (SELECT 1 FROM performance_datum_day_lists l WHERE l.repository_id = ${repository}
             AND l.signature_id = e.id AND l.day = ${day} AND ${inside})))
         AND d.repository_id = ${repository} AND ${range}`;
   return {
-    datums: `${edge(afterDay, `d.push_timestamp > ${after} AND d.push_timestamp < least(${before}, ${wholeStart})`)}
+    datums: `${edge(afterDay, 0, `d.push_timestamp > ${after} AND d.push_timestamp < least(${before}, ${wholeStart})`)}
       UNION ALL
-      ${edge(beforeDay, `d.push_timestamp >= greatest(${wholeEnd}, ${wholeStart}) AND d.push_timestamp < ${before}`)}`,
-    days: `SELECT l.signature_id, to_timestamp(l.day::double precision * 86400), 0::bigint, l.value_list,
-        l.replicate_list, l.job_id_list, l.run_list, l.run_replicate_list
-      FROM performance_datum_day_lists l
+      ${edge(beforeDay, 2, `d.push_timestamp >= greatest(${wholeEnd}, ${wholeStart}) AND d.push_timestamp < ${before}`)}`,
+    days: `FROM performance_datum_day_lists l
       WHERE l.signature_id = ANY(${ids}) AND l.repository_id = ${repository}
         AND l.day >= ${afterDay} AND l.day <= ${beforeDay} AND ${inside}`,
   };
@@ -226,9 +225,19 @@ function listsCtes(
   arg: AddArg,
   prefix = '',
 ): string {
-  const order = 'p.push_timestamp, p.id';
-  const [d, rep, lists] = [`${prefix}d`, `${prefix}rep`, `${prefix}lists`];
+  const order = 'd.push_timestamp, d.id';
+  const [d, rep, parts, lists] = [`${prefix}d`, `${prefix}rep`, `${prefix}parts`, `${prefix}lists`];
   const { datums, days } = sideSources(ids, repository, selection, arg);
+  const dayParts =
+    days === null
+      ? ''
+      : `UNION ALL
+       SELECT l.signature_id, 1, string_agg(l.value_list, ',' ORDER BY l.day),
+         ${replicates ? "string_agg(l.replicate_list, ',' ORDER BY l.day)" : 'NULL'},
+         string_agg(l.job_id_list, ',' ORDER BY l.day), string_agg(l.run_list, ',' ORDER BY l.day),
+         string_agg(l.run_replicate_list, ',' ORDER BY l.day)
+       ${days}
+       GROUP BY l.signature_id`;
   return `${d} AS MATERIALIZED (${datums}), ${rep} AS (
        SELECT r.performance_datum_id AS id,
          ${replicates ? "string_agg(to_json(r.value)::text, ',' ORDER BY r.id)" : 'NULL::text'} AS vals,
@@ -236,19 +245,24 @@ function listsCtes(
        FROM performance_datum_replicate r
        WHERE r.performance_datum_id = ANY(ARRAY(SELECT d.id FROM ${d} d))
        GROUP BY r.performance_datum_id
+     ), ${parts} AS (
+       SELECT d.signature_id, d.part,
+         string_agg(to_json(d.value)::text, ',' ORDER BY ${order}) AS value_list,
+         ${replicates ? `string_agg(coalesce(rep.vals, to_json(d.value)::text), ',' ORDER BY ${order})` : 'NULL'} AS replicate_list,
+         string_agg(coalesce(d.job_id::text, 'null'), ',' ORDER BY ${order}) AS job_id_list,
+         string_agg(d.value_json, ',' ORDER BY ${order}) AS run_list,
+         string_agg(coalesce(rep.runs, d.value_json), ',' ORDER BY ${order}) AS run_replicate_list
+       FROM ${d} d LEFT JOIN ${rep} rep ON rep.id = d.id
+       GROUP BY d.signature_id, d.part
+       ${dayParts}
      ), ${lists} AS (
        SELECT p.signature_id,
-         (${jsonArrayAgg('p.value_list', order)})::json AS values,
-         ${jsonArrayAgg('p.job_id_list', order)} AS job_ids,
-         ${jsonArrayAgg('p.run_list', order)} AS runs,
-         ${replicates ? `(${jsonArrayAgg('p.replicate_list', order)})::json` : 'NULL::json'} AS replicates,
-         ${jsonArrayAgg('p.run_replicate_list', order)} AS runs_replicates
-       FROM (SELECT d.signature_id, d.push_timestamp, d.id, to_json(d.value)::text AS value_list,
-               coalesce(rep.vals, to_json(d.value)::text) AS replicate_list,
-               coalesce(d.job_id::text, 'null') AS job_id_list, d.value_json AS run_list,
-               coalesce(rep.runs, d.value_json) AS run_replicate_list
-             FROM ${d} d LEFT JOIN ${rep} rep ON rep.id = d.id
-             ${days === null ? '' : `UNION ALL ${days}`}) p
+         (${jsonArrayAgg('p.value_list', 'p.part')})::json AS values,
+         ${jsonArrayAgg('p.job_id_list', 'p.part')} AS job_ids,
+         ${jsonArrayAgg('p.run_list', 'p.part')} AS runs,
+         ${replicates ? `(${jsonArrayAgg('p.replicate_list', 'p.part')})::json` : 'NULL::json'} AS replicates,
+         ${jsonArrayAgg('p.run_replicate_list', 'p.part')} AS runs_replicates
+       FROM ${parts} p
        GROUP BY p.signature_id
      )`;
 }
