@@ -151,8 +151,9 @@ export function sideData(
 const DATUM_COLUMNS = 'd.id, d.signature_id, d.value, d.value_json, d.job_id, d.push_timestamp';
 
 /**
- * The datums of one side (a SELECT of {@link DATUM_COLUMNS}) and the rows of migration 0012's
- * performance_datum_day_lists that stand for the rest of its datums (a SELECT of the same pieces, or null):
+ * The datums of one side (a SELECT of {@link DATUM_COLUMNS} and their `part`, see {@link listsCtes}) and the
+ * rows `l` of migration 0012's performance_datum_day_lists that stand for the rest of its datums (their FROM
+ * and WHERE, or null):
  * `ids` the side's signature ids (an SQL array), `repository` (SQL) its repository. A revision's datums are
  * read one by one. A push-time window (both ends exclusive) reads every day row whose datums all fall inside
  * it (its first and last push times inside the window: each whole day strictly inside, and an edge day with
@@ -202,15 +203,16 @@ function jsonArrayAgg(element: string, order: string): string {
 
 /**
  * The CTEs `d` (one side's datums read one by one, see {@link sideSources}), `rep` (their replicates, one row
- * per datum that has any) and `lists` (one row per signature with data): its lists in the order the reference
- * reads them (push time, datum id, then replicate id): the values (and with `replicates` the replicates, else
- * NULL) as `json` for the statistics (JSON.parse is the cheapest way into numbers), and the lists the answer
- * shows as their final JSON text (the runs rounded half-even to 2 decimals: a datum's stored `value_json` of
- * migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}), so no JavaScript work per data point
- * is left but JSON.parse. Each datum read gives one piece of each list, each day row of a window (migration
- * 0012, built by the same expressions) the pieces of all its datums, ordered by its day's start: a day is read
- * either from its row or datum by datum, and the datums read of an edge day come before or after every row.
- * `ids` is the side's signature ids as an SQL array.
+ * per datum that has any), `parts` and `lists` (one row per signature with data): its lists in the order the
+ * reference reads them (push time, datum id, then replicate id): the values (and with `replicates` the
+ * replicates, else NULL) as `json` for the statistics (JSON.parse is the cheapest way into numbers), and the
+ * lists the answer shows as their final JSON text (the runs rounded half-even to 2 decimals: a datum's stored
+ * `value_json` of migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}), so no JavaScript work
+ * per data point is left but JSON.parse. `parts` joins each list's pieces per signature and part: part 0 the
+ * datums read before the day rows (a revision's, or a window's first edge day), 1 the day rows of a window
+ * (migration 0012, built by the same expressions) in day order, as the primary key returns them (no sort),
+ * 2 the datums of a window's last edge day; `lists` joins the parts in that order. A day is read either from
+ * its row or datum by datum. `ids` is the side's signature ids as an SQL array.
  *
  * `rep` reads the replicates of all the datums in one index scan (`= ANY` of their ids, which PostgreSQL
  * sorts and walks leaf by leaf: 650 buffers on medium, where a lookup per datum read 21,000), each datum's
