@@ -19,6 +19,7 @@ export const tableApps: Readonly<Record<string, AppLabel>> = Object.freeze({
   performance_datum: 'perf',
   performance_datum_replicate: 'perf',
   performance_datum_day_count: 'perf',
+  performance_datum_day_lists: 'perf',
   performance_alert_summary: 'perf',
   performance_alert: 'perf',
   performance_tag: 'perf',

@@ -17,6 +17,7 @@ import {
   pythonJsonDumps,
 } from '../../src/perf/perfcompare/mwu-cache.ts';
 import { countDataPoints } from '../../src/perf/perfcompare/perfcompare-counts.ts';
+import { loadGroupedData } from '../../src/perf/perfcompare/perfcompare-data.ts';
 import { compareMannWhitney, compareStudentT, quantize2 } from '../../src/perf/perfcompare/stats/index.ts';
 import {
   comparePushes,
@@ -1073,6 +1074,126 @@ describe('GET /api/perfcompare/results/', () => {
       await p.query(
         'DELETE FROM performance_datum WHERE signature_id = $1 AND push_timestamp BETWEEN $2 AND $3',
         [w.baseSig.id, at(-1000), at(1)],
+      );
+      await check('after deletes');
+      await p.query('TRUNCATE performance_datum CASCADE');
+      await check('after truncate');
+    });
+
+    it('the datum day lists (migration 0012) give a window the lists of its datums, through appends, out-of-order inserts, replicates, updates, deletes and truncate', async () => {
+      const w = await world({ base: [], next: [1] });
+      const p = service.db.primary;
+      const midnight = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
+      const at = (ms: number) => new Date(midnight + ms);
+      const H = 3_600_000;
+      const sig = w.baseSig.id;
+      const job = await insertJob(p, { repositoryId: w.tryRepo.id, pushId: w.basePush.id });
+      // Values whose texts and roundings are not their own: ties, long fractions, exponents, -0.
+      const values = [1.005, 0.1 + 0.2, 2.675, 1e21, -0, 123456.785, 5e-7, 42];
+      let next = 0;
+      const insert = (offsets: number[]) =>
+        p.query(
+          `INSERT INTO performance_datum (repository_id, signature_id, value, push_timestamp, push_id, job_id)
+           SELECT $1, $2, v, t, $3, CASE WHEN v = 2.675 THEN $4::bigint END
+             FROM unnest($5::timestamptz[], $6::float8[]) AS u(t, v)`,
+          [
+            w.tryRepo.id,
+            sig,
+            w.basePush.id,
+            job.id,
+            offsets.map((o) => at(o).toISOString()),
+            offsets.map(() => values[next++ % values.length]),
+          ],
+        );
+      // The lists of every window of the grid against the datums' own (the reference's reading, in SQL).
+      // 3 * DAY_MS + 1 starts a window before every datum of its day: that day's row is read, not its datums.
+      const grid = [
+        -DAY_MS - 1,
+        -1,
+        0,
+        5 * H,
+        DAY_MS - 1,
+        DAY_MS,
+        2 * DAY_MS + 1,
+        3 * DAY_MS + 1,
+        4 * DAY_MS,
+      ];
+      const check = async (label: string) => {
+        const { rows: drift } = await p.query(
+          `SELECT * FROM performance_datum_day_lists l
+           FULL JOIN performance_datum_day_lists_of(ARRAY(SELECT id FROM performance_datum)) n
+             USING (repository_id, signature_id, day)
+           WHERE (l.value_list, l.replicate_list, l.job_id_list, l.run_list, l.run_replicate_list,
+                  l.first_push_timestamp, l.last_push_timestamp, l.last_id)
+             IS DISTINCT FROM (n.value_list, n.replicate_list, n.job_id_list, n.run_list, n.run_replicate_list,
+                  n.first_push_timestamp, n.last_push_timestamp, n.last_id)`,
+        );
+        assert.deepEqual(drift, [], label);
+        for (const a of grid) {
+          for (const b of grid) {
+            if (b <= a) continue;
+            const selection = { after: at(a), before: at(b) };
+            const window = 'd.signature_id = $1 AND d.push_timestamp > $2 AND d.push_timestamp < $3';
+            const { rows } = await p.query(
+              `SELECT (SELECT json_agg(d.value ORDER BY d.push_timestamp, d.id) FROM performance_datum d
+                        WHERE ${window})::text AS values,
+                      (SELECT '[' || string_agg(coalesce(d.job_id::text, 'null'), ',' ORDER BY d.push_timestamp, d.id)
+                        || ']' FROM performance_datum d WHERE ${window}) AS job_ids,
+                      (SELECT '[' || string_agg(d.value_json, ',' ORDER BY d.push_timestamp, d.id) || ']'
+                        FROM performance_datum d WHERE ${window}) AS runs,
+                      (SELECT json_agg(coalesce(r.value, d.value) ORDER BY d.push_timestamp, d.id, r.id)
+                        FROM performance_datum d LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id
+                        WHERE ${window})::text AS replicates,
+                      (SELECT '[' || string_agg(coalesce(performance_value_text_json(r.value::text), d.value_json), ','
+                          ORDER BY d.push_timestamp, d.id, r.id) || ']'
+                        FROM performance_datum d LEFT JOIN performance_datum_replicate r ON r.performance_datum_id = d.id
+                        WHERE ${window}) AS runs_replicates`,
+              [sig, selection.after, selection.before],
+            );
+            const want = rows[0];
+            const got = await loadGroupedData(p, w.tryRepo.id, [sig], selection, true);
+            const where = `${label}: (${a}, ${b})`;
+            if (want.values === null) {
+              assert.equal(got.values.has(sig), false, where);
+              continue;
+            }
+            assert.deepEqual(got.values.get(sig), JSON.parse(want.values), where);
+            assert.deepEqual(got.replicates.get(sig), JSON.parse(want.replicates), where);
+            assert.deepEqual(
+              got.json.get(sig),
+              { jobIds: want.job_ids, runs: want.runs, runsReplicates: want.runs_replicates },
+              where,
+            );
+          }
+        }
+      };
+      // In push-time order (appended), then earlier in a day already written (built again).
+      await insert([-DAY_MS, -1000, 0, 0, 5 * H, 3 * DAY_MS + 12 * H]);
+      await insert([5 * H, 6 * H, DAY_MS - 1, DAY_MS + 1, 2 * DAY_MS + 7 * H]);
+      await check('after appends');
+      await insert([1, 3 * H, DAY_MS, 2 * DAY_MS]);
+      await check('after inserts out of order');
+      await p.query(
+        `INSERT INTO performance_datum_replicate (performance_datum_id, value)
+         SELECT d.id, v FROM performance_datum d, unnest(ARRAY[2.675, 1.115, 0.30000000000000004]) AS v
+         WHERE d.signature_id = $1 AND d.push_timestamp IN ($2, $3)`,
+        [sig, at(0), at(DAY_MS + 1)],
+      );
+      await check('after replicates');
+      await p.query(
+        `UPDATE performance_datum SET push_timestamp = push_timestamp + interval '1 day'
+         WHERE signature_id = $1 AND push_timestamp >= $2 AND push_timestamp < $3`,
+        [sig, at(5 * H), at(DAY_MS)],
+      );
+      await p.query('UPDATE performance_datum SET value = value * 3 WHERE signature_id = $1 AND value > 2', [
+        sig,
+      ]);
+      await p.query('UPDATE performance_datum_replicate SET value = 7.125');
+      await check('after updates');
+      await p.query('DELETE FROM performance_datum_replicate WHERE value = 7.125 AND id % 2 = 0');
+      await p.query(
+        'DELETE FROM performance_datum WHERE signature_id = $1 AND push_timestamp BETWEEN $2 AND $3',
+        [sig, at(-1000), at(1)],
       );
       await check('after deletes');
       await p.query('TRUNCATE performance_datum CASCADE');

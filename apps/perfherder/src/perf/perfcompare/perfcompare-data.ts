@@ -147,47 +147,125 @@ export function sideData(
         }`;
 }
 
-/** `'[' || string_agg(…) || ']'`: a JSON array's text from JSON texts, in order; `[]` for no rows. */
+/** The datum columns the lists read. */
+const DATUM_COLUMNS = 'd.id, d.signature_id, d.value, d.value_json, d.job_id, d.push_timestamp';
+
+/**
+ * The datums of one side (a SELECT of {@link DATUM_COLUMNS} and their `part`, see {@link listsCtes}) and the
+ * rows `l` of migration 0012's performance_datum_day_lists that stand for the rest of its datums (their FROM
+ * and WHERE, or null):
+ * `ids` the side's signature ids (an SQL array), `repository` (SQL) its repository. A revision's datums are
+ * read one by one. A push-time window (both ends exclusive) reads every day row whose datums all fall inside
+ * it (its first and last push times inside the window: each whole day strictly inside, and an edge day with
+ * nothing outside the window yet, as the last day of a window that ends at the newest push), and one by one
+ * the datums of an edge day whose row has some outside: one range of the series index per edge, for the
+ * signatures whose row at that edge is not read (a window within one or two days has no whole day: the
+ * two ranges together are the window).
+ */
+function sideSources(
+  ids: string,
+  repository: string,
+  selection: DataSelection,
+  arg: AddArg,
+): { readonly datums: string; readonly days: string | null } {
+  if ('revision' in selection) {
+    return {
+      datums: `SELECT ${DATUM_COLUMNS}, 0 AS part ${sideData(`d.signature_id = ANY(${ids})`, repository, selection, false, arg)}`,
+      days: null,
+    };
+  }
+  const [after, before] = [`${arg(selection.after)}::timestamptz`, `${arg(selection.before)}::timestamptz`];
+  const [afterDay, beforeDay] = [`performance_datum_day(${after})`, `performance_datum_day(${before})`];
+  const inside = `l.first_push_timestamp > ${after} AND l.last_push_timestamp < ${before}`;
+  const wholeStart = `to_timestamp((${afterDay} + 1)::double precision * 86400)`;
+  const wholeEnd = `to_timestamp(${beforeDay}::double precision * 86400)`;
+  // The datums of the edge day `day` within `range`, of the signatures whose row of that day is not read.
+  const edge = (day: string, part: number, range: string) => `SELECT ${DATUM_COLUMNS}, ${part} AS part
+      FROM performance_datum d
+      WHERE d.signature_id = ANY(ARRAY(SELECT e.id FROM unnest(${ids}) AS e(id)
+          WHERE NOT EXISTS (SELECT 1 FROM performance_datum_day_lists l WHERE l.repository_id = ${repository}
+            AND l.signature_id = e.id AND l.day = ${day} AND ${inside})))
+        AND d.repository_id = ${repository} AND ${range}`;
+  return {
+    datums: `${edge(afterDay, 0, `d.push_timestamp > ${after} AND d.push_timestamp < least(${before}, ${wholeStart})`)}
+      UNION ALL
+      ${edge(beforeDay, 2, `d.push_timestamp >= greatest(${wholeEnd}, ${wholeStart}) AND d.push_timestamp < ${before}`)}`,
+    days: `FROM performance_datum_day_lists l
+      WHERE l.signature_id = ANY(${ids}) AND l.repository_id = ${repository}
+        AND l.day >= ${afterDay} AND l.day <= ${beforeDay} AND ${inside}`,
+  };
+}
+
+/** `'[' || string_agg(…) || ']'`: a JSON array's text from comma-joined JSON texts, in order; `[]` for none. */
 function jsonArrayAgg(element: string, order: string): string {
   return `'[' || string_agg(${element}, ',' ORDER BY ${order}) || ']'`;
 }
 
 /**
- * The CTEs `d` (one side's datums, from {@link sideData}'s FROM), `rep` (their replicates, one row per datum
- * that has any) and `lists` (one row per signature with data): its lists aggregated in PostgreSQL in the order
- * the reference reads them (push time, datum id, then replicate id): the values (and with `replicates` the
+ * The CTEs `d` (one side's datums read one by one, see {@link sideSources}), `rep` (their replicates, one row
+ * per datum that has any), `parts` and `lists` (one row per signature with data): its lists in the order the
+ * reference reads them (push time, datum id, then replicate id): the values (and with `replicates` the
  * replicates, else NULL) as `json` for the statistics (JSON.parse is the cheapest way into numbers), and the
  * lists the answer shows as their final JSON text (the runs rounded half-even to 2 decimals: a datum's stored
  * `value_json` of migration 0010, a replicate's by {@link quantize2HalfEvenJsonSql}), so no JavaScript work
- * per data point is left but JSON.parse.
+ * per data point is left but JSON.parse. `parts` joins each list's pieces per signature and part: part 0 the
+ * datums read before the day rows (a revision's, or a window's first edge day), 1 the day rows of a window
+ * (migration 0012, built by the same expressions) in day order, as the primary key returns them (no sort),
+ * 2 the datums of a window's last edge day; `lists` joins the parts in that order. A day is read either from
+ * its row or datum by datum. `ids` is the side's signature ids as an SQL array.
  *
- * One pass over the datums: `rep` reads the replicates of all the datums in one index scan (`= ANY` of their
- * ids, which PostgreSQL sorts and walks leaf by leaf: 650 buffers on medium, where a lookup per datum read
- * 21,000), each datum's replicates already joined into list pieces in replicate-id order; `lists` sorts the
- * datums once and builds all five lists from it, a datum without replicates standing for itself. `prefix`
- * names the CTEs of one side of a statement that reads both (`<prefix>d`, `<prefix>rep`, `<prefix>lists`).
+ * `rep` reads the replicates of all the datums in one index scan (`= ANY` of their ids, which PostgreSQL
+ * sorts and walks leaf by leaf: 650 buffers on medium, where a lookup per datum read 21,000), each datum's
+ * replicates already joined into list pieces in replicate-id order. `prefix` names the CTEs of one side of a
+ * statement that reads both (`<prefix>d`, `<prefix>rep`, `<prefix>lists`).
  */
-function listsCtes(from: string, replicates: boolean, prefix = ''): string {
+function listsCtes(
+  ids: string,
+  repository: string,
+  selection: DataSelection,
+  replicates: boolean,
+  arg: AddArg,
+  prefix = '',
+): string {
   const order = 'd.push_timestamp, d.id';
-  const [d, rep, lists] = [`${prefix}d`, `${prefix}rep`, `${prefix}lists`];
-  return `${d} AS MATERIALIZED (
-       SELECT d.id, d.signature_id, d.value, d.value_json, d.job_id, d.push_timestamp ${from}
-     ), ${rep} AS (
+  const [d, rep, parts, lists] = [`${prefix}d`, `${prefix}rep`, `${prefix}parts`, `${prefix}lists`];
+  const { datums, days } = sideSources(ids, repository, selection, arg);
+  const dayParts =
+    days === null
+      ? ''
+      : `UNION ALL
+       SELECT l.signature_id, 1, string_agg(l.value_list, ',' ORDER BY l.day),
+         ${replicates ? "string_agg(l.replicate_list, ',' ORDER BY l.day)" : 'NULL'},
+         string_agg(l.job_id_list, ',' ORDER BY l.day), string_agg(l.run_list, ',' ORDER BY l.day),
+         string_agg(l.run_replicate_list, ',' ORDER BY l.day)
+       ${days}
+       GROUP BY l.signature_id`;
+  return `${d} AS MATERIALIZED (${datums}), ${rep} AS (
        SELECT r.performance_datum_id AS id,
-         ${replicates ? "string_agg(to_json(r.value)::text, ',' ORDER BY r.id)" : 'NULL::text'} AS values,
+         ${replicates ? "string_agg(to_json(r.value)::text, ',' ORDER BY r.id)" : 'NULL::text'} AS vals,
          string_agg(${quantize2HalfEvenJsonSql('r.value::text')}, ',' ORDER BY r.id) AS runs
        FROM performance_datum_replicate r
        WHERE r.performance_datum_id = ANY(ARRAY(SELECT d.id FROM ${d} d))
        GROUP BY r.performance_datum_id
-     ), ${lists} AS (
-       SELECT d.signature_id,
-         json_agg(d.value ORDER BY ${order}) AS values,
-         ${jsonArrayAgg("coalesce(d.job_id::text, 'null')", order)} AS job_ids,
-         ${jsonArrayAgg('d.value_json', order)} AS runs,
-         ${replicates ? `(${jsonArrayAgg('coalesce(rep.values, to_json(d.value)::text)', order)})::json` : 'NULL::json'} AS replicates,
-         ${jsonArrayAgg('coalesce(rep.runs, d.value_json)', order)} AS runs_replicates
+     ), ${parts} AS (
+       SELECT d.signature_id, d.part,
+         string_agg(to_json(d.value)::text, ',' ORDER BY ${order}) AS value_list,
+         ${replicates ? `string_agg(coalesce(rep.vals, to_json(d.value)::text), ',' ORDER BY ${order})` : 'NULL'} AS replicate_list,
+         string_agg(coalesce(d.job_id::text, 'null'), ',' ORDER BY ${order}) AS job_id_list,
+         string_agg(d.value_json, ',' ORDER BY ${order}) AS run_list,
+         string_agg(coalesce(rep.runs, d.value_json), ',' ORDER BY ${order}) AS run_replicate_list
        FROM ${d} d LEFT JOIN ${rep} rep ON rep.id = d.id
-       GROUP BY d.signature_id
+       GROUP BY d.signature_id, d.part
+       ${dayParts}
+     ), ${lists} AS (
+       SELECT p.signature_id,
+         (${jsonArrayAgg('p.value_list', 'p.part')})::json AS values,
+         ${jsonArrayAgg('p.job_id_list', 'p.part')} AS job_ids,
+         ${jsonArrayAgg('p.run_list', 'p.part')} AS runs,
+         ${replicates ? `(${jsonArrayAgg('p.replicate_list', 'p.part')})::json` : 'NULL::json'} AS replicates,
+         ${jsonArrayAgg('p.run_replicate_list', 'p.part')} AS runs_replicates
+       FROM ${parts} p
+       GROUP BY p.signature_id
      )`;
 }
 
@@ -226,9 +304,8 @@ export async function loadGroupedData(
   const grouped = noData();
   if (signatureIds.length === 0) return grouped;
   const params: unknown[] = [signatureIds, repositoryId];
-  const from = sideData('d.signature_id = ANY($1::integer[])', '$2', selection, false, addArgTo(params));
   const { rows } = await db.query(
-    `WITH ${listsCtes(from, replicates)}
+    `WITH ${listsCtes('$1::integer[]', '$2', selection, replicates, addArgTo(params))}
      SELECT signature_id, values::text, replicates::text, job_ids, runs, runs_replicates FROM lists`,
     params,
   );
@@ -275,11 +352,10 @@ export function compareStatement(
   const side = (prefix: string, { filter, selection }: CompareSide) => {
     const where = signatureWhere(filter, arg);
     const repository = arg(filter.repositoryId);
-    const ids = `d.signature_id = ANY(ARRAY(SELECT s.id FROM ${prefix}s s))`;
-    const from = sideData(ids, repository, selection, false, arg);
+    const ids = `ARRAY(SELECT s.id FROM ${prefix}s s)`;
     return {
       ctes: `${prefix}s AS MATERIALIZED (${SIGNATURES_SELECT} WHERE ${where}),
-       ${listsCtes(from, replicates, prefix)}`,
+       ${listsCtes(ids, repository, selection, replicates, arg, prefix)}`,
       json: `(SELECT coalesce(json_agg(json_build_array(to_json(s), l.values, l.job_ids, l.runs, l.replicates,
            l.runs_replicates) ORDER BY s.id), '[]')
          FROM ${prefix}s s LEFT JOIN ${prefix}lists l ON l.signature_id = s.id)`,
