@@ -13,14 +13,17 @@
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/speed.ts --primary-url <url> --replica-url <url>
  *        [--size medium] [--baseline <checkout folder>] [--requests 200] [--block 25] [--only <name part>]
- *        [--no-gzip (identity requests only)]
+ *        [--no-gzip (identity requests only)] [--no-client-gc (no client collection before each request)]
  * Prints a table, writes bench/results/speed-<size>.json and speed-<size>.md. Not part of npm test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import { benchEnvironment, resultsDir, writeResult } from './support/bench-env.ts';
 import { speedRequests } from './support/speed-requests.ts';
@@ -35,6 +38,7 @@ const { values: args } = parseArgs({
     block: { type: 'string', default: '25' },
     only: { type: 'string' },
     'no-gzip': { type: 'boolean', default: false },
+    'no-client-gc': { type: 'boolean', default: false },
   },
 });
 const primaryUrl = args['primary-url'];
@@ -85,17 +89,44 @@ interface Timed {
   readonly headers: Headers;
 }
 
+// The client's own garbage is collected outside the clock before each request, the young generation and every
+// fifth time the whole heap: fetch allocates tens of kB a request, so a scavenge or a mark-compact step of
+// this process (1-30 ms on a loaded machine) would otherwise land inside about one timed request in a hundred
+// and count as the service's tail. Collections of this process that still overlap a measured request are counted
+// per endpoint (`client GCs inside requests`, `clientGcsInsideRequests`). `--no-client-gc`: none forced (as
+// before).
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
+const clientGcs: { start: number; end: number }[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) clientGcs.push({ start: e.startTime, end: e.startTime + e.duration });
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+const timedSpans: { start: number; end: number }[] = [];
+/** Client collections that overlapped a timed request since the last call (forgets both lists). */
+function clientGcsInside(): number {
+  for (const e of gcObserver.takeRecords())
+    clientGcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  const inside = clientGcs.filter((g) => timedSpans.some((t) => g.start < t.end && g.end > t.start)).length;
+  clientGcs.length = 0;
+  timedSpans.length = 0;
+  return inside;
+}
+
 async function timed(
   url: string,
   headers: Record<string, string> = {},
   encoding: Encoding = 'identity',
 ): Promise<Timed> {
+  if (!args['no-client-gc']) collectGarbage({ type: timedSpans.length % 5 === 4 ? 'major' : 'minor' });
   const started = performance.now();
   const res = await fetch(url, { headers: { 'accept-encoding': encoding, ...headers } });
   // The clock stops once the last byte is in (a gzip body inflated as it arrives): turning the bytes into a
   // JavaScript string is the client's own work, 3-10 ms for a 4-7 MB answer, and is done after.
   const bytes = await res.arrayBuffer();
-  const ms = performance.now() - started;
+  const ended = performance.now();
+  const ms = ended - started;
+  timedSpans.push({ start: started, end: ended });
   return { ms, status: res.status, body: Buffer.from(bytes).toString('utf8'), headers: res.headers };
 }
 
@@ -160,6 +191,7 @@ try {
     const samples = new Map<string, number[]>(
       servers.flatMap((s) => encodings.map((e) => [key(s.label, e), []] as [string, number[]])),
     );
+    clientGcsInside(); // The warm-up's are not counted.
     for (let done = 0; done < requestsPerServer; done += block) {
       for (const encoding of encodings) {
         for (const server of servers) {
@@ -211,6 +243,7 @@ try {
           }
         : {}),
     });
+    const gcInside = clientGcsInside();
     results.push({
       name: request.name,
       path: request.path,
@@ -222,12 +255,14 @@ try {
       ...(og ? { gzip: { ours: og, ...(bg ? { before: bg } : {}), contentEncoding: gzipEncoding } } : {}),
       cacheControl: mine.headers.get('cache-control'),
       goalMet: met,
+      clientGcsInsideRequests: gcInside,
     });
     log(
       `${request.name}: ours p50 ${o.p50} p99 ${o.p99}${b ? `, before p50 ${b.p50} p99 ${b.p99} (${same})` : ''}, ${Buffer.byteLength(mine.body)} bytes` +
         (og
           ? `; gzip (${gzipEncoding ?? 'identity'}): ours p50 ${og.p50} p99 ${og.p99}${bg ? `, before p50 ${bg.p50} p99 ${bg.p99}` : ''}`
-          : ''),
+          : '') +
+        `; client GCs inside requests: ${gcInside}`,
     );
   }
   const size = args.size ?? 'medium';
