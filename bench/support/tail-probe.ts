@@ -42,12 +42,14 @@ new PerformanceObserver((list) => {
     gcs.push({ start: origin + entry.startTime, ms: entry.duration, kind: kinds[kind] ?? 'other' });
   }
 }).observe({ entryTypes: ['gc'] });
-const started = new WeakMap<object, number>();
+// On the request, not in a WeakMap: V8's scavenger keeps WeakMap values alive (see replica-router's fastify.ts).
+const STARTED = Symbol('tail-probe started');
+type Stamped = { [STARTED]?: number };
 subscribe('http.server.request.start', (message) => {
-  started.set((message as { request: object }).request, performance.now());
+  (message as { request: Stamped }).request[STARTED] = performance.now();
 });
 subscribe('http.server.response.finish', (message) => {
-  const at = started.get((message as { request: object }).request);
+  const at = (message as { request: Stamped }).request[STARTED];
   if (at !== undefined) handled.push({ start: origin + at, ms: performance.now() - at });
 });
 let session: Session | undefined;
