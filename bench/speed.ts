@@ -89,14 +89,13 @@ interface Timed {
   readonly headers: Headers;
 }
 
-// The client's own garbage is collected outside the clock before each request, the young generation and every
-// fifth time the whole heap: fetch allocates tens of kB a request, so a scavenge or a mark-compact step of
-// this process (1-30 ms on a loaded machine) would otherwise land inside about one timed request in a hundred
-// and count as the service's tail. Collections of this process that still overlap a measured request are counted
-// per endpoint (`client GCs inside requests`, `clientGcsInsideRequests`). `--no-client-gc`: none forced (as
-// before).
+// The client's young generation is collected before each request, outside the clock: fetch allocates tens to
+// hundreds of kB a request, so a scavenge of this process (1-10 ms on a loaded machine) would otherwise land inside
+// 1 to 10 % of the timed requests and count as the service's tail. Collections of this process that still overlap
+// a measured request (mostly incremental mark-compacts started during it) are counted per endpoint
+// (`client GCs inside requests`, `clientGcsInsideRequests`). `--no-client-gc`: none forced (as before).
 v8.setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
+const collectGarbage = runInNewContext('gc') as (options: { type: 'minor' }) => void;
 const clientGcs: { start: number; end: number }[] = [];
 const gcObserver = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) clientGcs.push({ start: e.startTime, end: e.startTime + e.duration });
@@ -118,7 +117,7 @@ async function timed(
   headers: Record<string, string> = {},
   encoding: Encoding = 'identity',
 ): Promise<Timed> {
-  if (!args['no-client-gc']) collectGarbage({ type: timedSpans.length % 5 === 4 ? 'major' : 'minor' });
+  if (!args['no-client-gc']) collectGarbage({ type: 'minor' });
   const started = performance.now();
   const res = await fetch(url, { headers: { 'accept-encoding': encoding, ...headers } });
   // The clock stops once the last byte is in (a gzip body inflated as it arrives): turning the bytes into a
