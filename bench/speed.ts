@@ -18,12 +18,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { createGunzip } from 'node:zlib';
 import pg from 'pg';
 import { benchEnvironment, resultsDir, writeResult } from './support/bench-env.ts';
 import { speedRequests } from './support/speed-requests.ts';
@@ -46,7 +48,7 @@ const replicaUrl = args['replica-url'];
 if (!primaryUrl || !replicaUrl) throw new Error('--primary-url and --replica-url are required');
 const requestsPerServer = Number(args.requests);
 const block = Number(args.block);
-/** The encodings measured: identity always (fetch would otherwise ask for gzip by itself), gzip unless --no-gzip. */
+/** The encodings measured: identity always, gzip unless --no-gzip. */
 type Encoding = 'identity' | 'gzip';
 const encodings: readonly Encoding[] = args['no-gzip'] ? ['identity'] : ['identity', 'gzip'];
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -84,13 +86,13 @@ async function serve(label: Server['label'], checkout: string): Promise<Server> 
 interface Timed {
   readonly ms: number;
   readonly status: number;
-  /** Decoded (fetch undoes a gzip Content-Encoding). */
+  /** Decoded (a gzip Content-Encoding undone); empty unless the body was asked to be kept. */
   readonly body: string;
   readonly headers: Headers;
 }
 
-// The client's young generation is collected before each request, outside the clock: fetch allocates tens to
-// hundreds of kB a request, so a scavenge of this process (1-10 ms on a loaded machine) would otherwise land inside
+// The client's young generation is collected before each request, outside the clock: a request allocates tens
+// to hundreds of kB in this process, so a scavenge of this process (1-10 ms on a loaded machine) would otherwise land inside
 // 1 to 10 % of the timed requests and count as the service's tail. Collections of this process that still overlap
 // a measured request (mostly incremental mark-compacts started during it) are counted per endpoint
 // (`client GCs inside requests`, `clientGcsInsideRequests`). `--no-client-gc`: none forced (as before).
@@ -112,21 +114,49 @@ function clientGcsInside(): number {
   return inside;
 }
 
-async function timed(
+/** One keep-alive connection per server (node:http pools by host and port), as fetch kept them. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/**
+ * One request, timed from sending to the body's last byte (a gzip body inflated as it arrives). node:http, not
+ * fetch: fetch's own work per request (streams, promises, a Response) was part of the client's time and garbage.
+ */
+function timed(
   url: string,
   headers: Record<string, string> = {},
   encoding: Encoding = 'identity',
+  keepBody = false,
 ): Promise<Timed> {
   if (!args['no-client-gc']) collectGarbage({ type: 'minor' });
-  const started = performance.now();
-  const res = await fetch(url, { headers: { 'accept-encoding': encoding, ...headers } });
-  // The clock stops once the last byte is in (a gzip body inflated as it arrives): turning the bytes into a
-  // JavaScript string is the client's own work, 3-10 ms for a 4-7 MB answer, and is done after.
-  const bytes = await res.arrayBuffer();
-  const ended = performance.now();
-  const ms = ended - started;
-  timedSpans.push({ start: started, end: ended });
-  return { ms, status: res.status, body: Buffer.from(bytes).toString('utf8'), headers: res.headers };
+  return new Promise<Timed>((done, fail) => {
+    const started = performance.now();
+    const request = http.get(url, { agent, headers: { 'accept-encoding': encoding, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      const gzipped = res.statusCode === 200 && res.headers['content-encoding'] === 'gzip';
+      const body = gzipped ? res.pipe(createGunzip()) : res;
+      // A measured request's body is only counted: kept, 4-7 MB of chunks would be collected inside later requests.
+      body.on('data', (chunk: Buffer) => {
+        if (keepBody) chunks.push(chunk);
+      });
+      body.on('error', fail);
+      body.on('end', () => {
+        const ended = performance.now();
+        timedSpans.push({ start: started, end: ended });
+        // Turning the bytes into a JavaScript string is the client's own work (3-10 ms for 4-7 MB): after the clock.
+        const kept = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) kept.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        done({
+          ms: ended - started,
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          headers: kept,
+        });
+      });
+    });
+    request.on('error', fail);
+  });
 }
 
 /** Nearest-rank percentile, 2 significant decimals. */
@@ -166,7 +196,8 @@ try {
     // Warm-up, ours first; the answers must agree.
     const first = new Map<string, Timed>();
     for (const server of servers) {
-      for (let i = 0; i < 3; i++) first.set(server.label, await timed(`${server.url}${request.path}`));
+      for (let i = 0; i < 3; i++)
+        first.set(server.label, await timed(`${server.url}${request.path}`, {}, 'identity', true));
     }
     const mine = first.get('ours') as Timed;
     if (mine.status !== 200)
@@ -174,7 +205,7 @@ try {
     // The gzip answer, decoded, must be the identity answer.
     let gzipEncoding: string | null = null;
     if (encodings.includes('gzip')) {
-      const zipped = await timed(`${ours.url}${request.path}`, {}, 'gzip');
+      const zipped = await timed(`${ours.url}${request.path}`, {}, 'gzip', true);
       if (zipped.body !== mine.body)
         throw new Error(`${request.name}: the gzip answer decodes to other bytes`);
       gzipEncoding = zipped.headers.get('content-encoding');
@@ -297,6 +328,7 @@ try {
   writeFileSync(join(resultsDir(), `speed-${size}.md`), md);
   log(`wrote bench/results/speed-${size}.json and speed-${size}.md`);
 } finally {
+  agent.destroy();
   await client.end().catch(() => {});
   for (const server of servers) server.child.kill('SIGTERM');
 }
