@@ -6,7 +6,8 @@
  * database seeded beforehand (`npm run db:seed -- --size medium` or `large`). Per endpoint: every server
  * answers a warm-up (ours first, so a Mann-Whitney result is cached by the current code), the answers are
  * compared (the same bytes, or at least the same JSON), then `--requests` sequential requests per server,
- * alternating in blocks of `--block` (ABAB…), timed at the client from sending to the last byte. Each block is
+ * alternating in blocks of `--block` (ABAB…), timed at the client (node:http, one keep-alive connection per
+ * server, the client's young generation collected before each request) from sending to the last byte. Each block is
  * sent twice: with `Accept-Encoding: identity` (the `p50`/`p99` columns) and with `Accept-Encoding: gzip`, the
  * body decoded at the client (the `gzip` columns; a server that does not compress answers identity). Then the
  * same number of conditional requests (If-None-Match with the ETag) against ours: the 304 path.
