@@ -6,21 +6,27 @@
  * database seeded beforehand (`npm run db:seed -- --size medium` or `large`). Per endpoint: every server
  * answers a warm-up (ours first, so a Mann-Whitney result is cached by the current code), the answers are
  * compared (the same bytes, or at least the same JSON), then `--requests` sequential requests per server,
- * alternating in blocks of `--block` (ABAB…), timed at the client from sending to the last byte. Each block is
+ * alternating in blocks of `--block` (ABAB…), timed at the client (node:http, one keep-alive connection per
+ * server, the client's young generation collected before each request) from sending to the last byte. Each block is
  * sent twice: with `Accept-Encoding: identity` (the `p50`/`p99` columns) and with `Accept-Encoding: gzip`, the
  * body decoded at the client (the `gzip` columns; a server that does not compress answers identity). Then the
  * same number of conditional requests (If-None-Match with the ETag) against ours: the 304 path.
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/speed.ts --primary-url <url> --replica-url <url>
  *        [--size medium] [--baseline <checkout folder>] [--requests 200] [--block 25] [--only <name part>]
- *        [--no-gzip (identity requests only)]
+ *        [--no-gzip (identity requests only)] [--no-client-gc (no client collection before each request)]
  * Prints a table, writes bench/results/speed-<size>.json and speed-<size>.md. Not part of npm test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join, resolve } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { createGunzip } from 'node:zlib';
 import pg from 'pg';
 import { benchEnvironment, resultsDir, writeResult } from './support/bench-env.ts';
 import { speedRequests } from './support/speed-requests.ts';
@@ -35,6 +41,7 @@ const { values: args } = parseArgs({
     block: { type: 'string', default: '25' },
     only: { type: 'string' },
     'no-gzip': { type: 'boolean', default: false },
+    'no-client-gc': { type: 'boolean', default: false },
   },
 });
 const primaryUrl = args['primary-url'];
@@ -42,7 +49,7 @@ const replicaUrl = args['replica-url'];
 if (!primaryUrl || !replicaUrl) throw new Error('--primary-url and --replica-url are required');
 const requestsPerServer = Number(args.requests);
 const block = Number(args.block);
-/** The encodings measured: identity always (fetch would otherwise ask for gzip by itself), gzip unless --no-gzip. */
+/** The encodings measured: identity always, gzip unless --no-gzip. */
 type Encoding = 'identity' | 'gzip';
 const encodings: readonly Encoding[] = args['no-gzip'] ? ['identity'] : ['identity', 'gzip'];
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -80,23 +87,77 @@ async function serve(label: Server['label'], checkout: string): Promise<Server> 
 interface Timed {
   readonly ms: number;
   readonly status: number;
-  /** Decoded (fetch undoes a gzip Content-Encoding). */
+  /** Decoded (a gzip Content-Encoding undone); empty unless the body was asked to be kept. */
   readonly body: string;
   readonly headers: Headers;
 }
 
-async function timed(
+// The client's young generation is collected before each request, outside the clock: a request allocates tens
+// to hundreds of kB in this process, so a scavenge of this process (1-10 ms on a loaded machine) would otherwise land inside
+// 1 to 10 % of the timed requests and count as the service's tail. Collections of this process that still overlap
+// a measured request (mostly incremental mark-compacts started during it) are counted per endpoint
+// (`client GCs inside requests`, `clientGcsInsideRequests`). `--no-client-gc`: none forced (as before).
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as (options: { type: 'minor' }) => void;
+const clientGcs: { start: number; end: number }[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) clientGcs.push({ start: e.startTime, end: e.startTime + e.duration });
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+const timedSpans: { start: number; end: number }[] = [];
+/** Client collections that overlapped a timed request since the last call (forgets both lists). */
+function clientGcsInside(): number {
+  for (const e of gcObserver.takeRecords())
+    clientGcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  const inside = clientGcs.filter((g) => timedSpans.some((t) => g.start < t.end && g.end > t.start)).length;
+  clientGcs.length = 0;
+  timedSpans.length = 0;
+  return inside;
+}
+
+/** One keep-alive connection per server (node:http pools by host and port), as fetch kept them. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/**
+ * One request, timed from sending to the body's last byte (a gzip body inflated as it arrives). node:http, not
+ * fetch: fetch's own work per request (streams, promises, a Response) was part of the client's time and garbage.
+ */
+function timed(
   url: string,
   headers: Record<string, string> = {},
   encoding: Encoding = 'identity',
+  keepBody = false,
 ): Promise<Timed> {
-  const started = performance.now();
-  const res = await fetch(url, { headers: { 'accept-encoding': encoding, ...headers } });
-  // The clock stops once the last byte is in (a gzip body inflated as it arrives): turning the bytes into a
-  // JavaScript string is the client's own work, 3-10 ms for a 4-7 MB answer, and is done after.
-  const bytes = await res.arrayBuffer();
-  const ms = performance.now() - started;
-  return { ms, status: res.status, body: Buffer.from(bytes).toString('utf8'), headers: res.headers };
+  if (!args['no-client-gc']) collectGarbage({ type: 'minor' });
+  return new Promise<Timed>((done, fail) => {
+    const started = performance.now();
+    const request = http.get(url, { agent, headers: { 'accept-encoding': encoding, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      const gzipped = res.statusCode === 200 && res.headers['content-encoding'] === 'gzip';
+      const body = gzipped ? res.pipe(createGunzip()) : res;
+      // A measured request's body is only counted: kept, 4-7 MB of chunks would be collected inside later requests.
+      body.on('data', (chunk: Buffer) => {
+        if (keepBody) chunks.push(chunk);
+      });
+      body.on('error', fail);
+      body.on('end', () => {
+        const ended = performance.now();
+        timedSpans.push({ start: started, end: ended });
+        // Turning the bytes into a JavaScript string is the client's own work (3-10 ms for 4-7 MB): after the clock.
+        const kept = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) kept.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        done({
+          ms: ended - started,
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          headers: kept,
+        });
+      });
+    });
+    request.on('error', fail);
+  });
 }
 
 /** Nearest-rank percentile, 2 significant decimals. */
@@ -136,7 +197,8 @@ try {
     // Warm-up, ours first; the answers must agree.
     const first = new Map<string, Timed>();
     for (const server of servers) {
-      for (let i = 0; i < 3; i++) first.set(server.label, await timed(`${server.url}${request.path}`));
+      for (let i = 0; i < 3; i++)
+        first.set(server.label, await timed(`${server.url}${request.path}`, {}, 'identity', true));
     }
     const mine = first.get('ours') as Timed;
     if (mine.status !== 200)
@@ -144,7 +206,7 @@ try {
     // The gzip answer, decoded, must be the identity answer.
     let gzipEncoding: string | null = null;
     if (encodings.includes('gzip')) {
-      const zipped = await timed(`${ours.url}${request.path}`, {}, 'gzip');
+      const zipped = await timed(`${ours.url}${request.path}`, {}, 'gzip', true);
       if (zipped.body !== mine.body)
         throw new Error(`${request.name}: the gzip answer decodes to other bytes`);
       gzipEncoding = zipped.headers.get('content-encoding');
@@ -160,6 +222,7 @@ try {
     const samples = new Map<string, number[]>(
       servers.flatMap((s) => encodings.map((e) => [key(s.label, e), []] as [string, number[]])),
     );
+    clientGcsInside(); // The warm-up's are not counted.
     for (let done = 0; done < requestsPerServer; done += block) {
       for (const encoding of encodings) {
         for (const server of servers) {
@@ -211,6 +274,7 @@ try {
           }
         : {}),
     });
+    const gcInside = clientGcsInside();
     results.push({
       name: request.name,
       path: request.path,
@@ -222,12 +286,14 @@ try {
       ...(og ? { gzip: { ours: og, ...(bg ? { before: bg } : {}), contentEncoding: gzipEncoding } } : {}),
       cacheControl: mine.headers.get('cache-control'),
       goalMet: met,
+      clientGcsInsideRequests: gcInside,
     });
     log(
       `${request.name}: ours p50 ${o.p50} p99 ${o.p99}${b ? `, before p50 ${b.p50} p99 ${b.p99} (${same})` : ''}, ${Buffer.byteLength(mine.body)} bytes` +
         (og
           ? `; gzip (${gzipEncoding ?? 'identity'}): ours p50 ${og.p50} p99 ${og.p99}${bg ? `, before p50 ${bg.p50} p99 ${bg.p99}` : ''}`
-          : ''),
+          : '') +
+        `; client GCs inside requests: ${gcInside}`,
     );
   }
   const size = args.size ?? 'medium';
@@ -263,6 +329,7 @@ try {
   writeFileSync(join(resultsDir(), `speed-${size}.md`), md);
   log(`wrote bench/results/speed-${size}.json and speed-${size}.md`);
 } finally {
+  agent.destroy();
   await client.end().catch(() => {});
   for (const server of servers) server.child.kill('SIGTERM');
 }

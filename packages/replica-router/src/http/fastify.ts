@@ -30,7 +30,13 @@ interface RequestState {
   readonly cookieToken: boolean;
 }
 
-const states = new WeakMap<object, RequestState>();
+/**
+ * Each request's state, on the request itself. Not a WeakMap keyed by the request: V8's scavenger keeps a
+ * WeakMap's values alive whatever their keys, so every request's scope (and what it reaches) would outlive the next
+ * young-generation collection and be promoted, making each scavenge copy the requests since the last one.
+ */
+const STATE = Symbol('replica-router request state');
+type WithState = { [STATE]?: RequestState | null };
 
 function appendSetCookie(reply: FastifyReply, cookie: string): void {
   const existing = reply.getHeader('set-cookie');
@@ -59,6 +65,8 @@ const plugin: FastifyPluginCallback<ReadReplicaPluginOptions> = (fastify, option
     done();
     return;
   }
+  // Declared on every request (null), so that setting it keeps the request's shape.
+  fastify.decorateRequest(STATE, null);
   fastify.addHook('onRequest', (request, _reply, next) => {
     const config = request.routeOptions.config;
     // The DEBUG line and the safe-method rule are the ones every adapter shares.
@@ -74,10 +82,10 @@ const plugin: FastifyPluginCallback<ReadReplicaPluginOptions> = (fastify, option
     const info = replica ?? { path: requestPath(request.url), method: request.method, log: request.log };
     // Calling next() inside the scope makes every later hook and the handler run in it.
     const scope = enterRequestScope(replica !== undefined, { ...info, ...(causal ? { causal } : {}) }, next);
-    states.set(request, { scope, cookieToken: presented?.source === 'cookie' });
+    (request as WithState)[STATE] = { scope, cookieToken: presented?.source === 'cookie' };
   });
   fastify.addHook('onSend', (request, reply, payload, next) => {
-    const state = states.get(request);
+    const state = (request as WithState)[STATE];
     const causal = state?.scope.causal;
     if (!state || !causal) {
       next(null, payload);
@@ -106,7 +114,7 @@ const plugin: FastifyPluginCallback<ReadReplicaPluginOptions> = (fastify, option
   // Not on onRequestAbort: a handler keeps running after its client went away, and its remaining reads
   // belong on the replica, not on the primary the routing protects. The scope ends with the response.
   fastify.addHook('onResponse', (request, _reply, next) => {
-    const state = states.get(request);
+    const state = (request as WithState)[STATE];
     if (state) state.scope.ended = true;
     next();
   });
