@@ -57,13 +57,8 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   watchPrev: Watched | undefined;
   watchNext: Watched | undefined;
   watching = false;
-  /**
-   * `performance.now()` at the start (before a connection was acquired), when the caller read it: only for what
-   * needs it (a new connection's hedge time, route events); 0 otherwise.
-   */
+  /** `performance.now()` at the start (before a connection was acquired). */
   readonly started: number;
-  /** `performance.now()` when the statement was sent to the replica (its latency counts from there). */
-  #sentAt = 0;
   readonly config: StatementInput;
   readonly values: unknown[] | undefined;
   readonly #delayMs: number;
@@ -73,7 +68,7 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   #hedging = false;
   #replicaFailed = false;
 
-  /** `started`: `performance.now()` at the start, read by the caller when it needs one (else 0). */
+  /** `started`: `performance.now()` at the start, read by the caller (who dates other things with it too). */
   constructor(config: StatementInput, values: unknown[] | undefined, started: number, delayMs: number) {
     super();
     this.started = started;
@@ -97,8 +92,7 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
    * connection is a new one, the hedge may also start this long after the start, before the statement is sent (a
    * host that accepts TCP but never answers would otherwise hold the read for the whole connect timeout).
    * Undefined: the delay counts from the send alone (waiting for a connection of a full pool is not hedged: a
-   * saturated replica should not turn into primary load; the pool's own timeout falls back). `started` must have
-   * been read when `connectDelayMs` is given.
+   * saturated replica should not turn into primary load; the pool's own timeout falls back).
    */
   protected begin(replica: ConnectionSource, connectDelayMs: number | undefined): void {
     if (connectDelayMs !== undefined) this.hedgeAt = this.started + connectDelayMs;
@@ -107,11 +101,6 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
     this.run(replica, this.config, this.values);
   }
 
-  /**
-   * The statement was sent to the replica at `now` (`performance.now()`): the one clock reading of the send, which
-   * dates its hedge time and its latency, handed over for the caller's own bookkeeping (the hedge budget).
-   */
-  protected abstract onSent(now: number): void;
   /** The delay was passed (`now` false) or the caller asked for the hedge at once; `false` keeps waiting. */
   protected abstract onHedge(now: boolean): boolean;
   /** The replica failed after the primary was started (the race is then the primary's). */
@@ -135,11 +124,8 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   protected abstract bothFailed(error: unknown): void;
 
   protected sent(): void {
-    const now = performance.now();
-    this.#sentAt = now;
-    this.onSent(now);
     if (this.#decided || this.#primary) return;
-    this.hedgeAt = now + this.#delayMs;
+    this.hedgeAt = performance.now() + this.#delayMs;
     this.watchdog.rescheduled(this);
   }
 
@@ -165,7 +151,7 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
       this.#decide();
       const primary = this.#primary;
       const loser = primary && !primary.failed ? primary.abandon(hedgeCancelTimeoutMs) : undefined;
-      this.replicaWon(result, performance.now() - this.#sentAt, primary !== undefined, loser);
+      this.replicaWon(result, performance.now() - this.started, primary !== undefined, loser);
       return;
     }
     this.#replicaFailed = true;

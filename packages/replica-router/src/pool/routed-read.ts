@@ -82,10 +82,6 @@ export class RoutedRead extends HedgedRead {
     this.begin(this.replica.pool, connectDelayMs);
   }
 
-  protected onSent(now: number): void {
-    this.dispatcher.hedgedSent(this, now);
-  }
-
   protected onHedge(now: boolean): boolean {
     return this.dispatcher.hedgedOnHedge(this, now);
   }

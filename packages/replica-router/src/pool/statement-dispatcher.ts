@@ -307,17 +307,17 @@ export class StatementDispatcher {
     hedger: Hedger,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
+    // One clock reading dates the read's start and its statement in the budget (the hedger's clock is this one).
+    const started = performance.now();
     const scope = currentScope();
     const publishing = routeChannel.hasSubscribers;
     replica.hedging ??= hedger.replica(replica.ref.name);
     const hedging = replica.hedging;
     replica.outstanding++;
+    hedger.noteStatement(hedging, started);
     const shape = hedger.shapeOf(sql);
     const delayMs = hedger.delayFor(hedging, shape);
     const connectDelayMs = opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined;
-    // The start is dated only for what needs it (a new connection's hedge time, route events): on the common path
-    // the read's one clock reading before its answer is the send's (see hedgedSent).
-    const started = publishing || connectDelayMs !== undefined ? performance.now() : 0;
     return new Promise((resolve, reject) => {
       new RoutedRead(
         this,
@@ -336,14 +336,6 @@ export class StatementDispatcher {
         delayMs,
       ).send(connectDelayMs);
     });
-  }
-
-  /**
-   * A hedged read was sent to its replica at `now` (`performance.now()`, the hedger's clock): a statement in its
-   * replica's budget window.
-   */
-  hedgedSent(read: RoutedRead, now: number): void {
-    this.#hedger!.noteStatement(read.replica.hedging!, now);
   }
 
   /** A hedged read's delay passed (`now` false) or its replica was ejected (`now` true): the hedge goes ahead. */
