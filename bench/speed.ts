@@ -17,18 +17,18 @@
  *        [--no-gzip (identity requests only)] [--no-client-gc (no client collection before each request)]
  * Prints a table, writes bench/results/speed-<size>.json and speed-<size>.md. Not part of npm test.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createGunzip } from 'node:zlib';
 import pg from 'pg';
 import { benchEnvironment, resultsDir, writeResult } from './support/bench-env.ts';
+import { serveCheckout } from './support/serve-process.ts';
 import { speedRequests } from './support/speed-requests.ts';
 
 const { values: args } = parseArgs({
@@ -61,27 +61,7 @@ interface Server {
 }
 
 async function serve(label: Server['label'], checkout: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@perfherder/source',
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'support', 'serve-checkout.ts'),
-      checkout,
-    ],
-    {
-      cwd: checkout,
-      env: { ...process.env, PRIMARY_URL: primaryUrl, REPLICA_URL: replicaUrl },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    const match = /^listening (\S+)/.exec(line);
-    if (match?.[1]) return { label, url: match[1], child };
-  }
-  throw new Error(`${label}: the server exited before listening`);
+  return { label, ...(await serveCheckout({ checkout, primaryUrl: primaryUrl!, replicaUrl: replicaUrl! })) };
 }
 
 interface Timed {

@@ -15,15 +15,16 @@
  * Prints a table. Not part of npm test; writes nothing unless --json or --heap-profile. What the services print
  * (e.g. with `--flags=--trace-gc`) goes to stderr.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { serveCheckout } from './support/serve-process.ts';
 import { speedRequests } from './support/speed-requests.ts';
+import { percentile } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,39 +67,18 @@ interface Service {
 }
 
 async function serve(flags: string): Promise<Service> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...flags.split(/\s+/).filter(Boolean),
-      '--conditions=@perfherder/source',
-      '--import',
-      'tsx',
-      '--import',
-      join(import.meta.dirname, 'support', 'tail-probe.ts'),
-      join(import.meta.dirname, 'support', 'serve-checkout.ts'),
-      root,
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        PRIMARY_URL: primaryUrl,
-        REPLICA_URL: replicaUrl,
-        ...(args['heap-profile'] ? { TAIL_PROFILE: resolve(args['heap-profile']) } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    const match = /^listening (\S+)/.exec(line);
-    if (match?.[1]) {
-      // What the service prints after (e.g. --trace-gc) goes to this process's stderr.
-      child.stdout?.pipe(process.stderr);
-      return { flags, url: new URL(match[1]), child, samples: [], reports: [] };
-    }
-  }
-  throw new Error(`service with flags "${flags}" exited before listening`);
+  const { child, url } = await serveCheckout({
+    checkout: root,
+    primaryUrl: primaryUrl!,
+    replicaUrl: replicaUrl!,
+    nodeFlags: flags.split(/\s+/).filter(Boolean),
+    preload: [join(import.meta.dirname, 'support', 'tail-probe.ts')],
+    env: args['heap-profile'] ? { TAIL_PROFILE: resolve(args['heap-profile']) } : {},
+    ipc: true,
+  });
+  // What the service prints after (e.g. --trace-gc) goes to this process's stderr.
+  child.stdout?.pipe(process.stderr);
+  return { flags, url: new URL(url), child, samples: [], reports: [] };
 }
 
 function ask<T>(child: ChildProcess, message: string): Promise<T> {
@@ -151,8 +131,7 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
-const pct = (s: readonly number[], p: number) =>
-  Math.round((s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN) * 100) / 100;
+const pct = (s: readonly number[], p: number) => Math.round(percentile(s, p / 100) * 100) / 100;
 const overlaps = (r: { start: number; ms: number }, gcs: readonly GcRecord[]) =>
   gcs.some((g) => g.start < r.start + r.ms && g.start + g.ms > r.start);
 
