@@ -128,6 +128,11 @@ export interface RoutedPoolStats {
   readonly hedging: HedgeStats | undefined;
   /** DNS discovery (undefined when the replicas are listed). */
   readonly discovery: DiscoveryState | undefined;
+  /**
+   * Statement texts the pool knows to be replica reads (verdict `read`, every table on the allow-list): in an
+   * opted-in scope they skip the classifier and the router. At most 1000 (or the classifier's cache size).
+   */
+  readonly readMemo: number;
   /** Causal tokens and checks; undefined when routing is off. */
   readonly causal:
     | {

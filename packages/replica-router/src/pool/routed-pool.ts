@@ -27,7 +27,12 @@ import { ReplicaSet } from './replica-set.ts';
 import { planReplicas } from './replica-specs.ts';
 import { RoutedClient } from './routed-client.ts';
 import type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
-import { type PrimaryRunner, type QueryInput, StatementDispatcher } from './statement-dispatcher.ts';
+import {
+  type PrimaryRunner,
+  type QueryInput,
+  READ_MEMO_SIZE,
+  StatementDispatcher,
+} from './statement-dispatcher.ts';
 
 export type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
 
@@ -161,6 +166,7 @@ export class RoutedPool extends pg.Pool {
       logger: options.logger,
       hedger: this.#hedger,
       acquirePrimary: { connect: (callback) => super.connect(callback) },
+      readMemoSize: Math.min(options.classifierCacheSize ?? 5000, READ_MEMO_SIZE),
     });
   }
 
@@ -415,6 +421,7 @@ export class RoutedPool extends pg.Pool {
         this.#replicas?.members.map((m) => ({ name: m.ref.name, watchdog: m.watchdog })) ?? [],
       ),
       discovery: this.#replicas?.discoveryState(),
+      readMemo: this.#dispatcher.rememberedReads,
       causal:
         tokens && checks
           ? { tokens: { ...tokens, invalid: { ...tokens.invalid } }, checks: { ...checks } }

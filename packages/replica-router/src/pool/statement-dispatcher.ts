@@ -5,6 +5,7 @@ import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
 import type { AbandonOutcome, ConnectionSource } from '../hedge/cancellable-query.ts';
 import type { Hedger } from '../hedge/hedger.ts';
+import type { LatencyWindow } from '../hedge/latency-window.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
@@ -31,6 +32,18 @@ export type PrimaryRunner = (config: QueryInput, values: unknown[] | undefined) 
 
 /** Per-reason statement counts, for metrics and the status page. */
 export type ReasonCounts = Record<RouteReason, number>;
+
+/** SQL texts longer than this are never kept in the replica-read memo (it holds at most 2 MB of text). */
+const READ_MEMO_MAX_SQL_LENGTH = 2000;
+
+/** How many texts the replica-read memo holds at most (fewer when the classifier's cache is smaller). */
+export const READ_MEMO_SIZE = 1000;
+
+/** What the replica-read memo keeps of a text. */
+interface ReadMemo {
+  /** Its hedge latency window, once the hedger has one. */
+  shape: LatencyWindow | undefined;
+}
 
 function emptyCounts(): ReasonCounts {
   return {
@@ -70,6 +83,16 @@ export class StatementDispatcher {
   /** Where a hedge gets its primary connection: the pool's own (never a checked-out client's). */
   readonly hedgeSource: ConnectionSource | undefined;
   #loaded: Promise<void> | undefined;
+  /**
+   * Statement texts already found to be replica reads (verdict `read`, every table on the allow-list). That is a
+   * function of the text and of this pool's configuration alone, so a text seen again in an opted-in scope skips
+   * the classifier and the router: one set lookup instead of a cache lookup and the table checks, which is most of
+   * the cost of deciding (docs/routing.md, "The replica-read memo"). Bounded: emptied when full, a text
+   * still in use coming back at its next call. Each text keeps its hedge latency window once it has one (the
+   * hedger's, found once instead of at every hedged read).
+   */
+  readonly #replicaReads = new Map<string, ReadMemo>();
+  readonly #replicaReadsMax: number;
 
   constructor(options: {
     replicas: ReplicaSet | undefined;
@@ -84,6 +107,8 @@ export class StatementDispatcher {
     hedger?: Hedger | undefined;
     /** A primary connection of the pool's own, for a hedge (never a checked-out client's). */
     acquirePrimary?: ConnectionSource;
+    /** Most texts in the replica-read memo (0: none); {@link READ_MEMO_SIZE} by default. */
+    readMemoSize?: number;
   }) {
     this.replicas = options.replicas;
     this.chooser = options.chooser;
@@ -93,6 +118,7 @@ export class StatementDispatcher {
     this.#logger = options.logger;
     this.#hedger = options.hedger;
     this.hedgeSource = options.acquirePrimary;
+    this.#replicaReadsMax = options.readMemoSize ?? READ_MEMO_SIZE;
     if (this.#classifier) {
       this.#loaded = Promise.all([loadClassifierParser(), options.probed]).then(() => {
         this.#loaded = undefined;
@@ -129,6 +155,10 @@ export class StatementDispatcher {
     // A request that may not read from a replica is still watched for writes when it owes a causal token.
     const tracked = live && scope.causal !== undefined;
     if (!inScope && !state && !tracked) return toPrimary.not_in_scope;
+    // A known replica read: what the classifier and the router would conclude below, without asking them.
+    if (inScope && !state?.inTransaction && !state?.pinned && this.#replicaReads.get(sql) !== undefined) {
+      return this.#routeRead(scope!);
+    }
     const c = this.#classifier!.classify(sql);
     // Read-your-writes within a request: a statement that may have written sends the request's later
     // reads to the primary, also when it ran inside a transaction or on a pinned client.
@@ -147,16 +177,35 @@ export class StatementDispatcher {
       return toPrimary.session_state;
     }
     if (!inScope) return toPrimary.not_in_scope;
-    return this.#decideInScope(scope!, c);
+    return this.#decideInScope(scope!, c, sql);
   }
 
-  #decideInScope(scope: RequestScope, c: Classification): Decision | Promise<Decision> {
+  #decideInScope(scope: RequestScope, c: Classification, sql: string): Decision | Promise<Decision> {
     if (c.verdict === 'write') return toPrimary.write;
     if (c.verdict !== 'read') return toPrimary.unknown_statement;
     if (scope.fellBack) return toPrimary.fallback;
     if (scope.wrote) return toPrimary.after_write;
     if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return toPrimary.table_not_allowed;
+    this.#rememberRead(sql);
     return this.chooser!.choose(scope.causal);
+  }
+
+  /** A replica read in an opted-in scope: the request's state, then the choice of a replica. */
+  #routeRead(scope: RequestScope): Decision | Promise<Decision> {
+    if (scope.fellBack) return toPrimary.fallback;
+    if (scope.wrote) return toPrimary.after_write;
+    return this.chooser!.choose(scope.causal);
+  }
+
+  #rememberRead(sql: string): void {
+    if (sql.length > READ_MEMO_MAX_SQL_LENGTH || this.#replicaReadsMax === 0) return;
+    if (this.#replicaReads.size >= this.#replicaReadsMax) this.#replicaReads.clear();
+    this.#replicaReads.set(sql, { shape: undefined });
+  }
+
+  /** Texts in the replica-read memo now. */
+  get rememberedReads(): number {
+    return this.#replicaReads.size;
   }
 
   /**
@@ -315,7 +364,9 @@ export class StatementDispatcher {
     const hedging = replica.hedging;
     replica.outstanding++;
     hedger.noteStatement(hedging, started);
-    const shape = hedger.shapeOf(sql);
+    const memo = this.#replicaReads.get(sql);
+    if (memo && memo.shape === undefined) memo.shape = hedger.shapeOf(sql);
+    const shape = memo ? memo.shape : hedger.shapeOf(sql);
     const delayMs = hedger.delayFor(hedging, shape);
     const connectDelayMs = opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined;
     return new Promise((resolve, reject) => {
@@ -397,7 +448,9 @@ export class StatementDispatcher {
     hedger.noteWinner(hedging, 'primary');
     // Lost a race it had the delay's head start in (not one started by its ejection): the budget's business.
     if (replica.health.routable && !hedger.spend(hedging)) replica.health.recordHedgeBudget();
-    hedger.recordShape(sql, primaryMs);
+    // Into the window the read was timed by (the memo's may have left the hedger's cache since).
+    if (read.shape) read.shape.record(primaryMs);
+    else hedger.recordShape(sql, primaryMs);
     this.noteOnPrimary(sql, read.scope);
     if (read.publishing) this.publish(this.primaryRef, 'hedged', sql, performance.now() - primaryMs);
     read.resolve(result);
