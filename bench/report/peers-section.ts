@@ -24,6 +24,8 @@ export interface PeersRow {
 export interface PeersResults extends RunEnvironment {
   readonly rounds: number;
   readonly runMs: number;
+  /** The untimed run before each timed one (ms); absent in results saved before it existed. */
+  readonly warmMs?: number;
   readonly poolMax: number;
   readonly targetRatio: number;
   readonly floor: string;
@@ -97,7 +99,12 @@ export function peersSection(results: PeersResults | undefined): Section {
     environmentLine(results),
     '',
     `Every peer in one process on one cluster (primary + 1 streaming replica), pool max ${results.poolMax} ` +
-      `everywhere, ${results.rounds} rounds of ${results.runMs} ms runs, the peers' order rotated every round. ` +
+      `everywhere, ${results.rounds} rounds of ${results.runMs} ms runs, the peers' order rotated every round` +
+      (results.warmMs
+        ? `, each timed run right after an untimed ${results.warmMs} ms one of the same pool (so that no pool ` +
+          `opens connections inside a timed run: pg-pool closes idle ones after 10 s, and a peer waits longer than ` +
+          `that for its next turn). `
+        : '. ') +
       `The floor is a raw \`pg.Pool\` on the replica, and every peer run is paired with a floor run right next to ` +
       `it (floor first in even rounds, the peer first in odd ones): a pair's ratio is the peer's throughput over ` +
       `the floor's, its added latency the peer's p50/p99 minus the floor's, its added client CPU the peer's CPU ` +
