@@ -23,16 +23,12 @@ import {
   readOnlyTransaction,
 } from './read-only-transaction.ts';
 import { ReplicaChooser } from './replica-chooser.ts';
+import { READ_MEMO_SIZE } from './replica-read-memo.ts';
 import { ReplicaSet } from './replica-set.ts';
 import { planReplicas } from './replica-specs.ts';
 import { RoutedClient } from './routed-client.ts';
 import type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
-import {
-  type PrimaryRunner,
-  type QueryInput,
-  READ_MEMO_SIZE,
-  StatementDispatcher,
-} from './statement-dispatcher.ts';
+import { type PrimaryRunner, type QueryInput, StatementDispatcher } from './statement-dispatcher.ts';
 
 export type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
 

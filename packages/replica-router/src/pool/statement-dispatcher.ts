@@ -5,13 +5,13 @@ import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
 import type { AbandonOutcome, ConnectionSource } from '../hedge/cancellable-query.ts';
 import type { Hedger } from '../hedge/hedger.ts';
-import type { LatencyWindow } from '../hedge/latency-window.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
 import { currentScope, markWrote, type RequestScope, withScope } from '../scope/request-scope.ts';
 import { exceptionType, isConnectionError, isFallbackError, isRecoveryConflict } from './fallback-error.ts';
 import { type Choice, type ReplicaChooser, toPrimary } from './replica-chooser.ts';
+import { ReplicaReadMemo } from './replica-read-memo.ts';
 import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
 import { type ReplicaReason, RoutedRead } from './routed-read.ts';
 
@@ -32,18 +32,6 @@ export type PrimaryRunner = (config: QueryInput, values: unknown[] | undefined) 
 
 /** Per-reason statement counts, for metrics and the status page. */
 export type ReasonCounts = Record<RouteReason, number>;
-
-/** SQL texts longer than this are never kept in the replica-read memo (it holds at most 2 MB of text). */
-const READ_MEMO_MAX_SQL_LENGTH = 2000;
-
-/** How many texts the replica-read memo holds at most (fewer when the classifier's cache is smaller). */
-export const READ_MEMO_SIZE = 1000;
-
-/** What the replica-read memo keeps of a text. */
-interface ReadMemo {
-  /** Its hedge latency window, once the hedger has one. */
-  shape: LatencyWindow | undefined;
-}
 
 function emptyCounts(): ReasonCounts {
   return {
@@ -83,16 +71,8 @@ export class StatementDispatcher {
   /** Where a hedge gets its primary connection: the pool's own (never a checked-out client's). */
   readonly hedgeSource: ConnectionSource | undefined;
   #loaded: Promise<void> | undefined;
-  /**
-   * Statement texts already found to be replica reads (verdict `read`, every table on the allow-list). That is a
-   * function of the text and of this pool's configuration alone, so a text seen again in an opted-in scope skips
-   * the classifier and the router: one set lookup instead of a cache lookup and the table checks, which is most of
-   * the cost of deciding (docs/routing.md, "The replica-read memo"). Bounded: emptied when full, a text
-   * still in use coming back at its next call. Each text keeps its hedge latency window once it has one (the
-   * hedger's, found once instead of at every hedged read).
-   */
-  readonly #replicaReads = new Map<string, ReadMemo>();
-  readonly #replicaReadsMax: number;
+  /** Texts known to be replica reads: in an opted-in scope they skip the classifier and the router. */
+  readonly #readMemo: ReplicaReadMemo;
 
   constructor(options: {
     replicas: ReplicaSet | undefined;
@@ -107,7 +87,7 @@ export class StatementDispatcher {
     hedger?: Hedger | undefined;
     /** A primary connection of the pool's own, for a hedge (never a checked-out client's). */
     acquirePrimary?: ConnectionSource;
-    /** Most texts in the replica-read memo (0: none); {@link READ_MEMO_SIZE} by default. */
+    /** Most texts in the replica-read memo (0: none); 1000 by default. */
     readMemoSize?: number;
   }) {
     this.replicas = options.replicas;
@@ -118,7 +98,7 @@ export class StatementDispatcher {
     this.#logger = options.logger;
     this.#hedger = options.hedger;
     this.hedgeSource = options.acquirePrimary;
-    this.#replicaReadsMax = options.readMemoSize ?? READ_MEMO_SIZE;
+    this.#readMemo = new ReplicaReadMemo(options.readMemoSize);
     if (this.#classifier) {
       this.#loaded = Promise.all([loadClassifierParser(), options.probed]).then(() => {
         this.#loaded = undefined;
@@ -156,7 +136,7 @@ export class StatementDispatcher {
     const tracked = live && scope.causal !== undefined;
     if (!inScope && !state && !tracked) return toPrimary.not_in_scope;
     // A known replica read: what the classifier and the router would conclude below, without asking them.
-    if (inScope && !state?.inTransaction && !state?.pinned && this.#replicaReads.get(sql) !== undefined) {
+    if (inScope && !state?.inTransaction && !state?.pinned && this.#readMemo.get(sql) !== undefined) {
       return this.#routeRead(scope!);
     }
     const c = this.#classifier!.classify(sql);
@@ -186,7 +166,7 @@ export class StatementDispatcher {
     if (scope.fellBack) return toPrimary.fallback;
     if (scope.wrote) return toPrimary.after_write;
     if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return toPrimary.table_not_allowed;
-    this.#rememberRead(sql);
+    this.#readMemo.remember(sql);
     return this.chooser!.choose(scope.causal);
   }
 
@@ -197,15 +177,9 @@ export class StatementDispatcher {
     return this.chooser!.choose(scope.causal);
   }
 
-  #rememberRead(sql: string): void {
-    if (sql.length > READ_MEMO_MAX_SQL_LENGTH || this.#replicaReadsMax === 0) return;
-    if (this.#replicaReads.size >= this.#replicaReadsMax) this.#replicaReads.clear();
-    this.#replicaReads.set(sql, { shape: undefined });
-  }
-
   /** Texts in the replica-read memo now. */
   get rememberedReads(): number {
-    return this.#replicaReads.size;
+    return this.#readMemo.size;
   }
 
   /**
@@ -364,7 +338,7 @@ export class StatementDispatcher {
     const hedging = replica.hedging;
     replica.outstanding++;
     hedger.noteStatement(hedging, started);
-    const memo = this.#replicaReads.get(sql);
+    const memo = this.#readMemo.get(sql);
     if (memo && memo.shape === undefined) memo.shape = hedger.shapeOf(sql);
     const shape = memo ? memo.shape : hedger.shapeOf(sql);
     const delayMs = hedger.delayFor(hedging, shape);
