@@ -7,8 +7,8 @@ const MAX_SQL_LENGTH = 2000;
 export const READ_MEMO_SIZE = 1000;
 
 /** What the memo keeps of a text. */
-export interface ReadMemoEntry {
-  /** Its hedge latency window, once the hedger has one (found once instead of at every hedged read). */
+interface ReadMemoEntry {
+  /** Its hedge latency window, once the hedger has one. */
   shape: LatencyWindow | undefined;
 }
 
@@ -29,9 +29,23 @@ export class ReplicaReadMemo {
     this.#max = max;
   }
 
-  /** The entry of a text known to be a replica read, else undefined. */
-  get(sql: string): ReadMemoEntry | undefined {
-    return this.#entries.get(sql);
+  /** Whether `sql` is known to be a replica read. */
+  has(sql: string): boolean {
+    return this.#entries.has(sql);
+  }
+
+  /**
+   * The text's hedge latency window: for a text held here, the one it keeps once the hedger has one (looked up once
+   * instead of at every hedged read); else the hedger's.
+   */
+  shapeOf(
+    sql: string,
+    hedger: { shapeOf(sql: string): LatencyWindow | undefined },
+  ): LatencyWindow | undefined {
+    const entry = this.#entries.get(sql);
+    if (!entry) return hedger.shapeOf(sql);
+    entry.shape ??= hedger.shapeOf(sql);
+    return entry.shape;
   }
 
   /** Records that `sql` is a replica read (too long a text, or a memo of size 0, keeps nothing). */

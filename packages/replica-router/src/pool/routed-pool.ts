@@ -142,6 +142,7 @@ export class RoutedPool extends pg.Pool {
         replicas,
       });
     }
+    const classifierCacheSize = options.classifierCacheSize ?? 5000;
     this.#dispatcher = new StatementDispatcher({
       replicas: this.#replicas,
       chooser,
@@ -154,7 +155,7 @@ export class RoutedPool extends pg.Pool {
       },
       classifier: this.#replicas
         ? createStatementClassifier({
-            cacheSize: options.classifierCacheSize ?? 5000,
+            cacheSize: classifierCacheSize,
             ...(options.readOnlyFunctions ? { readOnlyFunctions: options.readOnlyFunctions } : {}),
           })
         : undefined,
@@ -162,7 +163,7 @@ export class RoutedPool extends pg.Pool {
       logger: options.logger,
       hedger: this.#hedger,
       acquirePrimary: { connect: (callback) => super.connect(callback) },
-      readMemoSize: Math.min(options.classifierCacheSize ?? 5000, READ_MEMO_SIZE),
+      readMemoSize: Math.min(classifierCacheSize, READ_MEMO_SIZE),
     });
   }
 

@@ -136,8 +136,8 @@ export class StatementDispatcher {
     const tracked = live && scope.causal !== undefined;
     if (!inScope && !state && !tracked) return toPrimary.not_in_scope;
     // A known replica read: what the classifier and the router would conclude below, without asking them.
-    if (inScope && !state?.inTransaction && !state?.pinned && this.#readMemo.get(sql) !== undefined) {
-      return this.#routeRead(scope!);
+    if (inScope && !state?.inTransaction && !state?.pinned && this.#readMemo.has(sql)) {
+      return heldOnPrimary(scope!) ?? this.chooser!.choose(scope!.causal);
     }
     const c = this.#classifier!.classify(sql);
     // Read-your-writes within a request: a statement that may have written sends the request's later
@@ -163,17 +163,10 @@ export class StatementDispatcher {
   #decideInScope(scope: RequestScope, c: Classification, sql: string): Decision | Promise<Decision> {
     if (c.verdict === 'write') return toPrimary.write;
     if (c.verdict !== 'read') return toPrimary.unknown_statement;
-    if (scope.fellBack) return toPrimary.fallback;
-    if (scope.wrote) return toPrimary.after_write;
+    const held = heldOnPrimary(scope);
+    if (held) return held;
     if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return toPrimary.table_not_allowed;
     this.#readMemo.remember(sql);
-    return this.chooser!.choose(scope.causal);
-  }
-
-  /** A replica read in an opted-in scope: the request's state, then the choice of a replica. */
-  #routeRead(scope: RequestScope): Decision | Promise<Decision> {
-    if (scope.fellBack) return toPrimary.fallback;
-    if (scope.wrote) return toPrimary.after_write;
     return this.chooser!.choose(scope.causal);
   }
 
@@ -338,9 +331,7 @@ export class StatementDispatcher {
     const hedging = replica.hedging;
     replica.outstanding++;
     hedger.noteStatement(hedging, started);
-    const memo = this.#readMemo.get(sql);
-    if (memo && memo.shape === undefined) memo.shape = hedger.shapeOf(sql);
-    const shape = memo ? memo.shape : hedger.shapeOf(sql);
+    const shape = this.#readMemo.shapeOf(sql, hedger);
     const delayMs = hedger.delayFor(hedging, shape);
     const connectDelayMs = opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined;
     return new Promise((resolve, reject) => {
@@ -529,6 +520,13 @@ export class StatementDispatcher {
       ...(retried ? { retried } : {}),
     });
   }
+}
+
+/** The request's own reason to keep a replica read on the primary: it fell back, or it wrote. */
+function heldOnPrimary(scope: RequestScope): Decision | undefined {
+  if (scope.fellBack) return toPrimary.fallback;
+  if (scope.wrote) return toPrimary.after_write;
+  return undefined;
 }
 
 /** Whether `pool.connect()` now opens a new connection: no idle one, and room for one more. */
