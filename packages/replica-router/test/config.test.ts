@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
+import type pg from 'pg';
 import {
   RoutedPool,
   RouterConfigError,
@@ -363,76 +364,94 @@ async function closedPort(): Promise<number> {
 describe('no password in anything the pool prints', () => {
   const password = 'Zq9-Secret_Pw.4711';
 
-  test('inspect, String, JSON, stats, logs and errors of a pool whose servers refuse connections', async () => {
-    const [primaryPort, replicaPort] = [await closedPort(), await closedPort()];
-    const logged: string[] = [];
-    const logger: RouterLogger = {
-      debug: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
-      warn: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
-      error: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
-    };
-    const pool = new RoutedPool({
-      primary: `postgres://rr_user:${password}@127.0.0.1:${primaryPort}/perf`,
-      replicas: [`postgresql://rr_user:${password}@127.0.0.1:${replicaPort}/perf`],
-      tableApps: { performance_framework: 'perf' },
-      replicaConnectTimeoutMs: 5000,
-      logger,
-    });
-    pool.on('error', () => {});
-    const errors: unknown[] = [];
-    try {
-      const { queries } = await captureQueries(async () => {
-        await pool.query('SELECT 1').catch((e: unknown) => errors.push(e));
-        await runInReplicaScope(
-          () => pool.query('SELECT * FROM performance_framework').catch((e: unknown) => errors.push(e)),
-          { path: '/x', method: 'GET', log: logger },
-        );
-        const client = await pool.connect();
-        await client.query('BEGIN').catch((e: unknown) => errors.push(e));
-        client.release();
+  // A URL, or a pg config with a connectionString and settings of its own (parsed the same way, the settings kept).
+  const forms = {
+    URLs: (url: string): string | pg.PoolConfig => url,
+    'pg configs with a connectionString': (url: string): string | pg.PoolConfig => ({
+      connectionString: url,
+      idleTimeoutMillis: 0,
+    }),
+  };
+  for (const [form, given] of Object.entries(forms))
+    test(`inspect, String, JSON, stats, logs and errors of a pool whose servers refuse connections, given ${form}`, async () => {
+      const [primaryPort, replicaPort] = [await closedPort(), await closedPort()];
+      const logged: string[] = [];
+      const logger: RouterLogger = {
+        debug: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
+        warn: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
+        error: (obj, msg) => logged.push(`${msg} ${JSON.stringify(obj)}`),
+      };
+      const pool = new RoutedPool({
+        primary: given(`postgres://rr_user:${password}@127.0.0.1:${primaryPort}/perf`),
+        replicas: [given(`postgresql://rr_user:${password}@127.0.0.1:${replicaPort}/perf`)],
+        tableApps: { performance_framework: 'perf' },
+        replicaConnectTimeoutMs: 5000,
+        logger,
       });
-      assert.equal(errors.length, 3, 'every statement failed');
-      // The replica's probe found it down before the first read, so every statement went to the (also
-      // refusing) primary, and the ejection was logged.
-      assert.deepEqual(
-        queries.map((q) => [q.alias, q.reason]),
-        [
-          ['default', 'not_in_scope'],
-          ['default', 'replica_down'],
-          ['default', 'in_transaction'],
-        ],
-      );
-      assert.ok(
-        logged.some((l) => l.startsWith('db_routing_replica_ejected replica=replica_1 reason=probe_failed ')),
-        `the ejection was not logged: ${logged.join(' | ')}`,
-      );
-      const printed = [
-        inspect(pool),
-        inspect(pool, { showHidden: true, depth: null }),
-        inspect({ nested: pool }),
-        String(pool),
-        `${pool}`,
-        JSON.stringify(pool),
-        JSON.stringify(pool.stats()),
-        inspect(pool.stats(), { depth: null }),
-        inspect(pool.options, { depth: null }),
-        JSON.stringify(pool.options),
-        ...errors.flatMap((e) => [String(e), inspect(e, { depth: null }), (e as Error).stack ?? '']),
-        ...queries.map((q) => inspect(q, { depth: null })),
-        ...logged,
-      ];
-      for (const text of printed) {
-        assert.ok(!text.includes(password), `password leaked in: ${text.slice(0, 300)}`);
+      pool.on('error', () => {});
+      const errors: unknown[] = [];
+      try {
+        const { queries } = await captureQueries(async () => {
+          await pool.query('SELECT 1').catch((e: unknown) => errors.push(e));
+          await runInReplicaScope(
+            () => pool.query('SELECT * FROM performance_framework').catch((e: unknown) => errors.push(e)),
+            { path: '/x', method: 'GET', log: logger },
+          );
+          const client = await pool.connect();
+          await client.query('BEGIN').catch((e: unknown) => errors.push(e));
+          client.release();
+        });
+        assert.equal(errors.length, 3, 'every statement failed');
+        // The replica's probe found it down before the first read, so every statement went to the (also
+        // refusing) primary, and the ejection was logged.
+        assert.deepEqual(
+          queries.map((q) => [q.alias, q.reason]),
+          [
+            ['default', 'not_in_scope'],
+            ['default', 'replica_down'],
+            ['default', 'in_transaction'],
+          ],
+        );
+        assert.ok(
+          logged.some((l) =>
+            l.startsWith('db_routing_replica_ejected replica=replica_1 reason=probe_failed '),
+          ),
+          `the ejection was not logged: ${logged.join(' | ')}`,
+        );
+        const printed = [
+          inspect(pool),
+          inspect(pool, { showHidden: true, depth: null }),
+          inspect({ nested: pool }),
+          String(pool),
+          `${pool}`,
+          JSON.stringify(pool),
+          JSON.stringify(pool.stats()),
+          inspect(pool.stats(), { depth: null }),
+          inspect(pool.options, { depth: null }),
+          JSON.stringify(pool.options),
+          ...errors.flatMap((e) => [String(e), inspect(e, { depth: null }), (e as Error).stack ?? '']),
+          ...queries.map((q) => inspect(q, { depth: null })),
+          ...logged,
+        ];
+        for (const text of printed) {
+          assert.ok(!text.includes(password), `password leaked in: ${text.slice(0, 300)}`);
+        }
+        // …while still saying where it connected.
+        assert.match(String(pool), new RegExp(`127\\.0\\.0\\.1:${primaryPort}`));
+        assert.match(String(pool), new RegExp(`127\\.0\\.0\\.1:${replicaPort}`));
+        // ECONNREFUSED, or a connect timeout's class name on a machine too busy to get the refusal in time.
+        assert.match(pool.stats().replicas[0]?.lastError ?? '', /^(ECONNREFUSED|Error)$/);
+        assert.deepEqual(
+          [pool.stats().replicas[0]?.host, pool.stats().replicas[0]?.port],
+          ['127.0.0.1', replicaPort],
+        );
+        // The config's own settings are kept (pg-pool's default idle timeout is 10 s).
+        assert.equal(pool.options.idleTimeoutMillis, form === 'URLs' ? 10_000 : 0);
+        assert.equal(pool.options.database, 'perf');
+      } finally {
+        await pool.end();
       }
-      // …while still saying where it connected.
-      assert.match(String(pool), new RegExp(`127\\.0\\.0\\.1:${primaryPort}`));
-      assert.match(String(pool), new RegExp(`127\\.0\\.0\\.1:${replicaPort}`));
-      // ECONNREFUSED, or a connect timeout's class name on a machine too busy to get the refusal in time.
-      assert.match(pool.stats().replicas[0]?.lastError ?? '', /^(ECONNREFUSED|Error)$/);
-    } finally {
-      await pool.end();
-    }
-  });
+    });
 });
 
 describe('several replicas and discovery', () => {

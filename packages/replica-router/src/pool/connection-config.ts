@@ -9,14 +9,22 @@ export interface Endpoint {
 }
 
 /**
- * Turns a URL (or a pg config) into a pg.PoolConfig with the password as a separate field, so
- * pg-pool and pg.Client keep it non-enumerable and it never shows up in `inspect` or JSON output
- * (a `connectionString` would carry it in plain sight).
+ * Turns a URL (or a pg config, with or without a `connectionString`) into a pg.PoolConfig with the password as a
+ * separate field, so pg-pool and pg.Client keep it non-enumerable and it never shows up in `inspect` or JSON
+ * output (a `connectionString` would carry it in plain sight). A config's `connectionString` is parsed the way pg
+ * reads it: what the URL gives wins over the config's own fields, the config's other settings are kept.
  */
 export function toPoolConfig(source: string | pg.PoolConfig, extra: pg.PoolConfig): pg.PoolConfig {
-  if (typeof source !== 'string') return { ...source, ...extra };
-  const parsed = parse(source);
-  const config: pg.PoolConfig = { ...extra };
+  if (typeof source === 'string') return { ...extra, ...fromUrl(source) };
+  const { connectionString, ...rest } = source;
+  if (connectionString === undefined) return { ...source, ...extra };
+  return { ...rest, ...fromUrl(connectionString), ...extra };
+}
+
+/** The connection fields a URL sets (only those it has). */
+function fromUrl(url: string): pg.PoolConfig {
+  const parsed = parse(url);
+  const config: pg.PoolConfig = {};
   if (parsed.host) config.host = parsed.host;
   if (parsed.port) config.port = Number(parsed.port);
   if (parsed.user) config.user = parsed.user;

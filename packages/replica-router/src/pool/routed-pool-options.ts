@@ -11,11 +11,16 @@ import type { DiscoveryState, ReplicaMemberState } from './replica-set.ts';
 import type { ReasonCounts } from './statement-dispatcher.ts';
 
 export interface RoutedPoolOptions {
-  /** The primary: a URL or a pg.PoolConfig. */
+  /**
+   * The primary: a URL or a pg.PoolConfig. A config's `connectionString` is parsed (the password kept out of
+   * `inspect` and JSON) and its other settings kept, e.g. `{ connectionString, idleTimeoutMillis: 0 }`.
+   * `max` and the replica timeouts below override the same fields of a config.
+   */
   readonly primary: string | pg.PoolConfig;
   /**
-   * Replicas behind the `read_replica` alias. Empty or omitted = routing off: the pool is then exactly a
-   * pg.Pool on the primary (no classification, no scope, no fallback log, no probe, no extra query).
+   * Replicas behind the `read_replica` alias, each a URL or a pg.PoolConfig (as `primary`). Empty or omitted =
+   * routing off: the pool is then exactly a pg.Pool on the primary (no classification, no scope, no fallback
+   * log, no probe, no extra query).
    */
   readonly replicas?: readonly (string | pg.PoolConfig)[];
   /**
