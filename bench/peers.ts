@@ -14,10 +14,12 @@
  * - pgpool-II (statement-level load balancing, all reads to the replica), installed when missing as root.
  *
  * Where each peer's statements ran is asked of the servers (pg_stat_statements deltas on each) and saved.
- * Every timed run follows an untimed one of the same pool (a quarter of its length, at most 250 ms), so that no
- * pool opens connections inside its timed run: pg-pool closes idle ones after 10 s, and a peer waits about 20 s
- * for its next turn while the others run (the floor, paired with every peer, never did; an earlier version
- * measured every other peer with its logins, routing off at 0.87x of the floor at 64 clients).
+ * Every pool keeps its connections while idle (`keptConnections`): a peer waits about 20 s for its next turn
+ * while the others run, pg-pool's default closes idle connections after 10 s, and a new connection's server
+ * process is slower for a while, which penalised every peer but the floor (paired with every peer, it never
+ * idles): at 64 clients a raw pg.Pool on the primary measured 0.85x of the floor, the routed pool in scope 0.80x.
+ * The servers count the connections opened during each timed run (`pg_stat_activity.backend_start`; expected
+ * 0). Every timed run also follows an untimed one of the same pool (a quarter of its length, at most 250 ms).
  * Per run: throughput, per-query latency p50/p99 and this process's CPU per query. Every peer run is paired
  * with a floor run next to it (floor first in even rounds, the peer first in odd ones); per pair: ratio to the
  * floor, the latency and client CPU added over it (µs). Medians over the rounds.
@@ -50,7 +52,7 @@ import {
   writeResult,
 } from './support/bench-env.ts';
 import { ensurePgpool, startPgpool } from './support/pgpool.ts';
-import { createBenchItems, POINT, rawPools } from './support/point-fixture.ts';
+import { createBenchItems, keptConnections, POINT, rawPools } from './support/point-fixture.ts';
 import { idSequence, median, percentile, round3 } from './support/stats.ts';
 
 const { values: args } = parseArgs({
@@ -126,20 +128,22 @@ try {
   const params = await endpointParameters(primaryUrl);
   log(`endpoint parameters: ${JSON.stringify(params)}`);
 
-  // --- pools, all the same size; the replica pool configured like the routed pool's own replica pools
+  // --- pools, all the same size, keeping their connections while idle; the replica pool configured like the
+  // routed pool's own replica pools
   const { rawPrimary, rawReplica } = rawPools(primaryUrl, replicaUrl, POOL_MAX);
+  const [primary, replica] = [keptConnections(primaryUrl), keptConnections(replicaUrl)];
   // The service's table labels and allow-list (createServicePool's), so the endpoint statement routes as it does there.
   const routing = {
     tableApps: { ...tableApps, bench_item: 'perf' },
     allowList: ['perf', 'model'],
     max: POOL_MAX,
   };
-  const routed = new RoutedPool({ primary: primaryUrl, replicas: [replicaUrl], ...routing });
-  const routingOff = new RoutedPool({ primary: primaryUrl, ...routing });
+  const routed = new RoutedPool({ primary, replicas: [replica], ...routing });
+  const routingOff = new RoutedPool({ primary, ...routing });
   // The same with hedged reads off (READ_REPLICA_HEDGE_MS=0), to show what hedging costs per statement.
   const routedNoHedge = new RoutedPool({
-    primary: primaryUrl,
-    replicas: [replicaUrl],
+    primary,
+    replicas: [replica],
     ...routing,
     hedgeMs: 0,
   });
@@ -258,7 +262,7 @@ try {
       const pgpool = await startPgpool(pgpoolBinary.binary, primaryUrl, replicaUrl);
       versions.pgpool = pgpool.version;
       closers.push(() => pgpool.stop());
-      const viaPgpool = new pg.Pool({ connectionString: pgpool.url, max: POOL_MAX });
+      const viaPgpool = new pg.Pool({ ...keptConnections(pgpool.url), max: POOL_MAX });
       viaPgpool.on('error', () => {});
       closers.unshift(() => viaPgpool.end());
       peers.push({
@@ -290,6 +294,22 @@ try {
         )
       ).rows[0]?.n ?? 0,
     );
+  /** Client connections to the benchmark's database that either server accepted since `since`, still open. */
+  const connectionsOpenedSince = async (since: Date) => {
+    const counts = await Promise.all(
+      monitors.map(
+        async (c) =>
+          (
+            await c.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = $1 AND backend_type = 'client backend' AND backend_start >= $2`,
+              [DATABASE, since],
+            )
+          ).rows[0]?.n ?? 0,
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  };
   const served: Record<string, { primary: number; replica: number }> = {};
   for (const peer of peers) {
     const before = await Promise.all(monitors.map(statementCalls));
@@ -329,11 +349,14 @@ try {
         for (const p of order) {
           const pair = r % 2 === 0 ? [floorPeer, p] : [p, floorPeer];
           for (const q of pair) {
-            // Untimed first: a pool left idle while the other peers ran (about 20 s a round) has had its
-            // connections closed by pg-pool's 10 s idle timeout, and would open them again inside its timed run.
+            // Untimed first: the pool was idle while the other peers ran (about 20 s a round); its connections are
+            // kept (keptConnections), the servers' processes behind them and this process's code for it warm again.
             await drive(q.run, workload, concurrency, WARM_MS);
+            const since = new Date();
             const m = await drive(q.run, workload, concurrency, runMs);
-            (q === floorPeer ? floors : runs).get(p.name)?.push(m);
+            const opened = await connectionsOpenedSince(since);
+            if (opened > 0) log(`  ${q.name}: ${opened} connections opened during its timed run`);
+            (q === floorPeer ? floors : runs).get(p.name)?.push({ ...m, connectionsOpened: opened });
           }
         }
       }
@@ -357,6 +380,7 @@ try {
       errors: r.errors,
       'client CPU µs': r.cpuMicrosMedian,
       '+CPU µs': r.addedCpuMicrosMedian,
+      'conns opened': r.connectionsOpened,
     })),
   );
   writeResult('peers.json', {
@@ -365,6 +389,7 @@ try {
     rounds,
     runMs,
     warmMs: WARM_MS,
+    idleTimeoutMillis: 0,
     poolMax: POOL_MAX,
     concurrencies: CONCURRENCIES,
     targetRatio: TARGET_RATIO,
@@ -390,6 +415,8 @@ interface Measured {
   readonly errors: number;
   /** This process's CPU (user + system) per query: the client-side cost, steadier than throughput on a loaded machine. */
   readonly cpuMicros: number;
+  /** Connections the servers accepted during the timed run (still open at its end): expected 0. */
+  readonly connectionsOpened?: number;
 }
 interface Row {
   workload: Workload;
@@ -411,6 +438,8 @@ interface Row {
   errors: number;
   cpuMicrosMedian: number;
   addedCpuMicrosMedian: number;
+  /** Connections the servers accepted during the peer's timed runs, all rounds. */
+  connectionsOpened: number;
 }
 
 function summarise(w: Workload, concurrency: number, p: Peer, own: Measured[], floor: Measured[]): Row {
@@ -439,6 +468,7 @@ function summarise(w: Workload, concurrency: number, p: Peer, own: Measured[], f
     addedCpuMicrosMedian: round3(
       median(own.map((o, i) => o.cpuMicros - (floor[i]?.cpuMicros ?? Number.NaN))),
     ),
+    connectionsOpened: own.reduce((t, o) => t + (o.connectionsOpened ?? 0), 0),
   };
 }
 

@@ -29,7 +29,7 @@ import {
   runInReplicaScope,
 } from '../packages/replica-router/src/index.ts';
 import { benchEnvironment, startBenchCluster, writeResult } from './support/bench-env.ts';
-import { createBenchItems, POINT, rawPools } from './support/point-fixture.ts';
+import { createBenchItems, keptConnections, POINT, rawPools } from './support/point-fixture.ts';
 import { idSequence, median, round3 } from './support/stats.ts';
 
 const rounds = Number(process.argv[2] ?? 8);
@@ -61,22 +61,26 @@ try {
   await cluster.waitForReplicas();
   const [primaryUrl, replicaUrl] = [urls.primary, urls.replicas[0]!];
 
-  // --- pools, all the same size
+  // --- pools, all the same size, keeping their connections while idle (keptConnections)
   const { rawPrimary, rawReplica } = rawPools(primaryUrl, replicaUrl, poolMax);
   const routed = new RoutedPool({
-    primary: primaryUrl,
-    replicas: [replicaUrl],
+    primary: keptConnections(primaryUrl),
+    replicas: [keptConnections(replicaUrl)],
     tableApps: { bench_item: 'perf' },
     max: poolMax,
   });
   const unhedged = new RoutedPool({
-    primary: primaryUrl,
-    replicas: [replicaUrl],
+    primary: keptConnections(primaryUrl),
+    replicas: [keptConnections(replicaUrl)],
     tableApps: { bench_item: 'perf' },
     max: poolMax,
     hedgeMs: 0,
   });
-  const routingOff = new RoutedPool({ primary: primaryUrl, tableApps: { bench_item: 'perf' }, max: poolMax });
+  const routingOff = new RoutedPool({
+    primary: keptConnections(primaryUrl),
+    tableApps: { bench_item: 'perf' },
+    max: poolMax,
+  });
   const pools: pg.Pool[] = [rawPrimary, rawReplica, routed, unhedged, routingOff];
   // An idle connection closed by the cluster's shutdown must not crash the run.
   for (const p of pools) p.on('error', () => {});

@@ -19,6 +19,8 @@ export interface PeersRow {
   readonly addedP99MicrosMedian: number;
   readonly cpuMicrosMedian?: number;
   readonly addedCpuMicrosMedian?: number;
+  /** Connections the servers accepted during the peer's timed runs; absent in results saved before it was counted. */
+  readonly connectionsOpened?: number;
 }
 
 export interface PeersResults extends RunEnvironment {
@@ -26,6 +28,8 @@ export interface PeersResults extends RunEnvironment {
   readonly runMs: number;
   /** The untimed run before each timed one (ms); absent in results saved before it existed. */
   readonly warmMs?: number;
+  /** pg-pool's idle timeout of every pool (0: idle connections kept); absent in results saved before it was set. */
+  readonly idleTimeoutMillis?: number;
   readonly poolMax: number;
   readonly targetRatio: number;
   readonly floor: string;
@@ -37,6 +41,12 @@ export interface PeersResults extends RunEnvironment {
 }
 
 const ROUTED_IN_SCOPE = 'RoutedPool in scope';
+
+/** Connections opened during timed runs, all peers and cases ('no' when none were counted). */
+function connectionsOpened(results: PeersResults): string {
+  const counted = results.rows.filter((r) => r.connectionsOpened !== undefined);
+  return counted.length === 0 ? 'no' : String(counted.reduce((t, r) => t + (r.connectionsOpened ?? 0), 0));
+}
 /** Both peers charts: a row per workload, a column per concurrency. */
 const PEER_FACET = {
   row: {
@@ -101,9 +111,13 @@ export function peersSection(results: PeersResults | undefined): Section {
     `Every peer in one process on one cluster (primary + 1 streaming replica), pool max ${results.poolMax} ` +
       `everywhere, ${results.rounds} rounds of ${results.runMs} ms runs, the peers' order rotated every round` +
       (results.warmMs
-        ? `, each timed run right after an untimed ${results.warmMs} ms one of the same pool (so that no pool ` +
-          `opens connections inside a timed run: pg-pool closes idle ones after 10 s, and a peer waits longer than ` +
-          `that for its next turn). `
+        ? `, each timed run right after an untimed ${results.warmMs} ms one of the same pool`
+        : '') +
+      (results.idleTimeoutMillis === 0
+        ? `. Every pool keeps its idle connections (\`idleTimeoutMillis: 0\`): a peer waits about 20 s for its ` +
+          `next turn, pg-pool's default closes idle connections after 10 s, and the server process of a new ` +
+          `connection is slower for a while, which penalised every peer but the floor (it runs next to each of them). ` +
+          `The servers counted ${connectionsOpened(results)} connections opened during the timed runs. `
         : '. ') +
       `The floor is a raw \`pg.Pool\` on the replica, and every peer run is paired with a floor run right next to ` +
       `it (floor first in even rounds, the peer first in odd ones): a pair's ratio is the peer's throughput over ` +
