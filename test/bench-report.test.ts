@@ -64,6 +64,38 @@ describe('the benchmark report from results', () => {
     assert.ok(!latency.includes('pg.Pool on the replica (floor), '), 'the floor adds nothing to itself');
   });
 
+  it('tells the routed pool’s ratio with the interval of its median, and how many cases meet the target', async () => {
+    // The fixture's rounds: 0.935 … 1.025 around 0.985; the 2nd smallest and 2nd largest of 8 cover the median 93 %.
+    assert.match(report.markdown, /target ≥ 0\.97: met; the median's 93 % interval 0\.955–1\.005\)/);
+    assert.match(report.markdown, /target met in all 6 cases/);
+    assert.match(
+      report.markdown,
+      /\| RoutedPool in scope \| replica \| 985 \| 0\.985 \| 93 % interval 0\.955–1\.005 \|/,
+    );
+    // The same rounds 0.02 lower: the median misses 0.97 everywhere, the interval still reaches it.
+    const peers = fixtureInputs.peers;
+    assert.ok(peers);
+    const lower = await buildReport({
+      ...fixtureInputs,
+      peers: {
+        ...peers,
+        rows: peers.rows.map((r) =>
+          r.peer === 'RoutedPool in scope'
+            ? { ...r, ratioMedian: r.ratioMedian - 0.02, ratios: r.ratios.map((x) => x - 0.02) }
+            : r,
+        ),
+      },
+    });
+    assert.match(
+      lower.markdown,
+      /target ≥ 0\.97: \*\*not met\*\*; the median's 93 % interval 0\.935–0\.985\)/,
+    );
+    assert.match(
+      lower.markdown,
+      /target met in 0 of 6 cases, and inside the median's interval in the 6 others/,
+    );
+  });
+
   it('the offload charts carry CPU per request and statements per server, and ingestion', () => {
     // routing on, run 1: (2.1 − 0.2 × 10) CPU s over 1000 requests = 0.1 CPU ms per request on the primary
     assert.ok(

@@ -1,6 +1,6 @@
 /** The peers section: throughput ratio to the floor and added latency, per peer, workload and concurrency. */
 
-import { median } from '../support/stats.ts';
+import { median, medianInterval } from '../support/stats.ts';
 import { type Chart, percentileColor } from './charts.ts';
 import { environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
 import type { Section } from './section.ts';
@@ -41,6 +41,25 @@ export interface PeersResults extends RunEnvironment {
 }
 
 const ROUTED_IN_SCOPE = 'RoutedPool in scope';
+
+/** The distribution-free interval of a row's median ratio (at least 90 %), e.g. `93 % interval 0.91–1.03`. */
+function intervalText(r: PeersRow): string | undefined {
+  const i = medianInterval(r.ratios, 0.9);
+  return i && `${Math.round(i.coverage * 100)} % interval ${fixed(i.low, 3)}–${fixed(i.high, 3)}`;
+}
+
+/** How many of the routed rows meet the target, and how many of the others have it inside their median's interval. */
+function targetCount(rows: readonly PeersRow[], target: number): string {
+  const missed = rows.filter((r) => r.ratioMedian < target);
+  if (missed.length === 0) return `; target met in all ${rows.length} cases`;
+  const inside = missed.filter((r) => (medianInterval(r.ratios, 0.9)?.high ?? Number.NaN) >= target).length;
+  return (
+    `; target met in ${rows.length - missed.length} of ${rows.length} cases` +
+    (inside > 0
+      ? `, and inside the median's interval in ${inside === missed.length ? `the ${inside === 1 ? 'other' : `${inside} others`}` : `${inside} of the ${missed.length} others`}`
+      : '')
+  );
+}
 
 /** Connections opened during timed runs, all peers and cases ('no' when none were counted). */
 function connectionsOpened(results: PeersResults): string {
@@ -88,12 +107,14 @@ export function peersSection(results: PeersResults | undefined): Section {
   const pgpool = results.rows.filter((r) => r.peer === 'pgpool-II');
   const pgpoolMedian = pgpool.length > 0 ? median(pgpool.map((r) => r.ratioMedian)) : undefined;
   const met = worstRouted !== undefined && worstRouted.ratioMedian >= results.targetRatio;
+  const worstInterval = worstRouted ? intervalText(worstRouted) : undefined;
   const headline = [
     worstRouted
       ? `**RoutedPool in scope runs at ${fixed(worstRouted.ratioMedian, 3)}× the floor at its worst** ` +
         `(${WORKLOAD_TITLE[worstRouted.workload]}, concurrency ${worstRouted.concurrency}; target ≥ ${results.targetRatio}: ` +
-        `${met ? 'met' : '**not met**'}); ` +
+        `${met ? 'met' : '**not met**'}${worstInterval ? `; the median's ${worstInterval}` : ''}); ` +
         `median over all cases ${fixed(median(routed.map((r) => r.ratioMedian)), 3)}×` +
+        targetCount(routed, results.targetRatio) +
         (routed.every((r) => r.addedCpuMicrosMedian !== undefined)
           ? `; it adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
             `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query.`
@@ -144,6 +165,7 @@ export function peersSection(results: PeersResults | undefined): Section {
         'server',
         'ops/s',
         'ratio to floor',
+        'median’s interval',
         'ratio min–max',
         'p50 µs',
         'p99 µs',
@@ -159,6 +181,7 @@ export function peersSection(results: PeersResults | undefined): Section {
         r.server,
         r.opsPerSecMedian,
         r.ratioMedian,
+        r.peer === results.floor ? null : (intervalText(r) ?? null),
         `${fixed(Math.min(...r.ratios), 2)}–${fixed(Math.max(...r.ratios), 2)}`,
         r.p50MicrosMedian,
         r.p99MicrosMedian,

@@ -1,9 +1,35 @@
-/** Small statistics the benchmarks share: medians, percentiles of sorted samples, rounding. */
+/** Small statistics the benchmarks share: medians and their intervals, percentiles of sorted samples, rounding. */
+import { binomialDistribution } from 'simple-statistics';
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? Number.NaN) + (s[m] ?? Number.NaN)) / 2;
+}
+
+/**
+ * A distribution-free confidence interval of the median of `xs` (from order statistics, as the sign test does):
+ * the narrowest pair of the k-th smallest and k-th largest samples that covers the median with at least
+ * `confidence`, and its exact coverage. Undefined when even the smallest and largest do not reach `confidence`
+ * (fewer than 5 samples at 0.9).
+ */
+export function medianInterval(
+  xs: readonly number[],
+  confidence = 0.9,
+): { low: number; high: number; coverage: number } | undefined {
+  const n = xs.length;
+  const pmf = n > 0 ? binomialDistribution(n, 0.5) : undefined;
+  if (!pmf) return undefined;
+  const sorted = [...xs].sort((a, b) => a - b);
+  let found: { low: number; high: number; coverage: number } | undefined;
+  let below = 0; // P(fewer than k samples under the median)
+  for (let k = 1; 2 * k <= n; k++) {
+    below += pmf[k - 1] ?? 0;
+    const coverage = 1 - 2 * below;
+    if (coverage < confidence) break;
+    found = { low: sorted[k - 1] ?? Number.NaN, high: sorted[n - k] ?? Number.NaN, coverage };
+  }
+  return found;
 }
 
 /** The `q` quantile (0-1, nearest rank) of `sorted` (ascending); NaN when empty. */
