@@ -53,11 +53,11 @@ function targetCount(rows: readonly PeersRow[], target: number): string {
   const missed = rows.filter((r) => r.ratioMedian < target);
   if (missed.length === 0) return `; target met in all ${rows.length} cases`;
   const inside = missed.filter((r) => (medianInterval(r.ratios, 0.9)?.high ?? Number.NaN) >= target).length;
+  const others = missed.length === 1 ? 'the other' : `the ${missed.length} others`;
+  const where = inside === missed.length ? others : `${inside} of ${others}`;
   return (
     `; target met in ${rows.length - missed.length} of ${rows.length} cases` +
-    (inside > 0
-      ? `, and inside the median's interval in ${inside === missed.length ? `the ${inside === 1 ? 'other' : `${inside} others`}` : `${inside} of the ${missed.length} others`}`
-      : '')
+    (inside > 0 ? `, and inside the median's interval in ${where}` : '')
   );
 }
 
