@@ -51,6 +51,7 @@ import {
   startBenchCluster,
   writeResult,
 } from './support/bench-env.ts';
+import { connectionsOpenedSince } from './support/connections-opened.ts';
 import { ensurePgpool, startPgpool } from './support/pgpool.ts';
 import { createBenchItems, keptConnections, POINT, rawPools } from './support/point-fixture.ts';
 import { idSequence, median, percentile, round3 } from './support/stats.ts';
@@ -294,22 +295,6 @@ try {
         )
       ).rows[0]?.n ?? 0,
     );
-  /** Client connections to the benchmark's database that either server accepted since `since`, still open. */
-  const connectionsOpenedSince = async (since: Date) => {
-    const counts = await Promise.all(
-      monitors.map(
-        async (c) =>
-          (
-            await c.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM pg_stat_activity
-                WHERE datname = $1 AND backend_type = 'client backend' AND backend_start >= $2`,
-              [DATABASE, since],
-            )
-          ).rows[0]?.n ?? 0,
-      ),
-    );
-    return counts.reduce((a, b) => a + b, 0);
-  };
   const served: Record<string, { primary: number; replica: number }> = {};
   for (const peer of peers) {
     const before = await Promise.all(monitors.map(statementCalls));
@@ -354,7 +339,7 @@ try {
             await drive(q.run, workload, concurrency, WARM_MS);
             const since = new Date();
             const m = await drive(q.run, workload, concurrency, runMs);
-            const opened = await connectionsOpenedSince(since);
+            const opened = await connectionsOpenedSince(monitors, DATABASE, since);
             if (opened > 0) log(`  ${q.name}: ${opened} connections opened during its timed run`);
             (q === floorPeer ? floors : runs).get(p.name)?.push({ ...m, connectionsOpened: opened });
           }

@@ -63,24 +63,21 @@ try {
 
   // --- pools, all the same size, keeping their connections while idle (keptConnections)
   const { rawPrimary, rawReplica } = rawPools(primaryUrl, replicaUrl, poolMax);
+  const [primary, replica] = [keptConnections(primaryUrl), keptConnections(replicaUrl)];
   const routed = new RoutedPool({
-    primary: keptConnections(primaryUrl),
-    replicas: [keptConnections(replicaUrl)],
+    primary,
+    replicas: [replica],
     tableApps: { bench_item: 'perf' },
     max: poolMax,
   });
   const unhedged = new RoutedPool({
-    primary: keptConnections(primaryUrl),
-    replicas: [keptConnections(replicaUrl)],
+    primary,
+    replicas: [replica],
     tableApps: { bench_item: 'perf' },
     max: poolMax,
     hedgeMs: 0,
   });
-  const routingOff = new RoutedPool({
-    primary: keptConnections(primaryUrl),
-    tableApps: { bench_item: 'perf' },
-    max: poolMax,
-  });
+  const routingOff = new RoutedPool({ primary, tableApps: { bench_item: 'perf' }, max: poolMax });
   const pools: pg.Pool[] = [rawPrimary, rawReplica, routed, unhedged, routingOff];
   // An idle connection closed by the cluster's shutdown must not crash the run.
   for (const p of pools) p.on('error', () => {});
