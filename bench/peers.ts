@@ -7,10 +7,15 @@
  * `small` seeded data set). At concurrency 1, 16 and 64, every pool max 16:
  *
  * - raw pg.Pool on the replica: the floor (every ratio is to it) and raw pg.Pool on the primary;
- * - RoutedPool in scope (replica), out of scope (primary), routing off (primary);
+ * - RoutedPool in scope (replica), out of scope (primary), routing off (primary); in scope, it reads through the
+ *   floor's own pool, given as its replica (`replicas: [rawReplica]`);
  * - Drizzle `withReplicas`, kysely-replication, Prisma with @prisma/extension-read-replicas, each through its
  *   own API (query builder for the point query; for the endpoint statement, the library's way to run SQL on
- *   a replica) over the same two raw pools;
+ *   a replica) over the same two raw pools.
+ *
+ * So every in-process peer reads on the floor's connections: a ratio is the client library's cost alone, not
+ * also that of other server processes. Those of a pool of its own are colder: between its turns (about 20 s
+ * here) other processes ran on the two cores, while the floor's run next to every peer;
  * - pgpool-II (statement-level load balancing, all reads to the replica), installed when missing as root.
  *
  * Where each peer's statements ran is asked of the servers (pg_stat_statements deltas on each) and saved.
@@ -130,21 +135,21 @@ try {
   log(`endpoint parameters: ${JSON.stringify(params)}`);
 
   // --- pools, all the same size, keeping their connections while idle; the replica pool configured like the
-  // routed pool's own replica pools
+  // routed pool's own replica pools, and given to the routed pools as their replica (as the other peers get it)
   const { rawPrimary, rawReplica } = rawPools(primaryUrl, replicaUrl, POOL_MAX);
-  const [primary, replica] = [keptConnections(primaryUrl), keptConnections(replicaUrl)];
+  const primary = keptConnections(primaryUrl);
   // The service's table labels and allow-list (createServicePool's), so the endpoint statement routes as it does there.
   const routing = {
     tableApps: { ...tableApps, bench_item: 'perf' },
     allowList: ['perf', 'model'],
     max: POOL_MAX,
   };
-  const routed = new RoutedPool({ primary, replicas: [replica], ...routing });
+  const routed = new RoutedPool({ primary, replicas: [rawReplica], ...routing });
   const routingOff = new RoutedPool({ primary, ...routing });
   // The same with hedged reads off (READ_REPLICA_HEDGE_MS=0), to show what hedging costs per statement.
   const routedNoHedge = new RoutedPool({
     primary,
-    replicas: [replica],
+    replicas: [rawReplica],
     ...routing,
     hedgeMs: 0,
   });

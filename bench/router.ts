@@ -5,7 +5,9 @@
  * - primary: raw pg.Pool vs RoutedPool with routing on but out of scope (every statement is classified, then
  *   goes to the primary) and RoutedPool with routing off (the kill switch);
  * - replica: raw pg.Pool on the replica vs RoutedPool in an opted-in scope (one scope per query, as one request
- *   per query would do): a different server, so it has its own baseline.
+ *   per query would do): a different server, so it has its own baseline. The routed pools read through that raw
+ *   pool, given as their replica, so both sides run on the same connections and server processes: the ratio is
+ *   routing's cost, not the luck of which server processes are warmer.
  *
  * Each pair's variants take turns after a warm-up, at concurrency 1, 16 and 64, the order rotated every round
  * (ABC, BCA, CAB…), so that no variant ever runs twice in a row: a run right after one of the same pool is the
@@ -63,16 +65,16 @@ try {
 
   // --- pools, all the same size, keeping their connections while idle (keptConnections)
   const { rawPrimary, rawReplica } = rawPools(primaryUrl, replicaUrl, poolMax);
-  const [primary, replica] = [keptConnections(primaryUrl), keptConnections(replicaUrl)];
+  const primary = keptConnections(primaryUrl);
   const routed = new RoutedPool({
     primary,
-    replicas: [replica],
+    replicas: [rawReplica],
     tableApps: { bench_item: 'perf' },
     max: poolMax,
   });
   const unhedged = new RoutedPool({
     primary,
-    replicas: [replica],
+    replicas: [rawReplica],
     tableApps: { bench_item: 'perf' },
     max: poolMax,
     hedgeMs: 0,

@@ -25,6 +25,8 @@ export type ReplicaSource = 'static' | 'dns';
 export interface ReplicaMember {
   readonly ref: NodeRef;
   readonly pool: pg.Pool;
+  /** Whether the router made its pool (and so ends it); false for a pool the application gave. */
+  readonly ownsPool: boolean;
   readonly health: ReplicaHealth;
   readonly source: ReplicaSource;
   /** Its share of reads relative to the others, for the selector (default 1). */
@@ -82,8 +84,11 @@ export interface DiscoveryState {
 
 /** A configured replica: its connection and its weight. */
 export interface ReplicaSpec {
+  /** Where it is (for probes, events and stats), and the settings of the pool made for it. */
   readonly config: pg.PoolConfig;
   readonly weight: number;
+  /** The application's own pool for it, used as it is (and left open by `end()`): no pool is made then. */
+  readonly pool?: pg.Pool | undefined;
 }
 
 /** Between two looks at a draining replica's work. */
@@ -100,6 +105,8 @@ export class ReplicaSet {
   /** The last answer of {@link routable}. */
   #routable: readonly ReplicaMember[] = [];
   readonly #draining = new Set<ReplicaMember>();
+  /** The 'error' listener put on each replica's pool, taken off a pool the application gave when the set ends. */
+  readonly #poolListeners = new Map<ReplicaMember, (error: Error) => void>();
   readonly #monitor: HealthMonitor;
   readonly #monitored = new Map<ReplicaMember, MonitoredReplica>();
   readonly #select: ReplicaSelector;
@@ -269,16 +276,22 @@ export class ReplicaSet {
     this.#discovery?.stop();
     await this.#monitor.stop();
     for (const m of [...this.#members, ...this.#draining]) m.watchdog.stop();
-    await Promise.allSettled([...this.#members, ...this.#draining].map((m) => m.pool.end()));
+    const members = [...this.#members, ...this.#draining];
+    for (const m of members) {
+      if (!m.ownsPool) m.pool.removeListener('error', this.#poolListeners.get(m)!);
+    }
+    this.#poolListeners.clear();
+    await Promise.allSettled(members.filter((m) => m.ownsPool).map((m) => m.pool.end()));
   }
 
   #add(name: string, spec: ReplicaSpec, source: ReplicaSource): ReplicaMember {
-    const pool = new pg.Pool(spec.config);
+    const pool = spec.pool ?? new pg.Pool(spec.config);
     const endpoint = endpointOf(spec.config);
     const watchdog = new HedgeWatchdog();
     const member = {
       ref: { alias: 'read_replica', name, host: endpoint.host, port: endpoint.port },
       pool,
+      ownsPool: spec.pool === undefined,
       health: new ReplicaHealth(name, {
         policy: this.#policy,
         clock: this.#clock,
@@ -305,13 +318,15 @@ export class ReplicaSet {
     } satisfies ReplicaMember;
     member.routed = Object.freeze({ reason: 'routed', replica: member });
     // An idle replica connection dying (replica restarted, network cut) must never crash the process.
-    pool.on('error', (error) => {
+    const onError = (error: Error) => {
       this.#logger?.warn(
         { replica: name, exception_type: exceptionType(error) },
         `db_routing_replica_error replica=${name} exception_type=${exceptionType(error)}`,
       );
       member.health.recordConnectionError(error);
-    });
+    };
+    pool.on('error', onError);
+    this.#poolListeners.set(member, onError);
     const monitored: MonitoredReplica = {
       health: member.health,
       target: createReplicaProbe(spec.config, this.#policy.probeTimeoutMs),
@@ -372,6 +387,7 @@ export class ReplicaSet {
       // pg-pool's end() closes idle connections now and each checked-out one as it is released.
       void member.pool.end().finally(() => {
         this.#draining.delete(member);
+        this.#poolListeners.delete(member);
         const afterMs = Math.round(this.#clock.now() - startedAt);
         log?.call(
           this.#logger,

@@ -45,10 +45,30 @@ export function planReplicas(
     }
   }
   return {
-    specs: listed.map((source, i) => ({ config: toPoolConfig(source, extra), weight: weights?.[i] ?? 1 })),
+    specs: listed.map((source, i) => {
+      const weight = weights?.[i] ?? 1;
+      if (isPool(source)) return { config: givenPoolConfig(source), pool: source, weight };
+      return { config: toPoolConfig(source, extra), weight };
+    }),
     discovery: discovery ? discoveryPlan(discovery, primary, extra) : undefined,
     selector: selectorOf(options.selector),
   };
+}
+
+/** A pg.Pool (of this pg or another copy of it), told from a config by its methods. */
+function isPool(source: string | pg.PoolConfig | pg.Pool): source is pg.Pool {
+  return typeof source === 'object' && typeof (source as Partial<pg.Pool>).connect === 'function';
+}
+
+/**
+ * Where a pool the application gave connects, for the probes, events and stats: its options, with the password
+ * pg-pool keeps out of their enumerable fields (the probes log in with it; it is never shown).
+ */
+function givenPoolConfig(pool: pg.Pool): pg.PoolConfig {
+  const options = pool.options as pg.PoolConfig;
+  const config: pg.PoolConfig = { ...options };
+  if (options.password !== undefined) config.password = options.password;
+  return toPoolConfig(config, {});
 }
 
 function discoveryPlan(

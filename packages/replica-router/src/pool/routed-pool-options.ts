@@ -18,11 +18,17 @@ export interface RoutedPoolOptions {
    */
   readonly primary: string | pg.PoolConfig;
   /**
-   * Replicas behind the `read_replica` alias, each a URL or a pg.PoolConfig (as `primary`). Empty or omitted =
-   * routing off: the pool is then exactly a pg.Pool on the primary (no classification, no scope, no fallback
-   * log, no probe, no extra query).
+   * Replicas behind the `read_replica` alias, each a URL or a pg.PoolConfig (as `primary`), or a pg.Pool of the
+   * application's own. Empty or omitted = routing off: the pool is then exactly a pg.Pool on the primary (no
+   * classification, no scope, no fallback log, no probe, no extra query).
+   *
+   * A pg.Pool is used as it is, with its own size and timeouts (`max` and the replica timeouts below do not apply
+   * to it; without a `query_timeout` of its own, a stalled replica is left to hedging and the probes), and it is
+   * still the application's: `end()` leaves it open, and its connections get no listener for good. Its probes
+   * connect with its options. Useful to share connections with code that uses the pool directly, or to keep a
+   * pool with instrumentation of its own.
    */
-  readonly replicas?: readonly (string | pg.PoolConfig)[];
+  readonly replicas?: readonly (string | pg.PoolConfig | pg.Pool)[];
   /**
    * Each replica's share of reads, aligned with `replicas` (same length; positive integers). Default: all 1.
    * `round_robin` interleaves by weight (smooth weighted round-robin); `least_outstanding` divides each

@@ -69,6 +69,11 @@ export class RoutedRead extends HedgedRead {
     return this.context !== undefined;
   }
 
+  /** Only a pool of the router's own: one the application gave is its to check out too. */
+  protected override get listensForGood(): boolean {
+    return this.replica.ownsPool;
+  }
+
   protected get watchdog(): HedgeWatchdog {
     return this.replica.watchdog;
   }
