@@ -96,6 +96,8 @@ interface Peer {
   readonly name: string;
   readonly expected: 'primary' | 'replica';
   readonly run: Run;
+  /** Reads through the floor's own pool (its connections and server processes). */
+  readonly onFloorPool?: true;
 }
 
 const benchItem = pgTable('bench_item', {
@@ -170,11 +172,13 @@ try {
     },
     {
       name: 'RoutedPool in scope',
+      onFloorPool: true,
       expected: 'replica',
       run: (w, id) => runInReplicaScope(() => routed.query(sqlOf(w), paramsOf(w, id))),
     },
     {
       name: 'RoutedPool in scope, hedging off',
+      onFloorPool: true,
       expected: 'replica',
       run: (w, id) => runInReplicaScope(() => routedNoHedge.query(sqlOf(w), paramsOf(w, id))),
     },
@@ -201,6 +205,7 @@ try {
   const ddb = withReplicas(drizzle({ client: rawPrimary }), [drizzle({ client: rawReplica })]);
   peers.push({
     name: 'Drizzle withReplicas',
+    onFloorPool: true,
     expected: 'replica',
     run: (w, id) =>
       w === 'point'
@@ -221,6 +226,7 @@ try {
   });
   peers.push({
     name: 'kysely-replication',
+    onFloorPool: true,
     expected: 'replica',
     run: (w, id) =>
       w === 'point'
@@ -246,6 +252,7 @@ try {
     closers.unshift(() => prisma.$disconnect().catch(() => {}));
     peers.push({
       name: 'Prisma read-replicas',
+      onFloorPool: true,
       expected: 'replica',
       run: (w, id) =>
         w === 'point'
@@ -384,6 +391,7 @@ try {
     concurrencies: CONCURRENCIES,
     targetRatio: TARGET_RATIO,
     floor: FLOOR,
+    onFloorPool: peers.filter((p) => p.onFloorPool).map((p) => p.name),
     statements: { point: POINT, endpoint: ENDPOINT },
     endpointParameters: params,
     versions,

@@ -96,6 +96,18 @@ describe('the benchmark report from results', () => {
     );
   });
 
+  it('names the peers that read through the floor’s own pool, and only when the results say so', async () => {
+    assert.match(
+      report.markdown,
+      /RoutedPool in scope, Drizzle withReplicas read through the floor's own pool \(the routed pools take it as their replica, `replicas: \[pool\]`\)/,
+    );
+    const peers = fixtureInputs.peers;
+    assert.ok(peers);
+    const { onFloorPool: _, ...older } = peers;
+    const before = await buildReport({ ...fixtureInputs, peers: older });
+    assert.doesNotMatch(before.markdown, /floor's own pool/);
+  });
+
   it('the offload charts carry CPU per request and statements per server, and ingestion', () => {
     // routing on, run 1: (2.1 − 0.2 × 10) CPU s over 1000 requests = 0.1 CPU ms per request on the primary
     assert.ok(

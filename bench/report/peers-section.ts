@@ -33,6 +33,8 @@ export interface PeersResults extends RunEnvironment {
   readonly poolMax: number;
   readonly targetRatio: number;
   readonly floor: string;
+  /** The peers that read through the floor's own pool; absent in results saved before they did. */
+  readonly onFloorPool?: readonly string[];
   readonly statements: { readonly point: string; readonly endpoint: string };
   readonly versions?: Readonly<Record<string, string>>;
   readonly skipped: readonly { readonly peer: string; readonly reason: string }[];
@@ -143,7 +145,12 @@ export function peersSection(results: PeersResults | undefined): Section {
       `The floor is a raw \`pg.Pool\` on the replica, and every peer run is paired with a floor run right next to ` +
       `it (floor first in even rounds, the peer first in odd ones): a pair's ratio is the peer's throughput over ` +
       `the floor's, its added latency the peer's p50/p99 minus the floor's, its added client CPU the peer's CPU ` +
-      `per query in this process minus the floor's (the steadiest of the three on a loaded machine). Medians over the rounds.`,
+      `per query in this process minus the floor's (the steadiest of the three on a loaded machine). Medians over the rounds.` +
+      (results.onFloorPool?.length
+        ? ` ${results.onFloorPool.join(', ')} read through the floor's own pool (the routed pools take it as their ` +
+          `replica, \`replicas: [pool]\`): on the same connections and server processes, so their ratios are the ` +
+          `client library's cost alone, not also that of processes of their own, colder after each turn's wait.`
+        : ''),
     '',
     `- Point query: \`${results.statements.point}\``,
     `- Endpoint statement (platforms, \`?interval=\`): \`${results.statements.endpoint.replace(/\s+/g, ' ')}\``,
