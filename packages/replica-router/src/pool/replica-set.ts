@@ -275,12 +275,11 @@ export class ReplicaSet {
     this.#ended = true;
     this.#discovery?.stop();
     await this.#monitor.stop();
-    for (const m of [...this.#members, ...this.#draining]) m.watchdog.stop();
     const members = [...this.#members, ...this.#draining];
     for (const m of members) {
+      m.watchdog.stop();
       if (!m.ownsPool) m.pool.removeListener('error', this.#poolListeners.get(m)!);
     }
-    this.#poolListeners.clear();
     await Promise.allSettled(members.filter((m) => m.ownsPool).map((m) => m.pool.end()));
   }
 
