@@ -11,12 +11,12 @@
  *   floor's own pool, given as its replica (`replicas: [rawReplica]`);
  * - Drizzle `withReplicas`, kysely-replication, Prisma with @prisma/extension-read-replicas, each through its
  *   own API (query builder for the point query; for the endpoint statement, the library's way to run SQL on
- *   a replica) over the same two raw pools.
- *
- * So every in-process peer reads on the floor's connections: a ratio is the client library's cost alone, not
- * also that of other server processes. Those of a pool of its own are colder: between its turns (about 20 s
- * here) other processes ran on the two cores, while the floor's run next to every peer;
+ *   a replica) over the same two raw pools;
  * - pgpool-II (statement-level load balancing, all reads to the replica), installed when missing as root.
+ *
+ * So every in-process peer that reads on the replica does it on the floor's connections: its ratio is the client
+ * library's cost alone, not also that of other server processes (those of a pool of its own are colder: between
+ * its turns, about 20 s here, other processes ran on the two cores, while the floor's run next to every peer).
  *
  * Where each peer's statements ran is asked of the servers (pg_stat_statements deltas on each) and saved.
  * Every pool keeps its connections while idle (`keptConnections`): a peer waits about 20 s for its next turn
