@@ -7,6 +7,8 @@
  * `small` seeded data set). At concurrency 1, 16 and 64, every pool max 16:
  *
  * - raw pg.Pool on the replica: the floor (every ratio is to it) and raw pg.Pool on the primary;
+ * - the floor again, as a peer like the others (an A/A control): the ratio the method reads for no difference at
+ *   all, so a peer's ratio can be read against the method's own spread;
  * - RoutedPool in scope (replica), out of scope (primary), routing off (primary); in scope, it reads through the
  *   floor's own pool, given as its replica (`replicas: [rawReplica]`);
  * - Drizzle `withReplicas`, kysely-replication, Prisma with @prisma/extension-read-replicas, each through its
@@ -80,6 +82,8 @@ const POOL_MAX = 16;
 const TARGET_RATIO = 0.97;
 const DATABASE = 'peers';
 const FLOOR = 'pg.Pool on the replica (floor)';
+/** The A/A control: the floor again, as a peer. */
+const CONTROL = 'pg.Pool on the replica again (A/A control)';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The platforms endpoint's statement for `?interval=` (perf/platforms), its cutoff from the endpoint's helper. */
@@ -165,6 +169,9 @@ try {
   const paramsOf = (w: Workload, id: number) => (w === 'point' ? [id] : [params.repo, params.interval]);
   const peers: Peer[] = [
     { name: FLOOR, expected: 'replica', run: (w, id) => rawReplica.query(sqlOf(w), paramsOf(w, id)) },
+    // The floor's own code on the floor's own pool, paired with the floor like any peer: what the method reads
+    // when there is no difference at all (its noise and any bias of a peer's place in the pair).
+    { name: CONTROL, expected: 'replica', run: (w, id) => rawReplica.query(sqlOf(w), paramsOf(w, id)) },
     {
       name: 'pg.Pool on the primary',
       expected: 'primary',
@@ -391,6 +398,7 @@ try {
     concurrencies: CONCURRENCIES,
     targetRatio: TARGET_RATIO,
     floor: FLOOR,
+    control: CONTROL,
     onFloorPool: peers.filter((p) => p.onFloorPool).map((p) => p.name),
     statements: { point: POINT, endpoint: ENDPOINT },
     endpointParameters: params,

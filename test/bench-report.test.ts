@@ -108,6 +108,25 @@ describe('the benchmark report from results', () => {
     assert.doesNotMatch(before.markdown, /floor's own pool/);
   });
 
+  it('tells what the A/A control reads, and only when it ran', async () => {
+    // The control's two rounds are 0.965 and 1.015 in every case, its median (the fixture's) 0.995.
+    assert.match(
+      report.markdown,
+      /The A\/A control \(the floor's own code on its own pool, run as a peer\) reads 0\.995× \(median over the cases; per case 0\.995–0\.995, single rounds 0\.96–1\.01\)/,
+    );
+    const peers = fixtureInputs.peers;
+    assert.ok(peers);
+    const { control: _, ...older } = peers;
+    const before = await buildReport({ ...fixtureInputs, peers: older });
+    assert.doesNotMatch(before.markdown, /The A\/A control/);
+    // The answers put the target next to what the control reads.
+    assert.match(
+      report.markdown,
+      /at its worst \(target ≥ 0\.97×; in the same run the floor measured against itself, an A\/A control, reads 0\.995–0\.995×\)/,
+    );
+    assert.doesNotMatch(before.markdown, /measured against itself/);
+  });
+
   it('the offload charts carry CPU per request and statements per server, and ingestion', () => {
     // routing on, run 1: (2.1 − 0.2 × 10) CPU s over 1000 requests = 0.1 CPU ms per request on the primary
     assert.ok(
@@ -163,7 +182,7 @@ describe('the benchmark report from results', () => {
       const inputs = loadResults(dir);
       assert.equal(inputs.endpoints?.medium?.datums, 1_212_480, 'the newer of two medium runs');
       assert.equal(inputs.endpoints?.small?.datums, 50_000);
-      assert.equal(inputs.peers?.rows.length, 54);
+      assert.equal(inputs.peers?.rows.length, 60);
       assert.equal(inputs.offload, undefined);
       writeReport(dir, report);
       assert.equal(readFileSync(join(dir, 'benchmarks.md'), 'utf8'), report.markdown);

@@ -63,9 +63,16 @@ function answers(inputs: ReportInputs): string[] {
   if (routed.length > 0) {
     const worst = Math.min(...routed.map((r) => r.ratioMedian));
     const pgpool = inputs.peers?.rows.filter((r) => r.peer === 'pgpool-II') ?? [];
+    const control = inputs.peers?.control
+      ? inputs.peers.rows.filter((r) => r.peer === inputs.peers?.control).map((r) => r.ratioMedian)
+      : [];
     out.push(
       `**Cost**: the routed pool keeps ${fixed(worst, 3)}× the throughput of a raw pg.Pool on the replica at its worst ` +
-        `(target ≥ ${inputs.peers?.targetRatio}×)` +
+        `(target ≥ ${inputs.peers?.targetRatio}×` +
+        (control.length > 0
+          ? `; in the same run the floor measured against itself, an A/A control, reads ` +
+            `${fixed(Math.min(...control), 3)}–${fixed(Math.max(...control), 3)}×)`
+          : ')') +
         (routed.every((r) => r.addedCpuMicrosMedian !== undefined)
           ? `, and adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
             `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query`

@@ -33,6 +33,8 @@ export interface PeersResults extends RunEnvironment {
   readonly poolMax: number;
   readonly targetRatio: number;
   readonly floor: string;
+  /** The A/A control: the floor's own code and pool run as a peer; absent in results saved before it ran. */
+  readonly control?: string;
   /** The peers that read through the floor's own pool; absent in results saved before they did. */
   readonly onFloorPool?: readonly string[];
   readonly statements: { readonly point: string; readonly endpoint: string };
@@ -123,6 +125,7 @@ export function peersSection(results: PeersResults | undefined): Section {
           : '.') +
         hedgingOff(results)
       : 'RoutedPool in scope was not measured.',
+    ...controlLine(results),
     pgpoolMedian === undefined
       ? `pgpool-II: ${results.skipped.find((s) => s.peer === 'pgpool-II')?.reason ?? 'not measured'}.`
       : `pgpool-II runs at ${fixed(pgpoolMedian, 2)}× the floor (median over the cases; an independent run measured about 0.5×).`,
@@ -238,7 +241,7 @@ function throughputChart(results: PeersResults): Chart {
     concurrency: `concurrency ${r.concurrency}`,
     peer: r.peer,
     ratio: r.ratioMedian,
-    server: r.peer === results.floor ? 'floor (replica)' : r.server,
+    server: r.peer === results.floor || r.peer === results.control ? 'floor (replica)' : r.server,
     label: `${r.peer}, ${WORKLOAD_TITLE[r.workload]}, concurrency ${r.concurrency}: ${fixed(r.ratioMedian, 2)}× the floor`,
   }));
   return {
@@ -347,4 +350,21 @@ function hedgingOff(results: PeersResults): string {
     `${fixed(Math.min(...cpu), 0)}–${fixed(Math.max(...cpu), 0)} µs` +
     (mostly ? ': hedging is most of the routed pool’s cost per statement.' : '.')
   );
+}
+
+/**
+ * The A/A control, when it ran: the ratios the method reads for the floor against itself, the yardstick of every
+ * other peer's (a ratio as far from 1 as the control's tells nothing on its own).
+ */
+function controlLine(results: PeersResults): string[] {
+  const rows = results.rows.filter((r) => r.peer === results.control);
+  if (rows.length === 0) return [];
+  const medians = rows.map((r) => r.ratioMedian);
+  const all = rows.flatMap((r) => r.ratios);
+  return [
+    `The A/A control (the floor's own code on its own pool, run as a peer) reads ` +
+      `${fixed(median(medians), 3)}× (median over the cases; per case ${fixed(Math.min(...medians), 3)}–` +
+      `${fixed(Math.max(...medians), 3)}, single rounds ${fixed(Math.min(...all), 2)}–${fixed(Math.max(...all), 2)}): ` +
+      `what the method reads where there is no difference at all, the yardstick of every other ratio here.`,
+  ];
 }
