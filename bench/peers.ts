@@ -167,11 +167,12 @@ try {
   await routedNoHedge.probeReplicas();
   const sqlOf = (w: Workload) => (w === 'point' ? POINT : ENDPOINT);
   const paramsOf = (w: Workload, id: number) => (w === 'point' ? [id] : [params.repo, params.interval]);
+  const onFloor: Run = (w, id) => rawReplica.query(sqlOf(w), paramsOf(w, id));
   const peers: Peer[] = [
-    { name: FLOOR, expected: 'replica', run: (w, id) => rawReplica.query(sqlOf(w), paramsOf(w, id)) },
+    { name: FLOOR, expected: 'replica', run: onFloor },
     // The floor's own code on the floor's own pool, paired with the floor like any peer: what the method reads
     // when there is no difference at all (its noise and any bias of a peer's place in the pair).
-    { name: CONTROL, expected: 'replica', run: (w, id) => rawReplica.query(sqlOf(w), paramsOf(w, id)) },
+    { name: CONTROL, expected: 'replica', run: onFloor },
     {
       name: 'pg.Pool on the primary',
       expected: 'primary',
