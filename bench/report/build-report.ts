@@ -6,7 +6,7 @@ import { renderSvg } from './charts.ts';
 import { type FaultMatrixResults, faultsSection } from './faults-section.ts';
 import { fixed } from './markdown.ts';
 import { type OffloadResults, offloadSection } from './offload-section.ts';
-import { type PeersResults, peersSection } from './peers-section.ts';
+import { controlRows, type PeersResults, peersSection, ROUTED_IN_SCOPE } from './peers-section.ts';
 import { type EndpointsResults, type ScaleSize, scaleSection } from './scale-section.ts';
 import type { Section } from './section.ts';
 import { type ClusterStartResults, type ServiceStartResults, startupSection } from './startup-section.ts';
@@ -59,13 +59,11 @@ export async function buildReport(inputs: ReportInputs): Promise<BuiltReport> {
 
 function answers(inputs: ReportInputs): string[] {
   const out: string[] = [];
-  const routed = inputs.peers?.rows.filter((r) => r.peer === 'RoutedPool in scope') ?? [];
+  const routed = inputs.peers?.rows.filter((r) => r.peer === ROUTED_IN_SCOPE) ?? [];
   if (routed.length > 0) {
     const worst = Math.min(...routed.map((r) => r.ratioMedian));
     const pgpool = inputs.peers?.rows.filter((r) => r.peer === 'pgpool-II') ?? [];
-    const control = inputs.peers?.control
-      ? inputs.peers.rows.filter((r) => r.peer === inputs.peers?.control).map((r) => r.ratioMedian)
-      : [];
+    const control = inputs.peers ? controlRows(inputs.peers).map((r) => r.ratioMedian) : [];
     out.push(
       `**Cost**: the routed pool keeps ${fixed(worst, 3)}× the throughput of a raw pg.Pool on the replica at its worst ` +
         `(target ≥ ${inputs.peers?.targetRatio}×` +

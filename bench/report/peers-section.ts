@@ -44,7 +44,12 @@ export interface PeersResults extends RunEnvironment {
   readonly rows: readonly PeersRow[];
 }
 
-const ROUTED_IN_SCOPE = 'RoutedPool in scope';
+export const ROUTED_IN_SCOPE = 'RoutedPool in scope';
+
+/** The A/A control's rows (none in results saved before it ran). */
+export function controlRows(results: PeersResults): PeersRow[] {
+  return results.control === undefined ? [] : results.rows.filter((r) => r.peer === results.control);
+}
 
 /** The distribution-free interval of a row's median ratio (at least 90 %), e.g. `93 % interval 0.91–1.03`. */
 function intervalText(r: PeersRow): string | undefined {
@@ -357,7 +362,7 @@ function hedgingOff(results: PeersResults): string {
  * other peer's (a ratio as far from 1 as the control's tells nothing on its own).
  */
 function controlLine(results: PeersResults): string[] {
-  const rows = results.rows.filter((r) => r.peer === results.control);
+  const rows = controlRows(results);
   if (rows.length === 0) return [];
   const medians = rows.map((r) => r.ratioMedian);
   const all = rows.flatMap((r) => r.ratios);
