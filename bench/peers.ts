@@ -27,6 +27,9 @@
  * idles): at 64 clients a raw pg.Pool on the primary measured 0.85x of the floor, the routed pool in scope 0.80x.
  * The servers count the connections opened during each timed run (`pg_stat_activity.backend_start`; expected
  * 0). Every timed run also follows an untimed one of the same pool (a quarter of its length, at most 250 ms).
+ * The peers' order changes every round after a Williams design (`balancedOrder`): a plain rotation put the same
+ * peer right after each one every round, so whatever a run left behind (a major collection it made due, say) fell
+ * on the same next peer every time.
  * Per run: throughput, per-query latency p50/p99 and this process's CPU per query. Every peer run is paired
  * with a floor run next to it (floor first in even rounds, the peer first in odd ones); per pair: ratio to the
  * floor, the latency and client CPU added over it (µs). Medians over the rounds.
@@ -61,7 +64,7 @@ import {
 import { connectionsOpenedSince } from './support/connections-opened.ts';
 import { ensurePgpool, startPgpool } from './support/pgpool.ts';
 import { createBenchItems, keptConnections, POINT, rawPools } from './support/point-fixture.ts';
-import { idSequence, median, percentile, round3 } from './support/stats.ts';
+import { balancedOrder, idSequence, median, percentile, round3 } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -350,7 +353,8 @@ try {
       const floorPeer = peers[0] as Peer;
       const others = peers.slice(1);
       for (let r = 0; r < rounds; r++) {
-        const order = others.map((_, i) => others[(i + r) % others.length] as Peer); // rotated every round
+        // A Williams design: each round a peer follows a different one (see balancedOrder).
+        const order = balancedOrder(others.length, r).map((i) => others[i] as Peer);
         for (const p of order) {
           const pair = r % 2 === 0 ? [floorPeer, p] : [p, floorPeer];
           for (const q of pair) {
@@ -394,6 +398,7 @@ try {
     rounds,
     runMs,
     warmMs: WARM_MS,
+    order: 'balanced',
     idleTimeoutMillis: 0,
     poolMax: POOL_MAX,
     concurrencies: CONCURRENCIES,

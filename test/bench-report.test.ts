@@ -108,6 +108,17 @@ describe('the benchmark report from results', () => {
     assert.doesNotMatch(before.markdown, /floor's own pool/);
   });
 
+  it("names the peers' order: balanced when the results say so, else the rotation of older results", async () => {
+    assert.match(report.markdown, /the peers' order balanced over the rounds \(a Williams design/);
+    assert.doesNotMatch(report.markdown, /order rotated every round/);
+    const peers = fixtureInputs.peers;
+    assert.ok(peers);
+    const { order: _, ...older } = peers;
+    const before = await buildReport({ ...fixtureInputs, peers: older });
+    assert.match(before.markdown, /the peers' order rotated every round/);
+    assert.doesNotMatch(before.markdown, /Williams/);
+  });
+
   it('tells what the A/A control reads, and only when it ran', async () => {
     // The control's two rounds are 0.965 and 1.015 in every case, its median (the fixture's) 0.995.
     assert.match(

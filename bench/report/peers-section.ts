@@ -28,6 +28,8 @@ export interface PeersResults extends RunEnvironment {
   readonly runMs: number;
   /** The untimed run before each timed one (ms); absent in results saved before it existed. */
   readonly warmMs?: number;
+  /** `balanced`: the peers' order after a Williams design; absent in results saved before (a rotation). */
+  readonly order?: 'balanced';
   /** pg-pool's idle timeout of every pool (0: idle connections kept); absent in results saved before it was set. */
   readonly idleTimeoutMillis?: number;
   readonly poolMax: number;
@@ -140,7 +142,10 @@ export function peersSection(results: PeersResults | undefined): Section {
     environmentLine(results),
     '',
     `Every peer in one process on one cluster (primary + 1 streaming replica), pool max ${results.poolMax} ` +
-      `everywhere, ${results.rounds} rounds of ${results.runMs} ms runs, the peers' order rotated every round` +
+      `everywhere, ${results.rounds} rounds of ${results.runMs} ms runs, ` +
+      (results.order === 'balanced'
+        ? `the peers' order balanced over the rounds (a Williams design: each round a peer follows a different one)`
+        : `the peers' order rotated every round`) +
       (results.warmMs
         ? `, each timed run right after an untimed ${results.warmMs} ms one of the same pool`
         : '') +

@@ -55,3 +55,19 @@ export function idSequence(seed: number, rows: number): () => number {
     return ((x >>> 0) % rows) + 1;
   };
 }
+
+/**
+ * The order of `n` peers in round `round` (0-based) of a Williams design: over `n` rounds (`2n` when `n` is odd)
+ * every peer comes right after every other one equally often (once; twice for odd `n`), and each round is a
+ * permutation. What a run leaves behind (garbage for the next major collection, the machine's state) then falls on
+ * a different peer every round, not always on the same next one as with a plain rotation (ABC, BCA, CAB: B always
+ * follows A).
+ */
+export function balancedOrder(n: number, round: number): number[] {
+  // The first row is 0, 1, n-1, 2, n-2, …: its steps are all different mod n; row r adds r to each (mod n). For
+  // odd n the rows from n to 2n-1 are the first n reversed.
+  const first = Array.from({ length: n }, (_, j) => (j % 2 === 1 ? (j + 1) / 2 : (n - j / 2) % n));
+  const r = round % (n % 2 === 0 ? n : 2 * n);
+  const row = first.map((t) => (t + (r % n)) % n);
+  return r < n ? row : row.reverse();
+}
