@@ -37,24 +37,12 @@
  * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { readReplicas } from '@prisma/extension-read-replicas';
-import { sql as dsql, eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { doublePrecision, integer, pgTable, text, timestamp, withReplicas } from 'drizzle-orm/pg-core';
-import { Kysely, sql as ksql, PostgresDialect } from 'kysely';
-import { KyselyReplicationDialect } from 'kysely-replication';
-import { RoundRobinReplicaStrategy } from 'kysely-replication/strategy/round-robin';
 import pg from 'pg';
 import { tableApps } from '../apps/perfherder/src/db/table-apps.ts';
 import { intervalCutoffSql } from '../apps/perfherder/src/perf/signatures/series-params.ts';
 import { seed } from '../apps/perfherder/src/seed/index.ts';
 import { RoutedPool, runInReplicaScope } from '../packages/replica-router/src/index.ts';
-import { generatePrismaClient as generatePrisma } from '../packages/replica-router/test/support/prisma-generate.ts';
 import {
   benchEnvironment,
   createMigratedDatabase,
@@ -62,9 +50,18 @@ import {
   writeResult,
 } from './support/bench-env.ts';
 import { connectionsOpenedSince } from './support/connections-opened.ts';
-import { ensurePgpool, startPgpool } from './support/pgpool.ts';
+import { libraryPeers } from './support/library-peers.ts';
+import {
+  drive,
+  type Measured,
+  type Peer,
+  type Row,
+  type Run,
+  summarise,
+  type Workload,
+} from './support/paired-runs.ts';
 import { createBenchItems, keptConnections, POINT, rawPools } from './support/point-fixture.ts';
-import { balancedOrder, idSequence, median, percentile, round3 } from './support/stats.ts';
+import { balancedOrder } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,35 +93,6 @@ const ENDPOINT = `SELECT DISTINCT mp.platform
          JOIN machine_platform mp ON mp.id = s.platform_id
          WHERE r.name = $1 AND s.last_updated >= ${intervalCutoffSql('$2')}
          ORDER BY mp.platform`;
-
-type Workload = 'point' | 'endpoint';
-type Run = (workload: Workload, id: number) => Promise<unknown>;
-interface Peer {
-  readonly name: string;
-  readonly expected: 'primary' | 'replica';
-  readonly run: Run;
-  /** Reads through the floor's own pool (its connections and server processes). */
-  readonly onFloorPool?: true;
-}
-
-const benchItem = pgTable('bench_item', {
-  id: integer('id').primaryKey(),
-  signatureId: integer('signature_id').notNull(),
-  value: doublePrecision('value').notNull(),
-  pushTimestamp: timestamp('push_timestamp', { withTimezone: true }).notNull(),
-  note: text('note').notNull(),
-});
-interface KyselyDb {
-  bench_item: { id: number; signature_id: number; value: number; push_timestamp: Date; note: string };
-}
-interface PrismaLike {
-  benchItem: { findUnique(args: { where: { id: number } }): Promise<unknown> };
-  $replica(): { $queryRawUnsafe(sql: string, ...values: unknown[]): Promise<unknown> };
-  $disconnect(): Promise<void>;
-}
-interface PrismaBase extends PrismaLike {
-  $extends(extension: unknown): unknown;
-}
 
 // Room for every peer's pool (pgpool-II's children hold their own connections to both servers).
 const { cluster, stopCluster } = await startBenchCluster({ replicas: 1, settings: { max_connections: 300 } });
@@ -204,100 +172,20 @@ try {
       run: (w, id) => routingOff.query(sqlOf(w), paramsOf(w, id)),
     },
   ];
-  const skipped: { peer: string; reason: string }[] = [];
-  const versions: Record<string, string> = {
-    'drizzle-orm': packageVersion('drizzle-orm'),
-    kysely: packageVersion('kysely'),
-    'kysely-replication': packageVersion('kysely-replication'),
-  };
-  const endpointTemplate = templateOf(ENDPOINT);
-
-  // Drizzle: withReplicas over one drizzle instance per raw pool; selects go to the replica.
-  const ddb = withReplicas(drizzle({ client: rawPrimary }), [drizzle({ client: rawReplica })]);
-  peers.push({
-    name: 'Drizzle withReplicas',
-    onFloorPool: true,
-    expected: 'replica',
-    run: (w, id) =>
-      w === 'point'
-        ? ddb.select().from(benchItem).where(eq(benchItem.id, id))
-        : ddb
-            .select({ platform: dsql<string>`t.platform` })
-            .from(dsql`(${dsql(endpointTemplate, params.repo, params.interval)}) AS t`),
+  const others = await libraryPeers({
+    rawPrimary,
+    rawReplica,
+    primaryUrl,
+    replicaUrl,
+    endpoint: { sql: ENDPOINT, ...params },
+    sqlOf,
+    paramsOf,
+    poolMax: POOL_MAX,
+    closers,
+    log,
   });
-
-  // kysely-replication: selects go to a replica; raw `sql` as the main query would go to the primary, so
-  // the endpoint statement is a derived table of a select.
-  const kdb = new Kysely<KyselyDb>({
-    dialect: new KyselyReplicationDialect({
-      primaryDialect: new PostgresDialect({ pool: rawPrimary }),
-      replicaDialects: [new PostgresDialect({ pool: rawReplica })],
-      replicaStrategy: new RoundRobinReplicaStrategy({}),
-    }),
-  });
-  peers.push({
-    name: 'kysely-replication',
-    onFloorPool: true,
-    expected: 'replica',
-    run: (w, id) =>
-      w === 'point'
-        ? kdb.selectFrom('bench_item').selectAll().where('id', '=', id).execute()
-        : kdb
-            .selectFrom(
-              ksql<{ platform: string }>`(${ksql(endpointTemplate, params.repo, params.interval)})`.as('t'),
-            )
-            .selectAll()
-            .execute(),
-  });
-
-  // Prisma: a client per raw pool through @prisma/adapter-pg, the replica one given to the extension; model
-  // reads go to the replica, raw SQL through `$replica()`.
-  try {
-    versions.prisma = packageVersion('prisma');
-    versions['@prisma/extension-read-replicas'] = packageVersion('@prisma/extension-read-replicas');
-    const generated = await generatePrismaClient();
-    const replicaClient = new generated.PrismaClient({ adapter: new PrismaPg(rawReplica) });
-    const prisma = new generated.PrismaClient({ adapter: new PrismaPg(rawPrimary) }).$extends(
-      readReplicas({ replicas: [replicaClient as never] }),
-    ) as unknown as PrismaLike;
-    closers.unshift(() => prisma.$disconnect().catch(() => {}));
-    peers.push({
-      name: 'Prisma read-replicas',
-      onFloorPool: true,
-      expected: 'replica',
-      run: (w, id) =>
-        w === 'point'
-          ? prisma.benchItem.findUnique({ where: { id } })
-          : prisma.$replica().$queryRawUnsafe(ENDPOINT, params.repo, params.interval),
-    });
-  } catch (e) {
-    skipped.push({
-      peer: 'Prisma read-replicas',
-      reason: `Prisma did not run: ${(e as Error).message.split('\n')[0]}`,
-    });
-  }
-
-  // pgpool-II
-  const pgpoolBinary = ensurePgpool(log);
-  if ('skipped' in pgpoolBinary) {
-    skipped.push({ peer: 'pgpool-II', reason: pgpoolBinary.skipped });
-  } else {
-    try {
-      const pgpool = await startPgpool(pgpoolBinary.binary, primaryUrl, replicaUrl);
-      versions.pgpool = pgpool.version;
-      closers.push(() => pgpool.stop());
-      const viaPgpool = new pg.Pool({ ...keptConnections(pgpool.url), max: POOL_MAX });
-      viaPgpool.on('error', () => {});
-      closers.unshift(() => viaPgpool.end());
-      peers.push({
-        name: 'pgpool-II',
-        expected: 'replica',
-        run: (w, id) => viaPgpool.query(sqlOf(w), paramsOf(w, id)),
-      });
-    } catch (e) {
-      skipped.push({ peer: 'pgpool-II', reason: (e as Error).message.split('\n')[0] ?? 'did not start' });
-    }
-  }
+  peers.push(...others.peers);
+  const { skipped, versions } = others;
   for (const s of skipped) log(`skipped ${s.peer}: ${s.reason}`);
 
   // --- where each peer's statements run, from the servers
@@ -345,7 +233,7 @@ try {
   const rows: Row[] = [];
   for (const workload of ['point', 'endpoint'] as const) {
     for (const concurrency of CONCURRENCIES) {
-      for (const p of peers) await drive(p.run, workload, concurrency, Math.min(500, runMs)); // warm-up
+      for (const p of peers) await drive(p.run, workload, concurrency, Math.min(500, runMs), ROWS); // warm-up
       // Each peer's run is paired with a floor run right next to it (floor first in even rounds, the peer
       // first in odd ones: ABBA over two rounds), so a ratio compares two runs under the same machine load.
       const runs = new Map(peers.map((p) => [p.name, [] as Measured[]]));
@@ -360,9 +248,9 @@ try {
           for (const q of pair) {
             // Untimed first: the pool was idle while the other peers ran (about 20 s a round); its connections are
             // kept (keptConnections), the servers' processes behind them and this process's code for it warm again.
-            await drive(q.run, workload, concurrency, WARM_MS);
+            await drive(q.run, workload, concurrency, WARM_MS, ROWS);
             const since = new Date();
-            const m = await drive(q.run, workload, concurrency, runMs);
+            const m = await drive(q.run, workload, concurrency, runMs, ROWS);
             const opened = await connectionsOpenedSince(monitors, DATABASE, since);
             if (opened > 0) log(`  ${q.name}: ${opened} connections opened during its timed run`);
             (q === floorPeer ? floors : runs).get(p.name)?.push({ ...m, connectionsOpened: opened });
@@ -420,103 +308,6 @@ try {
   await stopCluster();
 }
 
-interface Measured {
-  readonly ops: number;
-  readonly p50Micros: number;
-  readonly p99Micros: number;
-  readonly errors: number;
-  /** This process's CPU (user + system) per query: the client-side cost, steadier than throughput on a loaded machine. */
-  readonly cpuMicros: number;
-  /** Connections the servers accepted during the timed run (still open at its end): expected 0. */
-  readonly connectionsOpened?: number;
-}
-interface Row {
-  workload: Workload;
-  concurrency: number;
-  peer: string;
-  server: 'primary' | 'replica';
-  opsPerSec: number[];
-  ratios: number[];
-  p50Micros: number[];
-  p99Micros: number[];
-  addedP50Micros: number[];
-  addedP99Micros: number[];
-  opsPerSecMedian: number;
-  ratioMedian: number;
-  p50MicrosMedian: number;
-  p99MicrosMedian: number;
-  addedP50MicrosMedian: number;
-  addedP99MicrosMedian: number;
-  errors: number;
-  cpuMicrosMedian: number;
-  addedCpuMicrosMedian: number;
-  /** Connections the servers accepted during the peer's timed runs, all rounds. */
-  connectionsOpened: number;
-}
-
-function summarise(w: Workload, concurrency: number, p: Peer, own: Measured[], floor: Measured[]): Row {
-  const ratios = own.map((o, i) => o.ops / (floor[i]?.ops ?? Number.NaN));
-  const addedP50 = own.map((o, i) => o.p50Micros - (floor[i]?.p50Micros ?? Number.NaN));
-  const addedP99 = own.map((o, i) => o.p99Micros - (floor[i]?.p99Micros ?? Number.NaN));
-  return {
-    workload: w,
-    concurrency,
-    peer: p.name,
-    server: p.expected,
-    opsPerSec: own.map((o) => Math.round(o.ops)),
-    ratios: ratios.map(round3),
-    p50Micros: own.map((o) => Math.round(o.p50Micros)),
-    p99Micros: own.map((o) => Math.round(o.p99Micros)),
-    addedP50Micros: addedP50.map(Math.round),
-    addedP99Micros: addedP99.map(Math.round),
-    opsPerSecMedian: Math.round(median(own.map((o) => o.ops))),
-    ratioMedian: round3(median(ratios)),
-    p50MicrosMedian: Math.round(median(own.map((o) => o.p50Micros))),
-    p99MicrosMedian: Math.round(median(own.map((o) => o.p99Micros))),
-    addedP50MicrosMedian: Math.round(median(addedP50)),
-    addedP99MicrosMedian: Math.round(median(addedP99)),
-    errors: own.reduce((t, o) => t + o.errors, 0),
-    cpuMicrosMedian: round3(median(own.map((o) => o.cpuMicros))),
-    addedCpuMicrosMedian: round3(
-      median(own.map((o, i) => o.cpuMicros - (floor[i]?.cpuMicros ?? Number.NaN))),
-    ),
-    connectionsOpened: own.reduce((t, o) => t + (o.connectionsOpened ?? 0), 0),
-  };
-}
-
-/** `concurrency` callers in a loop for `ms`: ops per second and per-query latency p50/p99 (µs). */
-async function drive(run: Run, w: Workload, concurrency: number, ms: number): Promise<Measured> {
-  const nextId = idSequence(concurrency, ROWS);
-  const latencies: number[] = [];
-  let errors = 0;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const deadline = started + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        try {
-          await run(w, nextId());
-          latencies.push(performance.now() - t);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  latencies.sort((a, b) => a - b);
-  return {
-    ops: latencies.length / seconds,
-    p50Micros: percentile(latencies, 0.5) * 1000,
-    p99Micros: percentile(latencies, 0.99) * 1000,
-    errors,
-    cpuMicros: (used.user + used.system) / Math.max(1, latencies.length),
-  };
-}
-
 async function endpointParameters(url: string): Promise<{ repo: string; interval: number }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -534,27 +325,4 @@ async function endpointParameters(url: string): Promise<{ repo: string; interval
   } finally {
     await c.end();
   }
-}
-
-/** A template-strings array of `text` split at its `$n` placeholders, for the builders' `sql` tags. */
-function templateOf(text: string): TemplateStringsArray {
-  const parts = text.split(/\$\d+/);
-  return Object.assign([...parts], { raw: [...parts] }) as unknown as TemplateStringsArray;
-}
-
-/** The installed version of a (hoisted) package, from its package.json. */
-function packageVersion(name: string): string {
-  const file = join(import.meta.dirname, '..', 'node_modules', name, 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
-
-/** `prisma generate` for bench/prisma/schema.prisma (offline, as the router's Prisma test does), then the generated client. */
-async function generatePrismaClient(): Promise<{
-  PrismaClient: new (o: { adapter: PrismaPg }) => PrismaBase;
-}> {
-  const here = join(import.meta.dirname, 'prisma');
-  generatePrisma(join(here, 'schema.prisma'));
-  return (await import(pathToFileURL(join(here, 'generated', 'client.ts')).href)) as {
-    PrismaClient: new (o: { adapter: PrismaPg }) => PrismaBase;
-  };
 }
