@@ -18,11 +18,11 @@
  *
  * So every in-process peer that reads on the replica does it on the floor's connections: its ratio is the client
  * library's cost alone, not also that of other server processes (those of a pool of its own are colder: between
- * its turns, about 20 s here, other processes ran on the two cores, while the floor's run next to every peer).
+ * its turns, several seconds here, other processes ran on the two cores, while the floor's run next to every peer).
  *
  * Where each peer's statements ran is asked of the servers (pg_stat_statements deltas on each) and saved.
- * Every pool keeps its connections while idle (`keptConnections`): a peer waits about 20 s for its next turn
- * while the others run, pg-pool's default closes idle connections after 10 s, and a new connection's server
+ * Every pool keeps its connections while idle (`keptConnections`): a peer waits for its next turn while the others
+ * run (about 20 s with runs of 1 s), pg-pool's default closes idle connections after 10 s, and a new connection's server
  * process is slower for a while, which penalised every peer but the floor (paired with every peer, it never
  * idles): at 64 clients a raw pg.Pool on the primary measured 0.85x of the floor, the routed pool in scope 0.80x.
  * The servers count the connections opened during each timed run (`pg_stat_activity.backend_start`; expected
@@ -34,7 +34,13 @@
  * with a floor run next to it (floor first in even rounds, the peer first in odd ones); per pair: ratio to the
  * floor, the latency and client CPU added over it (µs). Medians over the rounds.
  *
- * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000] [--quick]
+ * Many short runs rather than a few long ones (32 rounds of 250 ms, was 8 of 1 s, the same time in all): this
+ * machine's throughput drifts slowly (one pool alone at 64 clients, per 250 ms: 12.6 % coefficient of variation,
+ * still 9.8 % per 1 s and 8.6 % per 2 s, neighbouring 250 ms windows correlated 0.55), so a pair's ratio spreads
+ * about as much with runs of 250 ms as with runs of 1 s (standard deviation 0.12 against 0.10), and four times the
+ * pairs in the same time halve the median's interval.
+ *
+ * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 32] [--ms 250] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
 import { parseArgs } from 'node:util';
@@ -65,8 +71,8 @@ import { balancedOrder } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '8' },
-    ms: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '32' },
+    ms: { type: 'string', default: '250' },
     quick: { type: 'boolean', default: false },
   },
 });

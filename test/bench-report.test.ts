@@ -119,6 +119,22 @@ describe('the benchmark report from results', () => {
     assert.doesNotMatch(before.markdown, /Williams/);
   });
 
+  it("tells how long a peer's pool idles between its turns, from the results' runs and peers", async () => {
+    const peers = fixtureInputs.peers;
+    assert.ok(peers);
+    // 9 peers besides the floor, each a pair of runs, each run after its untimed one: 9 × 2 × (250 + 62) ms.
+    const short = await buildReport({
+      ...fixtureInputs,
+      peers: { ...peers, idleTimeoutMillis: 0, runMs: 250, warmMs: 62 },
+    });
+    assert.match(short.markdown, /a peer waits about 6 s for its next turn/);
+    const long = await buildReport({
+      ...fixtureInputs,
+      peers: { ...peers, idleTimeoutMillis: 0, runMs: 1000, warmMs: 250 },
+    });
+    assert.match(long.markdown, /a peer waits about 23 s for its next turn/);
+  });
+
   it('tells what the A/A control reads, and only when it ran', async () => {
     // The control's two rounds are 0.965 and 1.015 in every case, its median (the fixture's) 0.995.
     assert.match(

@@ -77,6 +77,15 @@ function connectionsOpened(results: PeersResults): string {
   const counted = results.rows.filter((r) => r.connectionsOpened !== undefined);
   return counted.length === 0 ? 'no' : String(counted.reduce((t, r) => t + (r.connectionsOpened ?? 0), 0));
 }
+/** About how long a peer waits between its turns (s): every other peer's pair of runs, each after its untimed one. */
+function turnSeconds(results: PeersResults): number {
+  const first = results.rows[0];
+  const peers = results.rows.filter(
+    (r) => r.workload === first?.workload && r.concurrency === first?.concurrency,
+  );
+  return Math.round(((peers.length - 1) * 2 * (results.runMs + (results.warmMs ?? 0))) / 1000);
+}
+
 /** Both peers charts: a row per workload, a column per concurrency. */
 const PEER_FACET = {
   row: {
@@ -150,8 +159,8 @@ export function peersSection(results: PeersResults | undefined): Section {
         ? `, each timed run right after an untimed ${results.warmMs} ms one of the same pool`
         : '') +
       (results.idleTimeoutMillis === 0
-        ? `. Every pool keeps its idle connections (\`idleTimeoutMillis: 0\`): a peer waits about 20 s for its ` +
-          `next turn, pg-pool's default closes idle connections after 10 s, and the server process of a new ` +
+        ? `. Every pool keeps its idle connections (\`idleTimeoutMillis: 0\`): a peer waits about ` +
+          `${turnSeconds(results)} s for its next turn, pg-pool's default closes idle connections after 10 s, and the server process of a new ` +
           `connection is slower for a while, which penalised every peer but the floor (it runs next to each of them). ` +
           `The servers counted ${connectionsOpened(results)} connections opened during the timed runs. `
         : '. ') +
