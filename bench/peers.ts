@@ -34,13 +34,14 @@
  * with a floor run next to it (floor first in even rounds, the peer first in odd ones); per pair: ratio to the
  * floor, the latency and client CPU added over it (µs). Medians over the rounds.
  *
- * Many short runs rather than a few long ones (32 rounds of 250 ms, was 8 of 1 s, the same time in all): this
- * machine's throughput drifts slowly (one pool alone at 64 clients, per 250 ms: 12.6 % coefficient of variation,
- * still 9.8 % per 1 s and 8.6 % per 2 s, neighbouring 250 ms windows correlated 0.55), so a pair's ratio spreads
- * about as much with runs of 250 ms as with runs of 1 s (standard deviation 0.12 against 0.10), and four times the
- * pairs in the same time halve the median's interval.
+ * Runs of 1 s, not shorter: this machine's throughput drifts slowly (one pool alone at 64 clients: 12.6 %
+ * coefficient of variation per 250 ms, still 9.8 % per 1 s), so a pair of 250 ms runs spreads about as much as a
+ * pair of 1 s runs and four times the pairs would halve the median's interval; but the hedged pool spends more CPU
+ * in the first half-second of its turn than later (one process, 12 rounds of 1 s, point query: 141 against
+ * 117 µs per statement at 1 client, the floor 113 and 112), and 32 rounds of 250 ms read that start-of-turn cost
+ * four times over (the routed pools' client CPU over the floor +13 to +30 µs, against +1 to +22 with runs of 1 s).
  *
- * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 32] [--ms 250] [--quick]
+ * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
 import { parseArgs } from 'node:util';
@@ -71,8 +72,8 @@ import { balancedOrder } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '32' },
-    ms: { type: 'string', default: '250' },
+    rounds: { type: 'string', default: '8' },
+    ms: { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
   },
 });
