@@ -34,12 +34,13 @@
  * with a floor run next to it (floor first in even rounds, the peer first in odd ones); per pair: ratio to the
  * floor, the latency and client CPU added over it (µs). Medians over the rounds.
  *
- * Runs of 1 s, not shorter: this machine's throughput drifts slowly (one pool alone at 64 clients: 12.6 %
+ * Runs of 1 s, not shorter. This machine's throughput drifts slowly (one pool alone at 64 clients: 12.6 %
  * coefficient of variation per 250 ms, still 9.8 % per 1 s), so a pair of 250 ms runs spreads about as much as a
- * pair of 1 s runs and four times the pairs would halve the median's interval; but the hedged pool spends more CPU
- * in the first half-second of its turn than later (one process, 12 rounds of 1 s, point query: 141 against
- * 117 µs per statement at 1 client, the floor 113 and 112), and 32 rounds of 250 ms read that start-of-turn cost
- * four times over (the routed pools' client CPU over the floor +13 to +30 µs, against +1 to +22 with runs of 1 s).
+ * pair of 1 s runs, and four times the pairs would halve the median's interval. But 32 rounds of 250 ms read the
+ * routed pools' client CPU over the floor at +13 to +30 µs per statement, against +1 to +22 with runs of 1 s, and
+ * in two runs of three the hedged pool spent more CPU in the first half of its 1 s turn than in the second (141
+ * and 148 against 117 and 126 µs per statement at 1 client; the floor level): a cost at the start of a turn,
+ * which short runs read four times over.
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
