@@ -31,8 +31,9 @@ import {
   runInReplicaScope,
 } from '../packages/replica-router/src/index.ts';
 import { benchEnvironment, startBenchCluster, writeResult } from './support/bench-env.ts';
+import { drive as closedLoop } from './support/paired-runs.ts';
 import { createBenchItems, keptConnections, POINT, rawPools } from './support/point-fixture.ts';
-import { idSequence, median, round3 } from './support/stats.ts';
+import { median, round3 } from './support/stats.ts';
 
 const rounds = Number(process.argv[2] ?? 8);
 const runMs = Number(process.argv[3] ?? 1500);
@@ -253,22 +254,11 @@ try {
  * process's CPU time (user + system) per op: the client-side cost, steadier than throughput on a shared
  * machine because waiting for the servers or for a core does not count.
  */
+/** `concurrency` callers in a loop for `ms` (the peers benchmark's closed loop): ops per second, CPU µs per op. */
 async function drive(run: Run, concurrency: number, ms: number): Promise<{ ops: number; cpuMicros: number }> {
-  let ops = 0;
-  const nextId = idSequence(concurrency, rows);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const deadline = started + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        await run(nextId());
-        ops++;
-      }
-    }),
-  );
-  const used = process.cpuUsage(cpu);
-  return { ops: ops / ((performance.now() - started) / 1000), cpuMicros: (used.user + used.system) / ops };
+  const m = await closedLoop((_, id) => run(id), 'point', concurrency, ms, rows);
+  if (m.errors > 0) throw new Error(`${m.errors} statements failed`);
+  return { ops: m.ops, cpuMicros: m.cpuMicros };
 }
 
 function microsPer(calls: number, fn: () => void): number {
