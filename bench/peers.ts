@@ -18,11 +18,11 @@
  *
  * So every in-process peer that reads on the replica does it on the floor's connections: its ratio is the client
  * library's cost alone, not also that of other server processes (those of a pool of its own are colder: between
- * its turns, several seconds here, other processes ran on the two cores, while the floor's run next to every peer).
+ * its turns, about 25 s here, other processes ran on the two cores, while the floor's run next to every peer).
  *
  * Where each peer's statements ran is asked of the servers (pg_stat_statements deltas on each) and saved.
- * Every pool keeps its connections while idle (`keptConnections`): a peer waits for its next turn while the others
- * run (about 20 s with runs of 1 s), pg-pool's default closes idle connections after 10 s, and a new connection's server
+ * Every pool keeps its connections while idle (`keptConnections`): a peer waits about 25 s for its next turn
+ * while the others run, pg-pool's default closes idle connections after 10 s, and a new connection's server
  * process is slower for a while, which penalised every peer but the floor (paired with every peer, it never
  * idles): at 64 clients a raw pg.Pool on the primary measured 0.85x of the floor, the routed pool in scope 0.80x.
  * The servers count the connections opened during each timed run (`pg_stat_activity.backend_start`; expected
