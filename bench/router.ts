@@ -252,9 +252,9 @@ try {
 /**
  * Ops per second of `run` with `concurrency` callers in a loop for `ms`, random ids over the table, and this
  * process's CPU time (user + system) per op: the client-side cost, steadier than throughput on a shared
- * machine because waiting for the servers or for a core does not count.
+ * machine because waiting for the servers or for a core does not count. The peers benchmark's closed loop; a
+ * failed statement fails the run.
  */
-/** `concurrency` callers in a loop for `ms` (the peers benchmark's closed loop): ops per second, CPU µs per op. */
 async function drive(run: Run, concurrency: number, ms: number): Promise<{ ops: number; cpuMicros: number }> {
   const m = await closedLoop((_, id) => run(id), 'point', concurrency, ms, rows);
   if (m.errors > 0) throw new Error(`${m.errors} statements failed`);
