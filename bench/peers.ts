@@ -42,7 +42,14 @@
  * and 148 against 117 and 126 µs per statement at 1 client; the floor level): a cost at the start of a turn,
  * which short runs read four times over.
  *
- * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000] [--quick]
+ * Then one client again, statement by statement (`interleave`, bench/support/interleaved.ts): every peer's
+ * statements in one loop, one of each per cycle in a shuffled order, for `--interleaved-ms` per workload, with the
+ * floor's pool inside `runInReplicaScope` as one more peer (what the scope alone costs). Peers that take turns
+ * every few hundred µs share the machine's drift, so this reads a one-client ratio to within about ±1 %, where
+ * the rounds above spread by ±5 % or more.
+ *
+ * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000]
+ *        [--interleaved-ms 30000] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
 import { parseArgs } from 'node:util';
@@ -58,6 +65,12 @@ import {
   writeResult,
 } from './support/bench-env.ts';
 import { connectionsOpenedSince } from './support/connections-opened.ts';
+import {
+  INTERLEAVED_BATCHES,
+  type InterleavedRow,
+  interleave,
+  summariseInterleaved,
+} from './support/interleaved.ts';
 import { libraryPeers } from './support/library-peers.ts';
 import {
   drive,
@@ -75,6 +88,7 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '8' },
     ms: { type: 'string', default: '1000' },
+    'interleaved-ms': { type: 'string', default: '30000' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -82,6 +96,9 @@ const rounds = args.quick ? 2 : Number(args.rounds);
 const runMs = args.quick ? 300 : Number(args.ms);
 if (!Number.isInteger(rounds) || rounds < 2) throw new Error('--rounds: an integer ≥ 2');
 if (!Number.isInteger(runMs) || runMs < 100) throw new Error('--ms: an integer ≥ 100');
+const interleavedMs = args.quick ? 3000 : Number(args['interleaved-ms']);
+if (!Number.isInteger(interleavedMs) || interleavedMs < 1000)
+  throw new Error('--interleaved-ms: an integer ≥ 1000');
 /** The untimed run right before each timed one, the same pool at the same concurrency. */
 const WARM_MS = Math.min(250, Math.round(runMs / 4));
 const ROWS = 100_000;
@@ -90,6 +107,8 @@ const POOL_MAX = 16;
 const TARGET_RATIO = 0.97;
 const DATABASE = 'peers';
 const FLOOR = 'pg.Pool on the replica (floor)';
+/** The floor's pool inside a replica scope, and nothing else (the one-client interleaving only). */
+const SCOPE_ONLY = 'pg.Pool on the replica inside runInReplicaScope';
 /** The A/A control: the floor again, as a peer. */
 const CONTROL = 'pg.Pool on the replica again (A/A control)';
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -288,6 +307,32 @@ try {
       'conns opened': r.connectionsOpened,
     })),
   );
+  // --- one client, statement by statement (bench/support/interleaved.ts), with the scope's own cost beside them
+  const scopeOnly: Peer = {
+    name: SCOPE_ONLY,
+    expected: 'replica',
+    run: (w, id) => runInReplicaScope(() => rawReplica.query(sqlOf(w), paramsOf(w, id))),
+  };
+  const interleavedPeers = [...peers, scopeOnly];
+  const interleavedRows: InterleavedRow[] = [];
+  for (const workload of ['point', 'endpoint'] as const) {
+    const latencies = await interleave(interleavedPeers, workload, interleavedMs, ROWS);
+    interleavedRows.push(...summariseInterleaved(workload, interleavedPeers, latencies));
+    log(`  done: ${workload}, one client, interleaved`);
+  }
+  console.table(
+    interleavedRows.map((r) => ({
+      workload: r.workload,
+      peer: r.peer,
+      cycles: r.cycles,
+      'mean µs': r.meanMicros,
+      'ratio to floor': r.ratioMedian,
+      interval: `${r.ratioLow}–${r.ratioHigh}`,
+      '+µs': r.addedMicrosMedian,
+      errors: r.errors,
+    })),
+  );
+
   writeResult('peers.json', {
     benchmark: 'peers',
     ...benchEnvironment({ postgres: cluster.version, roundLoad: true }),
@@ -309,6 +354,12 @@ try {
     served,
     routedPoolReasons: routed.stats().reasons,
     rows,
+    interleaved: {
+      ms: interleavedMs,
+      batches: INTERLEAVED_BATCHES,
+      scopeOnly: SCOPE_ONLY,
+      rows: interleavedRows,
+    },
   });
   log('wrote bench/results/peers.json');
 } finally {

@@ -27,6 +27,7 @@ describe('the benchmark report from results', () => {
       'offload-cpu.svg',
       'offload-statements.svg',
       'peers-latency.svg',
+      'peers-one-client.svg',
       'peers-throughput.svg',
       'scale.svg',
       'startup.svg',
@@ -94,6 +95,37 @@ describe('the benchmark report from results', () => {
       lower.markdown,
       /target met in 0 of 6 cases, and inside the median's interval in the 6 others/,
     );
+  });
+
+  it('tells the one-client interleaved ratios with their intervals, and charts them', async () => {
+    assert.match(
+      report.markdown,
+      /\*\*One client, statement by statement\*\* \(.*at least 3000 cycles per workload; median of 40 batches' ratios/,
+    );
+    assert.match(
+      report.markdown,
+      /RoutedPool in scope runs at 0\.955× \(0\.945–0\.965, \+4\.5 µs\) on the point query and 0\.955× \(0\.945–0\.965, \+4\.5 µs\) on the platforms statement \(target ≥ 0\.97: \*\*not met\*\*\)/,
+    );
+    assert.match(report.markdown, /the scope alone \(the floor’s pool inside `runInReplicaScope`\) 0\.988×/);
+    assert.match(report.markdown, /the A\/A control 0\.995× \(0\.985–1\.005, \+0\.5 µs\)/);
+    assert.match(
+      report.markdown,
+      /\| point \| pg\.Pool on the replica inside runInReplicaScope \| 9000 \| 304 \| 0\.988 \| 0\.978–0\.998 \| 1\.2 \| 0 \|/,
+    );
+    const chart = svg('peers-one-client.svg');
+    assert.ok(
+      chart.includes(
+        'aria-label="RoutedPool in scope, the point query, one client: 0.955× the floor (95 % interval 0.945–0.965)"',
+      ),
+    );
+    assert.ok(!chart.includes('pg.Pool on the replica (floor), '), 'the floor is not charted against itself');
+    // Results saved before the interleaving ran: no line, no chart.
+    const peers = fixtureInputs.peers;
+    assert.ok(peers);
+    const { interleaved: _, ...older } = peers;
+    const before = await buildReport({ ...fixtureInputs, peers: older });
+    assert.doesNotMatch(before.markdown, /One client, statement by statement/);
+    assert.ok(!before.charts.some((c) => c.file === 'peers-one-client.svg'));
   });
 
   it('names the peers that read through the floor’s own pool, and only when the results say so', async () => {

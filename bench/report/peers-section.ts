@@ -1,52 +1,17 @@
 /** The peers section: throughput ratio to the floor and added latency, per peer, workload and concurrency. */
 
+export type { PeersResults, PeersRow } from './peers-results.ts';
+
 import { median, medianInterval } from '../support/stats.ts';
-import { type Chart, percentileColor } from './charts.ts';
-import { environmentLine, fixed, missing, type RunEnvironment, table } from './markdown.ts';
+import type { Chart } from './charts.ts';
+import { environmentLine, fixed, missing, table } from './markdown.ts';
+import { latencyChart, throughputChart } from './peers-charts.ts';
+import { interleavedChart, interleavedHeadline, interleavedTable } from './peers-interleaved.ts';
+import { type PeersResults, type PeersRow, WORKLOAD_TITLE } from './peers-results.ts';
 import type { Section } from './section.ts';
 
-export interface PeersRow {
-  readonly workload: 'point' | 'endpoint';
-  readonly concurrency: number;
-  readonly peer: string;
-  readonly server: 'primary' | 'replica';
-  readonly ratios: readonly number[];
-  readonly opsPerSecMedian: number;
-  readonly ratioMedian: number;
-  readonly p50MicrosMedian: number;
-  readonly p99MicrosMedian: number;
-  readonly addedP50MicrosMedian: number;
-  readonly addedP99MicrosMedian: number;
-  readonly cpuMicrosMedian?: number;
-  readonly addedCpuMicrosMedian?: number;
-  /** Connections the servers accepted during the peer's timed runs; absent in results saved before it was counted. */
-  readonly connectionsOpened?: number;
-}
-
-export interface PeersResults extends RunEnvironment {
-  readonly rounds: number;
-  readonly runMs: number;
-  /** The untimed run before each timed one (ms); absent in results saved before it existed. */
-  readonly warmMs?: number;
-  /** `balanced`: the peers' order after a Williams design; absent in results saved before (a rotation). */
-  readonly order?: 'balanced';
-  /** pg-pool's idle timeout of every pool (0: idle connections kept); absent in results saved before it was set. */
-  readonly idleTimeoutMillis?: number;
-  readonly poolMax: number;
-  readonly targetRatio: number;
-  readonly floor: string;
-  /** The A/A control: the floor's own code and pool run as a peer; absent in results saved before it ran. */
-  readonly control?: string;
-  /** The peers that read through the floor's own pool; absent in results saved before they did. */
-  readonly onFloorPool?: readonly string[];
-  readonly statements: { readonly point: string; readonly endpoint: string };
-  readonly versions?: Readonly<Record<string, string>>;
-  readonly skipped: readonly { readonly peer: string; readonly reason: string }[];
-  readonly served?: Readonly<Record<string, { readonly primary: number; readonly replica: number }>>;
-  readonly rows: readonly PeersRow[];
-}
-
 export const ROUTED_IN_SCOPE = 'RoutedPool in scope';
+const HEDGING_OFF = `${ROUTED_IN_SCOPE}, hedging off`;
 
 /** The A/A control's rows (none in results saved before it ran). */
 export function controlRows(results: PeersResults): PeersRow[] {
@@ -86,31 +51,6 @@ function turnSeconds(results: PeersResults): number {
   return Math.round(((peers.length - 1) * 2 * (results.runMs + (results.warmMs ?? 0))) / 1000);
 }
 
-/** Both peers charts: a row per workload, a column per concurrency. */
-const PEER_FACET = {
-  row: {
-    field: 'workload',
-    type: 'nominal' as const,
-    title: null,
-    header: {
-      labelAngle: 0,
-      labelOrient: 'top' as const,
-      labelAnchor: 'start' as const,
-      labelFontWeight: 'bold' as const,
-    },
-  },
-  column: {
-    field: 'concurrency',
-    type: 'nominal' as const,
-    title: null,
-    sort: ['concurrency 1', 'concurrency 16', 'concurrency 64'],
-  },
-};
-const WORKLOAD_TITLE = {
-  point: 'point query by primary key',
-  endpoint: 'platforms endpoint statement',
-} as const;
-
 export function peersSection(results: PeersResults | undefined): Section {
   if (!results) {
     return {
@@ -142,11 +82,22 @@ export function peersSection(results: PeersResults | undefined): Section {
         hedgingOff(results)
       : 'RoutedPool in scope was not measured.',
     ...controlLine(results),
+    ...(results.interleaved
+      ? [
+          interleavedHeadline(
+            results.interleaved,
+            { routed: ROUTED_IN_SCOPE, hedgingOff: HEDGING_OFF, control: results.control },
+            results.targetRatio,
+          ),
+        ]
+      : []),
     pgpoolMedian === undefined
       ? `pgpool-II: ${results.skipped.find((s) => s.peer === 'pgpool-II')?.reason ?? 'not measured'}.`
       : `pgpool-II runs at ${fixed(pgpoolMedian, 2)}× the floor (median over the cases; an independent run measured about 0.5×).`,
   ];
   const charts: Chart[] = [throughputChart(results), latencyChart(results)];
+  const oneClient =
+    results.interleaved && interleavedChart(results.interleaved, results.floor, results.targetRatio);
   const markdown = [
     environmentLine(results),
     '',
@@ -184,6 +135,18 @@ export function peersSection(results: PeersResults | undefined): Section {
     '',
     `![${charts[1]?.title}](benchmarks/${charts[1]?.file})`,
     '',
+    ...(oneClient && results.interleaved
+      ? [
+          `![${oneClient.title}](benchmarks/${oneClient.file})`,
+          '',
+          `<details><summary>One client, statement by statement: all numbers (${results.interleaved.ms / 1000} s per workload)</summary>`,
+          '',
+          interleavedTable(results.interleaved, results.floor),
+          '',
+          '</details>',
+          '',
+        ]
+      : []),
     '<details><summary>All numbers</summary>',
     '',
     table(
@@ -236,127 +199,12 @@ export function peersSection(results: PeersResults | undefined): Section {
     '',
     '</details>',
   ].join('\n');
-  return { title: 'Peers side by side', markdown, charts };
-}
-
-function peerOrder(results: PeersResults): string[] {
-  return [...new Set(results.rows.map((r) => r.peer))];
-}
-
-/** The peer axis of both peers charts: one band per peer, in the results' order. */
-function peerAxis(results: PeersResults) {
-  return {
-    field: 'peer',
-    type: 'nominal' as const,
-    sort: peerOrder(results),
-    title: null,
-    axis: { labelLimit: 260 },
-  };
-}
-
-function throughputChart(results: PeersResults): Chart {
-  const values = results.rows.map((r) => ({
-    workload: WORKLOAD_TITLE[r.workload],
-    concurrency: `concurrency ${r.concurrency}`,
-    peer: r.peer,
-    ratio: r.ratioMedian,
-    server: r.peer === results.floor || r.peer === results.control ? 'floor (replica)' : r.server,
-    label: `${r.peer}, ${WORKLOAD_TITLE[r.workload]}, concurrency ${r.concurrency}: ${fixed(r.ratioMedian, 2)}× the floor`,
-  }));
-  return {
-    file: 'peers-throughput.svg',
-    title: 'Throughput as a share of the floor (raw pg.Pool on the replica), per peer',
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: {
-        text: 'Throughput ÷ floor (raw pg.Pool on the replica): longer is better',
-        subtitle: `dashed line: the routed pool's target, ${results.targetRatio}×`,
-      },
-      data: { values },
-      facet: PEER_FACET,
-      spec: {
-        width: 220,
-        height: { step: 16 },
-        layer: [
-          {
-            mark: 'bar',
-            encoding: {
-              y: peerAxis(results),
-              x: { field: 'ratio', type: 'quantitative', title: 'ratio to floor', scale: { domainMin: 0 } },
-              color: {
-                field: 'server',
-                type: 'nominal',
-                title: 'runs on',
-                scale: {
-                  domain: ['floor (replica)', 'replica', 'primary'],
-                  range: ['#4c78a8', '#72b7b2', '#e45756'],
-                },
-              },
-              description: { field: 'label' },
-            },
-          },
-          {
-            mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 },
-            encoding: {
-              y: { field: 'peer', type: 'nominal', sort: peerOrder(results) },
-              x: { field: 'ratio', type: 'quantitative' },
-              text: { field: 'ratio', type: 'quantitative', format: '.2f' },
-            },
-          },
-          {
-            mark: { type: 'rule', strokeDash: [4, 3], color: '#333' },
-            encoding: { x: { datum: results.targetRatio, type: 'quantitative' } },
-          },
-        ],
-      },
-    },
-  };
-}
-
-function latencyChart(results: PeersResults): Chart {
-  const values = results.rows
-    .filter((r) => r.peer !== results.floor)
-    .flatMap((r) =>
-      (['p50', 'p99'] as const).map((p) => ({
-        workload: WORKLOAD_TITLE[r.workload],
-        concurrency: `concurrency ${r.concurrency}`,
-        peer: r.peer,
-        percentile: p,
-        addedMicros: p === 'p50' ? r.addedP50MicrosMedian : r.addedP99MicrosMedian,
-        label: `${r.peer}, ${WORKLOAD_TITLE[r.workload]}, concurrency ${r.concurrency}: ${p} +${p === 'p50' ? r.addedP50MicrosMedian : r.addedP99MicrosMedian} µs`,
-      })),
-    );
-  return {
-    file: 'peers-latency.svg',
-    title: 'Latency each peer adds over the floor, per query (µs, p50 and p99)',
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: {
-        text: 'Added latency per query over the floor (µs): shorter is better',
-        subtitle: 'p50 and p99 of each run minus the floor’s in the same round, median over rounds',
-      },
-      data: { values },
-      facet: PEER_FACET,
-      spec: {
-        width: 220,
-        height: { step: 10 },
-        mark: 'bar',
-        encoding: {
-          y: peerAxis(results),
-          yOffset: { field: 'percentile', type: 'nominal' },
-          x: { field: 'addedMicros', type: 'quantitative', title: 'µs added' },
-          color: percentileColor('percentile'),
-          description: { field: 'label' },
-        },
-      },
-      resolve: { scale: { x: 'independent' } },
-    },
-  };
+  return { title: 'Peers side by side', markdown, charts: oneClient ? [...charts, oneClient] : charts };
 }
 
 /** The routed pool with hedged reads off, when measured: its worst ratio and its added client CPU. */
 function hedgingOff(results: PeersResults): string {
-  const rows = results.rows.filter((r) => r.peer === `${ROUTED_IN_SCOPE}, hedging off`);
+  const rows = results.rows.filter((r) => r.peer === HEDGING_OFF);
   if (rows.length === 0) return '';
   const worst = Math.min(...rows.map((r) => r.ratioMedian));
   const cpu = rows.map((r) => r.addedCpuMicrosMedian ?? Number.NaN);

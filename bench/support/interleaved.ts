@@ -1,0 +1,124 @@
+/**
+ * One client, statement by statement: every peer's statements interleaved in one loop, one statement of each peer
+ * per cycle in a shuffled order, each timed on its own. A closed loop of one client runs at 1 ÷ its mean latency,
+ * so the ratio of the floor's mean latency to a peer's is the peer's throughput ratio at concurrency 1; and as the
+ * peers take turns every few hundred µs instead of every second, the machine's drift (about 10 % from one second
+ * to the next here) falls on all of them alike. The cycles are cut into consecutive batches, a ratio per batch,
+ * and the median of the batches' ratios has a distribution-free interval. Not for higher concurrency: there the
+ * peers would share one event loop and one pool's queue, and a peer's cost would slow the others' statements too.
+ */
+import type { Peer, Workload } from './paired-runs.ts';
+import { idSequence, median, medianInterval, round3 } from './stats.ts';
+
+/** Batches the cycles are cut into: each gives one ratio per peer. */
+export const INTERLEAVED_BATCHES = 40;
+
+export interface InterleavedRow {
+  readonly workload: Workload;
+  readonly peer: string;
+  readonly server: 'primary' | 'replica';
+  /** Cycles timed (one statement of every peer each). */
+  readonly cycles: number;
+  /** The floor's mean latency over the peer's, median over the batches: the throughput ratio at one client. */
+  readonly ratioMedian: number;
+  /** The median's distribution-free interval over the batches, and its coverage. */
+  readonly ratioLow: number;
+  readonly ratioHigh: number;
+  readonly coverage: number;
+  /** The peer's mean latency (µs), all cycles. */
+  readonly meanMicros: number;
+  /** The peer's mean latency minus the floor's in the same batch (µs), median over the batches. */
+  readonly addedMicrosMedian: number;
+  readonly errors: number;
+}
+
+/**
+ * Runs `peers` (the floor first) interleaved for `ms` after an untimed tenth of it: per peer, the latency (ms) of
+ * its statement in every cycle (NaN where it failed).
+ */
+export async function interleave(
+  peers: readonly Peer[],
+  w: Workload,
+  ms: number,
+  rows: number,
+): Promise<number[][]> {
+  const nextId = idSequence(1, rows);
+  const random = idSequence(2, 2 ** 31);
+  const order = peers.map((_, i) => i);
+  const latencies: number[][] = peers.map(() => []);
+  const cycle = async (timed: boolean): Promise<void> => {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = (random() - 1) % (i + 1);
+      [order[i], order[j]] = [order[j] as number, order[i] as number];
+    }
+    for (const i of order) {
+      const t = performance.now();
+      let ms = Number.NaN;
+      try {
+        await (peers[i] as Peer).run(w, nextId());
+        ms = performance.now() - t;
+      } catch {
+        // counted as NaN
+      }
+      if (timed) latencies[i]?.push(ms);
+    }
+  };
+  const warm = performance.now() + ms / 10;
+  while (performance.now() < warm) await cycle(false);
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) await cycle(true);
+  return latencies;
+}
+
+function meanOf(xs: readonly number[], from: number, to: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const x = xs[i] as number;
+    if (Number.isNaN(x)) continue;
+    sum += x;
+    n++;
+  }
+  return n === 0 ? Number.NaN : sum / n;
+}
+
+/** One row per peer (the floor's own included, at 1) from {@link interleave}'s latencies. */
+export function summariseInterleaved(
+  w: Workload,
+  peers: readonly Pick<Peer, 'name' | 'expected'>[],
+  latencies: readonly (readonly number[])[],
+  batches = INTERLEAVED_BATCHES,
+): InterleavedRow[] {
+  const floor = latencies[0] ?? [];
+  const cycles = floor.length;
+  if (cycles < batches) throw new Error(`${cycles} cycles: fewer than the ${batches} batches`);
+  const bounds = Array.from({ length: batches }, (_, b) => [
+    Math.floor((b * cycles) / batches),
+    Math.floor(((b + 1) * cycles) / batches),
+  ]);
+  const floorMeans = bounds.map(([from, to]) => meanOf(floor, from as number, to as number));
+  return peers.map((p, i) => {
+    const own = latencies[i] ?? [];
+    const means = bounds.map(([from, to]) => meanOf(own, from as number, to as number));
+    const ratios = means.map((m, b) => (floorMeans[b] as number) / m).filter((r) => !Number.isNaN(r));
+    const interval = medianInterval(ratios, 0.95);
+    return {
+      workload: w,
+      peer: p.name,
+      server: p.expected,
+      cycles,
+      ratioMedian: round3(median(ratios)),
+      ratioLow: round3(interval?.low ?? Number.NaN),
+      ratioHigh: round3(interval?.high ?? Number.NaN),
+      coverage: round3(interval?.coverage ?? Number.NaN),
+      meanMicros: Math.round(meanOf(own, 0, own.length) * 1000),
+      addedMicrosMedian:
+        Math.round(
+          median(
+            means.map((m, b) => (m - (floorMeans[b] as number)) * 1000).filter((x) => !Number.isNaN(x)),
+          ) * 10,
+        ) / 10,
+      errors: own.filter((x) => Number.isNaN(x)).length,
+    };
+  });
+}
