@@ -40,9 +40,9 @@ class PrimaryAttempt extends CancellableQuery {
 }
 
 /**
- * A statement on a replica that also runs on the primary if the replica has not answered within `delayMs` of its
- * sending (its replica's {@link HedgeWatchdog} starts it), or at once when the replica is ejected under it. The
- * first success wins; the other attempt is abandoned (cancelled, its connection left clean) in the background. The
+ * A statement on a replica that also runs on the primary if the replica has not answered within its delay
+ * ({@link delayOnSend}) of its sending (its replica's {@link HedgeWatchdog} starts it), or at once when the replica
+ * is ejected under it. The first success wins; the other attempt is abandoned (cancelled, its connection left clean) in the background. The
  * replica failing before the primary started is told as {@link replicaFailed} (the caller falls back as without
  * hedging); after, one attempt failing leaves the race to the other, and both failing is told with the primary's
  * error.
@@ -61,7 +61,6 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   readonly started: number;
   readonly config: StatementInput;
   readonly values: unknown[] | undefined;
-  readonly #delayMs: number;
   #primary: PrimaryAttempt | undefined;
   #decided = false;
   /** Set while `onHedge` runs: should it eject the replica, this read is not hedged twice. */
@@ -69,12 +68,11 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
   #replicaFailed = false;
 
   /** `started`: `performance.now()` at the start, read by the caller (who dates other things with it too). */
-  constructor(config: StatementInput, values: unknown[] | undefined, started: number, delayMs: number) {
+  constructor(config: StatementInput, values: unknown[] | undefined, started: number) {
     super();
     this.started = started;
     this.config = config;
     this.values = values;
-    this.#delayMs = delayMs;
   }
 
   /** A replica's connections (its pool is the router's own) keep their 'error' listener. */
@@ -101,6 +99,12 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
     this.run(replica, this.config, this.values);
   }
 
+  /**
+   * The hedge delay of the statement, asked once it was sent (`now`: the clock then): whatever the caller notes of a
+   * sent statement belongs here, after the statement left and while the server works on it, rather than on its
+   * way there.
+   */
+  protected abstract delayOnSend(now: number): number;
   /** The delay was passed (`now` false) or the caller asked for the hedge at once; `false` keeps waiting. */
   protected abstract onHedge(now: boolean): boolean;
   /** The replica failed after the primary was started (the race is then the primary's). */
@@ -125,7 +129,8 @@ export abstract class HedgedRead extends CancellableQuery implements Watched {
 
   protected sent(): void {
     if (this.#decided || this.#primary) return;
-    this.hedgeAt = performance.now() + this.#delayMs;
+    const now = performance.now();
+    this.hedgeAt = now + this.delayOnSend(now);
     this.watchdog.rescheduled(this);
   }
 

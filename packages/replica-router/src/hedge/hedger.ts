@@ -85,7 +85,7 @@ export type HedgedReplica = string | ReplicaHedging;
  * else `hedgeLatencyFactor` × the p95 of the replica's recent latencies, within [floor, cap] (the cap until
  * enough statements were seen). A frozen replica is bounded by its ejection instead: statements in flight on it
  * are hedged at once (see the dispatcher). The budget windows run on the hedger's clock: the pool's is
- * `monotonicClock`, whose readings a hedged read also stamps its start with (and passes to {@link noteStatement}).
+ * `monotonicClock`, whose reading a hedged read takes when its statement was sent and passes to {@link noteStatement}.
  */
 export class Hedger {
   readonly policy: HedgePolicy;

@@ -30,8 +30,8 @@ export class RoutedRead extends HedgedRead {
   readonly scope: RequestScope | undefined;
   /** The async context of the start, while route events have subscribers (then they are published). */
   readonly context: InContext | undefined;
-  /** Its shape's latency window, if it had one at the start. */
-  readonly shape: LatencyWindow | undefined;
+  /** Its shape's latency window, if it had one when the statement was sent (set then). */
+  shape: LatencyWindow | undefined;
   readonly resolve: (result: pg.QueryResult) => void;
   readonly reject: (error: unknown) => void;
 
@@ -45,13 +45,11 @@ export class RoutedRead extends HedgedRead {
     primaryRunner: PrimaryRunner,
     scope: RequestScope | undefined,
     publishing: boolean,
-    shape: LatencyWindow | undefined,
     resolve: (result: pg.QueryResult) => void,
     reject: (error: unknown) => void,
     started: number,
-    delayMs: number,
   ) {
-    super(config, values, started, delayMs);
+    super(config, values, started);
     this.dispatcher = dispatcher;
     this.sql = sql;
     this.replica = replica;
@@ -59,7 +57,6 @@ export class RoutedRead extends HedgedRead {
     this.primaryRunner = primaryRunner;
     this.scope = scope;
     this.context = publishing ? AsyncLocalStorage.snapshot() : undefined;
-    this.shape = shape;
     this.resolve = resolve;
     this.reject = reject;
   }
@@ -85,6 +82,10 @@ export class RoutedRead extends HedgedRead {
   /** Sends it to its replica (see {@link HedgedRead.begin}). */
   send(connectDelayMs: number | undefined): void {
     this.begin(this.replica.pool, connectDelayMs);
+  }
+
+  protected delayOnSend(now: number): number {
+    return this.dispatcher.hedgedSent(this, now);
   }
 
   protected onHedge(now: boolean): boolean {

@@ -323,17 +323,16 @@ export class StatementDispatcher {
     hedger: Hedger,
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
-    // One clock reading dates the read's start and its statement in the budget (the hedger's clock is this one).
     const started = performance.now();
     const scope = currentScope();
     const publishing = routeChannel.hasSubscribers;
     replica.hedging ??= hedger.replica(replica.ref.name);
-    const hedging = replica.hedging;
     replica.outstanding++;
-    hedger.noteStatement(hedging, started);
-    const shape = this.#readMemo.shapeOf(sql, hedger);
-    const delayMs = hedger.delayFor(hedging, shape);
-    const connectDelayMs = opensConnection(replica.pool) ? Math.max(delayMs, hedger.policy.capMs) : undefined;
+    // A new connection: the hedge may start before the statement is sent (see HedgedRead.begin), the cap at least
+    // after the start. Else the delay is the read's business once the statement was sent (hedgedSent).
+    const connectDelayMs = opensConnection(replica.pool)
+      ? Math.max(hedger.delayFor(replica.hedging, this.#readMemo.shapeOf(sql, hedger)), hedger.policy.capMs)
+      : undefined;
     return new Promise((resolve, reject) => {
       new RoutedRead(
         this,
@@ -345,13 +344,24 @@ export class StatementDispatcher {
         primary,
         scope,
         publishing,
-        shape,
         resolve,
         reject,
         started,
-        delayMs,
       ).send(connectDelayMs);
     });
+  }
+
+  /**
+   * A hedged read's statement was sent to its replica at `now` (on the hedger's clock): it counts in the replica's
+   * budget window, and its delay is its shape's or the replica's, from their latencies so far. Done here rather
+   * than before the send: the statement is on its way, and the server works on it meanwhile.
+   */
+  hedgedSent(read: RoutedRead, now: number): number {
+    const hedger = this.#hedger!;
+    const hedging = read.replica.hedging!;
+    hedger.noteStatement(hedging, now);
+    read.shape = this.#readMemo.shapeOf(read.sql, hedger);
+    return hedger.delayFor(hedging, read.shape);
   }
 
   /** A hedged read's delay passed (`now` false) or its replica was ejected (`now` true): the hedge goes ahead. */
