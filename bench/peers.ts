@@ -49,7 +49,7 @@
  * the rounds above spread by ±5 % or more.
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000]
- *        [--interleaved-ms 30000] [--quick]
+ *        [--interleaved-ms 60000] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
 import { parseArgs } from 'node:util';
@@ -67,6 +67,7 @@ import {
 import { connectionsOpenedSince } from './support/connections-opened.ts';
 import {
   INTERLEAVED_BATCHES,
+  INTERLEAVED_TRIM,
   type InterleavedRow,
   interleave,
   summariseInterleaved,
@@ -88,7 +89,7 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '8' },
     ms: { type: 'string', default: '1000' },
-    'interleaved-ms': { type: 'string', default: '30000' },
+    'interleaved-ms': { type: 'string', default: '60000' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -357,6 +358,7 @@ try {
     interleaved: {
       ms: interleavedMs,
       batches: INTERLEAVED_BATCHES,
+      trim: INTERLEAVED_TRIM,
       scopeOnly: SCOPE_ONLY,
       rows: interleavedRows,
     },

@@ -71,6 +71,16 @@ describe('summariseInterleaved', () => {
     assert.equal(rows[1]?.errors, 0);
   });
 
+  it('lets no single hiccup decide a batch: a few very slow statements of a peer leave its ratio', () => {
+    // Peer 1: the floor's times with one statement in fifty held up by 100 ms (2 % of each batch of 100).
+    const spiky = floor.map((x, c) => (c % 50 === 7 ? x + 100 : x));
+    const [, spikes] = summariseInterleaved('point', names(2), [floor, spiky], 40);
+    assert.equal(spikes?.ratioMedian, 1);
+    // Without the trim, the same spikes halve and more its ratio.
+    const [, untrimmed] = summariseInterleaved('point', names(2), [floor, spiky], 40, 0);
+    assert.ok((untrimmed?.ratioMedian ?? 1) < 0.2, String(untrimmed?.ratioMedian));
+  });
+
   it('needs at least one cycle per batch', () => {
     assert.throws(
       () => summariseInterleaved('point', names(2), [[0.2], [0.3]], 40),

@@ -10,6 +10,8 @@ export interface InterleavedResults {
   /** Timed length per workload (ms). */
   readonly ms: number;
   readonly batches: number;
+  /** Share of each batch's statements dropped at each end before its mean; absent in results saved before. */
+  readonly trim?: number;
   /** The floor's pool inside `runInReplicaScope`: the scope's own cost. */
   readonly scopeOnly?: string;
   readonly rows: readonly InterleavedRow[];
@@ -57,7 +59,8 @@ export function interleavedHeadline(
     .filter((t): t is string => t !== undefined);
   return (
     `**One client, statement by statement** (every peer's statements in one loop, one of each per cycle in a ` +
-    `shuffled order, at least ${cycles} cycles per workload; median of ${interleaved.batches} batches' ratios, ` +
+    `shuffled order, at least ${cycles} cycles per workload; median of ${interleaved.batches} batches' ratios` +
+    `${interleaved.trim ? ` of means without the fastest and slowest ${Math.round(interleaved.trim * 100)} %` : ''}, ` +
     `its 95 % interval, and the µs added per statement): RoutedPool in scope runs at ` +
     `${peerText(rows, names.routed) ?? 'not measured'} (target ≥ ${target}: ${met ? 'met' : '**not met**'}); ` +
     `${others.join('; ')}.`

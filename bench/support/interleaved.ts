@@ -3,8 +3,8 @@
  * per cycle in a shuffled order, each timed on its own. A closed loop of one client runs at 1 ÷ its mean latency,
  * so the ratio of the floor's mean latency to a peer's is the peer's throughput ratio at concurrency 1; and as the
  * peers take turns every few hundred µs instead of every second, the machine's drift (about 10 % from one second
- * to the next here) falls on all of them alike. The cycles are cut into consecutive batches, a ratio per batch,
- * and the median of the batches' ratios has a distribution-free interval. Not for higher concurrency: there the
+ * to the next here) falls on all of them alike. The cycles are cut into consecutive batches, a ratio of trimmed
+ * means per batch, and the median of the batches' ratios has a distribution-free interval. Not for higher concurrency: there the
  * peers would share one event loop and one pool's queue, and a peer's cost would slow the others' statements too.
  */
 import type { Peer, Workload } from './paired-runs.ts';
@@ -19,7 +19,10 @@ export interface InterleavedRow {
   readonly server: 'primary' | 'replica';
   /** Cycles timed (one statement of every peer each). */
   readonly cycles: number;
-  /** The floor's mean latency over the peer's, median over the batches: the throughput ratio at one client. */
+  /**
+   * The floor's mean latency over the peer's (each a batch's trimmed mean), median over the batches: the throughput
+   * ratio at one client.
+   */
   readonly ratioMedian: number;
   /** The median's distribution-free interval over the batches, and its coverage. */
   readonly ratioLow: number;
@@ -27,7 +30,7 @@ export interface InterleavedRow {
   readonly coverage: number;
   /** The peer's mean latency (µs), all cycles. */
   readonly meanMicros: number;
-  /** The peer's mean latency minus the floor's in the same batch (µs), median over the batches. */
+  /** The peer's (trimmed) mean latency minus the floor's in the same batch (µs), median over the batches. */
   readonly addedMicrosMedian: number;
   readonly errors: number;
 }
@@ -70,6 +73,22 @@ export async function interleave(
   return latencies;
 }
 
+/** Share of a batch's statements dropped at each end before its mean (see {@link trimmedMean}). */
+export const INTERLEAVED_TRIM = 0.05;
+
+/**
+ * The mean of `xs[from, to)` without its NaNs and without the `trim` share of the fastest and of the slowest: a
+ * statement that met one of the machine's hiccups (a descheduled virtual CPU: this machine's steal time reached
+ * 50 % in a run) falls on one peer of its cycle only, and would decide that peer's batch. A cost a peer adds to
+ * every statement moves the trimmed mean as it moves the mean.
+ */
+export function trimmedMean(xs: readonly number[], from: number, to: number, trim: number): number {
+  const kept = xs.slice(from, to).filter((x) => !Number.isNaN(x));
+  kept.sort((a, b) => a - b);
+  const drop = Math.floor(kept.length * trim);
+  return meanOf(kept, drop, kept.length - drop);
+}
+
 function meanOf(xs: readonly number[], from: number, to: number): number {
   let sum = 0;
   let n = 0;
@@ -88,6 +107,7 @@ export function summariseInterleaved(
   peers: readonly Pick<Peer, 'name' | 'expected'>[],
   latencies: readonly (readonly number[])[],
   batches = INTERLEAVED_BATCHES,
+  trim = INTERLEAVED_TRIM,
 ): InterleavedRow[] {
   const floor = latencies[0] ?? [];
   const cycles = floor.length;
@@ -96,10 +116,10 @@ export function summariseInterleaved(
     Math.floor((b * cycles) / batches),
     Math.floor(((b + 1) * cycles) / batches),
   ]);
-  const floorMeans = bounds.map(([from, to]) => meanOf(floor, from as number, to as number));
+  const floorMeans = bounds.map(([from, to]) => trimmedMean(floor, from as number, to as number, trim));
   return peers.map((p, i) => {
     const own = latencies[i] ?? [];
-    const means = bounds.map(([from, to]) => meanOf(own, from as number, to as number));
+    const means = bounds.map(([from, to]) => trimmedMean(own, from as number, to as number, trim));
     const ratios = means.map((m, b) => (floorMeans[b] as number) / m).filter((r) => !Number.isNaN(r));
     const interval = medianInterval(ratios, 0.95);
     return {
