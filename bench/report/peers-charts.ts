@@ -35,7 +35,8 @@ function peerAxis(results: PeersResults) {
     type: 'nominal' as const,
     sort: peerOrder(results),
     title: null,
-    axis: { labelLimit: 260 },
+    // Room for the longest name as the headless renderer estimates text (0.8 × font size per character).
+    axis: { labelLimit: 440 },
   };
 }
 

@@ -106,7 +106,8 @@ export function interleavedChart(interleaved: InterleavedResults, floor: string,
       label: `${r.peer}, ${WORKLOADS[r.workload]}, one client: ${fixed(r.ratioMedian, 3)}× the floor (95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
     }));
   const peers = [...new Set(values.map((v) => v.peer))];
-  const y = { field: 'peer', type: 'nominal' as const, sort: peers, title: null, axis: { labelLimit: 300 } };
+  // Room for the longest name as the headless renderer estimates text (0.8 × font size per character).
+  const y = { field: 'peer', type: 'nominal' as const, sort: peers, title: null, axis: { labelLimit: 440 } };
   return {
     file: 'peers-one-client.svg',
     title: 'One client, statement by statement: throughput as a share of the floor, with 95 % intervals',
@@ -117,7 +118,9 @@ export function interleavedChart(interleaved: InterleavedResults, floor: string,
         subtitle: `point: median of the batches' ratios; line: its 95 % interval; dashed: the routed pool's target, ${target}×`,
       },
       data: { values },
-      facet: { column: { field: 'workload', type: 'nominal', title: null } },
+      facet: {
+        column: { field: 'workload', type: 'nominal', title: null, sort: Object.values(WORKLOADS) },
+      },
       spec: {
         width: 260,
         height: { step: 18 },

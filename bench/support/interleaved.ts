@@ -4,7 +4,9 @@
  * so the ratio of the floor's mean latency to a peer's is the peer's throughput ratio at concurrency 1; and as the
  * peers take turns every few hundred µs instead of every second, the machine's drift (about 10 % from one second
  * to the next here) falls on all of them alike. The cycles are cut into consecutive batches, a ratio of trimmed
- * means per batch, and the median of the batches' ratios has a distribution-free interval. Not for higher concurrency: there the
+ * means per batch, and the median of the batches' ratios has a distribution-free interval. Each statement follows
+ * other peers' statements, so a peer's code and data are as cold as in an application that does other work between
+ * its queries: a peer that touches much code reads lower here than in runs of its own. Not for higher concurrency: there the
  * peers would share one event loop and one pool's queue, and a peer's cost would slow the others' statements too.
  */
 import type { Peer, Workload } from './paired-runs.ts';
