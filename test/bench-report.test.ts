@@ -106,6 +106,10 @@ describe('the benchmark report from results', () => {
       report.markdown,
       /RoutedPool in scope runs at 0\.955× \(0\.945–0\.965, \+4\.5 µs\) on the point query and 0\.955× \(0\.945–0\.965, \+4\.5 µs\) on the platforms statement \(target ≥ 0\.97: \*\*not met\*\*\)/,
     );
+    assert.match(
+      report.markdown,
+      /\*\*Cost\*\*: .*; at one client, statement by statement, 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\); pgpool-II/,
+    );
     assert.match(report.markdown, /the scope alone \(the floor’s pool inside `runInReplicaScope`\) 0\.988×/);
     assert.match(report.markdown, /the A\/A control 0\.995× \(0\.985–1\.005, \+0\.5 µs\)/);
     assert.match(
@@ -125,6 +129,7 @@ describe('the benchmark report from results', () => {
     const { interleaved: _, ...older } = peers;
     const before = await buildReport({ ...fixtureInputs, peers: older });
     assert.doesNotMatch(before.markdown, /One client, statement by statement/);
+    assert.doesNotMatch(before.markdown, /at one client, statement by statement/);
     assert.ok(!before.charts.some((c) => c.file === 'peers-one-client.svg'));
   });
 

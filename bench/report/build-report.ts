@@ -75,6 +75,7 @@ function answers(inputs: ReportInputs): string[] {
           ? `, and adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
             `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query`
           : '') +
+        oneClient(inputs.peers) +
         (pgpool.length > 0
           ? `; pgpool-II ${fixed(Math.min(...pgpool.map((r) => r.ratioMedian)), 2)}–${fixed(Math.max(...pgpool.map((r) => r.ratioMedian)), 2)}×.`
           : '.'),
@@ -112,4 +113,17 @@ function answers(inputs: ReportInputs): string[] {
     );
   } else out.push('**Faults**: not measured yet (fault matrix).');
   return out;
+}
+
+/** The routed pool in scope at one client, statement by statement (when measured), for the cost answer. */
+function oneClient(peers: PeersResults | undefined): string {
+  const rows = peers?.interleaved?.rows.filter((r) => r.peer === ROUTED_IN_SCOPE) ?? [];
+  if (rows.length === 0) return '';
+  return `; at one client, statement by statement, ${rows
+    .map(
+      (r) =>
+        `${fixed(r.ratioMedian, 3)}× on the ${r.workload === 'point' ? 'point query' : 'endpoint statement'} ` +
+        `(95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
+    )
+    .join(' and ')}`;
 }
