@@ -114,14 +114,14 @@ export function summariseInterleaved(
   const floor = latencies[0] ?? [];
   const cycles = floor.length;
   if (cycles < batches) throw new Error(`${cycles} cycles: fewer than the ${batches} batches`);
-  const bounds = Array.from({ length: batches }, (_, b) => [
+  const bounds = Array.from({ length: batches }, (_, b): [number, number] => [
     Math.floor((b * cycles) / batches),
     Math.floor(((b + 1) * cycles) / batches),
   ]);
-  const floorMeans = bounds.map(([from, to]) => trimmedMean(floor, from as number, to as number, trim));
+  const floorMeans = bounds.map(([from, to]) => trimmedMean(floor, from, to, trim));
   return peers.map((p, i) => {
     const own = latencies[i] ?? [];
-    const means = bounds.map(([from, to]) => trimmedMean(own, from as number, to as number, trim));
+    const means = bounds.map(([from, to]) => trimmedMean(own, from, to, trim));
     const ratios = means.map((m, b) => (floorMeans[b] as number) / m).filter((r) => !Number.isNaN(r));
     const interval = medianInterval(ratios, 0.95);
     return {
