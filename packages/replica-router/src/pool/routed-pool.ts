@@ -11,12 +11,12 @@ import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
 import { defaultHedgePolicy, type HedgePolicy } from '../hedge/hedge-policy.ts';
 import { Hedger } from '../hedge/hedger.ts';
 import { createReplicaRouter, type ReplicaRouter } from '../router/replica-router.ts';
-import { runInScope, type ScopeInfo } from '../scope/request-scope.ts';
+import { currentScope, runInScope, type ScopeInfo } from '../scope/request-scope.ts';
 import { formatWalPosition } from '../wal/wal-position.ts';
 import { CausalTokens } from './causal-tokens.ts';
 import { listenWhileCheckedOut } from './checked-out-errors.ts';
 import { endpointOf, toPoolConfig } from './connection-config.ts';
-import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
+import { normalizeQueryArgs, settle } from './query-args.ts';
 import {
   type ReadOnlyClient,
   type ReadOnlyTransactionOptions,
@@ -309,16 +309,29 @@ export class RoutedPool extends pg.Pool {
       this.#dispatcher.counts.routing_disabled++;
       return super.query(...(args as Parameters<pg.Pool['query']>));
     }
+    const ready = this.#dispatcher.ready;
+    const [text, values] = args;
+    // The usual form, (text) or (text, values), with no other object to build.
+    if (
+      !ready &&
+      args.length <= 2 &&
+      typeof text === 'string' &&
+      (values === undefined || Array.isArray(values))
+    ) {
+      return this.#dispatch(text, text, values);
+    }
     const q = normalizeQueryArgs(args);
     if (q.submittable) return super.query(...(args as Parameters<pg.Pool['query']>));
-    const ready = this.#dispatcher.ready;
-    const result = ready ? ready.then(() => this.#dispatch(q)) : this.#dispatch(q);
+    const result = ready
+      ? ready.then(() => this.#dispatch(q.sql, q.config, q.values))
+      : this.#dispatch(q.sql, q.config, q.values);
     return settle(result, q.callback);
   }
 
-  #dispatch(q: QueryArgs): Promise<pg.QueryResult> {
-    const decision = this.#dispatcher.decide(q.sql, undefined);
-    return this.#dispatcher.run(q.sql, q.config, q.values, decision, this.#primaryRunner);
+  #dispatch(sql: string, config: QueryInput, values: unknown[] | undefined): Promise<pg.QueryResult> {
+    const scope = currentScope();
+    const decision = this.#dispatcher.decide(sql, undefined, scope);
+    return this.#dispatcher.run(sql, config, values, decision, this.#primaryRunner, scope);
   }
 
   /**

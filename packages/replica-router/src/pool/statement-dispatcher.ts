@@ -125,11 +125,15 @@ export class StatementDispatcher {
    * BEGIN and session statements are meaningless across pooled connections and simply go to the
    * primary). Classification happens only when routing is enabled. Call it after `ready` settled: the
    * classification, and so the transaction and pinning state, is synchronous; only the choice of a replica
-   * under a causal token may have to ask the replicas (then the decision is a promise).
+   * under a causal token may have to ask the replicas (then the decision is a promise). `scope`: the request's, when
+   * the caller has it already (looked up in the async context otherwise).
    */
-  decide(sql: string, state: ClientState | undefined): Decision | Promise<Decision> {
+  decide(
+    sql: string,
+    state: ClientState | undefined,
+    scope: RequestScope | undefined = currentScope(),
+  ): Decision | Promise<Decision> {
     if (!this.replicas) return toPrimary.routing_disabled;
-    const scope = currentScope();
     const live = scope !== undefined && !scope.ended;
     const inScope = live && scope.useReplica;
     // A request that may not read from a replica is still watched for writes when it owes a causal token.
@@ -178,7 +182,8 @@ export class StatementDispatcher {
   /**
    * Run a statement where `decision` says. A replica failure of the operational kind is retried exactly
    * once on the primary; the rest of the request then stays on the primary, with one WARN line per
-   * request. Primary errors propagate untouched.
+   * request. Primary errors propagate untouched. `scope`: the request's, when the caller has it already (the one its
+   * decision was made in).
    */
   run(
     sql: string,
@@ -186,11 +191,12 @@ export class StatementDispatcher {
     values: unknown[] | undefined,
     decision: Decision | Promise<Decision>,
     primary: PrimaryRunner,
+    scope: RequestScope | undefined = currentScope(),
   ): Promise<pg.QueryResult> {
     if (decision instanceof Promise) {
-      return decision.then((d) => this.#execute(sql, config, values, d, primary));
+      return decision.then((d) => this.#execute(sql, config, values, d, primary, scope));
     }
-    return this.#execute(sql, config, values, decision, primary);
+    return this.#execute(sql, config, values, decision, primary, scope);
   }
 
   #execute(
@@ -199,11 +205,12 @@ export class StatementDispatcher {
     values: unknown[] | undefined,
     decision: Decision,
     primary: PrimaryRunner,
+    scope: RequestScope | undefined,
   ): Promise<pg.QueryResult> {
     this.counts[decision.reason]++;
     const replica = decision.replica;
     if (!replica) return this.#onPrimary(sql, config, values, decision.reason, primary);
-    return this.#onReplica(sql, config, values, replica, 'routed', primary);
+    return this.#onReplica(sql, config, values, replica, 'routed', primary, scope);
   }
 
   /**
@@ -218,16 +225,19 @@ export class StatementDispatcher {
     replica: ReplicaMember,
     reason: ReplicaReason,
     primary: PrimaryRunner,
+    scope: RequestScope | undefined,
   ): Promise<pg.QueryResult> {
     if (this.#hedger?.enabled && this.hedgeSource) {
-      return this.#executeHedged(sql, config, values, replica, reason, this.#hedger, primary);
+      return this.#executeHedged(sql, config, values, replica, reason, this.#hedger, primary, scope);
     }
     const started = routeChannel.hasSubscribers ? performance.now() : 0;
     replica.outstanding++;
     return replica.pool.query(config, values).then(
       (result) => {
         replica.outstanding--;
-        this.#servedBy(replica, reason, sql, started);
+        replica.served++;
+        this.noteServed(replica, scope);
+        if (started) this.publish(replica.ref, reason, sql, started);
         return result;
       },
       (error: unknown) => {
@@ -235,12 +245,6 @@ export class StatementDispatcher {
         return this.#fallBack(sql, config, values, replica, reason, error, started, primary);
       },
     );
-  }
-
-  #servedBy(replica: ReplicaMember, reason: ReplicaReason, sql: string, started: number): void {
-    replica.served++;
-    this.noteServed(replica);
-    if (started) this.publish(replica.ref, reason, sql, started);
   }
 
   /**
@@ -295,7 +299,7 @@ export class StatementDispatcher {
     const fields = { db_routing: 'conflict_retry', replica: replica.ref.name, retry_on: on };
     if (logger?.info) logger.info(fields, line);
     else logger?.warn(fields, line);
-    if (other) return this.#onReplica(sql, config, values, other, 'conflict_retry', primary);
+    if (other) return this.#onReplica(sql, config, values, other, 'conflict_retry', primary, scope);
     return this.#onPrimary(sql, config, values, 'conflict_retry', primary);
   }
 
@@ -322,9 +326,9 @@ export class StatementDispatcher {
     reason: ReplicaReason,
     hedger: Hedger,
     primary: PrimaryRunner,
+    scope: RequestScope | undefined,
   ): Promise<pg.QueryResult> {
     const started = performance.now();
-    const scope = currentScope();
     const publishing = routeChannel.hasSubscribers;
     replica.hedging ??= hedger.replica(replica.ref.name);
     replica.outstanding++;
