@@ -46,10 +46,13 @@
  * statements in one loop, one of each per cycle in a shuffled order, for `--interleaved-ms` per workload, with the
  * floor's pool inside `runInReplicaScope` as one more peer (what the scope alone costs). Peers that take turns
  * every few hundred µs share the machine's drift, so this reads a one-client ratio to within about ±1 %, where
- * the rounds above spread by ±5 % or more.
+ * the rounds above spread by ±5 % or more. Last, each peer interleaved with the floor alone (`--pair-ms` per peer and
+ * workload): the rounds' condition, where only the peer's code and the floor's run, read as precisely. Between the
+ * two, a peer's cost is bracketed: next to the floor alone its code stays warm, between eleven other peers it is
+ * evicted before each statement.
  *
  * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000]
- *        [--interleaved-ms 60000] [--quick]
+ *        [--interleaved-ms 60000] [--pair-ms 15000] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
 import { parseArgs } from 'node:util';
@@ -90,6 +93,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '8' },
     ms: { type: 'string', default: '1000' },
     'interleaved-ms': { type: 'string', default: '60000' },
+    'pair-ms': { type: 'string', default: '15000' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -100,6 +104,8 @@ if (!Number.isInteger(runMs) || runMs < 100) throw new Error('--ms: an integer �
 const interleavedMs = args.quick ? 3000 : Number(args['interleaved-ms']);
 if (!Number.isInteger(interleavedMs) || interleavedMs < 1000)
   throw new Error('--interleaved-ms: an integer ≥ 1000');
+const pairMs = args.quick ? 1000 : Number(args['pair-ms']);
+if (!Number.isInteger(pairMs) || pairMs < 1000) throw new Error('--pair-ms: an integer ≥ 1000');
 /** The untimed run right before each timed one, the same pool at the same concurrency. */
 const WARM_MS = Math.min(250, Math.round(runMs / 4));
 const ROWS = 100_000;
@@ -321,8 +327,19 @@ try {
     interleavedRows.push(...summariseInterleaved(workload, interleavedPeers, latencies));
     log(`  done: ${workload}, one client, interleaved`);
   }
+  // --- one client, each peer interleaved with the floor alone (the rounds' pairing, statement by statement)
+  const pairRows: InterleavedRow[] = [];
+  for (const workload of ['point', 'endpoint'] as const) {
+    for (const p of interleavedPeers.slice(1)) {
+      const pair = [interleavedPeers[0] as Peer, p];
+      const row = summariseInterleaved(workload, pair, await interleave(pair, workload, pairMs, ROWS))[1];
+      if (row) pairRows.push(row);
+    }
+    log(`  done: ${workload}, one client, each peer paired with the floor`);
+  }
   console.table(
-    interleavedRows.map((r) => ({
+    [...interleavedRows, ...pairRows].map((r, i) => ({
+      with: i < interleavedRows.length ? 'all peers' : 'floor alone',
       workload: r.workload,
       peer: r.peer,
       cycles: r.cycles,
@@ -361,6 +378,7 @@ try {
       trim: INTERLEAVED_TRIM,
       scopeOnly: SCOPE_ONLY,
       rows: interleavedRows,
+      pairs: { ms: pairMs, rows: pairRows },
     },
   });
   log('wrote bench/results/peers.json');

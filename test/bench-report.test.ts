@@ -108,18 +108,33 @@ describe('the benchmark report from results', () => {
     );
     assert.match(
       report.markdown,
-      /\*\*Cost\*\*: .*; at one client, statement by statement, 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\); pgpool-II/,
+      /\*\*Cost\*\*: .*; at one client, statement by statement, 0\.975× on the point query \(95 % interval 0\.965–0\.985\) and 0\.975× on the endpoint statement \(95 % interval 0\.965–0\.985\) next to the floor alone, and 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\) between all the other peers \(its code evicted before each statement\); pgpool-II/,
     );
     assert.match(report.markdown, /the scope alone \(the floor’s pool inside `runInReplicaScope`\) 0\.988×/);
     assert.match(report.markdown, /the A\/A control 0\.995× \(0\.985–1\.005, \+0\.5 µs\)/);
     assert.match(
       report.markdown,
-      /\| point \| pg\.Pool on the replica inside runInReplicaScope \| 9000 \| 304 \| 0\.988 \| 0\.978–0\.998 \| 1\.2 \| 0 \|/,
+      /\| all peers \| point \| pg\.Pool on the replica inside runInReplicaScope \| 9000 \| 304 \| 0\.988 \| 0\.978–0\.998 \| 1\.2 \| 0 \|/,
     );
+    // Each peer with the floor alone: its own verdict, its rows in the table, its points in the chart.
+    assert.match(
+      report.markdown,
+      /\*\*Each peer with the floor alone\*\* \(the rounds' pairing, statement by statement: 15 s per peer and workload, .*\): RoutedPool in scope runs at 0\.975× \(0\.965–0\.985, \+2\.5 µs\) on the point query and 0\.975× \(0\.965–0\.985, \+2\.5 µs\) on the platforms statement \(target ≥ 0\.97: met\)/,
+    );
+    assert.match(
+      report.markdown,
+      /\| the floor alone \| endpoint \| RoutedPool in scope \| 3000 \| 308 \| 0\.975 \| 0\.965–0\.985 \| 2\.5 \| 0 \|/,
+    );
+    assert.match(report.markdown, /with the floor alone 15 s per peer and workload\)<\/summary>/);
     const chart = svg('peers-one-client.svg');
     assert.ok(
       chart.includes(
-        'aria-label="RoutedPool in scope, the point query, one client: 0.955× the floor (95 % interval 0.945–0.965)"',
+        'aria-label="RoutedPool in scope, the point query, one client, interleaved with all peers: 0.955× the floor (95 % interval 0.945–0.965)"',
+      ),
+    );
+    assert.ok(
+      chart.includes(
+        'aria-label="RoutedPool in scope, the platforms statement, one client, interleaved with the floor alone: 0.975× the floor (95 % interval 0.965–0.985)"',
       ),
     );
     assert.ok(!chart.includes('pg.Pool on the replica (floor), '), 'the floor is not charted against itself');
@@ -131,6 +146,20 @@ describe('the benchmark report from results', () => {
     assert.doesNotMatch(before.markdown, /One client, statement by statement/);
     assert.doesNotMatch(before.markdown, /at one client, statement by statement/);
     assert.ok(!before.charts.some((c) => c.file === 'peers-one-client.svg'));
+    // Saved before the pairs ran: the interleaving of all peers alone.
+    const { pairs: __, ...allOnly } = peers.interleaved ?? { rows: [] };
+    const unpaired = await buildReport({
+      ...fixtureInputs,
+      peers: { ...peers, interleaved: { ms: 60_000, batches: 40, ...allOnly } },
+    });
+    assert.doesNotMatch(unpaired.markdown, /Each peer with the floor alone/);
+    assert.match(
+      unpaired.markdown,
+      /at one client, statement by statement, 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\); pgpool-II/,
+    );
+    const unpairedChart = unpaired.charts.find((c) => c.file === 'peers-one-client.svg')?.svg ?? '';
+    assert.match(unpairedChart, /interleaved with all peers/);
+    assert.doesNotMatch(unpairedChart, /interleaved with the floor alone/);
   });
 
   it('names the peers that read through the floor’s own pool, and only when the results say so', async () => {

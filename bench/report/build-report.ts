@@ -2,6 +2,8 @@
  * The benchmark report, built from results alone: results JSON in, markdown and SVG charts out. Pure (no
  * file or database access), so a test can build it from small fixtures.
  */
+
+import type { InterleavedRow } from '../support/interleaved.ts';
 import { renderSvg } from './charts.ts';
 import { type FaultMatrixResults, faultsSection } from './faults-section.ts';
 import { fixed } from './markdown.ts';
@@ -117,13 +119,21 @@ function answers(inputs: ReportInputs): string[] {
 
 /** The routed pool in scope at one client, statement by statement (when measured), for the cost answer. */
 function oneClient(peers: PeersResults | undefined): string {
-  const rows = peers?.interleaved?.rows.filter((r) => r.peer === ROUTED_IN_SCOPE) ?? [];
-  if (rows.length === 0) return '';
-  return `; at one client, statement by statement, ${rows
-    .map(
-      (r) =>
-        `${fixed(r.ratioMedian, 3)}× on the ${r.workload === 'point' ? 'point query' : 'endpoint statement'} ` +
-        `(95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
-    )
-    .join(' and ')}`;
+  const text = (rows: readonly InterleavedRow[]) =>
+    rows
+      .filter((r) => r.peer === ROUTED_IN_SCOPE)
+      .map(
+        (r) =>
+          `${fixed(r.ratioMedian, 3)}× on the ${r.workload === 'point' ? 'point query' : 'endpoint statement'} ` +
+          `(95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
+      )
+      .join(' and ');
+  const all = text(peers?.interleaved?.rows ?? []);
+  if (!all) return '';
+  const paired = text(peers?.interleaved?.pairs?.rows ?? []);
+  return (
+    `; at one client, statement by statement, ` +
+    (paired ? `${paired} next to the floor alone, and ` : '') +
+    `${all}${paired ? ' between all the other peers (its code evicted before each statement)' : ''}`
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * The peers section's one-client measurement, statement by statement (bench/support/interleaved.ts): its headline
- * line, its table and its chart.
+ * line, its table and its chart. Two interleavings: every peer in one loop (each statement follows other peers', its
+ * code and data evicted), and each peer with the floor alone (the rounds' pairing: only its code and the floor's run).
  */
 import type { InterleavedRow } from '../support/interleaved.ts';
 import type { Chart } from './charts.ts';
@@ -15,6 +16,20 @@ export interface InterleavedResults {
   /** The floor's pool inside `runInReplicaScope`: the scope's own cost. */
   readonly scopeOnly?: string;
   readonly rows: readonly InterleavedRow[];
+  /** Each peer interleaved with the floor alone, `ms` per peer and workload; absent in results saved before. */
+  readonly pairs?: { readonly ms: number; readonly rows: readonly InterleavedRow[] };
+}
+
+/** What a peer's statements were interleaved with, as the table and the chart name it. */
+const WITH_ALL = 'all peers';
+const WITH_FLOOR = 'the floor alone';
+
+/** Every row of both interleavings, each with what it was interleaved with. */
+function allRows(interleaved: InterleavedResults): { readonly with: string; readonly row: InterleavedRow }[] {
+  return [
+    ...interleaved.rows.map((row) => ({ with: WITH_ALL, row })),
+    ...(interleaved.pairs?.rows ?? []).map((row) => ({ with: WITH_FLOOR, row })),
+  ];
 }
 
 const WORKLOADS = { point: 'the point query', endpoint: 'the platforms statement' } as const;
@@ -43,27 +58,36 @@ export function interleavedHeadline(
   names: { readonly routed: string; readonly hedgingOff: string; readonly control?: string | undefined },
   target: number,
 ): string {
-  const { rows } = interleaved;
+  const { rows, pairs } = interleaved;
   const routed = rows.filter((r) => r.peer === names.routed);
   const cycles = Math.min(...rows.map((r) => r.cycles));
-  const met = routed.length > 0 && routed.every((r) => r.ratioMedian >= target);
-  const others = [
-    [names.hedgingOff, 'with hedged reads off'],
-    [interleaved.scopeOnly, 'the scope alone (the floor’s pool inside `runInReplicaScope`)'],
-    [names.control, 'the A/A control'],
-  ]
-    .map(([name, label]) => {
-      const text = name === undefined ? undefined : peerText(rows, name);
-      return text && `${label} ${text}`;
-    })
-    .filter((t): t is string => t !== undefined);
+  const verdict = (own: readonly InterleavedRow[]) =>
+    own.length > 0 && own.every((r) => r.ratioMedian >= target) ? 'met' : '**not met**';
+  const others = (rows: readonly InterleavedRow[]) =>
+    [
+      [names.hedgingOff, 'with hedged reads off'],
+      [interleaved.scopeOnly, 'the scope alone (the floor’s pool inside `runInReplicaScope`)'],
+      [names.control, 'the A/A control'],
+    ]
+      .map(([name, label]) => {
+        const text = name === undefined ? undefined : peerText(rows, name);
+        return text && `${label} ${text}`;
+      })
+      .filter((t): t is string => t !== undefined);
+  const paired = pairs?.rows.filter((r) => r.peer === names.routed) ?? [];
   return (
     `**One client, statement by statement** (every peer's statements in one loop, one of each per cycle in a ` +
     `shuffled order, at least ${cycles} cycles per workload; median of ${interleaved.batches} batches' ratios` +
     `${interleaved.trim ? ` of means without the fastest and slowest ${Math.round(interleaved.trim * 100)} %` : ''}, ` +
     `its 95 % interval, and the µs added per statement): RoutedPool in scope runs at ` +
-    `${peerText(rows, names.routed) ?? 'not measured'} (target ≥ ${target}: ${met ? 'met' : '**not met**'}); ` +
-    `${others.join('; ')}.`
+    `${peerText(rows, names.routed) ?? 'not measured'} (target ≥ ${target}: ${verdict(routed)}); ` +
+    `${others(rows).join('; ')}.` +
+    (pairs && paired.length > 0
+      ? ` **Each peer with the floor alone** (the rounds' pairing, statement by statement: ${pairs.ms / 1000} s per ` +
+        `peer and workload, only the peer's code and the floor's between two statements): RoutedPool in scope runs ` +
+        `at ${peerText(pairs.rows, names.routed)} (target ≥ ${target}: ${verdict(paired)}); ` +
+        `${others(pairs.rows).join('; ')}.`
+      : '')
   );
 }
 
@@ -71,6 +95,7 @@ export function interleavedHeadline(
 export function interleavedTable(interleaved: InterleavedResults, floor: string): string {
   return table(
     [
+      'interleaved with',
       'workload',
       'peer',
       'cycles',
@@ -80,7 +105,8 @@ export function interleavedTable(interleaved: InterleavedResults, floor: string)
       '+µs per statement',
       'errors',
     ],
-    interleaved.rows.map((r) => [
+    allRows(interleaved).map(({ with: w, row: r }) => [
+      w,
       r.workload,
       r.peer,
       r.cycles,
@@ -95,19 +121,31 @@ export function interleavedTable(interleaved: InterleavedResults, floor: string)
 
 /** The one-client ratios with their intervals, a row per peer, a column per workload. */
 export function interleavedChart(interleaved: InterleavedResults, floor: string, target: number): Chart {
-  const values = interleaved.rows
-    .filter((r) => r.peer !== floor)
-    .map((r) => ({
+  const values = allRows(interleaved)
+    .filter(({ row }) => row.peer !== floor)
+    .map(({ with: w, row: r }) => ({
+      with: w,
       workload: WORKLOADS[r.workload],
       peer: r.peer,
       ratio: r.ratioMedian,
       low: r.ratioLow,
       high: r.ratioHigh,
-      label: `${r.peer}, ${WORKLOADS[r.workload]}, one client: ${fixed(r.ratioMedian, 3)}× the floor (95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
+      label: `${r.peer}, ${WORKLOADS[r.workload]}, one client, interleaved with ${w}: ${fixed(r.ratioMedian, 3)}× the floor (95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
     }));
   const peers = [...new Set(values.map((v) => v.peer))];
   // Room for the longest name as the headless renderer estimates text (0.8 × font size per character).
   const y = { field: 'peer', type: 'nominal' as const, sort: peers, title: null, axis: { labelLimit: 440 } };
+  const withs = [...new Set(values.map((v) => v.with))];
+  // Each peer's two interleavings side by side in its row, told apart by colour.
+  const color = {
+    field: 'with',
+    type: 'nominal' as const,
+    title: 'interleaved with',
+    sort: withs,
+    scale: { domain: [WITH_ALL, WITH_FLOOR], range: ['#4c78a8', '#f58518'] },
+    legend: { orient: 'bottom' as const },
+  };
+  const yOffset = { field: 'with', type: 'nominal' as const, sort: withs };
   return {
     file: 'peers-one-client.svg',
     title: 'One client, statement by statement: throughput as a share of the floor, with 95 % intervals',
@@ -115,7 +153,7 @@ export function interleavedChart(interleaved: InterleavedResults, floor: string,
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: {
         text: 'One client, statements interleaved: throughput ÷ floor (raw pg.Pool on the replica)',
-        subtitle: `point: median of the batches' ratios; line: its 95 % interval; dashed: the routed pool's target, ${target}×`,
+        subtitle: `point: median of the batches' ratios; line: its 95 % interval; colour: what it was interleaved with; dashed: the routed pool's target, ${target}×`,
       },
       data: { values },
       facet: {
@@ -123,20 +161,28 @@ export function interleavedChart(interleaved: InterleavedResults, floor: string,
       },
       spec: {
         width: 260,
-        height: { step: 18 },
+        height: { step: withs.length > 1 ? 24 : 18 },
         layer: [
           {
-            mark: { type: 'rule', strokeWidth: 2, color: '#4c78a8' },
+            mark: { type: 'rule', strokeWidth: 2 },
             encoding: {
               y,
+              yOffset,
+              color,
               x: { field: 'low', type: 'quantitative', title: 'ratio to floor', scale: { zero: false } },
               x2: { field: 'high' },
               description: { field: 'label' },
             },
           },
           {
-            mark: { type: 'point', filled: true, size: 50, color: '#4c78a8' },
-            encoding: { y, x: { field: 'ratio', type: 'quantitative' }, description: { field: 'label' } },
+            mark: { type: 'point', filled: true, size: 50 },
+            encoding: {
+              y,
+              yOffset,
+              color,
+              x: { field: 'ratio', type: 'quantitative' },
+              description: { field: 'label' },
+            },
           },
           {
             mark: { type: 'rule', strokeDash: [4, 3], color: '#333' },

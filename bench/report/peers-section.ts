@@ -139,7 +139,8 @@ export function peersSection(results: PeersResults | undefined): Section {
       ? [
           `![${oneClient.title}](benchmarks/${oneClient.file})`,
           '',
-          `<details><summary>One client, statement by statement: all numbers (${results.interleaved.ms / 1000} s per workload)</summary>`,
+          `<details><summary>One client, statement by statement: all numbers (with all peers ${results.interleaved.ms / 1000} s per workload` +
+            `${results.interleaved.pairs ? `, with the floor alone ${results.interleaved.pairs.ms / 1000} s per peer and workload` : ''})</summary>`,
           '',
           interleavedTable(results.interleaved, results.floor),
           '',
