@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { currentScope } from '../scope/request-scope.ts';
 import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
 import type { ClientState, PrimaryRunner, StatementDispatcher } from './statement-dispatcher.ts';
 
@@ -82,8 +83,9 @@ export class RoutedClient extends EventEmitter {
   }
 
   #dispatch(q: QueryArgs): Promise<pg.QueryResult> {
-    const decision = this.#dispatcher.decide(q.sql, this.#state);
-    return this.#dispatcher.run(q.sql, q.config, q.values, decision, this.#primaryRunner);
+    const scope = currentScope();
+    const decision = this.#dispatcher.decide(q.sql, this.#state, scope);
+    return this.#dispatcher.run(q.sql, q.config, q.values, decision, this.#primaryRunner, scope);
   }
 
   readonly #primaryRunner: PrimaryRunner = (config, values) =>

@@ -125,13 +125,13 @@ export class StatementDispatcher {
    * BEGIN and session statements are meaningless across pooled connections and simply go to the
    * primary). Classification happens only when routing is enabled. Call it after `ready` settled: the
    * classification, and so the transaction and pinning state, is synchronous; only the choice of a replica
-   * under a causal token may have to ask the replicas (then the decision is a promise). `scope`: the request's, when
-   * the caller has it already (looked up in the async context otherwise).
+   * under a causal token may have to ask the replicas (then the decision is a promise). `scope`: the request's
+   * (`currentScope()`), looked up once by the caller for both this and {@link run}.
    */
   decide(
     sql: string,
     state: ClientState | undefined,
-    scope: RequestScope | undefined = currentScope(),
+    scope: RequestScope | undefined,
   ): Decision | Promise<Decision> {
     if (!this.replicas) return toPrimary.routing_disabled;
     const live = scope !== undefined && !scope.ended;
@@ -182,8 +182,7 @@ export class StatementDispatcher {
   /**
    * Run a statement where `decision` says. A replica failure of the operational kind is retried exactly
    * once on the primary; the rest of the request then stays on the primary, with one WARN line per
-   * request. Primary errors propagate untouched. `scope`: the request's, when the caller has it already (the one its
-   * decision was made in).
+   * request. Primary errors propagate untouched. `scope`: the request's, the one its decision was made in.
    */
   run(
     sql: string,
@@ -191,7 +190,7 @@ export class StatementDispatcher {
     values: unknown[] | undefined,
     decision: Decision | Promise<Decision>,
     primary: PrimaryRunner,
-    scope: RequestScope | undefined = currentScope(),
+    scope: RequestScope | undefined,
   ): Promise<pg.QueryResult> {
     if (decision instanceof Promise) {
       return decision.then((d) => this.#execute(sql, config, values, d, primary, scope));
