@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildReport } from '../bench/report/build-report.ts';
 import { loadResults, writeReport } from '../bench/report/load-results.ts';
+import { range } from '../bench/report/markdown.ts';
 import { fixtureInputs } from './fixtures/bench-results.ts';
 
 const report = await buildReport(fixtureInputs);
@@ -95,6 +96,12 @@ describe('the benchmark report from results', () => {
       lower.markdown,
       /target met in 0 of 6 cases, and inside the median's interval in the 6 others/,
     );
+  });
+
+  it('writes a range that spans zero with signs, not a dash after a minus', () => {
+    assert.equal(range([46.2, 17.4, 30]), '17–46');
+    assert.equal(range([45.9, -0.7, 12]), '−1 to +46');
+    assert.equal(range([-3.2, -1.4]), '−3 to −1');
   });
 
   it('tells the one-client interleaved ratios with their intervals, and charts them', async () => {

@@ -6,7 +6,7 @@
 import type { InterleavedRow } from '../support/interleaved.ts';
 import { renderSvg } from './charts.ts';
 import { type FaultMatrixResults, faultsSection } from './faults-section.ts';
-import { fixed } from './markdown.ts';
+import { fixed, range } from './markdown.ts';
 import { type OffloadResults, offloadSection } from './offload-section.ts';
 import { controlRows, type PeersResults, peersSection, ROUTED_IN_SCOPE } from './peers-section.ts';
 import { type EndpointsResults, type ScaleSize, scaleSection } from './scale-section.ts';
@@ -74,8 +74,7 @@ function answers(inputs: ReportInputs): string[] {
             `${fixed(Math.min(...control), 3)}–${fixed(Math.max(...control), 3)}×)`
           : ')') +
         (routed.every((r) => r.addedCpuMicrosMedian !== undefined)
-          ? `, and adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
-            `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query`
+          ? `, and adds ${range(routed.map((r) => r.addedCpuMicrosMedian ?? 0))} µs of client CPU per query`
           : '') +
         oneClient(inputs.peers) +
         (pgpool.length > 0

@@ -21,6 +21,18 @@ export function fixed(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
 
+/**
+ * The range of `xs` in whole units: `17–46`, or `−1 to +46` when it spans zero (a dash between a minus sign and a
+ * number would read as one).
+ */
+export function range(xs: readonly number[]): string {
+  const low = Math.min(...xs);
+  const high = Math.max(...xs);
+  if (low >= 0) return `${fixed(low, 0)}–${fixed(high, 0)}`;
+  const signed = (x: number) => `${x < 0 ? '−' : '+'}${fixed(Math.abs(x), 0)}`;
+  return `${signed(low)} to ${signed(high)}`;
+}
+
 /** The machine a result file was measured on, and its load average then. */
 export interface RunEnvironment {
   readonly date?: string;

@@ -4,7 +4,7 @@ export type { PeersResults, PeersRow } from './peers-results.ts';
 
 import { median, medianInterval } from '../support/stats.ts';
 import type { Chart } from './charts.ts';
-import { environmentLine, fixed, missing, table } from './markdown.ts';
+import { environmentLine, fixed, missing, range, table } from './markdown.ts';
 import { latencyChart, throughputChart } from './peers-charts.ts';
 import { interleavedChart, interleavedHeadline, interleavedTable } from './peers-interleaved.ts';
 import { type PeersResults, type PeersRow, WORKLOAD_TITLE } from './peers-results.ts';
@@ -76,8 +76,7 @@ export function peersSection(results: PeersResults | undefined): Section {
         `median over all cases ${fixed(median(routed.map((r) => r.ratioMedian)), 3)}×` +
         targetCount(routed, results.targetRatio) +
         (routed.every((r) => r.addedCpuMicrosMedian !== undefined)
-          ? `; it adds ${fixed(Math.min(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)}–` +
-            `${fixed(Math.max(...routed.map((r) => r.addedCpuMicrosMedian ?? 0)), 0)} µs of client CPU per query.`
+          ? `; it adds ${range(routed.map((r) => r.addedCpuMicrosMedian ?? 0))} µs of client CPU per query.`
           : '.') +
         hedgingOff(results)
       : 'RoutedPool in scope was not measured.',
