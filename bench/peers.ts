@@ -68,13 +68,7 @@ import {
   writeResult,
 } from './support/bench-env.ts';
 import { connectionsOpenedSince } from './support/connections-opened.ts';
-import {
-  INTERLEAVED_BATCHES,
-  INTERLEAVED_TRIM,
-  type InterleavedRow,
-  interleave,
-  summariseInterleaved,
-} from './support/interleaved.ts';
+import { INTERLEAVED_BATCHES, INTERLEAVED_TRIM, interleaveOneClient } from './support/interleaved.ts';
 import { libraryPeers } from './support/library-peers.ts';
 import {
   drive,
@@ -320,26 +314,15 @@ try {
     expected: 'replica',
     run: (w, id) => runInReplicaScope(() => rawReplica.query(sqlOf(w), paramsOf(w, id))),
   };
-  const interleavedPeers = [...peers, scopeOnly];
-  const interleavedRows: InterleavedRow[] = [];
-  for (const workload of ['point', 'endpoint'] as const) {
-    const latencies = await interleave(interleavedPeers, workload, interleavedMs, ROWS);
-    interleavedRows.push(...summariseInterleaved(workload, interleavedPeers, latencies));
-    log(`  done: ${workload}, one client, interleaved`);
-  }
-  // --- one client, each peer interleaved with the floor alone (the rounds' pairing, statement by statement)
-  const pairRows: InterleavedRow[] = [];
-  for (const workload of ['point', 'endpoint'] as const) {
-    for (const p of interleavedPeers.slice(1)) {
-      const pair = [interleavedPeers[0] as Peer, p];
-      const row = summariseInterleaved(workload, pair, await interleave(pair, workload, pairMs, ROWS))[1];
-      if (row) pairRows.push(row);
-    }
-    log(`  done: ${workload}, one client, each peer paired with the floor`);
-  }
+  const oneClient = await interleaveOneClient([...peers, scopeOnly], {
+    ms: interleavedMs,
+    pairMs,
+    rows: ROWS,
+    log,
+  });
   console.table(
-    [...interleavedRows, ...pairRows].map((r, i) => ({
-      with: i < interleavedRows.length ? 'all peers' : 'floor alone',
+    [...oneClient.all, ...oneClient.pairs].map((r, i) => ({
+      with: i < oneClient.all.length ? 'all peers' : 'floor alone',
       workload: r.workload,
       peer: r.peer,
       cycles: r.cycles,
@@ -377,8 +360,8 @@ try {
       batches: INTERLEAVED_BATCHES,
       trim: INTERLEAVED_TRIM,
       scopeOnly: SCOPE_ONLY,
-      rows: interleavedRows,
-      pairs: { ms: pairMs, rows: pairRows },
+      rows: oneClient.all,
+      pairs: { ms: pairMs, rows: oneClient.pairs },
     },
   });
   log('wrote bench/results/peers.json');

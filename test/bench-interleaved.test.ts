@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { interleave, summariseInterleaved } from '../bench/support/interleaved.ts';
+import { interleave, interleaveOneClient, summariseInterleaved } from '../bench/support/interleaved.ts';
 import type { Peer } from '../bench/support/paired-runs.ts';
 
 const names = (n: number) =>
@@ -41,6 +41,50 @@ describe('interleave', () => {
       orders.add(cycle.join(''));
     }
     assert.ok(orders.size > 5, `${orders.size} distinct orders`);
+  });
+});
+
+describe('interleaveOneClient', () => {
+  it('runs all peers together, then each with the floor alone, on both workloads', async () => {
+    // Each call with the phase it ran in: the log marks the end of each (all peers on the point query, then on the
+    // endpoint statement, then the pairs on each).
+    const lines: string[] = [];
+    const calls: { phase: number; workload: string; peer: number }[] = [];
+    const peers: Peer[] = names(3).map((p, i) => ({
+      ...p,
+      run: async (workload) => {
+        calls.push({ phase: lines.length, workload, peer: i });
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    }));
+    const { all, pairs } = await interleaveOneClient(peers, {
+      ms: 200,
+      pairMs: 150,
+      rows: 100,
+      log: (line) => lines.push(line),
+    });
+    assert.equal(lines.length, 4);
+    assert.deepEqual(
+      all.map((r) => `${r.workload}:${r.peer}`),
+      ['point', 'endpoint'].flatMap((w) => ['peer 0', 'peer 1', 'peer 2'].map((n) => `${w}:${n}`)),
+    );
+    // A pair row for every peer but the floor.
+    assert.deepEqual(
+      pairs.map((r) => `${r.workload}:${r.peer}`),
+      ['point:peer 1', 'point:peer 2', 'endpoint:peer 1', 'endpoint:peer 2'],
+    );
+    for (const [phase, workload] of ['point', 'endpoint', 'point', 'endpoint'].entries()) {
+      const own = calls.filter((c) => c.phase === phase);
+      assert.ok(own.every((c) => c.workload === workload));
+      const last1 = own.map((c) => c.peer).lastIndexOf(1);
+      const first2 = own.map((c) => c.peer).indexOf(2);
+      if (phase < 2) assert.ok(first2 < last1, 'all peers: peer 2 runs between runs of peer 1');
+      else assert.ok(last1 < first2, 'pairs: peer 1 with the floor, then peer 2 with the floor');
+    }
+  });
+
+  it('needs the floor first', async () => {
+    await assert.rejects(interleaveOneClient([], { ms: 10, pairMs: 10, rows: 10, log: () => {} }), /floor/);
   });
 });
 

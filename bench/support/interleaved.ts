@@ -144,3 +144,46 @@ export function summariseInterleaved(
     };
   });
 }
+
+/** Both one-client measurements of {@link interleaveOneClient}, each a row per peer and workload. */
+export interface OneClientRows {
+  /** Every peer in one loop (the floor's own row included, at 1). */
+  readonly all: InterleavedRow[];
+  /** Each peer but the floor interleaved with the floor alone. */
+  readonly pairs: InterleavedRow[];
+}
+
+/**
+ * The one-client measurements of `peers` (the floor first), point query then endpoint statement: all of them in one
+ * loop for `ms` per workload, then each with the floor alone for `pairMs` (the rounds' pairing, statement by
+ * statement). The two bracket a peer's cost: next to the floor alone its code stays warm, among all the others it is
+ * evicted before each statement.
+ */
+export async function interleaveOneClient(
+  peers: readonly Peer[],
+  options: {
+    readonly ms: number;
+    readonly pairMs: number;
+    readonly rows: number;
+    readonly log: (line: string) => void;
+  },
+): Promise<OneClientRows> {
+  const { ms, pairMs, rows, log } = options;
+  const floor = peers[0];
+  if (!floor) throw new Error('no peers: the floor comes first');
+  const all: InterleavedRow[] = [];
+  const pairs: InterleavedRow[] = [];
+  for (const w of ['point', 'endpoint'] as const) {
+    all.push(...summariseInterleaved(w, peers, await interleave(peers, w, ms, rows)));
+    log(`  done: ${w}, one client, interleaved`);
+  }
+  for (const w of ['point', 'endpoint'] as const) {
+    for (const p of peers.slice(1)) {
+      const pair = [floor, p];
+      const row = summariseInterleaved(w, pair, await interleave(pair, w, pairMs, rows))[1];
+      if (row) pairs.push(row);
+    }
+    log(`  done: ${w}, one client, each peer paired with the floor`);
+  }
+  return { all, pairs };
+}
