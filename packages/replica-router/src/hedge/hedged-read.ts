@@ -42,10 +42,10 @@ class PrimaryAttempt extends CancellableQuery {
 /**
  * A statement on a replica that also runs on the primary if the replica has not answered within its delay
  * ({@link delayOnSend}) of its sending (its replica's {@link HedgeWatchdog} starts it), or at once when the replica
- * is ejected under it. The first success wins; the other attempt is abandoned (cancelled, its connection left clean) in the background. The
- * replica failing before the primary started is told as {@link replicaFailed} (the caller falls back as without
- * hedging); after, one attempt failing leaves the race to the other, and both failing is told with the primary's
- * error.
+ * is ejected under it. The first success wins; the other attempt is abandoned (cancelled, its connection left
+ * clean) in the background. The replica failing before the primary started is told as {@link replicaFailed} (the
+ * caller falls back as without hedging); after, one attempt failing leaves the race to the other, and both failing
+ * is told with the primary's error.
  *
  * On the common path (the replica answers within its delay) a read is this one object, linked into its replica's
  * watchdog list: no timer, promise or race state of its own; the primary's attempt exists only once a hedge fires.

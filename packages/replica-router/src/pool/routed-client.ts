@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { currentScope } from '../scope/request-scope.ts';
 import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
 import type { ClientState, PrimaryRunner, StatementDispatcher } from './statement-dispatcher.ts';
 
@@ -83,9 +82,7 @@ export class RoutedClient extends EventEmitter {
   }
 
   #dispatch(q: QueryArgs): Promise<pg.QueryResult> {
-    const scope = currentScope();
-    const decision = this.#dispatcher.decide(q.sql, this.#state, scope);
-    return this.#dispatcher.run(q.sql, q.config, q.values, decision, this.#primaryRunner, scope);
+    return this.#dispatcher.dispatch(q.sql, q.config, q.values, this.#state, this.#primaryRunner);
   }
 
   readonly #primaryRunner: PrimaryRunner = (config, values) =>

@@ -11,7 +11,7 @@ import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
 import { defaultHedgePolicy, type HedgePolicy } from '../hedge/hedge-policy.ts';
 import { Hedger } from '../hedge/hedger.ts';
 import { createReplicaRouter, type ReplicaRouter } from '../router/replica-router.ts';
-import { currentScope, runInScope, type ScopeInfo } from '../scope/request-scope.ts';
+import { runInScope, type ScopeInfo } from '../scope/request-scope.ts';
 import { formatWalPosition } from '../wal/wal-position.ts';
 import { CausalTokens } from './causal-tokens.ts';
 import { listenWhileCheckedOut } from './checked-out-errors.ts';
@@ -329,9 +329,7 @@ export class RoutedPool extends pg.Pool {
   }
 
   #dispatch(sql: string, config: QueryInput, values: unknown[] | undefined): Promise<pg.QueryResult> {
-    const scope = currentScope();
-    const decision = this.#dispatcher.decide(sql, undefined, scope);
-    return this.#dispatcher.run(sql, config, values, decision, this.#primaryRunner, scope);
+    return this.#dispatcher.dispatch(sql, config, values, undefined, this.#primaryRunner);
   }
 
   /**

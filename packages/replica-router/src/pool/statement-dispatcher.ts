@@ -121,14 +121,28 @@ export class StatementDispatcher {
   }
 
   /**
+   * Decides where a statement goes ({@link #decide}) and runs it there ({@link #run}), in the request's scope, looked
+   * up once for both. `state` is the checked-out client's (undefined for pool.query). Call it after `ready` settled.
+   */
+  dispatch(
+    sql: string,
+    config: QueryInput,
+    values: unknown[] | undefined,
+    state: ClientState | undefined,
+    primary: PrimaryRunner,
+  ): Promise<pg.QueryResult> {
+    const scope = currentScope();
+    return this.#run(sql, config, values, this.#decide(sql, state, scope), primary, scope);
+  }
+
+  /**
    * Where a statement goes. `state` is the checked-out client's (undefined for pool.query, where
    * BEGIN and session statements are meaningless across pooled connections and simply go to the
    * primary). Classification happens only when routing is enabled. Call it after `ready` settled: the
    * classification, and so the transaction and pinning state, is synchronous; only the choice of a replica
-   * under a causal token may have to ask the replicas (then the decision is a promise). `scope`: the request's
-   * (`currentScope()`), looked up once by the caller for both this and {@link run}.
+   * under a causal token may have to ask the replicas (then the decision is a promise). `scope`: the request's.
    */
-  decide(
+  #decide(
     sql: string,
     state: ClientState | undefined,
     scope: RequestScope | undefined,
@@ -184,7 +198,7 @@ export class StatementDispatcher {
    * once on the primary; the rest of the request then stays on the primary, with one WARN line per
    * request. Primary errors propagate untouched. `scope`: the request's, the one its decision was made in.
    */
-  run(
+  #run(
     sql: string,
     config: QueryInput,
     values: unknown[] | undefined,
