@@ -51,8 +51,12 @@
  * two, a peer's cost is bracketed: next to the floor alone its code stays warm, between eleven other peers it is
  * evicted before each statement.
  *
+ * Then the rounds' pairing at 16 and 64 clients, read as finely (`interleavePhases`, bench/support/phased.ts): each
+ * peer and the floor take turns in phases of a few hundred statements (tens of milliseconds), each phase timed while
+ * all its clients are busy, for `--phase-ms` per peer, workload and concurrency.
+ *
  * Usage: node --conditions=@perfherder/source --import tsx bench/peers.ts [--rounds 8] [--ms 1000]
- *        [--interleaved-ms 60000] [--pair-ms 15000] [--quick]
+ *        [--interleaved-ms 60000] [--pair-ms 15000] [--phase-ms 8000] [--quick]
  * Writes bench/results/peers.json. Not part of npm test.
  */
 import { parseArgs } from 'node:util';
@@ -79,6 +83,7 @@ import {
   summarise,
   type Workload,
 } from './support/paired-runs.ts';
+import { interleavePhases, MIN_PER_CALLER, printInterleaved } from './support/phased.ts';
 import { createBenchItems, keptConnections, POINT, rawPools } from './support/point-fixture.ts';
 import { balancedOrder } from './support/stats.ts';
 
@@ -88,6 +93,7 @@ const { values: args } = parseArgs({
     ms: { type: 'string', default: '1000' },
     'interleaved-ms': { type: 'string', default: '60000' },
     'pair-ms': { type: 'string', default: '15000' },
+    'phase-ms': { type: 'string', default: '8000' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -100,6 +106,10 @@ if (!Number.isInteger(interleavedMs) || interleavedMs < 1000)
   throw new Error('--interleaved-ms: an integer ≥ 1000');
 const pairMs = args.quick ? 1000 : Number(args['pair-ms']);
 if (!Number.isInteger(pairMs) || pairMs < 1000) throw new Error('--pair-ms: an integer ≥ 1000');
+const phaseMs = args.quick ? 1000 : Number(args['phase-ms']);
+if (!Number.isInteger(phaseMs) || phaseMs < 1000) throw new Error('--phase-ms: an integer ≥ 1000');
+/** About how many statements a phase runs (tens of milliseconds on this machine), by workload. */
+const PER_PHASE = { point: 256, endpoint: 64 } as const;
 /** The untimed run right before each timed one, the same pool at the same concurrency. */
 const WARM_MS = Math.min(250, Math.round(runMs / 4));
 const ROWS = 100_000;
@@ -320,19 +330,15 @@ try {
     rows: ROWS,
     log,
   });
-  console.table(
-    [...oneClient.all, ...oneClient.pairs].map((r, i) => ({
-      with: i < oneClient.all.length ? 'all peers' : 'floor alone',
-      workload: r.workload,
-      peer: r.peer,
-      cycles: r.cycles,
-      'mean µs': r.meanMicros,
-      'ratio to floor': r.ratioMedian,
-      interval: `${r.ratioLow}–${r.ratioHigh}`,
-      '+µs': r.addedMicrosMedian,
-      errors: r.errors,
-    })),
-  );
+  // --- 16 and 64 clients, each peer and the floor in alternating phases (bench/support/phased.ts)
+  const phased = await interleavePhases([...peers, scopeOnly], {
+    concurrencies: CONCURRENCIES.filter((c) => c > 1),
+    perPhase: PER_PHASE,
+    ms: phaseMs,
+    rows: ROWS,
+    log,
+  });
+  printInterleaved(oneClient, phased);
 
   writeResult('peers.json', {
     benchmark: 'peers',
@@ -363,6 +369,7 @@ try {
       rows: oneClient.all,
       pairs: { ms: pairMs, rows: oneClient.pairs },
     },
+    phased: { ms: phaseMs, perPhase: PER_PHASE, minPerCaller: MIN_PER_CALLER, rows: phased },
   });
   log('wrote bench/results/peers.json');
 } finally {

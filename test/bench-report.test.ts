@@ -29,6 +29,7 @@ describe('the benchmark report from results', () => {
       'offload-statements.svg',
       'peers-latency.svg',
       'peers-one-client.svg',
+      'peers-phased.svg',
       'peers-throughput.svg',
       'scale.svg',
       'startup.svg',
@@ -98,6 +99,38 @@ describe('the benchmark report from results', () => {
     );
   });
 
+  it('tells the ratios at 16 and 64 clients in phases with the floor, and charts them', async () => {
+    assert.match(
+      report.markdown,
+      /\*\*16 and 64 clients, in phases with the floor\*\* \(.*about 256 point queries or 64 platforms statements per phase, .*at least 150 pairs of phases per case; .*\): RoutedPool in scope runs at 0\.965× \(0\.955–0\.975, \+3\.5 µs\) at 16 and 0\.961× \(0\.951–0\.971, \+3\.9 µs\) at 64 clients on the point query, and 0\.965× .* at 64 clients on the platforms statement \(target ≥ 0\.97: \*\*not met\*\*\); the scope alone 0\.988× .*; the A\/A control 0\.995× /,
+    );
+    assert.match(
+      report.markdown,
+      /\*\*Cost\*\*: .*; at 16 and 64 clients, in phases of tens of milliseconds with the floor, 0\.965× on the point query at 16 \(0\.955–0\.975\), 0\.961× on the point query at 64 \(0\.951–0\.971\), 0\.965× on the endpoint statement at 16 \(0\.955–0\.975\), 0\.961× on the endpoint statement at 64 \(0\.951–0\.971\); pgpool-II/,
+    );
+    assert.match(
+      report.markdown,
+      /\| 64 \| endpoint \| RoutedPool in scope \| 150 \| 0\.961 \| 0\.951–0\.971 \| 3\.9 \| 0 \|/,
+    );
+    assert.match(
+      report.markdown,
+      /in phases: all numbers \(8 s per peer, workload and concurrency; at least 4 statements/,
+    );
+    const chart = svg('peers-phased.svg');
+    assert.ok(
+      chart.includes(
+        'aria-label="RoutedPool in scope, the point query, 64 clients, in phases with the floor: 0.961× the floor (95 % interval 0.951–0.971)"',
+      ),
+    );
+    // Results saved before the phases ran: no line, no chart.
+    const peers = fixtureInputs.peers;
+    assert.ok(peers);
+    const { phased: _, ...older } = peers;
+    const before = await buildReport({ ...fixtureInputs, peers: older });
+    assert.doesNotMatch(before.markdown, /in phases/);
+    assert.ok(!before.charts.some((c) => c.file === 'peers-phased.svg'));
+  });
+
   it('writes a range that spans zero with signs, not a dash after a minus', () => {
     assert.equal(range([46.2, 17.4, 30]), '17–46');
     assert.equal(range([45.9, -0.7, 12]), '−1 to +46');
@@ -115,7 +148,7 @@ describe('the benchmark report from results', () => {
     );
     assert.match(
       report.markdown,
-      /\*\*Cost\*\*: .*; at one client, statement by statement, 0\.975× on the point query \(95 % interval 0\.965–0\.985\) and 0\.975× on the endpoint statement \(95 % interval 0\.965–0\.985\) next to the floor alone, and 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\) between all the other peers \(its code evicted before each statement\); pgpool-II/,
+      /\*\*Cost\*\*: .*; at one client, statement by statement, 0\.975× on the point query \(95 % interval 0\.965–0\.985\) and 0\.975× on the endpoint statement \(95 % interval 0\.965–0\.985\) next to the floor alone, and 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\) between all the other peers \(its code evicted before each statement\);/,
     );
     assert.match(report.markdown, /the scope alone \(the floor’s pool inside `runInReplicaScope`\) 0\.988×/);
     assert.match(report.markdown, /the A\/A control 0\.995× \(0\.985–1\.005, \+0\.5 µs\)/);
@@ -162,7 +195,7 @@ describe('the benchmark report from results', () => {
     assert.doesNotMatch(unpaired.markdown, /Each peer with the floor alone/);
     assert.match(
       unpaired.markdown,
-      /at one client, statement by statement, 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\); pgpool-II/,
+      /at one client, statement by statement, 0\.955× on the point query \(95 % interval 0\.945–0\.965\) and 0\.955× on the endpoint statement \(95 % interval 0\.945–0\.965\); at 16 and 64 clients/,
     );
     const unpairedChart = unpaired.charts.find((c) => c.file === 'peers-one-client.svg')?.svg ?? '';
     assert.match(unpairedChart, /interleaved with all peers/);

@@ -77,6 +77,7 @@ function answers(inputs: ReportInputs): string[] {
           ? `, and adds ${range(routed.map((r) => r.addedCpuMicrosMedian ?? 0))} µs of client CPU per query`
           : '') +
         oneClient(inputs.peers) +
+        inPhases(inputs.peers) +
         (pgpool.length > 0
           ? `; pgpool-II ${fixed(Math.min(...pgpool.map((r) => r.ratioMedian)), 2)}–${fixed(Math.max(...pgpool.map((r) => r.ratioMedian)), 2)}×.`
           : '.'),
@@ -114,6 +115,22 @@ function answers(inputs: ReportInputs): string[] {
     );
   } else out.push('**Faults**: not measured yet (fault matrix).');
   return out;
+}
+
+/** The routed pool in scope at 16 and 64 clients in phases with the floor (when measured), for the cost answer. */
+function inPhases(peers: PeersResults | undefined): string {
+  const rows = peers?.phased?.rows.filter((r) => r.peer === ROUTED_IN_SCOPE) ?? [];
+  if (rows.length === 0) return '';
+  return (
+    `; at 16 and 64 clients, in phases of tens of milliseconds with the floor, ` +
+    rows
+      .map(
+        (r) =>
+          `${fixed(r.ratioMedian, 3)}× on the ${r.workload === 'point' ? 'point query' : 'endpoint statement'} at ` +
+          `${r.concurrency} (${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
+      )
+      .join(', ')
+  );
 }
 
 /** The routed pool in scope at one client, statement by statement (when measured), for the cost answer. */

@@ -121,39 +121,75 @@ export function interleavedTable(interleaved: InterleavedResults, floor: string)
 
 /** The one-client ratios with their intervals, a row per peer, a column per workload. */
 export function interleavedChart(interleaved: InterleavedResults, floor: string, target: number): Chart {
-  const values = allRows(interleaved)
-    .filter(({ row }) => row.peer !== floor)
-    .map(({ with: w, row: r }) => ({
-      with: w,
-      workload: WORKLOADS[r.workload],
-      peer: r.peer,
-      ratio: r.ratioMedian,
-      low: r.ratioLow,
-      high: r.ratioHigh,
-      label: `${r.peer}, ${WORKLOADS[r.workload]}, one client, interleaved with ${w}: ${fixed(r.ratioMedian, 3)}× the floor (95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
-    }));
+  return ratioChart({
+    file: 'peers-one-client.svg',
+    title: 'One client, statement by statement: throughput as a share of the floor, with 95 % intervals',
+    heading: 'One client, statements interleaved: throughput ÷ floor (raw pg.Pool on the replica)',
+    seriesTitle: 'interleaved with',
+    series: [WITH_ALL, WITH_FLOOR],
+    target,
+    values: allRows(interleaved)
+      .filter(({ row }) => row.peer !== floor)
+      .map(({ with: w, row: r }) => ({
+        series: w,
+        row: r,
+        label: `${r.peer}, ${WORKLOADS[r.workload]}, one client, interleaved with ${w}`,
+      })),
+  });
+}
+
+/** A point of {@link ratioChart}: a peer's ratio on a workload, in one series, and what its description says. */
+export interface RatioPoint {
+  readonly series: string;
+  readonly row: InterleavedRow;
+  /** Whose ratio it is and how it was measured (its ratio and interval are appended). */
+  readonly label: string;
+}
+
+/**
+ * Ratios to the floor with their 95 % intervals: a row per peer, a column per workload, each row's series side by
+ * side and told apart by colour, the target dashed.
+ */
+export function ratioChart(o: {
+  readonly file: string;
+  readonly title: string;
+  readonly heading: string;
+  readonly seriesTitle: string;
+  /** The series in their order (the first two get the report's two colours). */
+  readonly series: readonly string[];
+  readonly target: number;
+  readonly values: readonly RatioPoint[];
+}): Chart {
+  const values = o.values.map(({ series, row: r, label }) => ({
+    series,
+    workload: WORKLOADS[r.workload],
+    peer: r.peer,
+    ratio: r.ratioMedian,
+    low: r.ratioLow,
+    high: r.ratioHigh,
+    label: `${label}: ${fixed(r.ratioMedian, 3)}× the floor (95 % interval ${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)})`,
+  }));
   const peers = [...new Set(values.map((v) => v.peer))];
   // Room for the longest name as the headless renderer estimates text (0.8 × font size per character).
   const y = { field: 'peer', type: 'nominal' as const, sort: peers, title: null, axis: { labelLimit: 440 } };
-  const withs = [...new Set(values.map((v) => v.with))];
-  // Each peer's two interleavings side by side in its row, told apart by colour.
+  const present = o.series.filter((name) => values.some((v) => v.series === name));
   const color = {
-    field: 'with',
+    field: 'series',
     type: 'nominal' as const,
-    title: 'interleaved with',
-    sort: withs,
-    scale: { domain: [WITH_ALL, WITH_FLOOR], range: ['#4c78a8', '#f58518'] },
+    title: o.seriesTitle,
+    sort: present,
+    scale: { domain: [...o.series], range: ['#4c78a8', '#f58518', '#54a24b'] },
     legend: { orient: 'bottom' as const },
   };
-  const yOffset = { field: 'with', type: 'nominal' as const, sort: withs };
+  const yOffset = { field: 'series', type: 'nominal' as const, sort: present };
   return {
-    file: 'peers-one-client.svg',
-    title: 'One client, statement by statement: throughput as a share of the floor, with 95 % intervals',
+    file: o.file,
+    title: o.title,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: {
-        text: 'One client, statements interleaved: throughput ÷ floor (raw pg.Pool on the replica)',
-        subtitle: `point: median of the batches' ratios; line: its 95 % interval; colour: what it was interleaved with; dashed: the routed pool's target, ${target}×`,
+        text: o.heading,
+        subtitle: `point: median of the batches' ratios; line: its 95 % interval; colour: ${o.seriesTitle}; dashed: the routed pool's target, ${o.target}×`,
       },
       data: { values },
       facet: {
@@ -161,7 +197,7 @@ export function interleavedChart(interleaved: InterleavedResults, floor: string,
       },
       spec: {
         width: 260,
-        height: { step: withs.length > 1 ? 24 : 18 },
+        height: { step: present.length > 1 ? 24 : 18 },
         layer: [
           {
             mark: { type: 'rule', strokeWidth: 2 },
@@ -186,7 +222,7 @@ export function interleavedChart(interleaved: InterleavedResults, floor: string,
           },
           {
             mark: { type: 'rule', strokeDash: [4, 3], color: '#333' },
-            encoding: { x: { datum: target, type: 'quantitative' } },
+            encoding: { x: { datum: o.target, type: 'quantitative' } },
           },
         ],
       },

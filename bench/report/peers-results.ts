@@ -1,6 +1,7 @@
 /** What bench/peers.ts saves (bench/results/peers.json), as the report reads it. */
 import type { RunEnvironment } from './markdown.ts';
 import type { InterleavedResults } from './peers-interleaved.ts';
+import type { PhasedResults } from './peers-phased.ts';
 
 export interface PeersRow {
   readonly workload: 'point' | 'endpoint';
@@ -43,6 +44,8 @@ export interface PeersResults extends RunEnvironment {
   readonly rows: readonly PeersRow[];
   /** One client, statement by statement; absent in results saved before it ran. */
   readonly interleaved?: InterleavedResults;
+  /** 16 and 64 clients, each peer and the floor in alternating phases; absent in results saved before it ran. */
+  readonly phased?: PhasedResults;
 }
 
 export const WORKLOAD_TITLE = {

@@ -7,6 +7,7 @@ import type { Chart } from './charts.ts';
 import { environmentLine, fixed, missing, range, table } from './markdown.ts';
 import { latencyChart, throughputChart } from './peers-charts.ts';
 import { interleavedChart, interleavedHeadline, interleavedTable } from './peers-interleaved.ts';
+import { phasedChart, phasedHeadline, phasedTable } from './peers-phased.ts';
 import { type PeersResults, type PeersRow, WORKLOAD_TITLE } from './peers-results.ts';
 import type { Section } from './section.ts';
 
@@ -90,6 +91,20 @@ export function peersSection(results: PeersResults | undefined): Section {
           ),
         ]
       : []),
+    ...(results.phased
+      ? [
+          phasedHeadline(
+            results.phased,
+            {
+              routed: ROUTED_IN_SCOPE,
+              hedgingOff: HEDGING_OFF,
+              scopeOnly: results.interleaved?.scopeOnly,
+              control: results.control,
+            },
+            results.targetRatio,
+          ),
+        ]
+      : []),
     pgpoolMedian === undefined
       ? `pgpool-II: ${results.skipped.find((s) => s.peer === 'pgpool-II')?.reason ?? 'not measured'}.`
       : `pgpool-II runs at ${fixed(pgpoolMedian, 2)}× the floor (median over the cases; an independent run measured about 0.5×).`,
@@ -97,6 +112,7 @@ export function peersSection(results: PeersResults | undefined): Section {
   const charts: Chart[] = [throughputChart(results), latencyChart(results)];
   const oneClient =
     results.interleaved && interleavedChart(results.interleaved, results.floor, results.targetRatio);
+  const phased = results.phased && phasedChart(results.phased, results.targetRatio);
   const markdown = [
     environmentLine(results),
     '',
@@ -142,6 +158,19 @@ export function peersSection(results: PeersResults | undefined): Section {
             `${results.interleaved.pairs ? `, with the floor alone ${results.interleaved.pairs.ms / 1000} s per peer and workload` : ''})</summary>`,
           '',
           interleavedTable(results.interleaved, results.floor),
+          '',
+          '</details>',
+          '',
+        ]
+      : []),
+    ...(phased && results.phased
+      ? [
+          `![${phased.title}](benchmarks/${phased.file})`,
+          '',
+          `<details><summary>16 and 64 clients in phases: all numbers (${results.phased.ms / 1000} s per peer, workload ` +
+            `and concurrency; at least ${results.phased.minPerCaller} statements per client per phase)</summary>`,
+          '',
+          phasedTable(results.phased),
           '',
           '</details>',
           '',
@@ -199,7 +228,11 @@ export function peersSection(results: PeersResults | undefined): Section {
     '',
     '</details>',
   ].join('\n');
-  return { title: 'Peers side by side', markdown, charts: oneClient ? [...charts, oneClient] : charts };
+  return {
+    title: 'Peers side by side',
+    markdown,
+    charts: [...charts, ...(oneClient ? [oneClient] : []), ...(phased ? [phased] : [])],
+  };
 }
 
 /** The routed pool with hedged reads off, when measured: its worst ratio and its added client CPU. */
