@@ -303,25 +303,25 @@ export class RoutedPool extends pg.Pool {
     values: pg.QueryConfigValues<I>,
     callback: (err: Error, result: pg.QueryResult<R>) => void,
   ): void;
+  // Three parameters, not a rest array: pg's forms have at most three arguments, and the usual one, (text) or
+  // (text, values), then builds no object at all on its way to the dispatcher.
   // biome-ignore lint/suspicious/noExplicitAny: the implementation accepts every overload above.
-  override query(...args: any[]): any {
+  override query(first?: any, second?: any, third?: any): any {
     if (!this.#replicas) {
       this.#dispatcher.counts.routing_disabled++;
-      return super.query(...(args as Parameters<pg.Pool['query']>));
+      return super.query(first, second, third);
     }
     const ready = this.#dispatcher.ready;
-    const [text, values] = args;
-    // The usual form, (text) or (text, values), with no other object to build.
     if (
       !ready &&
-      args.length <= 2 &&
-      typeof text === 'string' &&
-      (values === undefined || Array.isArray(values))
+      third === undefined &&
+      typeof first === 'string' &&
+      (second === undefined || Array.isArray(second))
     ) {
-      return this.#dispatch(text, text, values);
+      return this.#dispatch(first, first, second);
     }
-    const q = normalizeQueryArgs(args);
-    if (q.submittable) return super.query(...(args as Parameters<pg.Pool['query']>));
+    const q = normalizeQueryArgs([first, second, third]);
+    if (q.submittable) return super.query(first, second, third);
     const result = ready
       ? ready.then(() => this.#dispatch(q.sql, q.config, q.values))
       : this.#dispatch(q.sql, q.config, q.values);

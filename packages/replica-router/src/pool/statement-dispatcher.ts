@@ -3,12 +3,13 @@ import type { Classification } from '../classify/classification.ts';
 import type { StatementClassifier } from '../classify/statement-classifier.ts';
 import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
-import type { AbandonOutcome, ConnectionSource } from '../hedge/cancellable-query.ts';
+import type { ConnectionSource } from '../hedge/cancellable-query.ts';
 import type { Hedger } from '../hedge/hedger.ts';
+import type { LatencyWindow } from '../hedge/latency-window.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
 import type { RouteReason } from '../router/route-reason.ts';
-import { currentScope, markWrote, type RequestScope, withScope } from '../scope/request-scope.ts';
+import { currentScope, markWrote, type RequestScope } from '../scope/request-scope.ts';
 import { exceptionType, isConnectionError, isFallbackError, isRecoveryConflict } from './fallback-error.ts';
 import { type Choice, type ReplicaChooser, toPrimary } from './replica-chooser.ts';
 import { ReplicaReadMemo } from './replica-read-memo.ts';
@@ -255,7 +256,7 @@ export class StatementDispatcher {
       },
       (error: unknown) => {
         replica.outstanding--;
-        return this.#fallBack(sql, config, values, replica, reason, error, started, primary);
+        return this.fallBack(sql, config, values, replica, reason, error, started, primary);
       },
     );
   }
@@ -265,7 +266,7 @@ export class StatementDispatcher {
    * replica, or on the primary when there is none; any other error of the operational kind runs the statement
    * once on the primary (a connection error also ejects the replica); any other error propagates.
    */
-  #fallBack(
+  fallBack(
     sql: string,
     config: QueryInput,
     values: unknown[] | undefined,
@@ -283,7 +284,7 @@ export class StatementDispatcher {
     if (reason === 'routed' && isRecoveryConflict(error)) {
       return this.#retryConflict(sql, config, values, replica, primary);
     }
-    this.#noteReplicaFailure(replica, error);
+    this.noteReplicaFailure(replica, error);
     this.noteFallback(error);
     this.counts.fallback++;
     return this.#onPrimary(sql, config, values, 'fallback', primary);
@@ -316,7 +317,8 @@ export class StatementDispatcher {
     return this.#onPrimary(sql, config, values, 'conflict_retry', primary);
   }
 
-  #noteReplicaFailure(replica: ReplicaMember, error: unknown): void {
+  /** A replica failed a statement of the operational kind: counted, and ejected on a connection error. */
+  noteReplicaFailure(replica: ReplicaMember, error: unknown): void {
     replica.failures++;
     this.fallbacks++;
     if (isConnectionError(error)) this.replicas!.eject(replica, error);
@@ -329,7 +331,7 @@ export class StatementDispatcher {
    * budget ejects the replica (`hedge_budget`): its later reads go to the primary once, not twice. An ejection
    * of the replica, whatever its cause, hedges its statements in flight at once. A replica failure before the
    * hedge falls back exactly as without hedging. The delay is watched by the replica's watchdog (see
-   * {@link RoutedRead}); the `hedged*` methods below are the read's outcomes.
+   * {@link RoutedRead}, which also handles the read's outcomes).
    */
   #executeHedged(
     sql: string,
@@ -346,13 +348,14 @@ export class StatementDispatcher {
     replica.hedging ??= hedger.replica(replica.ref.name);
     replica.outstanding++;
     // A new connection: the hedge may start before the statement is sent (see HedgedRead.begin), the cap at least
-    // after the start. Else the delay is the read's business once the statement was sent (hedgedSent).
+    // after the start. Else the delay is the read's business once the statement was sent (RoutedRead.delayOnSend).
     const connectDelayMs = opensConnection(replica.pool)
       ? Math.max(hedger.delayFor(replica.hedging, this.#readMemo.shapeOf(sql, hedger)), hedger.policy.capMs)
       : undefined;
     return new Promise((resolve, reject) => {
       new RoutedRead(
         this,
+        hedger,
         sql,
         config,
         values,
@@ -368,101 +371,9 @@ export class StatementDispatcher {
     });
   }
 
-  /**
-   * A hedged read's statement was sent to its replica at `now` (on the hedger's clock): it counts in the replica's
-   * budget window, and its delay is its shape's or the replica's, from their latencies so far. Done here rather
-   * than before the send: the statement is on its way, and the server works on it meanwhile.
-   */
-  hedgedSent(read: RoutedRead, now: number): number {
-    const hedger = this.#hedger!;
-    const hedging = read.replica.hedging!;
-    hedger.noteStatement(hedging, now);
-    read.shape = this.#readMemo.shapeOf(read.sql, hedger);
-    return hedger.delayFor(hedging, read.shape);
-  }
-
-  /** A hedged read's delay passed (`now` false) or its replica was ejected (`now` true): the hedge goes ahead. */
-  hedgedOnHedge(read: RoutedRead, now: boolean): boolean {
-    this.#hedger!.noteHedge(read.replica.hedging!, now);
-    this.counts.hedged++;
-    return true;
-  }
-
-  /** A hedged read's replica failed while the primary runs it too. */
-  hedgedReplicaErrorWhileHedged(read: RoutedRead, error: unknown): void {
-    const replica = read.replica;
-    // The primary already runs it: a recovery conflict is then retried there, not a failure of the replica.
-    if (isRecoveryConflict(error)) replica.conflicts++;
-    else if (isFallbackError(error)) this.#noteReplicaFailure(replica, error);
-    if (read.publishing) this.publish(replica.ref, read.reason, read.sql, read.started, error, true);
-  }
-
-  /** A hedged read's replica answered first (the common path: within its delay, `hedged` false). */
-  hedgedReplicaWon(
-    read: RoutedRead,
-    result: pg.QueryResult,
-    replicaMs: number,
-    hedged: boolean,
-    loser: Promise<AbandonOutcome> | undefined,
-  ): void {
-    const replica = read.replica;
-    const hedger = this.#hedger!;
-    const hedging = replica.hedging!;
-    replica.outstanding--;
-    if (hedged) {
-      if (loser) void loser.then((left) => hedger.noteLoser(hedging, left));
-      hedger.noteWinner(hedging, 'replica');
-    }
-    hedger.recordLatency(hedging, replicaMs, read.sql, read.shape);
-    replica.served++;
-    this.noteServed(replica, read.scope);
-    if (read.publishing) this.publish(replica.ref, read.reason, read.sql, read.started);
-    read.resolve(result);
-  }
-
-  /** The primary answered a hedged read first. */
-  hedgedPrimaryWon(
-    read: RoutedRead,
-    result: pg.QueryResult,
-    primaryMs: number,
-    loser: Promise<AbandonOutcome> | undefined,
-  ): void {
-    const { replica, sql } = read;
-    const hedger = this.#hedger!;
-    const hedging = replica.hedging!;
-    // The replica stays busy until its losing statement has stopped.
-    if (loser) {
-      void loser.then((left) => {
-        replica.outstanding--;
-        hedger.noteLoser(hedging, left);
-      });
-    } else replica.outstanding--;
-    hedger.noteWinner(hedging, 'primary');
-    // Lost a race it had the delay's head start in (not one started by its ejection): the budget's business.
-    if (replica.health.routable && !hedger.spend(hedging)) replica.health.recordHedgeBudget();
-    // Into the window the read was timed by (the memo's may have left the hedger's cache since).
-    if (read.shape) read.shape.record(primaryMs);
-    else hedger.recordShape(sql, primaryMs);
-    this.noteOnPrimary(sql, read.scope);
-    if (read.publishing) this.publish(this.primaryRef, 'hedged', sql, performance.now() - primaryMs);
-    read.resolve(result);
-  }
-
-  /** A hedged read's replica failed before any hedge: the fallback without hedging, in the request's scope. */
-  hedgedReplicaFailed(read: RoutedRead, error: unknown): void {
-    const { replica, sql, config, values, reason, primaryRunner } = read;
-    replica.outstanding--;
-    const started = read.publishing ? read.started : 0;
-    withScope(read.scope, () =>
-      this.#fallBack(sql, config, values, replica, reason, error, started, primaryRunner),
-    ).then(read.resolve, read.reject);
-  }
-
-  /** Both copies of a hedged read failed: the primary's error. */
-  hedgedBothFailed(read: RoutedRead, error: unknown): void {
-    read.replica.outstanding--;
-    if (read.publishing) this.publish(this.primaryRef, 'hedged', read.sql, read.started, error);
-    read.reject(error);
+  /** The latency window of shape `sql`, if it has one (the memo keeps it with a remembered read's text). */
+  shapeOf(sql: string, hedger: Hedger): LatencyWindow | undefined {
+    return this.#readMemo.shapeOf(sql, hedger);
   }
 
   /** Causal bookkeeping of a read a replica served: who served it, and for `monotonic` the request's replica. */
