@@ -28,10 +28,11 @@ describe('phase', () => {
     const peer = timedPeer('p', 4);
     const msPerStatement = await phase(peer, 'point', 8, 5, () => 1);
     assert.equal(peer.calls, 40, 'every caller runs its statements');
-    // 8 callers of 4 ms statements: about 0.5 ms per statement (timers run late, never early).
-    assert.ok(msPerStatement > 0.35 && msPerStatement < 1.5, `${msPerStatement} ms per statement`);
-    const slower = await phase(timedPeer('q', 8), 'point', 8, 5, () => 1);
-    assert.ok(slower > msPerStatement * 1.4, `${slower} against ${msPerStatement}`);
+    // 8 callers of 4 ms statements: about 0.5 ms per statement. Timers run late, never early, and later on a loaded
+    // machine: the bounds leave room for that, not for callers that would wait for each other (4 ms).
+    assert.ok(msPerStatement > 0.35 && msPerStatement < 2, `${msPerStatement} ms per statement`);
+    const slower = await phase(timedPeer('q', 20), 'point', 8, 5, () => 1);
+    assert.ok(slower > msPerStatement * 2, `${slower} against ${msPerStatement}`);
   });
 
   it('is NaN when a statement failed', async () => {
@@ -81,10 +82,10 @@ describe('alternatePhases', () => {
 });
 
 describe('interleavePhases', () => {
-  it('reads a peer twice as slow as the floor at about half its throughput, per workload and concurrency', async () => {
+  it('reads a peer four times as slow as the floor at about a quarter of its throughput, per workload and concurrency', async () => {
     const lines: string[] = [];
     const floor = timedPeer('floor', 1);
-    const rows = await interleavePhases([floor, timedPeer('slow', 2), timedPeer('same', 1)], {
+    const rows = await interleavePhases([floor, timedPeer('slow', 4), timedPeer('same', 1)], {
       concurrencies: [4, 8],
       perPhase: { point: 32, endpoint: 16 },
       ms: 600,
@@ -105,9 +106,11 @@ describe('interleavePhases', () => {
       ],
     );
     for (const r of rows) {
-      if (r.peer === 'slow') assert.ok(r.ratioMedian > 0.3 && r.ratioMedian < 0.8, `slow: ${r.ratioMedian}`);
+      // About 0.25; late timers (a loaded machine) add to both and pull it towards 1.
+      if (r.peer === 'slow') assert.ok(r.ratioMedian > 0.1 && r.ratioMedian < 0.75, `slow: ${r.ratioMedian}`);
       else assert.ok(r.ratioMedian > 0.7 && r.ratioMedian < 1.4, `same: ${r.ratioMedian}`);
-      assert.ok(r.ratioLow <= r.ratioMedian && r.ratioMedian <= r.ratioHigh);
+      // (No interval when a loaded machine allowed too few pairs for one.)
+      if (!Number.isNaN(r.ratioLow)) assert.ok(r.ratioLow <= r.ratioMedian && r.ratioMedian <= r.ratioHigh);
       assert.equal(r.errors, 0);
     }
     assert.equal(lines.length, 4, 'a line per workload and concurrency');

@@ -68,11 +68,16 @@ export async function interleave(
       if (timed) latencies[i]?.push(ms);
     }
   };
-  const warm = performance.now() + ms / 10;
-  while (performance.now() < warm) await cycle(false);
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) await cycle(true);
+  await warmThenTimed(ms, cycle);
   return latencies;
+}
+
+/** Runs `step` untimed for a tenth of `ms`, then timed for `ms` (each step told which it is). */
+export async function warmThenTimed(ms: number, step: (timed: boolean) => Promise<void>): Promise<void> {
+  const warm = performance.now() + ms / 10;
+  while (performance.now() < warm) await step(false);
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) await step(true);
 }
 
 /** Share of a batch's statements dropped at each end before its mean (see {@link trimmedMean}). */

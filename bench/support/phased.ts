@@ -19,6 +19,7 @@ import {
   type InterleavedRow,
   type OneClientRows,
   summariseInterleaved,
+  warmThenTimed,
 } from './interleaved.ts';
 import type { Peer, Workload } from './paired-runs.ts';
 import { idSequence } from './stats.ts';
@@ -92,10 +93,7 @@ export async function alternatePhases(
     times[0].push(floorFirst ? first : second);
     times[1].push(floorFirst ? second : first);
   };
-  const warm = performance.now() + ms / 10;
-  while (performance.now() < warm) await pair(false);
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) await pair(true);
+  await warmThenTimed(ms, pair);
   return times;
 }
 
