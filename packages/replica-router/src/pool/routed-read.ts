@@ -93,7 +93,7 @@ export class RoutedRead extends HedgedRead {
   protected delayOnSend(now: number): number {
     const hedging = this.replica.hedging!;
     this.hedger.noteStatement(hedging, now);
-    this.shape = this.dispatcher.shapeOf(this.sql, this.hedger);
+    this.shape = this.dispatcher.shapeOf(this.sql);
     return this.hedger.delayFor(hedging, this.shape);
   }
 

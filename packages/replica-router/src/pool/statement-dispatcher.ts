@@ -371,9 +371,12 @@ export class StatementDispatcher {
     });
   }
 
-  /** The latency window of shape `sql`, if it has one (the memo keeps it with a remembered read's text). */
-  shapeOf(sql: string, hedger: Hedger): LatencyWindow | undefined {
-    return this.#readMemo.shapeOf(sql, hedger);
+  /**
+   * The latency window of shape `sql` in the hedger's cache, if it has one (the memo keeps it with a remembered read's
+   * text). Only while hedging is on.
+   */
+  shapeOf(sql: string): LatencyWindow | undefined {
+    return this.#readMemo.shapeOf(sql, this.#hedger!);
   }
 
   /** Causal bookkeeping of a read a replica served: who served it, and for `monotonic` the request's replica. */
