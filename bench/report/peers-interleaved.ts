@@ -32,9 +32,11 @@ function allRows(interleaved: InterleavedResults): { readonly with: string; read
   ];
 }
 
-const WORKLOADS = { point: 'the point query', endpoint: 'the platforms statement' } as const;
+/** Each workload as the one-client and the phased lines and charts name it. */
+export const WORKLOADS = { point: 'the point query', endpoint: 'the platforms statement' } as const;
 
-function ratioText(r: InterleavedRow): string {
+/** A ratio with its interval and the µs added, e.g. `0.951× (0.944–0.958, +13.2 µs)`. */
+export function ratioText(r: InterleavedRow): string {
   return `${fixed(r.ratioMedian, 3)}× (${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)}, ${signed(r.addedMicrosMedian)} µs)`;
 }
 

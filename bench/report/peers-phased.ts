@@ -6,7 +6,7 @@
 import type { PhasedRow } from '../support/phased.ts';
 import type { Chart } from './charts.ts';
 import { fixed, table } from './markdown.ts';
-import { ratioChart } from './peers-interleaved.ts';
+import { ratioChart, ratioText, WORKLOADS } from './peers-interleaved.ts';
 
 export interface PhasedResults {
   /** Timed length per peer, workload and concurrency (ms). */
@@ -17,17 +17,7 @@ export interface PhasedResults {
   readonly rows: readonly PhasedRow[];
 }
 
-const WORKLOADS = { point: 'the point query', endpoint: 'the platforms statement' } as const;
-
 const clients = (r: PhasedRow) => `${r.concurrency} clients`;
-
-function ratioText(r: PhasedRow): string {
-  const added = r.addedMicrosMedian;
-  return (
-    `${fixed(r.ratioMedian, 3)}× (${fixed(r.ratioLow, 3)}–${fixed(r.ratioHigh, 3)}, ` +
-    `${added >= 0 ? '+' : '−'}${fixed(Math.abs(added), 1)} µs)`
-  );
-}
 
 /**
  * `name`'s ratios by workload, e.g. `0.962× (0.95–0.97, +3.1 µs) at 16 and 0.95× (…) at 64 clients on the point query
