@@ -23,14 +23,36 @@ function slowOnReplica(seconds: number): string {
   return `SELECT ${WHERE}, (CASE WHEN pg_is_in_recovery() THEN pg_sleep(${seconds}) END) IS NULL AS slept FROM performance_framework WHERE id = 1`;
 }
 
-/** Terminates the backends of the pool named `app` on `node` (probes included); how many. */
-async function terminate(node: ClusterNode, database: string, app: string): Promise<number> {
-  const rows = await node.query<{ n: number }>(
-    "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND backend_type = 'client backend'",
+/** Terminates the backends of the pool named `app` on `node` (probes included); their process ids. */
+async function terminatePids(node: ClusterNode, database: string, app: string): Promise<number[]> {
+  const rows = await node.query<{ pid: number }>(
+    // Materialized first: in one WHERE the planner may call pg_terminate_backend before the other conditions.
+    "WITH victims AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND backend_type = 'client backend') SELECT pid FROM victims WHERE pg_terminate_backend(pid)",
     [app],
     database,
   );
-  return rows[0]?.n ?? 0;
+  return rows.map((r) => r.pid);
+}
+
+/** Terminates the backends of the pool named `app` on `node` (probes included); how many. */
+async function terminate(node: ClusterNode, database: string, app: string): Promise<number> {
+  return (await terminatePids(node, database, app)).length;
+}
+
+/** Waits until none of `pids` is still a backend on `node` (a terminated backend exits after it is signalled). */
+async function exited(node: ClusterNode, database: string, pids: number[]): Promise<void> {
+  await pollUntil(
+    async () =>
+      (
+        await node.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])',
+          [pids],
+          database,
+        )
+      )[0]?.n ?? 0,
+    (n) => n === 0,
+    { what: `terminated backends ${pids.join(', ')} to exit` },
+  );
 }
 
 async function backendsOf(node: ClusterNode, database: string, app: string, state?: string): Promise<number> {
@@ -142,10 +164,10 @@ describe('a backend terminated under a checked-out connection never crashes the 
         (n) => n >= 3,
         { what: 'slow reads to run on the replica' },
       );
-      const onReplica = await terminate(replica, rc.database, app);
-      const onPrimary = await terminate(rc.cluster.primary, rc.database, app);
-      assert.ok(onReplica >= 3, `terminated ${onReplica} replica backends`);
-      assert.ok(onPrimary >= 1, `terminated ${onPrimary} primary backends`);
+      const onReplica = await terminatePids(replica, rc.database, app);
+      const onPrimary = await terminatePids(rc.cluster.primary, rc.database, app);
+      assert.ok(onReplica.length >= 3, `terminated ${onReplica.length} replica backends`);
+      assert.ok(onPrimary.length >= 1, `terminated ${onPrimary.length} primary backends`);
       const outcomes = await Promise.all(reads);
       // A read either got an answer or the primary's own error (its hedge or fallback ran there as the cut came).
       for (const o of outcomes) {
@@ -157,16 +179,25 @@ describe('a backend terminated under a checked-out connection never crashes the 
           );
       }
       await assert.rejects(client.query('SELECT 2'), 'the checked-out client lost its connection');
+      // The backends exit some time after they are signalled; until then an idle connection of theirs looks alive.
+      await exited(replica, rc.database, onReplica);
+      await exited(rc.cluster.primary, rc.database, onPrimary);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // let the sockets' ends arrive
     } finally {
       client.release(true);
     }
     // The process is alive and the pool works again, on both servers. An idle primary connection whose backend
-    // was terminated can be handed out before its socket has told it so (as with a plain pg.Pool): that
-    // statement fails once with the server's error, and the pool drops the connection.
-    const { rows } = await pool.query<ServedBy>(`SELECT ${WHERE}`).catch((error: unknown) => {
-      assert.equal((error as { code?: string }).code, '57P01', 'only the termination itself');
-      return pool.query<ServedBy>(`SELECT ${WHERE}`);
-    });
+    // was terminated can still be handed out before its socket has told it so (as with a plain pg.Pool): such a
+    // statement fails with the server's error, and the pool drops that connection; the pool holds at most 8.
+    let rows: ServedBy[] | undefined;
+    for (let attempt = 0; rows === undefined; attempt++) {
+      try {
+        rows = (await pool.query<ServedBy>(`SELECT ${WHERE}`)).rows;
+      } catch (error) {
+        assert.equal((error as { code?: string }).code, '57P01', 'only the termination itself');
+        assert.ok(attempt < 8, 'each stale connection fails once, then leaves the pool');
+      }
+    }
     assert.equal(rows[0]?.in_recovery, false);
     await readmitted(pool);
     const again = await runInReplicaScope(() =>

@@ -71,21 +71,6 @@ function describeQueries(queries: readonly CapturedQuery[]): string {
   return JSON.stringify(queries.map((q) => [q.alias, q.reason, q.sql.replace(/\s+/g, ' ').slice(0, 80)]));
 }
 
-/** Runs `tasks` with at most `limit` in flight, results in task order. */
-async function bounded<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= tasks.length) return;
-      results[i] = await (tasks[i] as () => Promise<T>)();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
-}
-
 describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
   let db: Db;
   let app: FastifyInstance;
@@ -395,21 +380,41 @@ describe('replica routing of the whole service (tiny seed, 1 replica)', () => {
     });
     const pool = fb.db;
     const replica = db.cluster.replicas[0]!;
-    const ROUNDS = 5;
-    const tasks = Array.from({ length: ROUNDS }, () => requests).flat();
+    // Rounds of every request, 4 at a time. The replica is stopped once the first round is through, while the
+    // others are in flight; the rounds go on until the stop has taken effect and one whole round has run after
+    // it (a fast machine can finish a fixed number of rounds before the server is down).
+    const MIN_ROUNDS = 5;
+    const MAX_ROUNDS = 200;
+    let issued = 0;
     let done = 0;
+    let lastTask: number | undefined;
     let stopping: Promise<void> | undefined;
-    const answers = await bounded(
-      tasks.map((request) => async () => {
+    const answers: { request: Request; answer: Answer }[] = [];
+    const worker = async () => {
+      for (;;) {
+        const i = issued;
+        if (i >= MAX_ROUNDS * requests.length || (lastTask !== undefined && i >= lastTask)) return;
+        issued++;
+        const request = requests[i % requests.length]!;
         const res = await fb.inject(request.url);
-        // Stop the replica once the first round is through, while the other requests are in flight.
-        if (++done === requests.length) stopping = replica.stop('immediate');
-        return { request, answer: answerOf(res) };
-      }),
-      4,
-    );
+        answers.push({ request, answer: answerOf(res) });
+        if (++done === requests.length) {
+          stopping = replica.stop('immediate').then(() => {
+            // The round after the one under way when the stop completed is the last.
+            lastTask = (Math.floor(issued / requests.length) + 2) * requests.length;
+            lastTask = Math.max(lastTask, MIN_ROUNDS * requests.length);
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
     await stopping;
     assert.equal(replica.running, false);
+    assert.ok(
+      lastTask !== undefined && issued === lastTask,
+      `the rounds ran past the stop (${issued} requests)`,
+    );
+    const ROUNDS = issued / requests.length;
     for (const { request, answer } of answers) {
       assert.deepEqual(answer, baseline.get(request.url), `${request.name} changed during fallback`);
     }
