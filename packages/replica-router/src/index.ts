@@ -42,14 +42,13 @@ export type { CatchUpCounts } from './pool/replica-chooser.ts';
 export type { DiscoveryState, ReplicaMemberState, ReplicaSource } from './pool/replica-set.ts';
 export type { RoutedClient } from './pool/routed-client.ts';
 export { RoutedPool, type RoutedPoolOptions, type RoutedPoolStats } from './pool/routed-pool.ts';
-export type { ReasonCounts } from './pool/statement-dispatcher.ts';
 export {
   createReplicaRouter,
   DEFAULT_ALLOW_LIST,
   type ReplicaRouter,
   type ReplicaRouterOptions,
 } from './router/replica-router.ts';
-export type { Alias, RouteReason } from './router/route-reason.ts';
+export type { Alias, ReasonCounts, RouteReason } from './router/route-reason.ts';
 export {
   currentScope,
   type RequestScope,

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { normalizeQueryArgs, type QueryArgs, settle } from './query-args.ts';
-import type { ClientState, PrimaryRunner, StatementDispatcher } from './statement-dispatcher.ts';
+import type { ClientState } from './route-decider.ts';
+import type { PrimaryRunner, StatementDispatcher } from './statement-dispatcher.ts';
 
 const FORWARDED_EVENTS = ['error', 'notice', 'notification', 'end'] as const;
 

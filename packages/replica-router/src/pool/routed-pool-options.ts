@@ -3,12 +3,12 @@ import type { ConsistencyLevel } from '../causal/consistency-level.ts';
 import type { DiscoveryOptions } from '../discover/dns-discovery.ts';
 import type { HedgeStats } from '../hedge/hedger.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
+import type { ReasonCounts } from '../router/route-reason.ts';
 import type { ReplicaSelector } from '../select/replica-selector.ts';
 import type { SelectorName } from '../select/selector-name.ts';
 import type { CausalTokenCounts } from './causal-tokens.ts';
 import type { CatchUpCounts } from './replica-chooser.ts';
 import type { DiscoveryState, ReplicaMemberState } from './replica-set.ts';
-import type { ReasonCounts } from './statement-dispatcher.ts';
 
 export interface RoutedPoolOptions {
   /**

@@ -2,17 +2,13 @@ import { inspect } from 'node:util';
 import pg from 'pg';
 import { createCausalRequest } from '../causal/causal-request.ts';
 import { type ConsistencyLevel, consistencyLevels, isConsistencyLevel } from '../causal/consistency-level.ts';
-import { TokenCodec } from '../causal/token-codec.ts';
 import { createStatementClassifier } from '../classify/statement-classifier.ts';
 import { RouterConfigError } from '../errors.ts';
 import { monotonicClock, systemClock } from '../health/clock.ts';
-import { defaultHealthPolicy, type HealthPolicy } from '../health/health-policy.ts';
 import type { ReplicaStateEvent } from '../health/replica-state-event.ts';
-import { defaultHedgePolicy, type HedgePolicy } from '../hedge/hedge-policy.ts';
 import { Hedger } from '../hedge/hedger.ts';
 import { createReplicaRouter, type ReplicaRouter } from '../router/replica-router.ts';
 import { runInScope, type ScopeInfo } from '../scope/request-scope.ts';
-import { formatWalPosition } from '../wal/wal-position.ts';
 import { CausalTokens } from './causal-tokens.ts';
 import { listenWhileCheckedOut } from './checked-out-errors.ts';
 import { endpointOf, toPoolConfig } from './connection-config.ts';
@@ -28,41 +24,11 @@ import { ReplicaSet } from './replica-set.ts';
 import { planReplicas } from './replica-specs.ts';
 import { RoutedClient } from './routed-client.ts';
 import type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
+import { healthPolicy, hedgePolicy, tokenCodec } from './routed-pool-policies.ts';
+import { routedPoolStats } from './routed-pool-stats.ts';
 import { type PrimaryRunner, type QueryInput, StatementDispatcher } from './statement-dispatcher.ts';
 
 export type { RoutedPoolOptions, RoutedPoolStats } from './routed-pool-options.ts';
-
-function healthPolicy(options: RoutedPoolOptions): HealthPolicy {
-  return {
-    probeMs: options.probeMs ?? defaultHealthPolicy.probeMs,
-    probeTimeoutMs: options.probeTimeoutMs ?? defaultHealthPolicy.probeTimeoutMs,
-    maxLagMs: options.maxLagMs ?? defaultHealthPolicy.maxLagMs,
-    maxLagBytes: options.maxLagBytes ?? defaultHealthPolicy.maxLagBytes,
-    readmitProbes: options.readmitProbes ?? defaultHealthPolicy.readmitProbes,
-  };
-}
-
-function hedgePolicy(options: RoutedPoolOptions): HedgePolicy {
-  const policy: HedgePolicy = {
-    fixedMs: options.hedgeMs ?? defaultHedgePolicy.fixedMs,
-    floorMs: options.hedgeFloorMs ?? defaultHedgePolicy.floorMs,
-    capMs: options.hedgeCapMs ?? defaultHedgePolicy.capMs,
-    budget: options.hedgeBudget ?? defaultHedgePolicy.budget,
-  };
-  const ms = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 0);
-  if (!ms(policy.fixedMs)) throw new RouterConfigError('hedgeMs', 'must be an integer ≥ 0 (0 = off)');
-  if (!ms(policy.floorMs)) throw new RouterConfigError('hedgeFloorMs', 'must be an integer ≥ 0');
-  if (!ms(policy.capMs) || policy.capMs < policy.floorMs) {
-    throw new RouterConfigError('hedgeCapMs', 'must be an integer ≥ hedgeFloorMs');
-  }
-  if (!(policy.budget >= 0 && policy.budget <= 1)) {
-    throw new RouterConfigError('hedgeBudget', 'must be a share from 0 to 1');
-  }
-  return policy;
-}
-
-/** Default lifetime of a causal token. */
-const DEFAULT_TOKEN_TTL_MS = 60_000;
 
 /**
  * A drop-in `pg.Pool` (it is one: `instanceof pg.Pool` holds, so Drizzle and Kysely treat it as a pool)
@@ -137,7 +103,7 @@ export class RoutedPool extends pg.Pool {
       });
       this.#tokens = new CausalTokens({
         level: consistency,
-        codec: this.#codec(options),
+        codec: tokenCodec(options),
         primary: this.#primaryRunner,
         replicas,
       });
@@ -165,24 +131,6 @@ export class RoutedPool extends pg.Pool {
       acquirePrimary: { connect: (callback) => super.connect(callback) },
       readMemoSize: Math.min(classifierCacheSize, READ_MEMO_SIZE),
     });
-  }
-
-  #codec(options: RoutedPoolOptions): TokenCodec {
-    const ttlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
-    if (options.tokenSecret === undefined) {
-      options.logger?.warn(
-        { db_routing: 'token_secret_generated' },
-        'db_routing_token_secret_generated: READ_REPLICA_TOKEN_SECRET is not set, so causal tokens are signed ' +
-          'with a key made at start and hold only for this process; give every instance the same secret',
-      );
-      return new TokenCodec(TokenCodec.randomSecret(), { ttlMs });
-    }
-    try {
-      return new TokenCodec(options.tokenSecret, { ttlMs });
-    } catch (error) {
-      // The message never repeats the secret.
-      throw new RouterConfigError('tokenSecret', (error as Error).message, { cause: error });
-    }
   }
 
   /**
@@ -406,35 +354,14 @@ export class RoutedPool extends pg.Pool {
 
   /** Routing counters, per-replica state and lag, causal-token counters: for metrics and the status page. */
   stats(): RoutedPoolStats {
-    const p = this.#dispatcher.primaryRef;
-    const wal = this.#replicas?.primaryPosition;
-    const tokens = this.#tokens?.counts;
-    const checks = this.#dispatcher.chooser?.counts;
-    return {
-      routingEnabled: this.routingEnabled,
+    return routedPoolStats({
+      pool: this,
       consistency: this.#consistency,
-      reasons: { ...this.#dispatcher.counts },
-      fallbacks: this.#dispatcher.fallbacks,
-      primary: {
-        host: p.host,
-        port: p.port,
-        walLsn: wal === undefined ? undefined : formatWalPosition(wal),
-        totalCount: this.totalCount,
-        idleCount: this.idleCount,
-        waitingCount: this.waitingCount,
-      },
-      selector: this.#replicas?.selectorName,
-      replicas: this.#replicas?.state() ?? [],
-      hedging: this.#hedger?.stats(
-        this.#replicas?.members.map((m) => ({ name: m.ref.name, watchdog: m.watchdog })) ?? [],
-      ),
-      discovery: this.#replicas?.discoveryState(),
-      readMemo: this.#dispatcher.rememberedReads,
-      causal:
-        tokens && checks
-          ? { tokens: { ...tokens, invalid: { ...tokens.invalid } }, checks: { ...checks } }
-          : undefined,
-    };
+      dispatcher: this.#dispatcher,
+      replicas: this.#replicas,
+      tokens: this.#tokens,
+      hedger: this.#hedger,
+    });
   }
 
   /** Never prints a password: hosts and state only. */

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { Classification } from '../classify/classification.ts';
 import type { StatementClassifier } from '../classify/statement-classifier.ts';
 import { loadClassifierParser } from '../classify/statement-classifier.ts';
 import { type NodeRef, routeChannel } from '../events/route-event.ts';
@@ -8,22 +7,14 @@ import type { Hedger } from '../hedge/hedger.ts';
 import type { LatencyWindow } from '../hedge/latency-window.ts';
 import type { RouterLogger } from '../log/router-logger.ts';
 import type { ReplicaRouter } from '../router/replica-router.ts';
-import type { RouteReason } from '../router/route-reason.ts';
-import { currentScope, markWrote, type RequestScope } from '../scope/request-scope.ts';
+import { emptyCounts, type ReasonCounts, type RouteReason } from '../router/route-reason.ts';
+import { currentScope, type RequestScope } from '../scope/request-scope.ts';
 import { exceptionType, isConnectionError, isFallbackError, isRecoveryConflict } from './fallback-error.ts';
-import { type Choice, type ReplicaChooser, toPrimary } from './replica-chooser.ts';
+import type { ReplicaChooser } from './replica-chooser.ts';
 import { ReplicaReadMemo } from './replica-read-memo.ts';
 import type { ReplicaMember, ReplicaSet } from './replica-set.ts';
+import { type ClientState, type Decision, RouteDecider } from './route-decider.ts';
 import { type ReplicaReason, RoutedRead } from './routed-read.ts';
-
-/** Transaction and session state of one checked-out client (pool.query has none). */
-export interface ClientState {
-  inTransaction: boolean;
-  pinned: boolean;
-}
-
-/** Where a statement goes: a replica (`routed`), or the primary with the reason. */
-export type Decision = Choice;
 
 /** A statement's text or pg query config. */
 export type QueryInput = pg.QueryConfig | string;
@@ -31,33 +22,10 @@ export type QueryInput = pg.QueryConfig | string;
 /** Runs a statement on the primary (the pool's checkout-run-release, or a client's own connection). */
 export type PrimaryRunner = (config: QueryInput, values: unknown[] | undefined) => Promise<pg.QueryResult>;
 
-/** Per-reason statement counts, for metrics and the status page. */
-export type ReasonCounts = Record<RouteReason, number>;
-
-function emptyCounts(): ReasonCounts {
-  return {
-    routed: 0,
-    routing_disabled: 0,
-    not_in_scope: 0,
-    write: 0,
-    unknown_statement: 0,
-    in_transaction: 0,
-    session_state: 0,
-    table_not_allowed: 0,
-    replica_down: 0,
-    replica_lagging: 0,
-    not_a_replica: 0,
-    causal_behind: 0,
-    fallback: 0,
-    hedged: 0,
-    conflict_retry: 0,
-    after_write: 0,
-  };
-}
-
 /**
- * The routing decision and the one-shot fallback, shared by `pool.query` and checked-out clients.
- * Unknown means primary: every branch that cannot prove a read returns a primary reason.
+ * Runs a statement where its routing decision ({@link RouteDecider}) sends it, with the one-shot fallback and the
+ * hedge, and keeps the books of it (counts, causal bookkeeping, route events); shared by `pool.query` and
+ * checked-out clients.
  */
 export class StatementDispatcher {
   readonly replicas: ReplicaSet | undefined;
@@ -65,8 +33,7 @@ export class StatementDispatcher {
   readonly primaryRef: NodeRef;
   readonly counts: ReasonCounts = emptyCounts();
   fallbacks = 0;
-  readonly #classifier: StatementClassifier | undefined;
-  readonly #router: ReplicaRouter;
+  readonly #decider: RouteDecider;
   readonly #logger: RouterLogger | undefined;
   readonly #hedger: Hedger | undefined;
   /** Where a hedge gets its primary connection: the pool's own (never a checked-out client's). */
@@ -94,13 +61,12 @@ export class StatementDispatcher {
     this.replicas = options.replicas;
     this.chooser = options.chooser;
     this.primaryRef = options.primaryRef;
-    this.#classifier = options.classifier;
-    this.#router = options.router;
     this.#logger = options.logger;
     this.#hedger = options.hedger;
     this.hedgeSource = options.acquirePrimary;
     this.#readMemo = new ReplicaReadMemo(options.readMemoSize);
-    if (this.#classifier) {
+    this.#decider = new RouteDecider({ ...options, readMemo: this.#readMemo });
+    if (options.classifier) {
       this.#loaded = Promise.all([loadClassifierParser(), options.probed]).then(() => {
         this.#loaded = undefined;
       });
@@ -122,8 +88,8 @@ export class StatementDispatcher {
   }
 
   /**
-   * Decides where a statement goes ({@link #decide}) and runs it there ({@link #run}), in the request's scope, looked
-   * up once for both. `state` is the checked-out client's (undefined for pool.query). Call it after `ready` settled.
+   * Decides where a statement goes ({@link RouteDecider.decide}) and runs it there ({@link #run}), in the request's
+   * scope, looked up once for both. `state` is the checked-out client's (undefined for pool.query). Call it after `ready` settled.
    */
   dispatch(
     sql: string,
@@ -133,60 +99,7 @@ export class StatementDispatcher {
     primary: PrimaryRunner,
   ): Promise<pg.QueryResult> {
     const scope = currentScope();
-    return this.#run(sql, config, values, this.#decide(sql, state, scope), primary, scope);
-  }
-
-  /**
-   * Where a statement goes. `state` is the checked-out client's (undefined for pool.query, where
-   * BEGIN and session statements are meaningless across pooled connections and simply go to the
-   * primary). Classification happens only when routing is enabled. Call it after `ready` settled: the
-   * classification, and so the transaction and pinning state, is synchronous; only the choice of a replica
-   * under a causal token may have to ask the replicas (then the decision is a promise). `scope`: the request's.
-   */
-  #decide(
-    sql: string,
-    state: ClientState | undefined,
-    scope: RequestScope | undefined,
-  ): Decision | Promise<Decision> {
-    if (!this.replicas) return toPrimary.routing_disabled;
-    const live = scope !== undefined && !scope.ended;
-    const inScope = live && scope.useReplica;
-    // A request that may not read from a replica is still watched for writes when it owes a causal token.
-    const tracked = live && scope.causal !== undefined;
-    if (!inScope && !state && !tracked) return toPrimary.not_in_scope;
-    // A known replica read: what the classifier and the router would conclude below, without asking them.
-    if (inScope && !state?.inTransaction && !state?.pinned && this.#readMemo.has(sql)) {
-      return heldOnPrimary(scope!) ?? this.chooser!.choose(scope!.causal);
-    }
-    const c = this.#classifier!.classify(sql);
-    // Read-your-writes within a request: a statement that may have written sends the request's later
-    // reads to the primary, also when it ran inside a transaction or on a pinned client.
-    if ((inScope || tracked) && (c.verdict === 'write' || c.verdict === 'unknown')) markWrote(scope!);
-    if (state?.inTransaction) {
-      if (c.verdict === 'end') state.inTransaction = false;
-      return toPrimary.in_transaction;
-    }
-    if (c.verdict === 'begin' || c.verdict === 'end') {
-      if (state && c.verdict === 'begin') state.inTransaction = true;
-      return toPrimary.in_transaction;
-    }
-    if (state?.pinned) return toPrimary.session_state;
-    if (c.verdict === 'session') {
-      if (state) state.pinned = true;
-      return toPrimary.session_state;
-    }
-    if (!inScope) return toPrimary.not_in_scope;
-    return this.#decideInScope(scope!, c, sql);
-  }
-
-  #decideInScope(scope: RequestScope, c: Classification, sql: string): Decision | Promise<Decision> {
-    if (c.verdict === 'write') return toPrimary.write;
-    if (c.verdict !== 'read') return toPrimary.unknown_statement;
-    const held = heldOnPrimary(scope);
-    if (held) return held;
-    if (this.#router.dbForRead(c.tables, true) !== 'read_replica') return toPrimary.table_not_allowed;
-    this.#readMemo.remember(sql);
-    return this.chooser!.choose(scope.causal);
+    return this.#run(sql, config, values, this.#decider.decide(sql, state, scope), primary, scope);
   }
 
   /** Texts in the replica-read memo now. */
@@ -398,14 +311,7 @@ export class StatementDispatcher {
   noteOnPrimary(sql: string | undefined, scope: RequestScope | undefined = currentScope()): void {
     const causal = scope?.causal;
     if (!causal || scope.ended || causal.level !== 'monotonic' || causal.touchedPrimary) return;
-    if (sql === undefined || !this.#classifier) {
-      causal.touchedPrimary = true;
-      return;
-    }
-    const c = this.#classifier.classify(sql);
-    const routable = (table: string) => this.#router.allowList.has(this.#router.appOf(table) ?? '');
-    if (c.verdict === 'unknown' || c.tables.length === 0 || c.tables.some(routable))
-      causal.touchedPrimary = true;
+    if (this.#decider.observesPrimary(sql)) causal.touchedPrimary = true;
   }
 
   #onPrimary(
@@ -461,13 +367,6 @@ export class StatementDispatcher {
       ...(retried ? { retried } : {}),
     });
   }
-}
-
-/** The request's own reason to keep a replica read on the primary: it fell back, or it wrote. */
-function heldOnPrimary(scope: RequestScope): Decision | undefined {
-  if (scope.fellBack) return toPrimary.fallback;
-  if (scope.wrote) return toPrimary.after_write;
-  return undefined;
 }
 
 /** Whether `pool.connect()` now opens a new connection: no idle one, and room for one more. */

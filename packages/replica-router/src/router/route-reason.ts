@@ -44,3 +44,28 @@ export type RouteReason =
 
 /** The two aliases of the reference: the primary and the replica set behind one name. */
 export type Alias = 'default' | 'read_replica';
+
+/** Per-reason statement counts, for metrics and the status page. */
+export type ReasonCounts = Record<RouteReason, number>;
+
+/** Every reason at zero. */
+export function emptyCounts(): ReasonCounts {
+  return {
+    routed: 0,
+    routing_disabled: 0,
+    not_in_scope: 0,
+    write: 0,
+    unknown_statement: 0,
+    in_transaction: 0,
+    session_state: 0,
+    table_not_allowed: 0,
+    replica_down: 0,
+    replica_lagging: 0,
+    not_a_replica: 0,
+    causal_behind: 0,
+    fallback: 0,
+    hedged: 0,
+    conflict_retry: 0,
+    after_write: 0,
+  };
+}
