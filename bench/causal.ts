@@ -41,6 +41,7 @@ import {
   writeResult,
 } from './support/bench-env.ts';
 import { prepareWorkload, runWorkload, type WorkloadResult } from './support/causal-workload.ts';
+import { roundTo } from './support/stats.ts';
 
 const seconds = Number(process.argv[2] ?? 6);
 const rounds = Number(process.argv[3] ?? 2);
@@ -51,7 +52,7 @@ const INGEST_RATE = 500;
 const SECRET = 'bench-causal-secret-0123456789-abcdefghijklmnop';
 const median = (xs: readonly number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const round = (x: number, digits = 2) => roundTo(x, digits);
 
 /**
  * Per case, the µs of each call: `blocks` alternating blocks (ABAB…, the order reversed every other block) of

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { resolveOsAccount } from '../packages/pg-devcluster/src/cluster/os-account.ts';
 import { type Cluster, resolvePostgresBinaries, startCluster } from '../packages/pg-devcluster/src/index.ts';
 import { writeResult } from './support/bench-env.ts';
+import { roundTo } from './support/stats.ts';
 
 const repetitions = Number(process.argv[2] ?? 5);
 if (!Number.isInteger(repetitions) || repetitions < 1) throw new Error('repetitions: a positive integer');
@@ -117,7 +118,7 @@ function stats(samples: readonly number[]) {
 }
 
 function round(n: number): number {
-  return Math.round(n * 10) / 10;
+  return roundTo(n, 1);
 }
 
 /** A folder the server account can reach (as root the servers run unprivileged; mkdtemp makes 0700). */

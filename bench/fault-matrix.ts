@@ -26,14 +26,14 @@
  * Prints a markdown table, writes bench/results/fault-matrix.json and bench/results/fault-matrix.md. Not part of
  * npm test.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { build } from '../apps/perfherder/src/app.ts';
 import { createServicePool } from '../apps/perfherder/src/db/create-service-pool.ts';
 import { seed } from '../apps/perfherder/src/seed/index.ts';
-import { type ClusterNode, createTcpProxy, type ReplicaNode } from '../packages/pg-devcluster/src/index.ts';
+import { createTcpProxy, type ReplicaNode } from '../packages/pg-devcluster/src/index.ts';
 import {
   type ReplicaStateEvent,
   type RouteEvent,
@@ -50,6 +50,11 @@ import {
 } from './support/bench-env.ts';
 import { prepareWorkload } from './support/causal-workload.ts';
 import { endpointRequests } from './support/endpoint-requests.ts';
+import { caseFigures } from './support/fault-case-figures.ts';
+import { faultCases } from './support/fault-cases.ts';
+import { type LoadRecords, startLoad } from './support/fault-load.ts';
+import { readOnlyErrors, recoveryConflicts, rowsWrittenOn } from './support/replica-counters.ts';
+import { roundTo } from './support/stats.ts';
 
 const only = process.argv[2]?.split(',').filter(Boolean);
 const PROBE_MS = 250;
@@ -66,12 +71,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const SECRET = 'bench-fault-matrix-secret-0123456789-abcdefgh';
 const DATABASE = 'faults';
 
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? Number.NaN;
-}
+const round = (x: number, digits = 1) => roundTo(x, digits);
 
 // --- cluster, data, service
 const { cluster, stopCluster } = await startBenchCluster({ replicas: 2 });
@@ -137,17 +137,9 @@ try {
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
   // --- what the case records
-  interface Sample {
-    readonly start: number;
-    readonly end: number;
-    readonly ok: boolean;
-    /** What the request was (`PUT own`, `GET own+token`, `GET routed+token`, or the reader's path). */
-    readonly what: string;
-  }
-  let samples: Sample[] = [];
+  let records: LoadRecords = { samples: [], staleReads: 0 };
   let served: { t: number; server: string }[] = [];
   let marks: { t: number; what: string }[] = [];
-  let staleReads = 0;
   const onRoute = (message: unknown) => {
     const event = message as RouteEvent;
     if (event.error === undefined) served.push({ t: performance.now(), server: event.node.name });
@@ -161,226 +153,16 @@ try {
   };
   routeChannel.subscribe(onRoute);
   replicaStateChannel.subscribe(onState);
-
-  async function call(
-    method: 'GET' | 'PUT',
-    path: string,
-    headers: Record<string, string>,
-    body?: object,
-  ): Promise<{ status: number; json: unknown; token: string | null }> {
-    const start = performance.now();
-    let status = 0;
-    let json: unknown;
-    let token: string | null = null;
-    try {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
-        ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      status = response.status;
-      token = response.headers.get('x-causal-token');
-      json = await response.json();
-    } catch {
-      status = 0;
-    }
-    const what = `${method} ${path.split('?')[0]}${headers['x-causal-token'] ? ' +token' : ''}`;
-    samples.push({ start, end: performance.now(), ok: status === 200, what });
-    return { status, json, token };
-  }
-
-  /** Runs the load until `stop()`; resolves once every client finished its current request. */
-  function startLoad(): { stop(): Promise<void> } {
-    let running = true;
-    const holder = async (c: number) => {
-      const own = workload.summaries[c]!;
-      let token: string | undefined;
-      for (let k = 0; running; k++) {
-        const auth = { authorization: `Bearer ${workload.sheriffToken}` };
-        const notes = `fault-matrix c${c} v${k}`;
-        const withToken = () => (token ? { 'x-causal-token': token } : {});
-        const put = await call(
-          'PUT',
-          `/api/performance/alertsummary/${own}/`,
-          { ...auth, ...withToken() },
-          { notes },
-        );
-        if (put.token) token = put.token;
-        const read = await call('GET', `/api/performance/alertsummary/${own}/`, withToken());
-        if (put.status === 200 && read.status === 200 && (read.json as { notes?: unknown }).notes !== notes)
-          staleReads++;
-        await call('GET', workload.routedPath, withToken());
-      }
-    };
-    const reader = async (c: number) => {
-      for (let k = c; running; k++) await call('GET', readPaths[k % readPaths.length]!, {});
-    };
-    const loops = [
-      ...Array.from({ length: TOKEN_HOLDERS }, (_, c) => holder(c)),
-      ...Array.from({ length: READERS }, (_, c) => reader(c)),
-    ];
-    return {
-      stop: async () => {
-        running = false;
-        await Promise.all(loops);
-      },
-    };
-  }
-
-  // --- server-side proof that no write reached a replica
-  const readOnlyErrors = (node: ClusterNode) =>
-    (readFileSync(node.logFile, 'utf8').match(/in a read-only transaction/g) ?? []).length;
-  async function rowsWrittenOn(node: ClusterNode): Promise<number> {
-    if (!node.running) return 0;
-    const [row] = await node.query<{ n: number }>(
-      'SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::int AS n FROM pg_stat_user_tables',
-      [],
-      DATABASE,
-    );
-    return row?.n ?? 0;
-  }
-
-  // --- the faults
-  interface FaultCase {
-    readonly fault: string;
-    /** Replicas the fault acts on (readmission is measured for them). */
-    readonly targets: readonly ReplicaNode[];
-    /** The lines the service should log (each must be found). */
-    readonly warn: readonly RegExp[];
-    inject(): Promise<void>;
-    /** Undefined: no recovery (a promoted replica stays a primary). */
-    recover?(): Promise<void>;
-  }
-  let conflictLoop: Promise<void> | undefined;
-  let conflicting = false;
-  const setStandbyDelay = async (value: string | undefined) => {
-    for (const r of [replica1, replica2]) {
-      await r.query(
-        value === undefined
-          ? 'ALTER SYSTEM RESET max_standby_streaming_delay'
-          : `ALTER SYSTEM SET max_standby_streaming_delay = '${value}'`,
-      );
-      await r.query('SELECT pg_reload_conf()');
-    }
+  const loadOptions = {
+    base,
+    workload,
+    readPaths,
+    tokenHolders: TOKEN_HOLDERS,
+    readers: READERS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
   };
-  const ejectedLine = (name: string, reason = '') =>
-    new RegExp(`db_routing_replica_ejected replica=${name} reason=${reason}`);
-  const cases: FaultCase[] = [
-    {
-      fault: 'stopped',
-      targets: [replica1],
-      warn: [ejectedLine('replica_1')],
-      inject: () => replica1.stop('fast'),
-      recover: () => replica1.start(),
-    },
-    {
-      fault: 'killed -9',
-      targets: [replica1],
-      warn: [ejectedLine('replica_1')],
-      inject: () => replica1.kill(),
-      recover: () => replica1.start(),
-    },
-    {
-      fault: 'frozen (SIGSTOP)',
-      targets: [replica1],
-      warn: [ejectedLine('replica_1')],
-      inject: () => replica1.freeze(),
-      recover: () => replica1.thaw(),
-    },
-    {
-      fault: 'stalled proxy',
-      targets: [replica1],
-      warn: [ejectedLine('replica_1')],
-      inject: () => proxy.setMode('stall'),
-      recover: () => proxy.setMode('pass'),
-    },
-    {
-      fault: 'connections reset',
-      targets: [replica1],
-      warn: [ejectedLine('replica_1')],
-      inject: () => proxy.setMode('reset'),
-      recover: () => proxy.setMode('pass'),
-    },
-    {
-      fault: 'replay paused (lag)',
-      targets: [replica1],
-      warn: [ejectedLine('replica_1', 'replica_lagging')],
-      inject: () => replica1.pauseReplay(),
-      recover: () => replica1.resumeReplay(),
-    },
-    {
-      // The replicas cancel conflicting queries at once (max_standby_streaming_delay 0 for the case); the
-      // primary takes an ACCESS EXCLUSIVE lock on performance_datum every 50 ms, whose replay conflicts with
-      // every replica query reading it then.
-      fault: 'hot-standby conflict',
-      targets: [replica1],
-      warn: [/db_routing_conflict_retry replica=/],
-      inject: async () => {
-        await setStandbyDelay('0');
-        conflicting = true;
-        conflictLoop = (async () => {
-          while (conflicting) {
-            await admin
-              .query(
-                "BEGIN; SET LOCAL lock_timeout = '200ms'; LOCK TABLE performance_datum IN ACCESS EXCLUSIVE MODE; COMMIT",
-              )
-              .catch(() => admin.query('ROLLBACK').catch(() => {}));
-            await sleep(50);
-          }
-        })();
-      },
-      recover: async () => {
-        conflicting = false;
-        await conflictLoop;
-        await setStandbyDelay(undefined);
-      },
-    },
-    {
-      fault: 'every replica down',
-      targets: [replica1, replica2],
-      warn: [ejectedLine('replica_1'), ejectedLine('replica_2')],
-      inject: async () => {
-        await Promise.all([replica1.stop('fast'), replica2.stop('fast')]);
-      },
-      recover: async () => {
-        await Promise.all([replica1.start(), replica2.start()]);
-      },
-    },
-    {
-      // Down while the primary writes about 8 MB of WAL: it comes back behind and catches up under load.
-      fault: 'replica coming back (behind)',
-      targets: [replica2],
-      warn: [ejectedLine('replica_2')],
-      inject: async () => {
-        await replica2.stop('fast');
-        await admin.query(
-          'INSERT INTO fm_filler SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 50000) g',
-        );
-      },
-      recover: () => replica2.start(),
-    },
-    {
-      fault: 'promoted',
-      targets: [replica2],
-      warn: [ejectedLine('replica_2', 'not_a_replica')],
-      inject: () => replica2.promote(),
-    },
-  ];
 
-  /** Queries the replicas cancelled for a conflict with recovery (pg_stat_database_conflicts), summed. */
-  async function recoveryConflicts(): Promise<number> {
-    let n = 0;
-    for (const r of cluster.replicas) {
-      const [row] = await r.query<{ n: number }>(
-        `SELECT (confl_lock + confl_snapshot + confl_bufferpin + confl_deadlock + confl_tablespace)::int AS n
-           FROM pg_stat_database_conflicts WHERE datname = $1`,
-        [DATABASE],
-      );
-      n += row?.n ?? 0;
-    }
-    return n;
-  }
+  const cases = faultCases({ replica1, replica2, proxy, admin });
 
   // The proof can fail: a write sent straight to a replica shows in the count the cases use.
   const before = readOnlyErrors(replica2);
@@ -408,22 +190,22 @@ try {
   const promoted = new Set<string>();
   const started = performance.now();
   await steady(promoted);
-  const warmUp = startLoad(); // connections, caches and JIT warm before the first baseline
+  // Connections, caches and JIT warm before the first baseline.
+  const warmUp = startLoad(loadOptions, { samples: [], staleReads: 0 });
   await sleep(BASELINE_MS);
   await warmUp.stop();
   for (const c of cases) {
     if (only && !only.some((o) => c.fault.startsWith(o))) continue;
     await steady(promoted);
-    samples = [];
+    records = { samples: [], staleReads: 0 };
     served = [];
     marks = [];
-    staleReads = 0;
     const logFrom = logLines.length;
     const errorsBefore = cluster.replicas.map(readOnlyErrors);
-    const conflictsBefore = await recoveryConflicts();
+    const conflictsBefore = await recoveryConflicts(cluster.replicas, DATABASE);
     const t0 = performance.now();
     const mark = (what: string) => marks.push({ t: performance.now(), what });
-    const load = startLoad();
+    const load = startLoad(loadOptions, records);
     await sleep(BASELINE_MS);
     const tFault = performance.now();
     mark('fault start');
@@ -450,106 +232,34 @@ try {
 
     // figures
     const stats = app.db.stats();
-    const conflicts = Math.max(0, (await recoveryConflicts()) - conflictsBefore); // a crash resets them
-    const expectedBack = c.targets.filter((r) => !promoted.has(r.name)).map((r) => r.name);
-    const poolsAtBaseline =
-      stats.primary.waitingCount === 0 &&
-      stats.primary.totalCount === stats.primary.idleCount &&
-      stats.primary.totalCount <= POOL_MAX &&
-      stats.replicas.every(
-        (r) =>
-          r.waitingCount === 0 &&
-          r.totalCount === r.idleCount &&
-          r.totalCount <= POOL_MAX &&
-          r.outstanding === 0 &&
-          (!expectedBack.includes(r.name) || (r.state === 'healthy' && r.totalCount >= 1)),
-      );
+    const conflictsAfter = await recoveryConflicts(cluster.replicas, DATABASE);
+    const conflicts = Math.max(0, conflictsAfter - conflictsBefore); // a crash resets them
     const replicaWrites =
       cluster.replicas.reduce((n, r, i) => n + readOnlyErrors(r) - (errorsBefore[i] ?? 0), 0) +
-      (await Promise.all(cluster.replicas.map(rowsWrittenOn))).reduce((a, b) => a + b, 0);
-    const latency = (s: Sample) => s.end - s.start;
-    const baseline = samples.filter((s) => s.start < tFault).map(latency);
-    const faulted = samples.filter((s) => s.start >= tFault).map(latency);
-    const firstEject = marks.find((m) => m.what.startsWith('ejected') && m.t >= tFault);
-    const afterEject = firstEject ? samples.filter((s) => s.start >= firstEject.t).map(latency) : [];
-    const readmitWithinMs =
-      tRecovered === undefined
-        ? null
-        : Math.max(
-            ...c.targets.map((r) => {
-              const first = served.find((s) => s.server === r.name && s.t > (tRecovered as number));
-              return first ? first.t - (tRecovered as number) : Number.POSITIVE_INFINITY;
-            }),
-          );
-    const caseLog = logLines.slice(logFrom).map((l) => l.line);
-    const warnFound = c.warn.map((re) => caseLog.find((l) => re.test(l)));
-    const normalP99 = quantile(baseline, 0.99);
-    const row = {
-      fault: c.fault,
-      failed: samples.filter((s) => !s.ok).length,
-      slowestMs: round(Math.max(...faulted)),
-      p99Ms: round(quantile(faulted, 0.99)),
-      normalP99Ms: round(normalP99),
-      staleReads,
-      replicaWrites,
-      poolsAtBaseline,
-      readmitWithinMs:
-        readmitWithinMs === null || !Number.isFinite(readmitWithinMs) ? null : round(readmitWithinMs),
-      readmitProbeIntervals:
-        readmitWithinMs === null || !Number.isFinite(readmitWithinMs)
-          ? null
-          : round(readmitWithinMs / PROBE_MS, 2),
-      warnLogged: warnFound.every((l) => l !== undefined),
-    };
-    rows.push(row);
-
-    // timeline
-    const buckets = [];
-    for (let from = t0; from < tEnd; from += BUCKET_MS) {
-      const inBucket = samples.filter((s) => s.end >= from && s.end < from + BUCKET_MS);
-      const perServer: Record<string, number> = Object.fromEntries(nodeNames.map((n) => [n, 0]));
-      for (const s of served)
-        if (s.t >= from && s.t < from + BUCKET_MS) perServer[s.server] = (perServer[s.server] ?? 0) + 1;
-      const ms = inBucket.map(latency);
-      buckets.push({
-        tMs: Math.round(from - t0),
-        p50Ms: ms.length ? round(quantile(ms, 0.5)) : null,
-        p99Ms: ms.length ? round(quantile(ms, 0.99)) : null,
-        served: perServer,
-        failed: inBucket.filter((s) => !s.ok).length,
-      });
-    }
-    timelines[c.fault] = {
-      bucketMs: BUCKET_MS,
-      buckets,
-      marks: marks.map((m) => ({ tMs: Math.round(m.t - t0), what: m.what })),
-    };
-    const totals: Record<string, number> = {};
-    for (const s of served) if (s.t >= tFault) totals[s.server] = (totals[s.server] ?? 0) + 1;
-    details[c.fault] = {
-      requests: samples.length,
-      slowest: samples
-        .filter((s) => s.start >= tFault)
-        .sort((a, b) => latency(b) - latency(a))
-        .slice(0, 5)
-        .map((s) => ({ what: s.what, startMs: Math.round(s.start - t0), ms: round(latency(s)) })),
-      p99AfterEjectMs: afterEject.length ? round(quantile(afterEject, 0.99)) : null,
-      recoveryConflicts: conflicts,
-      ejectedAfterMs: firstEject ? Math.round(firstEject.t - tFault) : null,
-      statementsServedFromFaultOn: totals,
-      warnLines: warnFound.map((l) => (l ? (JSON.parse(l) as { msg?: string }).msg : null)),
-      linesLogged: caseLog.length,
-      pools: {
-        primary: { total: stats.primary.totalCount, idle: stats.primary.idleCount },
-        replicas: stats.replicas.map((r) => ({
-          name: r.name,
-          state: r.state,
-          total: r.totalCount,
-          idle: r.idleCount,
-        })),
+      (await Promise.all(cluster.replicas.map((r) => rowsWrittenOn(r, DATABASE)))).reduce((a, b) => a + b, 0);
+    const figures = caseFigures(
+      {
+        case: c,
+        samples: records.samples,
+        staleReads: records.staleReads,
+        served,
+        marks,
+        log: logLines.slice(logFrom).map((l) => l.line),
+        t0,
+        tFault,
+        tRecovered,
+        tEnd,
+        stats,
+        promoted,
+        replicaWrites,
+        recoveryConflicts: conflicts,
       },
-    };
-    process.stderr.write(`  ${c.fault}: ${JSON.stringify(row)}\n`);
+      { probeMs: PROBE_MS, poolMax: POOL_MAX, bucketMs: BUCKET_MS, nodeNames },
+    );
+    rows.push(figures.row);
+    timelines[c.fault] = figures.timeline;
+    details[c.fault] = figures.details;
+    process.stderr.write(`  ${c.fault}: ${JSON.stringify(figures.row)}\n`);
   }
   const totalSeconds = round((performance.now() - started) / 1000);
   await app.close();

@@ -33,6 +33,7 @@ import { benchEnvironment, startBenchCluster, writeResult } from './support/benc
 import { endpointRequests } from './support/endpoint-requests.ts';
 import { BackendCpu, treeCpuSeconds } from './support/process-cpu.ts';
 import { seededDatabase, seedSize } from './support/seeded-database.ts';
+import { statementCounts, statementsSince } from './support/statement-counts.ts';
 import { median, percentile, round3 } from './support/stats.ts';
 
 const { values: args } = parseArgs({
@@ -63,11 +64,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 type Server = 'primary' | 'replica';
 type Variant = 'routing on' | 'routing on, hedging off' | 'routing off';
 const VARIANTS: readonly Variant[] = ['routing on', 'routing on, hedging off', 'routing off'];
-interface Statements {
-  readonly reads: number;
-  readonly writes: number;
-  readonly readMs: number;
-}
 
 const { cluster, stopCluster } = await startBenchCluster({
   replicas: 1,
@@ -167,8 +163,8 @@ try {
   );
   const [primaryPoller, replicaPoller] = pollers as [pg.Client, pg.Client];
   const statements = async () => ({
-    primary: await statementCounts(primary),
-    replica: await statementCounts(replica),
+    primary: await statementCounts(primary, SERVICE_ROLE),
+    replica: await statementCounts(replica, SERVICE_ROLE),
   });
 
   /** One window: ingestion runs; `load` (if any) runs the HTTP mix against `baseUrl`. */
@@ -228,7 +224,10 @@ try {
         primary: round3(backends.primary.seconds()),
         replica: round3(backends.replica.seconds()),
       },
-      statements: { primary: diff(st1.primary, st0.primary), replica: diff(st1.replica, st0.replica) },
+      statements: {
+        primary: statementsSince(st1.primary, st0.primary),
+        replica: statementsSince(st1.replica, st0.replica),
+      },
       lag: {
         p50Ms: Math.round(percentile(lagMs, 0.5)),
         maxMs: Math.round(lagMs.at(-1) ?? 0),
@@ -372,35 +371,4 @@ try {
   for (const app of apps) await app.close().catch(() => {});
   for (const m of monitors) await m.end().catch(() => {});
   await stopCluster();
-}
-
-function diff(a: Statements, b: Statements): Statements {
-  return { reads: a.reads - b.reads, writes: a.writes - b.writes, readMs: round3(a.readMs - b.readMs) };
-}
-
-/**
- * Statements this database ran, from the server's pg_stat_statements: reads are the service's own (its role)
- * SELECT/WITH statements that name no monitoring or replication function (the routed pool's probes);
- * writes are every other role's statements (ingestion's, which include its own lookups).
- */
-async function statementCounts(client: pg.Client): Promise<Statements> {
-  const { rows } = await client.query<{ reads: string; writes: string; read_ms: number }>(
-    `WITH s AS (
-       SELECT calls, total_exec_time,
-              userid = (SELECT oid FROM pg_roles WHERE rolname = $1) AS by_service,
-              query ~* '^\\s*(select|with)[\\s(]'
-                AND query !~* 'pg_stat|pg_is_in_recovery|pg_last_|pg_current_|pg_wal|pg_backend|pg_snapshot|txid_' AS is_read
-         FROM pg_stat_statements
-        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()))
-     SELECT coalesce(sum(calls) FILTER (WHERE by_service AND is_read), 0) AS reads,
-            coalesce(sum(calls) FILTER (WHERE NOT by_service), 0) AS writes,
-            coalesce(sum(total_exec_time) FILTER (WHERE by_service AND is_read), 0) AS read_ms FROM s`,
-    [SERVICE_ROLE],
-  );
-  const row = rows[0];
-  return {
-    reads: Number(row?.reads ?? 0),
-    writes: Number(row?.writes ?? 0),
-    readMs: Number(row?.read_ms ?? 0),
-  };
 }

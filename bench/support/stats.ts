@@ -39,7 +39,12 @@ export function percentile(sorted: readonly number[], q: number): number {
 }
 
 export function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  return roundTo(x, 3);
+}
+
+/** `x` rounded to `digits` decimals (for printed and saved figures). */
+export function roundTo(x: number, digits: number): number {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
 }
 
 /**
