@@ -89,7 +89,8 @@ export class StatementDispatcher {
 
   /**
    * Decides where a statement goes ({@link RouteDecider.decide}) and runs it there ({@link #run}), in the request's
-   * scope, looked up once for both. `state` is the checked-out client's (undefined for pool.query). Call it after `ready` settled.
+   * scope, looked up once for both. `state` is the checked-out client's (undefined for pool.query). Call it after
+   * `ready` settled.
    */
   dispatch(
     sql: string,
