@@ -71,8 +71,6 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const SECRET = 'bench-fault-matrix-secret-0123456789-abcdefgh';
 const DATABASE = 'faults';
 
-const round = (x: number, digits = 1) => roundTo(x, digits);
-
 // --- cluster, data, service
 const { cluster, stopCluster } = await startBenchCluster({ replicas: 2 });
 const [replica1, replica2] = cluster.replicas as [ReplicaNode, ReplicaNode];
@@ -261,7 +259,7 @@ try {
     details[c.fault] = figures.details;
     process.stderr.write(`  ${c.fault}: ${JSON.stringify(figures.row)}\n`);
   }
-  const totalSeconds = round((performance.now() - started) / 1000);
+  const totalSeconds = roundTo((performance.now() - started) / 1000, 1);
   await app.close();
   await admin.end();
 
