@@ -122,7 +122,14 @@ export async function startPgpool(binary: string, primaryUrl: string, replicaUrl
     output = (output + d.toString()).slice(-4000);
   });
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  // A bench stopped by a signal exits through process.exit (startBenchCluster): pgpool-II must not outlive it.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     if (child.exitCode === null) {
       child.kill('SIGINT');
       await new Promise((r) => setTimeout(r, 500));
