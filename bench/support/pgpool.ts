@@ -113,8 +113,16 @@ export async function startPgpool(binary: string, primaryUrl: string, replicaUrl
   const child: ChildProcess = spawn(
     binary,
     ['-n', '-f', join(dir, 'pgpool.conf'), '-a', join(dir, 'pool_hba.conf'), '-F', join(dir, 'pcp.conf')],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: its children go with it (killing the parent alone leaves them running).
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   child.stdout?.on('data', (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
   });
@@ -124,17 +132,17 @@ export async function startPgpool(binary: string, primaryUrl: string, replicaUrl
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   // A bench stopped by a signal exits through process.exit (startBenchCluster): pgpool-II must not outlive it.
   const killOnExit = () => {
-    child.kill('SIGKILL');
+    signalGroup('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', killOnExit);
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     if (child.exitCode === null) {
-      child.kill('SIGINT');
+      signalGroup('SIGINT');
       await new Promise((r) => setTimeout(r, 500));
-      if (child.exitCode === null) child.kill('SIGKILL');
     }
+    signalGroup('SIGKILL'); // whatever of it is left
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 20_000;
