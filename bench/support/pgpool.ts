@@ -130,20 +130,20 @@ export async function startPgpool(binary: string, primaryUrl: string, replicaUrl
     output = (output + d.toString()).slice(-4000);
   });
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-  // A bench stopped by a signal exits through process.exit (startBenchCluster): pgpool-II must not outlive it.
-  const killOnExit = () => {
+  /** Kills whatever of pgpool-II's group is left and removes its folder. */
+  const remove = () => {
     signalGroup('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  process.once('exit', killOnExit);
+  // A bench stopped by a signal exits through process.exit (startBenchCluster): pgpool-II must not outlive it.
+  process.once('exit', remove);
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
+    process.removeListener('exit', remove);
     if (child.exitCode === null) {
       signalGroup('SIGINT');
       await new Promise((r) => setTimeout(r, 500));
     }
-    signalGroup('SIGKILL'); // whatever of it is left
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   };
   const deadline = Date.now() + 20_000;
   for (;;) {
